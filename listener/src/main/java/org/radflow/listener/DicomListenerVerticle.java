@@ -1,0 +1,53 @@
+package org.radflow.listener;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+import java.util.function.Consumer;
+
+/**
+ * Hosts the {@link StoreScp} in Vert.x: binding and stopping run off the event loop, and every
+ * stored instance is published on {@link InstanceStored#ADDRESS}.
+ */
+public final class DicomListenerVerticle extends VerticleBase {
+
+    private final ListenerSettings settings;
+    private final Consumer<AssociationSummary> observer;
+    private StoreScp scp;
+
+    public DicomListenerVerticle(ListenerSettings settings, Consumer<AssociationSummary> observer) {
+        this.settings = settings;
+        this.observer = observer;
+    }
+
+    @Override
+    public Future<?> start() {
+        return vertx.executeBlocking(() -> {
+            StoreScp s = new StoreScp(settings, e -> vertx.eventBus().publish(InstanceStored.ADDRESS, e.toJson()), observer);
+            s.start();
+            scp = s;
+            return s.port();
+        }, false);
+    }
+
+    @Override
+    public Future<?> stop() {
+        StoreScp s = scp;
+        if (s == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+            s.stop(10_000);
+            return null;
+        }, false);
+    }
+
+    /** The bound port, once started. */
+    public int port() {
+        return scp == null ? settings.port() : scp.port();
+    }
+
+    public StoreScp scp() {
+        return scp;
+    }
+}
