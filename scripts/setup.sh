@@ -27,14 +27,25 @@ fi
 
 # Orthanc's package tries to start a system service; tests start their own on free ports.
 
+# Debian's PixelMed jar names Debian's own jars in its manifest Class-Path (slf4j-jdk14, hsqldb,
+# ...): on a class path they would come along and, for one, take over SLF4J logging. The copy
+# registered for Maven has that attribute removed; the classes are untouched.
 register() { # file groupId artifactId version
   local file=$1 group=$2 artifact=$3 version=$4
   local repo="${MAVEN_REPO:-$HOME/.m2/repository}"
   local target="$repo/${group//.//}/$artifact/$version/$artifact-$version.jar"
-  if [ -f "$target" ] && cmp -s "$file" "$target"; then return 0; fi
-  echo "setup: registering $file as $group:$artifact:$version"
-  mvn -B -q install:install-file -Dfile="$file" -DgroupId="$group" -DartifactId="$artifact" \
+  local sum; sum=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ -f "$target" ] && [ "$(cat "$target.debian-sha256" 2>/dev/null)" = "$sum" ]; then return 0; fi
+  echo "setup: registering $file as $group:$artifact:$version (manifest Class-Path removed)"
+  local work; work=$(mktemp -d)
+  (cd "$work" && mkdir x && cd x && jar xf "$file" && rm -f META-INF/*.SF META-INF/*.RSA META-INF/*.DSA)
+  grep -v -e '^Class-Path:' -e '^ ' "$work/x/META-INF/MANIFEST.MF" | grep -v '^$' > "$work/MANIFEST.MF" || true
+  rm -f "$work/x/META-INF/MANIFEST.MF"
+  (cd "$work" && jar cfm "$artifact.jar" MANIFEST.MF -C x .)
+  mvn -B -q install:install-file -Dfile="$work/$artifact.jar" -DgroupId="$group" -DartifactId="$artifact" \
       -Dversion="$version" -Dpackaging=jar -DgeneratePom=true
+  echo "$sum" > "$target.debian-sha256"
+  rm -rf "$work"
 }
 register /usr/share/java/pixelmed.jar com.pixelmed pixelmed "$PIXELMED_VERSION"
 register /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio "$PIXELMED_IMAGEIO_VERSION"

@@ -2,6 +2,7 @@ package org.radflow.listener;
 
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.SOPClass;
+import org.radflow.dicom.DataSetCheck;
 import org.radflow.dicom.Part10;
 import org.radflow.dicom.Uids;
 import org.radflow.dicom.net.AssociateAccept;
@@ -86,6 +87,7 @@ final class ScpAssociation {
         int status;
         String reason;
         long size;
+        long metaLength;
 
         Incoming(Path temp, FileOutputStream file, OutputStream stream) {
             this.temp = temp;
@@ -349,8 +351,10 @@ final class ScpAssociation {
         OutputStream stream = new BufferedOutputStream(file, 256 * 1024);
         incoming = new Incoming(temp, file, stream);
         try {
-            stream.write(Part10.fileMetaInformation(sopClass, sopInstance, accepted.get(pcid).transferSyntax(),
-                    request.callingAeTitle()));
+            byte[] meta = Part10.fileMetaInformation(sopClass, sopInstance, accepted.get(pcid).transferSyntax(),
+                    request.callingAeTitle());
+            incoming.metaLength = meta.length;
+            stream.write(meta);
         } catch (IOException e) {
             failIncoming(e);
         }
@@ -432,9 +436,10 @@ final class ScpAssociation {
         String sopInstance = rq.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID);
         Part10.Header header;
         try {
+            DataSetCheck.verify(inc.temp, inc.metaLength, accepted.get(pcid).transferSyntax());
             header = Part10.readHeader(inc.temp);
         } catch (DicomException | IOException | RuntimeException e) {
-            refuseIncoming(inc, DimseCommand.STATUS_CANNOT_UNDERSTAND, "data set cannot be parsed: " + e.getMessage());
+            refuseIncoming(inc, DimseCommand.STATUS_CANNOT_UNDERSTAND, "malformed data set: " + e.getMessage());
             return;
         }
         if (!sopInstance.equals(header.sopInstanceUid())) {

@@ -46,7 +46,8 @@ public final class PDataWriter {
         out.flush();
     }
 
-    private void writePdv(int pcid, boolean command, boolean last, byte[] b, int off, int n) throws IOException {
+    /** One PDV in its own P-DATA-TF PDU; {@code last} marks the end of the message. */
+    public void writePdv(int pcid, boolean command, boolean last, byte[] b, int off, int n) throws IOException {
         Pdu.writeHeader(out, Pdu.P_DATA_TF, n + 6);
         Pdu.writeInt(out, n + 2);
         out.write(pcid);

@@ -1,0 +1,186 @@
+package org.radflow.dicom;
+
+import com.pixelmed.dicom.DicomException;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * Checks that a received data set is structurally complete: every element's declared length is
+ * present, every undefined-length sequence and encapsulated pixel data is closed, and the data set
+ * ends on an element boundary. It skips over values rather than reading them, so it costs a few
+ * header reads per instance — a truncated object must not be acknowledged as stored.
+ */
+public final class DataSetCheck {
+
+    private static final int ITEM = 0xFFFEE000;
+    private static final int ITEM_DELIMITER = 0xFFFEE00D;
+    private static final int SEQUENCE_DELIMITER = 0xFFFEE0DD;
+    private static final long UNDEFINED = 0xFFFFFFFFL;
+    private static final Set<String> LONG_VR = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
+    private static final int MAX_DEPTH = 32;
+
+    private final InputStream in;
+    private final boolean explicit;
+    private final boolean bigEndian;
+    private long position;
+    private final byte[] b = new byte[8];
+
+    private DataSetCheck(InputStream in, boolean explicit, boolean bigEndian) {
+        this.in = in;
+        this.explicit = explicit;
+        this.bigEndian = bigEndian;
+    }
+
+    /** Throws {@link DicomException} naming the first structural problem. */
+    public static void verify(Path file, long dataSetOffset, String transferSyntaxUid) throws IOException, DicomException {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 16 * 1024)) {
+            raw.skipNBytes(dataSetOffset);
+            InputStream in = raw;
+            if (TransferSyntaxes.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid)) {
+                in = new BufferedInputStream(new InflaterInputStream(raw, new Inflater(true)), 16 * 1024);
+            }
+            boolean explicit = !TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid);
+            boolean big = TransferSyntaxes.EXPLICIT_VR_BIG_ENDIAN.equals(transferSyntaxUid);
+            new DataSetCheck(in, explicit, big).dataSet(-1, 0, true);
+        } catch (EOFException e) {
+            throw new DicomException("data set is truncated: " + e.getMessage());
+        }
+    }
+
+    /** Walks elements until {@code end} (defined length), an item delimiter (undefined) or end of stream (top level). */
+    private void dataSet(long end, int depth, boolean topLevel) throws IOException, DicomException {
+        if (depth > MAX_DEPTH) {
+            throw new DicomException("sequences nested deeper than " + MAX_DEPTH);
+        }
+        while (end < 0 || position < end) {
+            int tag;
+            if (topLevel) {
+                int first = in.read();
+                if (first < 0) {
+                    return;
+                }
+                b[0] = (byte) first;
+                read(b, 1, 3);
+                position += 1;
+                tag = tagFrom(b);
+            } else {
+                read(b, 0, 4);
+                tag = tagFrom(b);
+            }
+            if (tag == ITEM_DELIMITER && !topLevel && end < 0) {
+                read(b, 0, 4);
+                return;
+            }
+            if ((tag >>> 16) == 0xFFFE) {
+                throw new DicomException("unexpected delimiter " + hex(tag) + " at byte " + position);
+            }
+            String vr = null;
+            long length;
+            if (explicit) {
+                read(b, 0, 2);
+                vr = new String(b, 0, 2, java.nio.charset.StandardCharsets.US_ASCII);
+                if (LONG_VR.contains(vr)) {
+                    read(b, 0, 2);
+                    length = u32();
+                } else {
+                    length = u16();
+                }
+            } else {
+                length = u32();
+            }
+            if (length == UNDEFINED) {
+                if (explicit && !"SQ".equals(vr) && !"UN".equals(vr)) {
+                    encapsulated(tag);
+                } else {
+                    sequence(depth + 1);
+                }
+            } else {
+                skip(length, tag);
+            }
+        }
+        if (position != end) {
+            throw new DicomException("an element runs past the end of its item at byte " + position);
+        }
+    }
+
+    private void sequence(int depth) throws IOException, DicomException {
+        while (true) {
+            read(b, 0, 4);
+            int tag = tagFrom(b);
+            long length = u32();
+            if (tag == SEQUENCE_DELIMITER) {
+                return;
+            }
+            if (tag != ITEM) {
+                throw new DicomException("expected an item in a sequence, found " + hex(tag) + " at byte " + position);
+            }
+            if (length == UNDEFINED) {
+                dataSet(-1, depth, false);
+            } else {
+                dataSet(position + length, depth, false);
+            }
+        }
+    }
+
+    private void encapsulated(int tag) throws IOException, DicomException {
+        while (true) {
+            read(b, 0, 4);
+            int item = tagFrom(b);
+            long length = u32();
+            if (item == SEQUENCE_DELIMITER) {
+                return;
+            }
+            if (item != ITEM || length == UNDEFINED) {
+                throw new DicomException("malformed encapsulated fragment in " + hex(tag) + " at byte " + position);
+            }
+            skip(length, tag);
+        }
+    }
+
+    private void skip(long length, int tag) throws IOException {
+        try {
+            in.skipNBytes(length);
+        } catch (EOFException e) {
+            throw new EOFException("element " + hex(tag) + " declares " + length + " bytes but the data set ends first");
+        }
+        position += length;
+    }
+
+    private void read(byte[] buf, int off, int len) throws IOException {
+        int n = in.readNBytes(buf, off, len);
+        if (n < len) {
+            throw new EOFException("the data set ends inside an element header at byte " + (position + n));
+        }
+        position += len;
+    }
+
+    private int tagFrom(byte[] t) {
+        int group = bigEndian ? ((t[0] & 0xff) << 8) | (t[1] & 0xff) : (t[0] & 0xff) | ((t[1] & 0xff) << 8);
+        int element = bigEndian ? ((t[2] & 0xff) << 8) | (t[3] & 0xff) : (t[2] & 0xff) | ((t[3] & 0xff) << 8);
+        return (group << 16) | element;
+    }
+
+    private long u16() throws IOException {
+        read(b, 4, 2);
+        return bigEndian ? ((b[4] & 0xff) << 8) | (b[5] & 0xff) : (b[4] & 0xff) | ((b[5] & 0xff) << 8);
+    }
+
+    private long u32() throws IOException {
+        read(b, 4, 4);
+        return bigEndian
+                ? ((b[4] & 0xffL) << 24) | ((b[5] & 0xffL) << 16) | ((b[6] & 0xffL) << 8) | (b[7] & 0xffL)
+                : (b[4] & 0xffL) | ((b[5] & 0xffL) << 8) | ((b[6] & 0xffL) << 16) | ((b[7] & 0xffL) << 24);
+    }
+
+    private static String hex(int tag) {
+        return String.format("(%04X,%04X)", tag >>> 16, tag & 0xffff);
+    }
+}

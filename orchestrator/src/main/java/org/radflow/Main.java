@@ -1,0 +1,165 @@
+package org.radflow;
+
+import org.radflow.config.ConfigException;
+import org.radflow.config.RadflowConfig;
+import org.radflow.server.Demo;
+import org.radflow.server.RadflowServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Command line entry point behind {@code bin/radflow}. */
+public final class Main {
+
+    private static final String USAGE = """
+            Usage: radflow <command> [options]
+
+            Commands:
+              serve [--config FILE] [--demo]   run the server (no --config: embedded defaults);
+                                               --demo also sends synthetic studies through it
+              listen [--config FILE]           run only the DICOM listener, writing the same spool
+              config check --config FILE       validate a configuration file and exit
+              version                          print the version
+
+            RadFlow is for research use only. It is not a medical device and its outputs are not for diagnosis.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        try {
+            return switch (args[0]) {
+                case "serve" -> serve(rest, false);
+                case "listen" -> serve(rest, true);
+                case "config" -> configCheck(rest);
+                case "version" -> {
+                    System.out.println("RadFlow " + version());
+                    yield 0;
+                }
+                default -> {
+                    System.err.println("radflow: unknown command '" + args[0] + "'\n\n" + USAGE);
+                    yield 2;
+                }
+            };
+        } catch (ConfigException e) {
+            System.err.println("radflow: configuration error: " + e.getMessage());
+            return 3;
+        } catch (UsageException e) {
+            System.err.println("radflow: " + e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private static Path option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return null;
+        }
+        if (i + 1 >= args.size()) {
+            throw new UsageException(name + " needs a value");
+        }
+        Path p = Path.of(args.get(i + 1));
+        args.remove(i + 1);
+        args.remove(i);
+        return p;
+    }
+
+    private static boolean flag(List<String> args, String name) {
+        return args.remove(name);
+    }
+
+    private static RadflowConfig config(Path file) {
+        return file == null ? RadflowConfig.defaults() : RadflowConfig.load(file);
+    }
+
+    private static int configCheck(List<String> args) {
+        if (args.isEmpty() || !args.get(0).equals("check")) {
+            throw new UsageException("expected 'config check --config FILE'");
+        }
+        args.remove(0);
+        Path file = option(args, "--config");
+        if (file == null || !args.isEmpty()) {
+            throw new UsageException("expected 'config check --config FILE'");
+        }
+        RadflowConfig c = RadflowConfig.load(file);
+        System.out.println(file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
+                + c.destinations().size() + " destination(s), data in " + c.server().dataDir().toAbsolutePath() + ")");
+        return 0;
+    }
+
+    private static int serve(List<String> args, boolean listenerOnly) {
+        Path file = option(args, "--config");
+        boolean demo = !listenerOnly && flag(args, "--demo");
+        if (!args.isEmpty()) {
+            throw new UsageException("unexpected argument(s): " + String.join(" ", args));
+        }
+        RadflowConfig config = config(file);
+        Logger log = LoggerFactory.getLogger(Main.class);
+        log.info("RadFlow {} starting ({}); research use only, not for diagnosis", version(),
+                file == null ? "embedded defaults" : "configuration " + file);
+        RadflowServer server = new RadflowServer(config, listenerOnly);
+        try {
+            server.start().await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("radflow: could not start: " + rootMessage(e));
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("RadFlow stopping");
+            server.close();
+            stopped.countDown();
+        }, "radflow-shutdown"));
+        if (demo) {
+            new Demo(server).run();
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        if (t instanceof java.net.BindException) {
+            return "cannot bind a port (" + m + "): another process uses it; change listener.port or api.port";
+        }
+        return m == null ? t.toString() : m;
+    }
+
+    public static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

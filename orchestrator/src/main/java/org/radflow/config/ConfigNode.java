@@ -1,0 +1,180 @@
+package org.radflow.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A section of the YAML configuration that remembers which keys were read, so that
+ * {@link #finish()} can refuse a misspelt or unknown key by its full name.
+ */
+final class ConfigNode {
+
+    private final String path;
+    private final Map<String, Object> values;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    ConfigNode(String path, Map<String, Object> values) {
+        this.path = path;
+        this.values = values == null ? Map.of() : values;
+    }
+
+    String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    boolean has(String name) {
+        known.add(name);
+        return values.containsKey(name) && values.get(name) != null;
+    }
+
+    private Object raw(String name) {
+        known.add(name);
+        return values.get(name);
+    }
+
+    String string(String name, String defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Map || v instanceof List) {
+            throw new ConfigException(key(name) + ": expected a single value, got a " + (v instanceof Map ? "section" : "list"));
+        }
+        return String.valueOf(v);
+    }
+
+    String requiredString(String name, String hint) {
+        String v = string(name, null);
+        if (v == null || v.isBlank()) {
+            throw new ConfigException(key(name) + ": missing; " + hint);
+        }
+        return v;
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+        long v = longValue(name, defaultValue, min, max);
+        return (int) v;
+    }
+
+    long longValue(String name, long defaultValue, long min, long max) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        long n;
+        if (v instanceof Integer || v instanceof Long) {
+            n = ((Number) v).longValue();
+        } else {
+            try {
+                n = Long.parseLong(String.valueOf(v).trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key(name) + ": expected a whole number between " + min + " and " + max + ", got '" + v + "'");
+            }
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(key(name) + ": " + n + " is out of range; use a whole number between " + min + " and " + max);
+        }
+        return n;
+    }
+
+    boolean bool(String name, boolean defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new ConfigException(key(name) + ": expected true or false, got '" + v + "'");
+    }
+
+    List<String> strings(String name, List<String> defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (!(v instanceof List<?> list)) {
+            throw new ConfigException(key(name) + ": expected a list (e.g. [A, B]), got '" + v + "'");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o == null || o instanceof Map || o instanceof List) {
+                throw new ConfigException(key(name) + ": every list entry must be a single value");
+            }
+            out.add(String.valueOf(o));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    ConfigNode child(String name) {
+        Object v = raw(name);
+        if (v == null) {
+            return new ConfigNode(key(name), Map.of());
+        }
+        if (!(v instanceof Map)) {
+            throw new ConfigException(key(name) + ": expected a section with keys, got '" + v + "'");
+        }
+        return new ConfigNode(key(name), (Map<String, Object>) v);
+    }
+
+    /** The entries of a section whose keys are names chosen by the user (e.g. destinations). */
+    Map<String, ConfigNode> namedChildren(String name) {
+        ConfigNode section = child(name);
+        Map<String, ConfigNode> out = new LinkedHashMap<>();
+        for (String k : section.values.keySet()) {
+            section.known.add(k);
+            out.put(k, section.child(k));
+        }
+        return out;
+    }
+
+    /** Refuses keys that nothing read: they are typos or options this version does not have. */
+    void finish() {
+        for (String k : values.keySet()) {
+            if (!known.contains(k)) {
+                String suggestion = closest(k);
+                throw new ConfigException("unknown key '" + key(k) + "'"
+                        + (suggestion == null ? "" : "; did you mean '" + key(suggestion) + "'?")
+                        + " Known keys" + (path.isEmpty() ? "" : " in '" + path + "'") + ": " + String.join(", ", known)
+                        + ". See deploy/radflow.example.yaml.");
+            }
+        }
+    }
+
+    private String closest(String k) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : known) {
+            int d = distance(k.toLowerCase(), c.toLowerCase());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = c;
+            }
+        }
+        return bestDistance <= Math.max(2, k.length() / 3) ? best : null;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

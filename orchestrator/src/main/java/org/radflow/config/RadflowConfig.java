@@ -1,0 +1,205 @@
+package org.radflow.config;
+
+import org.radflow.dicom.TransferSyntaxes;
+import org.radflow.dispatch.CStoreSender;
+import org.radflow.dispatch.StowRsSender;
+import org.radflow.listener.ListenerSettings;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The whole server configuration: one YAML file (or the embedded defaults), validated at start-up.
+ * Every key is described in {@code deploy/radflow.example.yaml}.
+ */
+public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations) {
+
+    public record Server(Path dataDir, String nodeName) {
+    }
+
+    public record Api(boolean enabled, String bindAddress, int port) {
+    }
+
+    /** A place RadFlow sends results to: a DICOM node (C-STORE) or a DICOMweb service (STOW-RS). */
+    public sealed interface Destination permits DicomDestination, DicomWebDestination {
+        String name();
+    }
+
+    public record DicomDestination(String name, CStoreSender.Settings settings) implements Destination {
+    }
+
+    public record DicomWebDestination(String name, StowRsSender.Settings settings) implements Destination {
+    }
+
+    private static final Pattern AE_TITLE = Pattern.compile("[\\x20-\\x5b\\x5d-\\x7e]{1,16}");
+
+    public static RadflowConfig defaults() {
+        return fromMap(Map.of(), "embedded defaults");
+    }
+
+    public static RadflowConfig load(Path file) {
+        Map<String, Object> map;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            Object parsed = new Yaml(new SafeConstructor(options)).load(r);
+            if (parsed == null) {
+                map = Map.of();
+            } else if (parsed instanceof Map<?, ?> m) {
+                map = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    map.put(String.valueOf(e.getKey()), e.getValue());
+                }
+            } else {
+                throw new ConfigException(file + ": the top level must be a set of sections (server:, listener:, ...), not '" + parsed + "'");
+            }
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("configuration file " + file + " does not exist; pass an existing file to --config "
+                    + "(deploy/radflow.example.yaml is a starting point) or leave --config out for the embedded defaults");
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(file + ": not valid YAML at line " + (e.getProblemMark().getLine() + 1) + ", column "
+                    + (e.getProblemMark().getColumn() + 1) + ": " + e.getProblem());
+        } catch (YAMLException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return fromMap(map, file.toString());
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static RadflowConfig fromMap(Map<String, Object> map, String source) {
+        ConfigNode root = new ConfigNode("", map);
+
+        ConfigNode s = root.child("server");
+        Path dataDir = Path.of(s.string("dataDir", "data"));
+        String nodeName = s.string("nodeName", defaultNodeName());
+        s.finish();
+
+        ConfigNode l = root.child("listener");
+        String aeTitle = aeTitle(l, "aeTitle", "RADFLOW");
+        String bind = l.string("bindAddress", "0.0.0.0");
+        int port = l.integer("port", 11112, 0, 65535);
+        int maxAssociations = l.integer("maxAssociations", 32, 1, 1000);
+        Set<String> allowed = new HashSet<>();
+        for (String ae : l.strings("allowedCallingAeTitles", List.of())) {
+            if (!AE_TITLE.matcher(ae).matches() || ae.isBlank()) {
+                throw new ConfigException(l.key("allowedCallingAeTitles") + ": '" + ae + "' is not an AE title (1-16 printable characters, no backslash)");
+            }
+            allowed.add(ae.trim());
+        }
+        boolean checkCalled = l.bool("checkCalledAeTitle", true);
+        int maxPdu = l.integer("maxPduLength", 131072, 4096, 1 << 20);
+        int idle = l.integer("idleTimeoutSeconds", 60, 1, 3600);
+        List<String> ts = l.strings("transferSyntaxes", TransferSyntaxes.LISTENER_DEFAULT);
+        for (String t : ts) {
+            if (!org.radflow.dicom.Uids.isValid(t)) {
+                throw new ConfigException(l.key("transferSyntaxes") + ": '" + t + "' is not a transfer syntax UID");
+            }
+        }
+        String spoolDir = l.string("spoolDir", null);
+        boolean fsync = l.bool("fsync", true);
+        long minFreeMb = l.longValue("minFreeSpaceMb", 1024, 0, Long.MAX_VALUE / (1024 * 1024));
+        l.finish();
+        ListenerSettings listener = new ListenerSettings(aeTitle, bind, port, maxAssociations, allowed, checkCalled, maxPdu,
+                Duration.ofSeconds(idle), ts, spoolDir == null ? dataDir.resolve("spool") : Path.of(spoolDir), fsync,
+                minFreeMb * 1024 * 1024);
+
+        ConfigNode a = root.child("api");
+        Api api = new Api(a.bool("enabled", true), a.string("bindAddress", "127.0.0.1"), a.integer("port", 8080, 0, 65535));
+        a.finish();
+
+        Map<String, Destination> destinations = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigNode> e : root.namedChildren("destinations").entrySet()) {
+            destinations.put(e.getKey(), destination(e.getKey(), e.getValue(), aeTitle));
+        }
+        root.finish();
+        return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations));
+    }
+
+    private static Destination destination(String name, ConfigNode d, String ourAeTitle) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw new ConfigException(d.key("") + ": destination names use letters, digits, '.', '_' and '-' (at most 64)");
+        }
+        String type = d.requiredString("type", "set it to 'dicom' (C-STORE) or 'dicomweb' (STOW-RS)");
+        Destination result;
+        switch (type) {
+            case "dicom" -> {
+                String called = aeTitle(d, "aeTitle", null);
+                String host = d.requiredString("host", "the destination's host name or IP address");
+                int port = d.integer("port", 104, 1, 65535);
+                String calling = aeTitle(d, "callingAeTitle", ourAeTitle);
+                int connect = d.integer("connectTimeoutSeconds", 10, 1, 600);
+                int response = d.integer("responseTimeoutSeconds", 60, 1, 3600);
+                int maxPdu = d.integer("maxPduLength", 131072, 4096, 1 << 20);
+                result = new DicomDestination(name, new CStoreSender.Settings(called, host, port, calling,
+                        Duration.ofSeconds(connect), Duration.ofSeconds(response), maxPdu));
+            }
+            case "dicomweb" -> {
+                String url = d.requiredString("url", "the DICOMweb root, e.g. http://pacs:8042/dicom-web");
+                try {
+                    URI u = new URI(url);
+                    if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                        throw new URISyntaxException(url, "not an http(s) URL with a host");
+                    }
+                } catch (URISyntaxException e) {
+                    throw new ConfigException(d.key("url") + ": '" + url + "' is not an http(s) URL with a host");
+                }
+                String bearer = d.string("bearerToken", null);
+                String user = d.string("username", null);
+                String password = d.string("password", null);
+                if ((user == null) != (password == null)) {
+                    throw new ConfigException(d.key("username") + "/" + d.key("password") + ": give both or neither");
+                }
+                if (bearer != null && user != null) {
+                    throw new ConfigException(d.key("bearerToken") + ": use either a bearer token or a username and password, not both");
+                }
+                int timeout = d.integer("timeoutSeconds", 60, 1, 3600);
+                int maxFiles = d.integer("maxFilesPerRequest", 100, 1, 10000);
+                long maxMb = d.longValue("maxMbPerRequest", 64, 1, 4096);
+                result = new DicomWebDestination(name, new StowRsSender.Settings(url, bearer, user, password,
+                        Duration.ofSeconds(timeout), maxFiles, maxMb * 1024 * 1024));
+            }
+            default -> throw new ConfigException(d.key("type") + ": '" + type + "' is not a destination type; use 'dicom' or 'dicomweb'");
+        }
+        d.finish();
+        return result;
+    }
+
+    private static String aeTitle(ConfigNode n, String key, String defaultValue) {
+        String v = defaultValue == null ? n.requiredString(key, "the AE title, 1-16 characters") : n.string(key, defaultValue);
+        if (!AE_TITLE.matcher(v).matches() || v.isBlank()) {
+            throw new ConfigException(n.key(key) + ": '" + v + "' is not an AE title; use 1-16 printable ASCII characters without backslash");
+        }
+        return v.trim();
+    }
+
+    private static String defaultNodeName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "radflow";
+        }
+    }
+}
