@@ -114,7 +114,7 @@ class ListenerDcmtkIT {
             for (Path bad : List.of(badStudy, traversal)) {
                 ToolResult r = Dcmtk.storescu().host("127.0.0.1").port(l.port()).calledAe(l.aeTitle()).verbose().file(bad).run();
                 assertFalse(r.ok());
-                assertTrue(r.output().contains("0xc000"), r.describe());
+                assertTrue(r.output().contains("Error: CannotUnderstand") || r.output().contains("0xc000"), r.describe());
             }
             assertTrue(l.spooled().isEmpty(), "nothing may be stored: " + l.spooled());
             assertTrue(l.temporaries().isEmpty());
@@ -130,7 +130,7 @@ class ListenerDcmtkIT {
             ToolResult r = Dcmtk.storescu().host("127.0.0.1").port(l.port()).calledAe(l.aeTitle()).verbose()
                     .files(series.files()).run();
             assertFalse(r.ok());
-            assertTrue(r.output().contains("0xa700"), r.describe());
+            assertTrue(r.output().contains("Refused: OutOfResources"), r.describe());
             assertTrue(l.spooled().isEmpty());
         }
     }
