@@ -14,11 +14,11 @@ export TCP_NODELAY=1   # DCMTK leaves Nagle on otherwise (see shared PITFALLS)
 
 mkdir -p "$OUT"
 INPUT="$OUT/input-$COUNT"
-if [ ! -f "$INPUT/.complete" ]; then
+if [ ! -f "$INPUT.complete" ]; then
   rm -rf "$INPUT"
   echo "generating $COUNT CT instances in $INPUT ..."
   java -cp "$LIB/*" org.radflow.testdata.SynthCli ct --out "$INPUT" --count "$COUNT" --seed 7 >/dev/null
-  touch "$INPUT/.complete"
+  touch "$INPUT.complete"
 fi
 BYTES=$(find "$INPUT" -name '*.dcm' -printf '%s\n' | awk '{s+=$1} END {print s}')
 FILES=$(find "$INPUT" -name '*.dcm' | wc -l)
@@ -39,7 +39,6 @@ send() { # port ae -> seconds
   awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}' 
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2==1) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-stored_count() { find "$1" -name '*.dcm' -o -name 'CT.*' 2>/dev/null | wc -l; }
 
 run_radflow() { # fsync(true|false) -> median seconds
   local fsync=$1 port dir cfg pid times=()
@@ -51,8 +50,9 @@ run_radflow() { # fsync(true|false) -> median seconds
     RADFLOW_LOG_LEVEL=WARN bin/radflow listen --config "$cfg" >"$dir/radflow.log" 2>&1 &
     pid=$!
     wait_echo "$port" RADFLOW
-    # one warm-up association so the JIT has seen the receive path (a server runs warm)
-    storescu -aec RADFLOW 127.0.0.1 "$port" "$(find "$INPUT" -name '*.dcm' | head -1)" >/dev/null 2>&1
+    # a full warm-up pass first: a server runs with a warm JIT, and the first pass pays for compilation
+    send "$port" RADFLOW >/dev/null
+    rm -rf "$dir/data/spool/incoming"
     times+=("$(send "$port" RADFLOW)")
     local n; n=$(find "$dir/data/spool/incoming" -name '*.dcm' | wc -l)
     kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -27,7 +27,14 @@ public final class DataSetCheck {
     private static final Set<String> LONG_VR = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
     private static final int MAX_DEPTH = 32;
 
+    private static final int SOP_CLASS_UID = 0x00080016;
+    private static final int SOP_INSTANCE_UID = 0x00080018;
+    private static final int MODALITY = 0x00080060;
+    private static final int STUDY_INSTANCE_UID = 0x0020000D;
+    private static final int SERIES_INSTANCE_UID = 0x0020000E;
+
     private final InputStream in;
+    private final String[] header = new String[5];
     private final boolean explicit;
     private final boolean bigEndian;
     private long position;
@@ -39,8 +46,11 @@ public final class DataSetCheck {
         this.bigEndian = bigEndian;
     }
 
-    /** Throws {@link DicomException} naming the first structural problem. */
-    public static void verify(Path file, long dataSetOffset, String transferSyntaxUid) throws IOException, DicomException {
+    /**
+     * Verifies the structure and returns the identifying attributes read on the way (one pass, no
+     * value other than those five is read). Throws {@link DicomException} naming the first problem.
+     */
+    public static Part10.Header verify(Path file, long dataSetOffset, String transferSyntaxUid) throws IOException, DicomException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 16 * 1024)) {
             raw.skipNBytes(dataSetOffset);
             InputStream in = raw;
@@ -49,7 +59,10 @@ public final class DataSetCheck {
             }
             boolean explicit = !TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid);
             boolean big = TransferSyntaxes.EXPLICIT_VR_BIG_ENDIAN.equals(transferSyntaxUid);
-            new DataSetCheck(in, explicit, big).dataSet(-1, 0, true);
+            DataSetCheck check = new DataSetCheck(in, explicit, big);
+            check.dataSet(-1, 0, true);
+            String[] h = check.header;
+            return new Part10.Header(h[0], h[1], h[3], h[4], h[2]);
         } catch (EOFException e) {
             throw new DicomException("data set is truncated: " + e.getMessage());
         }
@@ -102,6 +115,10 @@ public final class DataSetCheck {
                 } else {
                     sequence(depth + 1);
                 }
+            } else if (topLevel && length <= 64 && headerIndex(tag) >= 0) {
+                byte[] v = new byte[(int) length];
+                read(v, 0, v.length);
+                header[headerIndex(tag)] = trim(v);
             } else {
                 skip(length, tag);
             }
@@ -109,6 +126,29 @@ public final class DataSetCheck {
         if (position != end) {
             throw new DicomException("an element runs past the end of its item at byte " + position);
         }
+    }
+
+    private static int headerIndex(int tag) {
+        return switch (tag) {
+            case SOP_CLASS_UID -> 0;
+            case SOP_INSTANCE_UID -> 1;
+            case MODALITY -> 2;
+            case STUDY_INSTANCE_UID -> 3;
+            case SERIES_INSTANCE_UID -> 4;
+            default -> -1;
+        };
+    }
+
+    private static String trim(byte[] v) {
+        int start = 0;
+        int end = v.length;
+        while (end > 0 && (v[end - 1] == 0 || v[end - 1] == ' ')) {
+            end--;
+        }
+        while (start < end && v[start] == ' ') {
+            start++;
+        }
+        return new String(v, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private void sequence(int depth) throws IOException, DicomException {

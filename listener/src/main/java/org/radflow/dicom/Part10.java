@@ -1,10 +1,6 @@
 package org.radflow.dicom;
 
-import com.pixelmed.dicom.Attribute;
-import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.TagFromName;
 import org.radflow.dicom.net.Pdu;
 
 import java.io.ByteArrayOutputStream;
@@ -29,7 +25,7 @@ public final class Part10 {
     public record Meta(String sopClassUid, String sopInstanceUid, String transferSyntaxUid, long dataSetOffset) {
     }
 
-    /** The identifying header attributes of a data set (everything before Pixel Data is skipped over cheaply). */
+    /** The identifying attributes of a data set, as {@link DataSetCheck} reads them. */
     public record Header(String sopClassUid, String sopInstanceUid, String studyInstanceUid, String seriesInstanceUid,
                          String modality) {
     }
@@ -164,19 +160,5 @@ public final class Part10 {
             end--;
         }
         return new String(v, 0, end, StandardCharsets.US_ASCII);
-    }
-
-    private static final AttributeTag LAST_NEEDED = TagFromName.SeriesInstanceUID;
-
-    /** Reads the identifying attributes of a Part 10 file, stopping after Series Instance UID. */
-    public static Header readHeader(Path file) throws IOException, DicomException {
-        AttributeList list = new AttributeList();
-        list.read(file.toString(), (AttributeList l, AttributeTag tag, long offset) -> tag.compareTo(LAST_NEEDED) > 0);
-        return new Header(
-                Attribute.getSingleStringValueOrNull(list, TagFromName.SOPClassUID),
-                Attribute.getSingleStringValueOrNull(list, TagFromName.SOPInstanceUID),
-                Attribute.getSingleStringValueOrNull(list, TagFromName.StudyInstanceUID),
-                Attribute.getSingleStringValueOrNull(list, TagFromName.SeriesInstanceUID),
-                Attribute.getSingleStringValueOrNull(list, TagFromName.Modality));
     }
 }

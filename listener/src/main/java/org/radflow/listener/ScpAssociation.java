@@ -436,8 +436,7 @@ final class ScpAssociation {
         String sopInstance = rq.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID);
         Part10.Header header;
         try {
-            DataSetCheck.verify(inc.temp, inc.metaLength, accepted.get(pcid).transferSyntax());
-            header = Part10.readHeader(inc.temp);
+            header = DataSetCheck.verify(inc.temp, inc.metaLength, accepted.get(pcid).transferSyntax());
         } catch (DicomException | IOException | RuntimeException e) {
             refuseIncoming(inc, DimseCommand.STATUS_CANNOT_UNDERSTAND, "malformed data set: " + e.getMessage());
             return;

@@ -68,7 +68,8 @@ public final class Spool {
     }
 
     public long freeSpaceBytes() throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
+        // File.getUsableSpace is one statvfs call; Files.getFileStore would scan the mount table each time
+        return root.toFile().getUsableSpace();
     }
 
     public long minFreeSpaceBytes() {
