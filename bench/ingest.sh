@@ -40,9 +40,9 @@ send() { # port ae -> seconds
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2==1) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-run_radflow() { # fsync(true|false) -> median seconds
-  local fsync=$1 port dir cfg pid times=()
-  for r in $(seq 1 "$RUNS"); do
+run_radflow() { # fsync(true|false) -> seconds of one measured pass
+  local fsync=$1 port dir cfg pid t
+  {
     port=$(free_port); dir="$OUT/radflow-$fsync"; rm -rf "$dir"; mkdir -p "$dir"
     cfg="$dir/radflow.yaml"
     printf 'server: {dataDir: %s}\nlistener: {bindAddress: 127.0.0.1, port: %s, fsync: %s, minFreeSpaceMb: 0}\napi: {enabled: false}\n' \
@@ -53,33 +53,39 @@ run_radflow() { # fsync(true|false) -> median seconds
     # a full warm-up pass first: a server runs with a warm JIT, and the first pass pays for compilation
     send "$port" RADFLOW >/dev/null
     rm -rf "$dir/data/spool/incoming"
-    times+=("$(send "$port" RADFLOW)")
+    t=$(send "$port" RADFLOW)
     local n; n=$(find "$dir/data/spool/incoming" -name '*.dcm' | wc -l)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     [ "$n" -eq "$FILES" ] || { echo "RadFlow stored $n of $FILES" >&2; exit 1; }
-  done
-  printf '%s\n' "${times[@]}" | median
+  }
+  echo "$t"
 }
 
 run_storescp() {
-  local port dir pid times=()
-  for r in $(seq 1 "$RUNS"); do
+  local port dir pid t
+  {
     port=$(free_port); dir="$OUT/storescp"; rm -rf "$dir"; mkdir -p "$dir/in"
     storescp --aetitle STORESCP -od "$dir/in" "$port" >"$dir/storescp.log" 2>&1 &
     pid=$!
     wait_echo "$port" STORESCP
-    times+=("$(send "$port" STORESCP)")
+    t=$(send "$port" STORESCP)
     local n; n=$(find "$dir/in" -type f | wc -l)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     [ "$n" -eq "$FILES" ] || { echo "storescp stored $n of $FILES" >&2; exit 1; }
-  done
-  printf '%s\n' "${times[@]}" | median
+  }
+  echo "$t"
 }
 
 echo "instances: $FILES, $(awk -v b="$BYTES" 'BEGIN {printf "%.0f", b/1048576}') MiB, runs: $RUNS (median), one association each, TCP_NODELAY=1"
-t_scp=$(run_storescp)
-t_off=$(run_radflow false)
-t_on=$(run_radflow true)
+# interleaved, so that drift in this machine's disk and CPU hits all three alike
+s_scp=(); s_off=(); s_on=()
+for r in $(seq 1 "$RUNS"); do
+  s_scp+=("$(run_storescp)"); s_off+=("$(run_radflow false)"); s_on+=("$(run_radflow true)")
+  echo "run $r: storescp ${s_scp[-1]} s, fsync off ${s_off[-1]} s, fsync on ${s_on[-1]} s" >&2
+done
+t_scp=$(printf '%s\n' "${s_scp[@]}" | median)
+t_off=$(printf '%s\n' "${s_off[@]}" | median)
+t_on=$(printf '%s\n' "${s_on[@]}" | median)
 row() { awk -v n="$1" -v t="$2" -v f="$FILES" -v b="$BYTES" 'BEGIN {printf "%-34s %8.2f s %9.1f inst/s %8.1f MB/s\n", n, t, f/t, b/1e6/t}'; }
 row "DCMTK storescp (to disk)" "$t_scp"
 row "RadFlow listener, fsync off" "$t_off"

@@ -35,14 +35,14 @@ public final class DataSetCheck {
 
     private final InputStream in;
     private final String[] header = new String[5];
-    private final boolean explicit;
+    private final boolean explicitTransferSyntax;
     private final boolean bigEndian;
     private long position;
     private final byte[] b = new byte[8];
 
     private DataSetCheck(InputStream in, boolean explicit, boolean bigEndian) {
         this.in = in;
-        this.explicit = explicit;
+        this.explicitTransferSyntax = explicit;
         this.bigEndian = bigEndian;
     }
 
@@ -53,14 +53,23 @@ public final class DataSetCheck {
     public static Part10.Header verify(Path file, long dataSetOffset, String transferSyntaxUid) throws IOException, DicomException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 16 * 1024)) {
             raw.skipNBytes(dataSetOffset);
-            InputStream in = raw;
+            return verify(raw, transferSyntaxUid);
+        } catch (EOFException e) {
+            throw new DicomException("data set is truncated: " + e.getMessage());
+        }
+    }
+
+    /** The same check over a stream positioned at the start of the data set (read to its end). */
+    public static Part10.Header verify(InputStream dataSet, String transferSyntaxUid) throws IOException, DicomException {
+        try {
+            InputStream in = dataSet;
             if (TransferSyntaxes.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid)) {
-                in = new BufferedInputStream(new InflaterInputStream(raw, new Inflater(true)), 16 * 1024);
+                in = new BufferedInputStream(new InflaterInputStream(dataSet, new Inflater(true)), 16 * 1024);
             }
             boolean explicit = !TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid);
             boolean big = TransferSyntaxes.EXPLICIT_VR_BIG_ENDIAN.equals(transferSyntaxUid);
             DataSetCheck check = new DataSetCheck(in, explicit, big);
-            check.dataSet(-1, 0, true);
+            check.dataSet(-1, 0, true, explicit);
             String[] h = check.header;
             return new Part10.Header(h[0], h[1], h[3], h[4], h[2]);
         } catch (EOFException e) {
@@ -69,7 +78,7 @@ public final class DataSetCheck {
     }
 
     /** Walks elements until {@code end} (defined length), an item delimiter (undefined) or end of stream (top level). */
-    private void dataSet(long end, int depth, boolean topLevel) throws IOException, DicomException {
+    private void dataSet(long end, int depth, boolean topLevel, boolean explicit) throws IOException, DicomException {
         if (depth > MAX_DEPTH) {
             throw new DicomException("sequences nested deeper than " + MAX_DEPTH);
         }
@@ -113,7 +122,8 @@ public final class DataSetCheck {
                 if (explicit && !"SQ".equals(vr) && !"UN".equals(vr)) {
                     encapsulated(tag);
                 } else {
-                    sequence(depth + 1);
+                    // PS3.5 6.2.2: an undefined-length UN holds a sequence encoded in implicit VR
+                    sequence(depth + 1, explicit && !"UN".equals(vr));
                 }
             } else if (topLevel && length <= 64 && headerIndex(tag) >= 0) {
                 byte[] v = new byte[(int) length];
@@ -151,7 +161,7 @@ public final class DataSetCheck {
         return new String(v, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    private void sequence(int depth) throws IOException, DicomException {
+    private void sequence(int depth, boolean explicit) throws IOException, DicomException {
         while (true) {
             read(b, 0, 4);
             int tag = tagFrom(b);
@@ -163,9 +173,9 @@ public final class DataSetCheck {
                 throw new DicomException("expected an item in a sequence, found " + hex(tag) + " at byte " + position);
             }
             if (length == UNDEFINED) {
-                dataSet(-1, depth, false);
+                dataSet(-1, depth, false, explicit);
             } else {
-                dataSet(position + length, depth, false);
+                dataSet(position + length, depth, false, explicit);
             }
         }
     }

@@ -96,10 +96,17 @@ public final class Part10 {
      * Throws {@link DicomException} when the file is not Part 10.
      */
     public static Meta readMeta(Path file) throws IOException, DicomException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 4096)) {
+            return readMeta(in, file.getFileName().toString());
+        }
+    }
+
+    /** Reads the meta group from a stream at the start of a Part 10 file; the stream is left at the data set. */
+    public static Meta readMeta(InputStream in, String name) throws IOException, DicomException {
+        {
             byte[] head = in.readNBytes(PREAMBLE + 4);
             if (head.length < PREAMBLE + 4 || !"DICM".equals(new String(head, PREAMBLE, 4, StandardCharsets.US_ASCII))) {
-                throw new DicomException("not a DICOM Part 10 file (no DICM prefix): " + file.getFileName());
+                throw new DicomException("not a DICOM Part 10 file (no DICM prefix): " + name);
             }
             long offset = PREAMBLE + 4;
             String sopClass = null;
@@ -109,12 +116,12 @@ public final class Part10 {
             byte[] h = new byte[8];
             while (groupEnd < 0 || offset < groupEnd) {
                 if (in.readNBytes(h, 0, 8) < 8) {
-                    throw new DicomException("truncated file meta information: " + file.getFileName());
+                    throw new DicomException("truncated file meta information: " + name);
                 }
                 int group = (h[0] & 0xff) | ((h[1] & 0xff) << 8);
                 int element = (h[2] & 0xff) | ((h[3] & 0xff) << 8);
                 if (group != 2) {
-                    throw new DicomException("file meta information has no group length or ends early: " + file.getFileName());
+                    throw new DicomException("file meta information has no group length or ends early: " + name);
                 }
                 String vr = new String(h, 4, 2, StandardCharsets.US_ASCII);
                 long len;
@@ -122,7 +129,7 @@ public final class Part10 {
                 if (vr.equals("OB") || vr.equals("OW") || vr.equals("UN") || vr.equals("SQ") || vr.equals("UT")) {
                     byte[] l = in.readNBytes(4);
                     if (l.length < 4) {
-                        throw new DicomException("truncated file meta information: " + file.getFileName());
+                        throw new DicomException("truncated file meta information: " + name);
                     }
                     len = (l[0] & 0xffL) | ((l[1] & 0xffL) << 8) | ((l[2] & 0xffL) << 16) | ((l[3] & 0xffL) << 24);
                     headerLength = 12;
@@ -130,11 +137,11 @@ public final class Part10 {
                     len = (h[6] & 0xff) | ((h[7] & 0xff) << 8);
                 }
                 if (len > 1 << 20) {
-                    throw new DicomException("implausible meta element length " + len + ": " + file.getFileName());
+                    throw new DicomException("implausible meta element length " + len + ": " + name);
                 }
                 byte[] value = in.readNBytes((int) len);
                 if (value.length < len) {
-                    throw new DicomException("truncated file meta information: " + file.getFileName());
+                    throw new DicomException("truncated file meta information: " + name);
                 }
                 offset += headerLength + len;
                 switch (element) {
@@ -148,7 +155,7 @@ public final class Part10 {
                 }
             }
             if (sopClass == null || sopInstance == null || ts == null) {
-                throw new DicomException("file meta information lacks SOP class, SOP instance or transfer syntax: " + file.getFileName());
+                throw new DicomException("file meta information lacks SOP class, SOP instance or transfer syntax: " + name);
             }
             return new Meta(sopClass, sopInstance, ts, offset);
         }

@@ -46,6 +46,8 @@ final class ScpAssociation {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScpAssociation.class);
     private static final int MAX_COMMAND_BYTES = 64 * 1024;
+    /** How much of each data set is kept in memory for the check after writing (headers are usually far smaller). */
+    private static final int PREFIX_BYTES = 64 * 1024;
 
     private final Socket socket;
     private final ListenerSettings settings;
@@ -61,6 +63,7 @@ final class ScpAssociation {
     private final Map<Integer, AssociateAccept.Result> accepted = new HashMap<>();
     private final Map<Integer, String> abstractSyntaxes = new HashMap<>();
 
+    private final byte[] prefix = new byte[PREFIX_BYTES];
     private final ByteArrayOutputStream commandBuffer = new ByteArrayOutputStream(512);
     private DimseCommand storeRequest;
     private int storePcid;
@@ -348,7 +351,9 @@ final class ScpAssociation {
         }
         Path temp = spool.newTempFile();
         FileOutputStream file = new FileOutputStream(temp.toFile());
-        OutputStream stream = new BufferedOutputStream(file, 256 * 1024);
+        // unbuffered: each PDV (up to maxPduLength) is one write, so the disk keeps pace with the network
+        // and little is left to write when the last fragment arrives and the peer waits for the answer
+        OutputStream stream = file;
         incoming = new Incoming(temp, file, stream);
         try {
             byte[] meta = Part10.fileMetaInformation(sopClass, sopInstance, accepted.get(pcid).transferSyntax(),
@@ -367,14 +372,17 @@ final class ScpAssociation {
         if (pcid != storePcid) {
             throw new DicomProtocolException("data set fragment on presentation context " + pcid + ", command was on " + storePcid);
         }
-        incoming.size += len;
         if (incoming.writing()) {
+            if (incoming.size < PREFIX_BYTES) {
+                System.arraycopy(b, off, prefix, (int) incoming.size, (int) Math.min(len, PREFIX_BYTES - incoming.size));
+            }
             try {
                 incoming.stream.write(b, off, len);
             } catch (IOException e) {
                 failIncoming(e);
             }
         }
+        incoming.size += len;
         if (last) {
             finishStore();
         }
@@ -436,7 +444,10 @@ final class ScpAssociation {
         String sopInstance = rq.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID);
         Part10.Header header;
         try {
-            header = DataSetCheck.verify(inc.temp, inc.metaLength, accepted.get(pcid).transferSyntax());
+            try (PrefixedFileStream in = new PrefixedFileStream(prefix, (int) Math.min(inc.size, PREFIX_BYTES), inc.temp,
+                    inc.metaLength, inc.size)) {
+                header = DataSetCheck.verify(in, accepted.get(pcid).transferSyntax());
+            }
         } catch (DicomException | IOException | RuntimeException e) {
             refuseIncoming(inc, DimseCommand.STATUS_CANNOT_UNDERSTAND, "malformed data set: " + e.getMessage());
             return;
@@ -458,7 +469,7 @@ final class ScpAssociation {
                     + Uids.forLog(header.seriesInstanceUid()) + " is " + seriesProblem);
             return;
         }
-        long size = Files.size(inc.temp);
+        long size = inc.metaLength + inc.size;
         Path target = spool.commit(inc.temp, header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance);
         sink.stored(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
                 rq.getString(DimseCommand.AFFECTED_SOP_CLASS_UID), header.modality(), accepted.get(pcid).transferSyntax(),

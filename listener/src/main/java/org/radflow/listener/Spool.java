@@ -9,9 +9,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -30,6 +34,13 @@ public final class Spool {
     private final Path tmp;
     private final boolean fsync;
     private final long minFreeSpaceBytes;
+    /** Series folders known to exist, so the common case costs no stat calls (bounded, most recent kept). */
+    private final Map<Path, Boolean> knownSeriesDirs = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+            return size() > 4096;
+        }
+    });
 
     public Spool(Path root, boolean fsync, long minFreeSpaceBytes) {
         this.root = root.toAbsolutePath().normalize();
@@ -102,27 +113,44 @@ public final class Spool {
     public Path commit(Path temp, String studyUid, String seriesUid, String sopUid) throws IOException {
         Path target = finalPath(studyUid, seriesUid, sopUid);
         Path seriesDir = target.getParent();
-        Path studyDir = seriesDir.getParent();
-        boolean newStudy = !Files.isDirectory(studyDir);
-        boolean newSeries = newStudy || !Files.isDirectory(seriesDir);
-        if (newSeries) {
-            Files.createDirectories(seriesDir);
+        boolean known = knownSeriesDirs.containsKey(seriesDir);
+        boolean newStudy = false;
+        boolean newSeries = false;
+        if (!known) {
+            newStudy = !Files.isDirectory(seriesDir.getParent());
+            newSeries = newStudy || !Files.isDirectory(seriesDir);
+            if (newSeries) {
+                Files.createDirectories(seriesDir);
+            }
         }
         try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("spool " + root + " does not support atomic rename; tmp/ and incoming/ must be on one file system", e);
+            move(temp, target);
+        } catch (NoSuchFileException e) {
+            // the series folder was removed since we saw it (e.g. a study cleaned up after processing)
+            newStudy = !Files.isDirectory(seriesDir.getParent());
+            newSeries = true;
+            Files.createDirectories(seriesDir);
+            move(temp, target);
         }
+        knownSeriesDirs.put(seriesDir, Boolean.TRUE);
         if (fsync) {
             syncDirectory(seriesDir);
             if (newSeries) {
-                syncDirectory(studyDir);
+                syncDirectory(seriesDir.getParent());
             }
             if (newStudy) {
                 syncDirectory(incoming);
             }
         }
         return target;
+    }
+
+    private void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("spool " + root + " does not support atomic rename; tmp/ and incoming/ must be on one file system", e);
+        }
     }
 
     static void syncDirectory(Path dir) throws IOException {

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Large sets are split into several requests ({@link Settings#maxFilesPerRequest()},
  * {@link Settings#maxBytesPerRequest()}; a single larger file goes alone), sent one after the other.
  * Each file's SOP Instance UID is read locally to match the server's answer to files, with a bounded
- * structural check up to Pixel Data ({@link StowPart10}; a general parser such as PixelMed allocates
+ * structural check of the whole data set ({@link org.radflow.dicom.DataSetCheck}; a general parser such as PixelMed allocates
  * whatever a corrupt length says). A file that is not a well-formed DICOM Part 10 file is not sent:
  * it gets a failed outcome (status 0xC000) and the others go on.
  *
@@ -346,12 +346,24 @@ public final class StowRsSender implements Sender, AutoCloseable {
 
     /**
      * The SOP Instance UID of a Part 10 file: (0008,0018) of the data set, else the meta header's
-     * (0002,0003), after a bounded structural check up to Pixel Data ({@link StowPart10}). Throws
+     * (0002,0003), after a bounded structural check of the whole data set ({@link org.radflow.dicom.DataSetCheck}). Throws
      * {@link IllegalArgumentException} with a short reason (no data values) when the bytes are not a
      * well-formed Part 10 file.
      */
     static String sopInstanceUid(byte[] bytes) {
-        return StowPart10.sopInstanceUid(bytes);
+        try {
+            java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+            org.radflow.dicom.Part10.Meta meta = org.radflow.dicom.Part10.readMeta(in, "file");
+            org.radflow.dicom.Part10.Header header = org.radflow.dicom.DataSetCheck.verify(in, meta.transferSyntaxUid());
+            String uid = header.sopInstanceUid() != null ? header.sopInstanceUid() : meta.sopInstanceUid();
+            if (uid == null || uid.isBlank()) {
+                throw new IllegalArgumentException("a damaged DICOM file: no SOP Instance UID");
+            }
+            return uid;
+        } catch (com.pixelmed.dicom.DicomException | java.io.IOException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m != null && m.contains("DICM") ? m : "a damaged DICOM file: " + m, e);
+        }
     }
 
     // ---------------------------------------------------------------- HTTP
