@@ -144,6 +144,9 @@ public final class Part10 {
                     throw new DicomException("truncated file meta information: " + name);
                 }
                 offset += headerLength + len;
+                if (element == 0x0000 && len != 4) {
+                    throw new DicomException("file meta information group length has " + len + " bytes instead of 4: " + name);
+                }
                 switch (element) {
                     case 0x0000 -> groupEnd = offset + ((value[0] & 0xffL) | ((value[1] & 0xffL) << 8)
                             | ((value[2] & 0xffL) << 16) | ((value[3] & 0xffL) << 24));

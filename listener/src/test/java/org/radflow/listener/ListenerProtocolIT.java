@@ -64,7 +64,10 @@ class ListenerProtocolIT {
                         .set(DimseCommand.PRIORITY, 0).set(DimseCommand.COMMAND_DATA_SET_TYPE, 0)
                         .set(DimseCommand.AFFECTED_SOP_INSTANCE_UID, meta.sopInstanceUid()).encode());
                 // half of the data set, never the last fragment, then the connection drops
-                w.writePdv(1, false, false, dataSet, 0, dataSet.length / 2);
+                int half = dataSet.length / 2;
+                for (int off = 0; off < half; off += 16_000) {
+                    w.writePdv(1, false, false, dataSet, off, Math.min(16_000, half - off));
+                }
                 out.flush();
                 long end = System.currentTimeMillis() + 5000;
                 while (l.temporaries().isEmpty() && System.currentTimeMillis() < end) {

@@ -1,0 +1,65 @@
+package org.radflow;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void aBadConfigurationStopsStartUpNamingTheKey() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "listener:\n  port: 99999\n");
+        Run r = run("serve", "--config", bad.toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("listener.port"), r.err());
+        assertEquals(3, run("listen", "--config", bad.toString()).code());
+    }
+
+    @Test
+    void configCheckAcceptsTheShippedExample() {
+        Run r = run("config", "check", "--config", "../deploy/radflow.example.yaml");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("OK"), r.out());
+    }
+
+    @Test
+    void usageErrorsExplainThemselves() {
+        assertEquals(2, run().code());
+        Run r = run("serve", "--bogus");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unexpected argument"), r.err());
+        assertTrue(run("frobnicate").err().contains("unknown command 'frobnicate'"));
+        assertEquals(0, run("version").code());
+    }
+}
