@@ -313,11 +313,7 @@ final class ScpAssociation {
                     storePcid = pcid;
                     incoming = Incoming.discard(DimseCommand.STATUS_UNRECOGNIZED_OPERATION, "unsupported operation");
                 } else {
-                    writer.writeCommand(pcid, new DimseCommand()
-                            .set(DimseCommand.COMMAND_FIELD, cmd.commandField() | 0x8000)
-                            .set(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, cmd.getInt(DimseCommand.MESSAGE_ID, 0))
-                            .set(DimseCommand.COMMAND_DATA_SET_TYPE, DimseCommand.NO_DATA_SET)
-                            .set(DimseCommand.STATUS, DimseCommand.STATUS_UNRECOGNIZED_OPERATION).encode());
+                    writer.writeCommand(pcid, DimseCommand.response(cmd, DimseCommand.STATUS_UNRECOGNIZED_OPERATION).encode());
                 }
             }
         }
@@ -426,11 +422,7 @@ final class ScpAssociation {
             if (rq.commandField() == DimseCommand.C_STORE_RQ) {
                 writer.writeCommand(pcid, DimseCommand.cStoreResponse(rq, inc.status, inc.reason).encode());
             } else {
-                writer.writeCommand(pcid, new DimseCommand()
-                        .set(DimseCommand.COMMAND_FIELD, rq.commandField() | 0x8000)
-                        .set(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, rq.getInt(DimseCommand.MESSAGE_ID, 0))
-                        .set(DimseCommand.COMMAND_DATA_SET_TYPE, DimseCommand.NO_DATA_SET)
-                        .set(DimseCommand.STATUS, inc.status).encode());
+                writer.writeCommand(pcid, DimseCommand.response(rq, inc.status).encode());
             }
             return;
         }

@@ -61,9 +61,7 @@ public record AssociateAccept(
         String called = Pdu.ae(b, 4);
         String calling = Pdu.ae(b, 20);
         List<Result> results = new ArrayList<>();
-        int maxPdu = 0;
-        String implClass = null;
-        String implVersion = null;
+        UserInformation userInfo = new UserInformation(0, null, null);
         int p = 68;
         while (p + 4 <= b.length) {
             int type = b[p] & 0xff;
@@ -87,26 +85,11 @@ public record AssociateAccept(
                 }
                 results.add(new Result(id, result, ts));
             } else if (type == Pdu.ITEM_USER_INFORMATION) {
-                int q = start;
-                while (q + 4 <= start + len) {
-                    int sub = b[q] & 0xff;
-                    int sublen = Pdu.u16(b, q + 2);
-                    int s = q + 4;
-                    if (s + sublen > start + len) {
-                        break;
-                    }
-                    if (sub == Pdu.SUB_MAX_LENGTH && sublen == 4) {
-                        maxPdu = Pdu.u32(b, s);
-                    } else if (sub == Pdu.SUB_IMPLEMENTATION_CLASS_UID) {
-                        implClass = Pdu.uid(b, s, sublen);
-                    } else if (sub == Pdu.SUB_IMPLEMENTATION_VERSION_NAME) {
-                        implVersion = Pdu.uid(b, s, sublen);
-                    }
-                    q = s + sublen;
-                }
+                userInfo = UserInformation.parse(b, start, len);
             }
             p = start + len;
         }
-        return new AssociateAccept(called, calling, results, maxPdu, implClass, implVersion);
+        return new AssociateAccept(called, calling, results, userInfo.maxPduLength(), userInfo.implementationClassUid(),
+                userInfo.implementationVersionName());
     }
 }

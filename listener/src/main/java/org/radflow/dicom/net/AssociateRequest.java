@@ -38,9 +38,7 @@ public record AssociateRequest(
         String calling = Pdu.ae(b, 20);
         String appContext = null;
         List<Proposal> contexts = new ArrayList<>();
-        int maxPdu = 0;
-        String implClass = null;
-        String implVersion = null;
+        UserInformation userInfo = new UserInformation(0, null, null);
         int p = 68;
         while (p + 4 <= b.length) {
             int type = b[p] & 0xff;
@@ -52,32 +50,15 @@ public record AssociateRequest(
             switch (type) {
                 case Pdu.ITEM_APPLICATION_CONTEXT -> appContext = Pdu.uid(b, start, len);
                 case Pdu.ITEM_PRESENTATION_CONTEXT_RQ -> contexts.add(parseProposal(b, start, len));
-                case Pdu.ITEM_USER_INFORMATION -> {
-                    int q = start;
-                    while (q + 4 <= start + len) {
-                        int sub = b[q] & 0xff;
-                        int sublen = Pdu.u16(b, q + 2);
-                        int s = q + 4;
-                        if (s + sublen > start + len) {
-                            throw new DicomProtocolException("user information sub-item 0x" + Integer.toHexString(sub) + " is truncated");
-                        }
-                        if (sub == Pdu.SUB_MAX_LENGTH && sublen == 4) {
-                            maxPdu = Pdu.u32(b, s);
-                        } else if (sub == Pdu.SUB_IMPLEMENTATION_CLASS_UID) {
-                            implClass = Pdu.uid(b, s, sublen);
-                        } else if (sub == Pdu.SUB_IMPLEMENTATION_VERSION_NAME) {
-                            implVersion = new String(b, s, sublen, StandardCharsets.US_ASCII).trim();
-                        }
-                        q = s + sublen;
-                    }
-                }
+                case Pdu.ITEM_USER_INFORMATION -> userInfo = UserInformation.parse(b, start, len);
                 default -> {
                     // other items (e.g. SOP class extended negotiation) are optional to answer
                 }
             }
             p = start + len;
         }
-        return new AssociateRequest(version, called, calling, appContext, contexts, maxPdu, implClass, implVersion);
+        return new AssociateRequest(version, called, calling, appContext, contexts, userInfo.maxPduLength(),
+                userInfo.implementationClassUid(), userInfo.implementationVersionName());
     }
 
     private static Proposal parseProposal(byte[] b, int start, int len) throws DicomProtocolException {

@@ -173,6 +173,15 @@ public final class DimseCommand {
         return rsp;
     }
 
+    /** A bare response (no data set) to any request: its command field with the response bit, and a status. */
+    public static DimseCommand response(DimseCommand rq, int status) {
+        return new DimseCommand()
+                .set(COMMAND_FIELD, rq.commandField() | 0x8000)
+                .set(MESSAGE_ID_BEING_RESPONDED_TO, rq.getInt(MESSAGE_ID, 0))
+                .set(COMMAND_DATA_SET_TYPE, NO_DATA_SET)
+                .set(STATUS, status);
+    }
+
     public static DimseCommand cEchoResponse(DimseCommand rq) {
         return new DimseCommand()
                 .set(AFFECTED_SOP_CLASS_UID, rq.getString(AFFECTED_SOP_CLASS_UID))
