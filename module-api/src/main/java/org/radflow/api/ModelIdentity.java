@@ -1,0 +1,22 @@
+package org.radflow.api;
+
+/**
+ * Which model a module runs, for reports and audit.
+ *
+ * @param demo true for the small demonstration models shipped with RadFlow: every output made with
+ *             one says "DEMO MODEL"
+ */
+public record ModelIdentity(String name, String version, String description, boolean demo) {
+
+    public ModelIdentity {
+        require(name, "name");
+        require(version, "version");
+        description = description == null ? "" : description;
+    }
+
+    static void require(String value, String what) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(what + " is required");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package org.radflow.api;
+
+import java.nio.file.Path;
+
+/** What the platform gives a module when it is created. */
+public interface ModuleContext {
+
+    ModuleDescriptor descriptor();
+
+    ModuleConfig config();
+
+    /** Where the module's model files are ({@code models.dir/<id>}, or the module's own directory for drop-ins). */
+    Path modelDirectory();
+
+    /** A private scratch directory, emptied at start. */
+    Path workDirectory();
+
+    /** Model loading and inference, owned by the host and sized to the module's inference threads. */
+    InferenceEngine inference();
+
+    /** A logger named after the module (JDK System.Logger: module-api has no other dependency). */
+    System.Logger logger();
+}

@@ -1,0 +1,107 @@
+package org.radflow.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the platform needs to know about a module before running it.
+ *
+ * @param id         stable identifier, lower case ({@code covidnet}); routing rules and config refer to it
+ * @param version    the module's version; output UIDs derive from (inputs, id, version)
+ * @param apiMajor   the module API major version it was built against ({@link ApiVersion#MAJOR})
+ * @param timeout    a job running longer is marked timed out and its thread abandoned
+ */
+public record ModuleDescriptor(
+        String id,
+        String version,
+        String displayName,
+        int apiMajor,
+        int apiMinor,
+        ModelIdentity model,
+        Selection selection,
+        Trigger trigger,
+        Resources resources,
+        Duration timeout,
+        List<ConfigProperty> configProperties) {
+
+    private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+
+    public ModuleDescriptor {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("module id '" + id + "' must be lower case letters, digits and '-', starting with a letter");
+        }
+        ModelIdentity.require(version, "version");
+        displayName = displayName == null || displayName.isBlank() ? id : displayName;
+        if (model == null || selection == null || trigger == null || resources == null || timeout == null) {
+            throw new IllegalArgumentException("module " + id + ": model, selection, trigger, resources and timeout are required");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("module " + id + ": timeout must be positive");
+        }
+        configProperties = List.copyOf(configProperties);
+    }
+
+    public static Builder builder(String id, String version) {
+        return new Builder(id, version);
+    }
+
+    /** Fluent construction with defaults: any input, series trigger, default resources, 10 minutes. */
+    public static final class Builder {
+        private final String id;
+        private final String version;
+        private String displayName;
+        private ModelIdentity model;
+        private Selection selection = Selection.any();
+        private Trigger trigger = Trigger.SERIES;
+        private Resources resources = Resources.defaults();
+        private Duration timeout = Duration.ofMinutes(10);
+        private final List<ConfigProperty> config = new ArrayList<>();
+
+        private Builder(String id, String version) {
+            this.id = id;
+            this.version = version;
+        }
+
+        public Builder displayName(String v) {
+            displayName = v;
+            return this;
+        }
+
+        public Builder model(ModelIdentity v) {
+            model = v;
+            return this;
+        }
+
+        public Builder selection(Selection v) {
+            selection = v;
+            return this;
+        }
+
+        public Builder trigger(Trigger v) {
+            trigger = v;
+            return this;
+        }
+
+        public Builder resources(Resources v) {
+            resources = v;
+            return this;
+        }
+
+        public Builder timeout(Duration v) {
+            timeout = v;
+            return this;
+        }
+
+        public Builder config(ConfigProperty p) {
+            config.add(p);
+            return this;
+        }
+
+        public ModuleDescriptor build() {
+            return new ModuleDescriptor(id, version, displayName, ApiVersion.MAJOR, ApiVersion.MINOR,
+                    model == null ? new ModelIdentity(id, version, "", false) : model, selection, trigger, resources, timeout, config);
+        }
+    }
+}
