@@ -262,6 +262,23 @@ public final class JobJournal implements AutoCloseable {
         return true;
     }
 
+    /** Cancels a job that has not started. */
+    public synchronized boolean cancelQueued(String id) throws SQLException {
+        Instant now = Instant.now();
+        try (PreparedStatement u = db.prepareStatement(
+                "UPDATE jobs SET state = 'CANCELLED', reason = 'cancelled by an operator', finished_at = ?, updated_at = ? "
+                        + "WHERE id = ? AND state = 'QUEUED'")) {
+            u.setTimestamp(1, Timestamp.from(now));
+            u.setTimestamp(2, Timestamp.from(now));
+            u.setString(3, id);
+            if (u.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        event(id, JobState.CANCELLED, "cancelled by an operator");
+        return true;
+    }
+
     /** At start-up: jobs left RUNNING by a crash go back to the queue. */
     public synchronized List<String> recoverRunning() throws SQLException {
         List<String> ids = new ArrayList<>();

@@ -1,0 +1,11 @@
+package org.radflow.jobs;
+
+import org.radflow.api.ModuleException;
+import org.radflow.api.StudyInput;
+
+/** Builds the module's view of a job's input files (the platform decodes pixels). */
+@FunctionalInterface
+public interface InputFactory {
+
+    StudyInput open(Job job) throws ModuleException;
+}

@@ -1,0 +1,34 @@
+package org.radflow.jobs;
+
+import org.radflow.api.AiModule;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleException;
+
+import java.util.List;
+import java.util.Optional;
+
+/** What the scheduler needs of the module registry. */
+public interface ModuleCatalog {
+
+    Optional<ModuleDescriptor> descriptor(String moduleId);
+
+    List<ModuleDescriptor> descriptors();
+
+    /**
+     * The module's current generation for one job; the job keeps it even if the module is replaced
+     * meanwhile, and must {@link Handle#close()} it when done.
+     */
+    Handle acquire(String moduleId) throws ModuleException;
+
+    interface Handle extends AutoCloseable {
+        AiModule module();
+
+        ModuleDescriptor descriptor();
+
+        /** The module's class loader: the thread context loader for every call into the module. */
+        ClassLoader classLoader();
+
+        @Override
+        void close();
+    }
+}

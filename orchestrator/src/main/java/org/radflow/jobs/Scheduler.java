@@ -1,0 +1,378 @@
+package org.radflow.jobs;
+
+import org.radflow.api.JobContext;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleException;
+import org.radflow.api.ModuleResult;
+import org.radflow.api.StudyInput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs journaled jobs, each module in its own lane: its own threads, its own concurrency limit and
+ * its own timeout, so one module failing, hanging or flooded never delays another's jobs.
+ *
+ * <p>One dispatcher thread moves jobs from the journal's queue into free lane slots; a watchdog
+ * times out jobs that run too long: the job is marked TIMED_OUT, its thread interrupted and
+ * abandoned (its slot goes back to the lane at once, and a late result is discarded). A module
+ * whose abandoned threads pile up beyond a limit is paused rather than allowed to exhaust the JVM.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+
+    private final JobJournal journal;
+    private final ModuleCatalog catalog;
+    private final InputFactory inputs;
+    private final ResultSink sink;
+    private final SchedulerSettings settings;
+    private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final Object signal = new Object();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "radflow-watchdog"));
+    private volatile boolean running;
+    private Thread dispatcher;
+
+    public Scheduler(JobJournal journal, ModuleCatalog catalog, InputFactory inputs, ResultSink sink, SchedulerSettings settings) {
+        this.journal = journal;
+        this.catalog = catalog;
+        this.inputs = inputs;
+        this.sink = sink;
+        this.settings = settings;
+    }
+
+    /** A module's lane: threads, limits and the jobs it is running. */
+    final class Lane {
+        final String moduleId;
+        final ExecutorService threads;
+        final Map<String, Running> active = new ConcurrentHashMap<>();
+        final AtomicInteger abandoned = new AtomicInteger();
+        final AtomicInteger completed = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        volatile boolean paused;
+
+        Lane(String moduleId) {
+            this.moduleId = moduleId;
+            AtomicInteger n = new AtomicInteger();
+            // unbounded thread count on purpose: the dispatcher bounds concurrency, and a thread abandoned
+            // by a timeout must not take the lane's capacity with it
+            this.threads = Executors.newCachedThreadPool(r -> daemon(r, "radflow-module-" + moduleId + "-" + n.incrementAndGet()));
+        }
+
+        int maxConcurrent(ModuleDescriptor d) {
+            Integer o = settings.lane(moduleId).maxConcurrentJobs();
+            return o != null ? o : d.resources().maxConcurrentJobs();
+        }
+
+        Duration timeout(ModuleDescriptor d) {
+            Duration o = settings.lane(moduleId).timeout();
+            return o != null ? o : d.timeout();
+        }
+    }
+
+    /** A job on a lane thread. */
+    static final class Running implements JobContext {
+        final Job job;
+        final Instant started = Instant.now();
+        final Duration timeout;
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        final JobJournal journal;
+        volatile Thread thread;
+        volatile long lastProgressWrite;
+
+        Running(Job job, Duration timeout, JobJournal journal) {
+            this.job = job;
+            this.timeout = timeout;
+            this.journal = journal;
+        }
+
+        @Override
+        public String jobId() {
+            return job.id();
+        }
+
+        @Override
+        public void progress(double fraction, String message) {
+            long now = System.nanoTime();
+            if (now - lastProgressWrite < 200_000_000L && fraction < 1) {
+                return; // at most five journal writes a second per job
+            }
+            lastProgressWrite = now;
+            try {
+                journal.progress(job.id(), fraction, message);
+            } catch (SQLException e) {
+                LOG.debug("progress of {} not recorded: {}", job.id(), e.toString());
+            }
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled.get() || Thread.currentThread().isInterrupted();
+        }
+    }
+
+    public void start() throws SQLException {
+        List<String> recovered = journal.recoverRunning();
+        if (!recovered.isEmpty()) {
+            LOG.warn("{} job(s) were running when the server stopped; they are queued again", recovered.size());
+        }
+        running = true;
+        dispatcher = new Thread(this::dispatchLoop, "radflow-dispatcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+        watchdog.scheduleWithFixedDelay(this::checkTimeouts, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Something was queued or a slot came free: dispatch now rather than at the next poll. */
+    public void wake() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    private void dispatchLoop() {
+        while (running) {
+            try {
+                dispatchOnce();
+            } catch (Exception e) {
+                LOG.error("Dispatcher error (continuing): {}", e.toString(), e);
+            }
+            synchronized (signal) {
+                try {
+                    signal.wait(settings.pollInterval().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Fills every lane's free slots from the queue; package-visible for tests. */
+    void dispatchOnce() throws SQLException {
+        for (ModuleDescriptor d : catalog.descriptors()) {
+            Lane lane = lanes.computeIfAbsent(d.id(), Lane::new);
+            Boolean enabled = settings.lane(d.id()).enabled();
+            if (lane.paused || Boolean.FALSE.equals(enabled)) {
+                continue;
+            }
+            int free = lane.maxConcurrent(d) - lane.active.size();
+            if (free <= 0) {
+                continue;
+            }
+            for (Job job : journal.startable(d.id(), free)) {
+                if (journal.markRunning(job.id())) {
+                    Job started = journal.find(job.id()).orElse(job);
+                    Running r = new Running(started, lane.timeout(d), journal);
+                    lane.active.put(job.id(), r);
+                    lane.threads.execute(() -> execute(lane, r));
+                }
+            }
+        }
+    }
+
+    private void execute(Lane lane, Running r) {
+        r.thread = Thread.currentThread();
+        Job job = r.job;
+        String outcome;
+        try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(handle.classLoader());
+            try {
+                StudyInput input = inputs.open(job);
+                r.progress(0, "started");
+                ModuleResult result = handle.module().process(input, r);
+                outcome = settle(lane, r, result);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+        } catch (ModuleException e) {
+            outcome = failure(lane, r, e.getMessage(), e.isTransient(), e);
+        } catch (Throwable e) {
+            // a module bug is that job's failure, never the server's
+            outcome = failure(lane, r, "module error: " + e, false, e);
+            if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
+                LOG.error("Module {} caused {}", job.moduleId(), vme.toString());
+            }
+        } finally {
+            if (lane.active.remove(job.id(), r)) {
+                wake();
+            }
+            r.thread = null;
+        }
+        LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+    }
+
+    private String settle(Lane lane, Running r, ModuleResult result) throws Exception {
+        if (r.cancelled.get()) {
+            return "finished after it was timed out or cancelled; result discarded";
+        }
+        if (result == null) {
+            return failure(lane, r, "module returned no result", false, null);
+        }
+        switch (result.status()) {
+            case COMPLETED -> {
+                sink.completed(r.job, result);
+                if (journal.finish(r.job.id(), JobState.SUCCEEDED, result.summary().isEmpty() ? null : result.summary())) {
+                    lane.completed.incrementAndGet();
+                    return "succeeded";
+                }
+                return "succeeded, but the job had meanwhile changed state; result kept";
+            }
+            case NOT_APPLICABLE -> {
+                journal.finish(r.job.id(), JobState.NOT_APPLICABLE, result.reason());
+                return "not applicable: " + result.reason();
+            }
+            default -> {
+                return failure(lane, r, result.reason(), false, null);
+            }
+        }
+    }
+
+    private String failure(Lane lane, Running r, String reason, boolean transientFailure, Throwable cause) {
+        if (r.cancelled.get()) {
+            return "ended after it was timed out or cancelled (" + reason + ")";
+        }
+        try {
+            int attempts = r.job.attempts();
+            if (transientFailure && attempts < settings.maxAttempts()) {
+                Duration delay = backoff(attempts);
+                journal.retryLater(r.job.id(), delay, reason);
+                return "failed transiently (attempt " + attempts + " of " + settings.maxAttempts() + "), retry in "
+                        + delay.toSeconds() + " s: " + reason;
+            }
+            String why = transientFailure ? "gave up after " + attempts + " attempts: " + reason : reason;
+            journal.finish(r.job.id(), JobState.FAILED, why);
+            lane.failed.incrementAndGet();
+            if (cause != null && !(cause instanceof ModuleException)) {
+                LOG.warn("Job {} of module {} failed", r.job.id(), r.job.moduleId(), cause);
+            }
+            return "failed: " + why;
+        } catch (SQLException e) {
+            LOG.error("Could not journal the failure of job {}: {}", r.job.id(), e.toString());
+            return "failed (not journaled: " + e.getMessage() + ")";
+        }
+    }
+
+    Duration backoff(int attempt) {
+        long ms = settings.initialBackoff().toMillis() << Math.min(20, Math.max(0, attempt - 1));
+        return Duration.ofMillis(Math.min(ms, settings.maxBackoff().toMillis()));
+    }
+
+    private void checkTimeouts() {
+        Instant now = Instant.now();
+        for (Lane lane : lanes.values()) {
+            for (Running r : new ArrayList<>(lane.active.values())) {
+                if (r.started.plus(r.timeout).isBefore(now) && r.cancelled.compareAndSet(false, true)) {
+                    timeOut(lane, r);
+                }
+            }
+        }
+    }
+
+    private void timeOut(Lane lane, Running r) {
+        try {
+            journal.finish(r.job.id(), JobState.TIMED_OUT, "exceeded the module's timeout of " + r.timeout.toSeconds() + " s");
+        } catch (SQLException e) {
+            LOG.error("Could not journal the timeout of job {}: {}", r.job.id(), e.toString());
+        }
+        Thread t = r.thread;
+        if (t != null) {
+            t.interrupt();
+        }
+        lane.active.remove(r.job.id(), r);
+        int stuck = lane.abandoned.incrementAndGet();
+        LOG.warn("Job {} of module {} timed out after {} s; its thread is abandoned ({} abandoned so far)", r.job.id(),
+                lane.moduleId, r.timeout.toSeconds(), stuck);
+        // a thread that honours the interrupt ends soon: count it back when it does
+        lane.threads.execute(() -> watchAbandoned(lane, t));
+        if (stuck > settings.stuckThreadLimit()) {
+            lane.paused = true;
+            LOG.error("Module {} paused: {} of its threads are stuck after timeouts. Fix or replace the module, then restart "
+                    + "RadFlow; its queued jobs wait.", lane.moduleId, stuck);
+        }
+        wake();
+    }
+
+    private static void watchAbandoned(Lane lane, Thread t) {
+        if (t == null) {
+            lane.abandoned.decrementAndGet();
+            return;
+        }
+        try {
+            t.join(TimeUnit.MINUTES.toMillis(10));
+            if (!t.isAlive()) {
+                lane.abandoned.decrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lane figures for the API: running, abandoned, paused, counters. */
+    public Map<String, Object> laneStatus(String moduleId) {
+        Lane lane = lanes.get(moduleId);
+        if (lane == null) {
+            return Map.of("running", 0, "abandonedThreads", 0, "paused", false);
+        }
+        return Map.of("running", lane.active.size(), "abandonedThreads", lane.abandoned.get(), "paused", lane.paused,
+                "succeeded", lane.completed.get(), "failed", lane.failed.get());
+    }
+
+    /** Cancels a queued or running job. */
+    public boolean cancel(String jobId) throws SQLException {
+        for (Lane lane : lanes.values()) {
+            Running r = lane.active.get(jobId);
+            if (r != null && r.cancelled.compareAndSet(false, true)) {
+                journal.finish(jobId, JobState.CANCELLED, "cancelled by an operator");
+                Thread t = r.thread;
+                if (t != null) {
+                    t.interrupt();
+                }
+                return true;
+            }
+        }
+        Optional<Job> job = journal.find(jobId);
+        return job.isPresent() && job.get().state() == JobState.QUEUED && journal.cancelQueued(jobId);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        watchdog.shutdownNow();
+        for (Lane lane : lanes.values()) {
+            lane.threads.shutdown();
+        }
+        for (Lane lane : lanes.values()) {
+            try {
+                if (!lane.threads.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.warn("Module {} still had running jobs at shutdown; they will be re-queued at the next start", lane.moduleId);
+                    lane.threads.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,205 @@
+package org.radflow.jobs;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radflow.api.AiModule;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleException;
+import org.radflow.api.ModuleResult;
+import org.radflow.api.Resources;
+import org.radflow.api.Trigger;
+import org.radflow.routing.Priority;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The scheduler with real in-process modules: isolation, timeouts, retries, recovery. */
+class SchedulerTest {
+
+    @TempDir
+    Path dir;
+
+    private JobJournal journal;
+    private Scheduler scheduler;
+    private final Map<String, AiModule> modules = new ConcurrentHashMap<>();
+    private final Map<String, ModuleDescriptor> descriptors = new ConcurrentHashMap<>();
+    private final List<String> sunk = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private final ModuleCatalog catalog = new ModuleCatalog() {
+        @Override
+        public Optional<ModuleDescriptor> descriptor(String id) {
+            return Optional.ofNullable(descriptors.get(id));
+        }
+
+        @Override
+        public List<ModuleDescriptor> descriptors() {
+            return List.copyOf(descriptors.values());
+        }
+
+        @Override
+        public Handle acquire(String id) {
+            return new Handle() {
+                public AiModule module() {
+                    return modules.get(id);
+                }
+
+                public ModuleDescriptor descriptor() {
+                    return descriptors.get(id);
+                }
+
+                public ClassLoader classLoader() {
+                    return SchedulerTest.class.getClassLoader();
+                }
+
+                public void close() {
+                }
+            };
+        }
+    };
+
+    private void module(String id, int concurrency, Duration timeout, AiModule m) {
+        descriptors.put(id, ModuleDescriptor.builder(id, "1.0").trigger(Trigger.SERIES)
+                .resources(new Resources(concurrency, 100, 1, 64)).timeout(timeout).build());
+        modules.put(id, m);
+    }
+
+    private Scheduler start(SchedulerSettings s) throws Exception {
+        journal = JobJournal.openEmbedded(dir);
+        scheduler = new Scheduler(journal, catalog, job -> null, (job, result) -> sunk.add(job.id()), s);
+        scheduler.start();
+        return scheduler;
+    }
+
+    private Job enqueue(String module, String unit) throws Exception {
+        Job j = journal.enqueue(new JobJournal.NewJob(unit, Trigger.SERIES, "1.2", "1.2.3", null, module, "1.0", "rule",
+                Priority.NORMAL, List.of(), List.of(), unit), JobState.QUEUED, null).orElseThrow();
+        scheduler.wake();
+        return j;
+    }
+
+    private JobState await(Job job, JobState wanted, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        JobState s = null;
+        while (System.currentTimeMillis() < end) {
+            s = journal.find(job.id()).orElseThrow().state();
+            if (s == wanted) {
+                return s;
+            }
+            Thread.sleep(20);
+        }
+        return s;
+    }
+
+    @AfterEach
+    void stop() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    private static ModuleResult ok() {
+        return ModuleResult.completed(List.of(), List.of(), "done", Map.of());
+    }
+
+    @Test
+    void aHangingASlowAndAFailingModuleDoNotDelayAFastOne() throws Exception {
+        module("hang", 1, Duration.ofSeconds(1), (in, job) -> {
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException ignored) {
+                    // a badly behaved module ignores interrupts
+                }
+            }
+        });
+        module("slow", 1, Duration.ofSeconds(30), (in, job) -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                throw new ModuleException("interrupted");
+            }
+            return ok();
+        });
+        module("fail", 1, Duration.ofSeconds(30), (in, job) -> {
+            throw new ModuleException("model file missing");
+        });
+        module("fast", 2, Duration.ofSeconds(30), (in, job) -> ok());
+        start(SchedulerSettings.defaults());
+
+        Job hang = enqueue("hang", "h1");
+        Job hang2 = enqueue("hang", "h2");
+        Job slow = enqueue("slow", "s1");
+        Job fail = enqueue("fail", "f1");
+        long t0 = System.currentTimeMillis();
+        Job fast = enqueue("fast", "x1");
+        assertEquals(JobState.SUCCEEDED, await(fast, JobState.SUCCEEDED, 5000));
+        assertTrue(System.currentTimeMillis() - t0 < 1000, "the fast module's job waited for no other module");
+        assertEquals(JobState.FAILED, await(fail, JobState.FAILED, 5000));
+        assertEquals("model file missing", journal.find(fail.id()).orElseThrow().reason());
+        assertEquals(JobState.SUCCEEDED, await(slow, JobState.SUCCEEDED, 5000));
+        assertEquals(JobState.TIMED_OUT, await(hang, JobState.TIMED_OUT, 5000));
+        // the abandoned thread does not block the lane: the second hanging job gets a fresh thread, and times out too
+        assertEquals(JobState.TIMED_OUT, await(hang2, JobState.TIMED_OUT, 5000));
+        assertEquals(2, scheduler.laneStatus("hang").get("abandonedThreads"));
+        assertEquals(List.of(slow.id()).size() + 1, sunk.size());
+    }
+
+    @Test
+    void transientFailuresAreRetriedWithBackOffAndPermanentOnesAreNot() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        module("flaky", 1, Duration.ofSeconds(30), (in, job) -> {
+            if (calls.incrementAndGet() < 3) {
+                throw ModuleException.transientFailure("GPU busy", null);
+            }
+            return ok();
+        });
+        start(new SchedulerSettings(Duration.ofMillis(50), 3, Duration.ofMillis(100), Duration.ofSeconds(1), 4, Map.of()));
+        Job j = enqueue("flaky", "u1");
+        assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
+        Job done = journal.find(j.id()).orElseThrow();
+        assertEquals(3, done.attempts());
+        assertTrue(journal.timeline(j.id()).stream().anyMatch(e -> e.message() != null && e.message().startsWith("retry in")));
+        assertEquals(Duration.ofMillis(400), scheduler.backoff(3));
+    }
+
+    @Test
+    void givesUpAfterMaxAttempts() throws Exception {
+        module("down", 1, Duration.ofSeconds(30), (in, job) -> {
+            throw ModuleException.transientFailure("service unavailable", null);
+        });
+        start(new SchedulerSettings(Duration.ofMillis(50), 2, Duration.ofMillis(50), Duration.ofMillis(100), 4, Map.of()));
+        Job j = enqueue("down", "u1");
+        assertEquals(JobState.FAILED, await(j, JobState.FAILED, 5000));
+        assertEquals("gave up after 2 attempts: service unavailable", journal.find(j.id()).orElseThrow().reason());
+    }
+
+    @Test
+    void aJobRunningWhenTheServerStoppedRunsOnceMoreAfterTheRestart() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        module("once", 1, Duration.ofSeconds(30), (in, job) -> {
+            runs.incrementAndGet();
+            return ok();
+        });
+        journal = JobJournal.openEmbedded(dir);
+        Job j = journal.enqueue(new JobJournal.NewJob("u", Trigger.SERIES, "1.2", "1.2.3", null, "once", "1.0", "rule",
+                Priority.NORMAL, List.of(), List.of(), "u"), JobState.QUEUED, null).orElseThrow();
+        assertTrue(journal.markRunning(j.id()), "as if a crash happened mid-job");
+        journal.close();
+        start(SchedulerSettings.defaults());
+        assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
+        assertEquals(1, runs.get());
+        assertEquals(2, journal.find(j.id()).orElseThrow().attempts());
+    }
+}
