@@ -133,6 +133,26 @@ final class ConfigNode {
         return out;
     }
 
+    /** The keys present in this section. */
+    java.util.Set<String> keys() {
+        return values.keySet();
+    }
+
+    /** A section handed on as raw values (a module's own configuration, validated by its descriptor). */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rawMap(String name) {
+        Object v = raw(name);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map)) {
+            throw new ConfigException(key(name) + ": expected a section with keys, got '" + v + "'");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        ((Map<Object, Object>) v).forEach((k, val) -> out.put(String.valueOf(k), val));
+        return out;
+    }
+
     /** Refuses keys that nothing read: they are typos or options this version does not have. */
     void finish() {
         for (String k : values.keySet()) {

@@ -3,6 +3,7 @@ package org.radflow.config;
 import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.dispatch.CStoreSender;
 import org.radflow.dispatch.StowRsSender;
+import org.radflow.jobs.SchedulerSettings;
 import org.radflow.listener.ListenerSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -30,7 +31,31 @@ import java.util.regex.Pattern;
  * The whole server configuration: one YAML file (or the embedded defaults), validated at start-up.
  * Every key is described in {@code deploy/radflow.example.yaml}.
  */
-public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations) {
+public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
+                            Tracking tracking, Modules modules, SchedulerSettings scheduler) {
+
+    /** When series and studies count as complete: this long after their last instance. */
+    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
+    }
+
+    /**
+     * Where modules come from and per-module settings.
+     *
+     * @param dir       drop-in modules: one folder per module with its JAR(s) ({@code <dir>/<id>/*.jar})
+     * @param modelsDir built-in modules' model files: {@code <modelsDir>/<id>/}
+     * @param watch     load added or replaced module folders while running
+     */
+    public record Modules(Path dir, Path modelsDir, boolean watch, Map<String, ModuleSettings> settings) {
+        public ModuleSettings settingsFor(String id) {
+            return settings.getOrDefault(id, new ModuleSettings(true, null, null, null, Map.of()));
+        }
+    }
+
+    /** Operator overrides for one module (null: the descriptor's value) and the module's own configuration. */
+    public record ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout,
+                                 Map<String, Object> config) {
+    }
+
 
     public record Server(Path dataDir, String nodeName) {
     }
@@ -134,8 +159,57 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         for (Map.Entry<String, ConfigNode> e : root.namedChildren("destinations").entrySet()) {
             destinations.put(e.getKey(), destination(e.getKey(), e.getValue(), aeTitle));
         }
+
+        ConfigNode t = root.child("tracking");
+        Tracking tracking = new Tracking(Duration.ofSeconds(t.integer("seriesQuietSeconds", 10, 0, 86_400)),
+                Duration.ofSeconds(t.integer("studyQuietSeconds", 30, 0, 86_400)),
+                Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)));
+        t.finish();
+
+        Modules modules = modules(root.child("modules"), dataDir);
+
+        ConfigNode sc = root.child("scheduler");
+        int maxAttempts = sc.integer("maxAttempts", 3, 1, 100);
+        int initialBackoff = sc.integer("initialBackoffSeconds", 5, 1, 86_400);
+        int maxBackoff = sc.integer("maxBackoffSeconds", 300, initialBackoff, 86_400);
+        int stuck = sc.integer("stuckThreadLimit", 4, 0, 1000);
+        sc.finish();
+        Map<String, SchedulerSettings.Lane> lanes = new LinkedHashMap<>();
+        modules.settings().forEach((id, m) -> lanes.put(id, new SchedulerSettings.Lane(m.maxConcurrentJobs(), m.queueLimit(),
+                m.timeout(), m.enabled())));
+        SchedulerSettings scheduler = new SchedulerSettings(Duration.ofMillis(500), maxAttempts, Duration.ofSeconds(initialBackoff),
+                Duration.ofSeconds(maxBackoff), stuck, lanes);
+
         root.finish();
-        return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations));
+        return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
+                scheduler);
+    }
+
+    private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");
+
+    private static Modules modules(ConfigNode m, Path dataDir) {
+        Path dir = Path.of(m.string("dir", dataDir.resolve("modules").toString()));
+        Path models = Path.of(m.string("modelsDir", dataDir.resolve("models").toString()));
+        boolean watch = m.bool("watch", true);
+        Map<String, ModuleSettings> settings = new LinkedHashMap<>();
+        for (String id : m.keys()) {
+            if (MODULES_KEYS.contains(id)) {
+                continue;
+            }
+            if (!id.matches("[a-z][a-z0-9-]{0,39}")) {
+                throw new ConfigException(m.key(id) + ": '" + id + "' is not a module id (lower case letters, digits, '-'); "
+                        + "besides module ids, 'modules' takes dir, modelsDir and watch");
+            }
+            ConfigNode n = m.child(id);
+            boolean enabled = n.bool("enabled", true);
+            Integer concurrency = n.has("maxConcurrentJobs") ? n.integer("maxConcurrentJobs", 1, 1, 256) : null;
+            Integer queue = n.has("queueLimit") ? n.integer("queueLimit", 100, 1, 1_000_000) : null;
+            Duration timeout = n.has("timeoutSeconds") ? Duration.ofSeconds(n.integer("timeoutSeconds", 600, 1, 86_400)) : null;
+            Map<String, Object> config = n.rawMap("config");
+            n.finish();
+            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config));
+        }
+        return new Modules(dir, models, watch, Map.copyOf(settings));
     }
 
     private static Destination destination(String name, ConfigNode d, String ourAeTitle) {
