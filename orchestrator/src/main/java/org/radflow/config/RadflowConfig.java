@@ -167,6 +167,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir);
+        root.has("rules"); // parsed by the routing package (wired with the rule engine)
 
         ConfigNode sc = root.child("scheduler");
         int maxAttempts = sc.integer("maxAttempts", 3, 1, 100);
