@@ -130,7 +130,8 @@ public final class Router {
         }
         Integer n = trigger == Trigger.INSTANCE ? Integer.valueOf(1) : counts.get(trigger);
         if (n != null && n < s.minInstances()) {
-            return Optional.of("the " + trigger.name().toLowerCase(Locale.ROOT) + " has " + n + (n == 1 ? " instance" : " instances")
+            return Optional.of((trigger == Trigger.INSTANCE ? "an instance-triggered job has 1 instance"
+                    : "the " + trigger.name().toLowerCase(Locale.ROOT) + " has " + n + (n == 1 ? " instance" : " instances"))
                     + "; the module needs at least " + s.minInstances());
         }
         return Optional.empty();

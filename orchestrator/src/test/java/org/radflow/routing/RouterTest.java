@@ -135,7 +135,7 @@ class RouterTest {
                   - {name: per-instance, module: hippovolume, trigger: instance, match: {Modality: MR}}
                   - {name: all-dx, module: hippovolume, match: {Modality: DX}}
                 """), Studies.MODULES);
-        assertEquals(Optional.of("the instance has 1 instance; the module needs at least 20"),
+        assertEquals(Optional.of("an instance-triggered job has 1 instance; the module needs at least 20"),
                 r.evaluate(mr, null).get(0).moduleRefusal(), "an instance is never 20 slices");
         // a SOP class list the unit passes, then the tag condition
         ModuleDescriptor anySop = ModuleDescriptor.builder("hippovolume", "1").selection(
