@@ -2,6 +2,7 @@ package org.radflow.routing;
 
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomDictionary;
+import com.pixelmed.dicom.ValueRepresentation;
 import org.radflow.dicom.AttributeListTags;
 
 import java.util.ArrayList;
@@ -43,6 +44,16 @@ final class Keywords {
     /** The dictionary keyword nearest to a misspelt one ({@code Modallity} → {@code Modality}). */
     static Optional<String> suggest(String keyword) {
         return RawYaml.closest(keyword, all());
+    }
+
+    /** True for Code String (CS) attributes, whose values DICOM writes in upper case (Modality, ImageType, ...). */
+    static boolean isCodeString(String keyword) {
+        Optional<AttributeTag> t = AttributeListTags.tag(keyword);
+        if (t.isEmpty()) {
+            return false;
+        }
+        byte[] vr = DicomDictionary.StandardDictionary.getValueRepresentationFromTag(t.get());
+        return vr != null && ValueRepresentation.isCodeStringVR(vr);
     }
 
     /** True for attributes whose values must not appear in messages: patient names, IDs, birth date, accession. */

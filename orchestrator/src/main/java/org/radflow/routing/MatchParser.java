@@ -79,7 +79,7 @@ public final class MatchParser {
                         + " Use a keyword as spelt in DICOM PS3.6 (case matters, e.g. SeriesDescription)"
                         + " or a tag in quotes, e.g. \"(0018,0050)\".");
             }
-            out.add(new TagMatch(keyword, condition(e.getValue(), k)));
+            out.add(new TagMatch(keyword, condition(e.getValue(), k, keyword)));
         }
         return out;
     }
@@ -143,16 +143,16 @@ public final class MatchParser {
      * One attribute's condition: a list (any of, exact), {@code present}/{@code absent}, a single
      * value (exact), or an operator map (all of its operators).
      */
-    static TagCondition condition(Object v, String key) {
+    static TagCondition condition(Object v, String key, String keyword) {
         if (v == null) {
             throw new ConfigException(key + ": no condition; write a value (CT), a list ([CR, DX]), present, absent "
                     + "or an operator such as {regex: \"chest|thorax\"}");
         }
         if (v instanceof List<?> list) {
-            return TagCondition.anyOf(values(list, key));
+            return TagCondition.anyOf(values(list, key, keyword));
         }
         if (v instanceof Map<?, ?>) {
-            return operators(RawYaml.section(v, key, "operators"), key);
+            return operators(RawYaml.section(v, key, "operators"), key, keyword);
         }
         if ("present".equals(v)) {
             return TagCondition.present();
@@ -160,26 +160,27 @@ public final class MatchParser {
         if ("absent".equals(v)) {
             return TagCondition.absent();
         }
-        return TagCondition.equalTo(value(v, key));
+        return TagCondition.equalTo(exact(v, key, keyword));
     }
 
-    private static TagCondition operators(Map<String, Object> ops, String key) {
+    private static TagCondition operators(Map<String, Object> ops, String key, String keyword) {
         if (ops.isEmpty()) {
             throw new ConfigException(key + ": an empty {} tests nothing; write an operator (" + String.join(", ", OPERATORS)
                     + ") or remove the line");
         }
         List<TagCondition> all = new ArrayList<>();
         for (Map.Entry<String, Object> e : ops.entrySet()) {
-            all.add(operator(e.getKey(), e.getValue(), key + "." + e.getKey()));
+            all.add(operator(e.getKey(), e.getValue(), key + "." + e.getKey(), keyword));
         }
         return all.size() == 1 ? all.get(0) : new TagCondition.AllOf(all);
     }
 
-    private static TagCondition operator(String op, Object v, String key) {
+    private static TagCondition operator(String op, Object v, String key, String keyword) {
         return switch (op) {
-            case "is" -> v instanceof List<?> list ? TagCondition.anyOf(values(list, key)) : TagCondition.equalTo(value(v, key));
+            case "is" -> v instanceof List<?> list ? TagCondition.anyOf(values(list, key, keyword))
+                    : TagCondition.equalTo(exact(v, key, keyword));
             case "regex" -> regex(v, key);
-            case "not" -> TagCondition.not(condition(v, key));
+            case "not" -> TagCondition.not(condition(v, key, keyword));
             case "lt" -> TagCondition.compare(Op.LT, number(v, key));
             case "le" -> TagCondition.compare(Op.LE, number(v, key));
             case "gt" -> TagCondition.compare(Op.GT, number(v, key));
@@ -241,18 +242,32 @@ public final class MatchParser {
         throw new ConfigException(key + ": expected true or false, got " + RawYaml.describe(v));
     }
 
-    private static List<String> values(List<?> list, String key) {
+    private static List<String> values(List<?> list, String key, String keyword) {
         if (list.isEmpty()) {
             throw new ConfigException(key + ": an empty list matches nothing; list the values, e.g. [CR, DX], or remove the line");
         }
         List<String> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(value(list.get(i), key + "[" + i + "]"));
+            out.add(exact(list.get(i), key + "[" + i + "]", keyword));
         }
         return out;
     }
 
-    /** A value to compare exactly; empty text is refused since empty attributes count as absent. */
+    /**
+     * A value to compare exactly. Lower case for a Code String attribute is refused: DICOM writes
+     * those in upper case, so the rule could never match.
+     */
+    private static String exact(Object v, String key, String keyword) {
+        String s = value(v, key);
+        String upper = s.toUpperCase(Locale.ROOT);
+        if (!s.equals(upper) && Keywords.isCodeString(keyword)) {
+            throw new ConfigException(key + ": '" + s + "' can never match: " + keyword + " is a code string, upper case in DICOM; write '"
+                    + upper + "', or use {regex: \"" + s + "\"}, which ignores case");
+        }
+        return s;
+    }
+
+    /** A value as text; empty text is refused since empty attributes count as absent. */
     private static String value(Object v, String key) {
         if (v instanceof List<?> || v instanceof Map<?, ?>) {
             throw new ConfigException(key + ": expected a single value, got " + RawYaml.describe(v));

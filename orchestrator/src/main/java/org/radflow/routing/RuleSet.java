@@ -46,8 +46,9 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>Attributes are DICOM keywords exactly as in PS3.6 ({@code SeriesDescription}, case matters)
  *       or quoted tags {@code "(gggg,eeee)"}. Unknown keywords are refused with the nearest keyword.</li>
- *   <li>Exact values compare with leading and trailing spaces ignored, case sensitive (DICOM code
- *       strings are upper case). Use {@code regex} to ignore case.</li>
+ *   <li>Exact values compare with leading and trailing spaces ignored, case sensitive. Code strings
+ *       (Modality, ImageType, BodyPartExamined, ...) are upper case in DICOM, so a lower-case exact
+ *       value for one is refused as a mistake. Use {@code regex} to ignore case.</li>
  *   <li>Multi-valued attributes ({@code ImageType ORIGINAL\PRIMARY\AXIAL}): a value test passes when
  *       <em>any</em> value passes, so {@code ImageType: AXIAL} matches, and
  *       {@code ImageType: {not: LOCALIZER}} means "no value is LOCALIZER". A regex sees one value at a time.</li>

@@ -199,6 +199,11 @@ class RuleSetTest {
         assertTrue(matchError("Modality:").startsWith("rules[0].match.Modality: no condition"));
         assertTrue(matchError("Modality: {}").startsWith("rules[0].match.Modality: an empty {} tests nothing"));
         assertTrue(matchError("Modality: \"\"").contains("an empty value never matches"));
+        assertEquals("rules[0].match.Modality[1]: 'dx' can never match: Modality is a code string, upper case in DICOM; "
+                + "write 'DX', or use {regex: \"dx\"}, which ignores case (rule 'chest')", matchError("Modality: [CR, dx]"));
+        assertTrue(matchError("ViewPosition: {not: {is: Lateral}}").startsWith("rules[0].match.ViewPosition.not.is: 'Lateral' can never match"));
+        assertEquals(TagCondition.equalTo("Chest PA"), Yamls.ruleSet("rules: [{name: a, module: m, match: {SeriesDescription: Chest PA}}]")
+                .rules().get(0).match().get(0).condition(), "mixed case is fine for text attributes");
         assertTrue(matchError("PatientAge: {present: maybe}").startsWith("rules[0].match.PatientAge.present: expected true or false"));
         assertTrue(matchError("Modality: {regex: CT, is: [CR, yes]}").startsWith("rules[0].match.Modality.is[1]: YAML read this as true"));
         String notASection = error("rules:\n  - name: r\n    module: m\n    match: [Modality, CT]\n");
