@@ -5,6 +5,7 @@ import org.radflow.dispatch.CStoreSender;
 import org.radflow.dispatch.StowRsSender;
 import org.radflow.jobs.SchedulerSettings;
 import org.radflow.listener.ListenerSettings;
+import org.radflow.routing.RuleSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -32,7 +33,7 @@ import java.util.regex.Pattern;
  * Every key is described in {@code deploy/radflow.example.yaml}.
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
-                            Tracking tracking, Modules modules, SchedulerSettings scheduler) {
+                            Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules) {
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -167,7 +168,9 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir);
-        root.has("rules"); // parsed by the routing package (wired with the rule engine)
+        root.has("rules");
+        RuleSet rules = RuleSet.parse(map.get("rules"), "rules");
+        rules.requireDestinations(destinations.keySet(), "rules");
 
         ConfigNode sc = root.child("scheduler");
         int maxAttempts = sc.integer("maxAttempts", 3, 1, 100);
@@ -183,7 +186,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler);
+                scheduler, rules);
     }
 
     private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");
