@@ -11,6 +11,7 @@ final class SpoolSeries implements StudyInput.SeriesInput {
 
     private final String seriesInstanceUid;
     private final List<SpoolInstance> instances;
+    private final List<StudyInput.InstanceInput> view;
     private final GeometryTolerance tolerance;
     private Volume volume;
     private PixelDataException failure;
@@ -18,6 +19,7 @@ final class SpoolSeries implements StudyInput.SeriesInput {
     SpoolSeries(String seriesInstanceUid, List<SpoolInstance> instances, GeometryTolerance tolerance) {
         this.seriesInstanceUid = seriesInstanceUid;
         this.instances = List.copyOf(instances);
+        this.view = List.copyOf(instances);
         this.tolerance = tolerance;
     }
 
@@ -33,7 +35,7 @@ final class SpoolSeries implements StudyInput.SeriesInput {
 
     @Override
     public List<StudyInput.InstanceInput> instances() {
-        return List.copyOf(instances);
+        return view;
     }
 
     List<SpoolInstance> spoolInstances() {

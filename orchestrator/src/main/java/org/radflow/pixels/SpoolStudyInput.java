@@ -34,11 +34,13 @@ public final class SpoolStudyInput implements StudyInput {
 
     private final String studyInstanceUid;
     private final List<SpoolSeries> series;
+    private final List<SeriesInput> view;
     private final DecodeCache cache;
 
     private SpoolStudyInput(String studyInstanceUid, List<SpoolSeries> series, DecodeCache cache) {
         this.studyInstanceUid = studyInstanceUid;
         this.series = series;
+        this.view = List.copyOf(series);
         this.cache = cache;
     }
 
@@ -123,13 +125,12 @@ public final class SpoolStudyInput implements StudyInput {
 
     @Override
     public List<SeriesInput> series() {
-        return List.copyOf(series);
+        return view;
     }
 
     /** The series with this UID, if it is in the unit. */
     public Optional<SeriesInput> series(String seriesInstanceUid) {
-        return series.stream().filter(s -> s.seriesInstanceUid().equals(seriesInstanceUid))
-                .map(s -> (SeriesInput) s).findFirst();
+        return view.stream().filter(s -> s.seriesInstanceUid().equals(seriesInstanceUid)).findFirst();
     }
 
     /** Number of instances in the unit. */

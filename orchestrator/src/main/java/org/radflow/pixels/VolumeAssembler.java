@@ -170,8 +170,8 @@ final class VolumeAssembler {
         }
         if (worst >= 0) {
             throw new PixelDataException(where + "uneven slice spacing: the gap between " + sorted.get(worst).id()
-                    + " (at " + mm(pos[worst]) + ") and " + sorted.get(worst + 1).id() + " (at " + mm(pos[worst + 1])
-                    + ") is " + mm(gaps[worst]) + " but the median gap is " + mm(median) + " (tolerance "
+                    + " (at " + mm(pos[worst]) + " along the normal " + fmt(normal) + ") and " + sorted.get(worst + 1).id()
+                    + " (at " + mm(pos[worst + 1]) + ") is " + mm(gaps[worst]) + " but the median gap is " + mm(median) + " (tolerance "
                     + mm(allowed) + "); " + uneven + " of " + gaps.length + " gaps differ"
                     + (gaps[worst] > median ? " (a missing slice?)" : ""));
         }

@@ -127,12 +127,13 @@ final class TestFiles {
     }
 
     /** Writes the list as Explicit VR Little Endian Part 10, with fresh file meta information. */
-    static void write(AttributeList l, Path file) throws Exception {
+    static Path write(AttributeList l, Path file) throws Exception {
         l.removeGroupLengthAttributes();
         l.removeMetaInformationHeaderAttributes();
         FileMetaInformation.addFileMetaInformation(l, EXPLICIT_LE, "RADFLOWTEST");
         Files.createDirectories(file.toAbsolutePath().getParent());
         l.write(file.toString(), EXPLICIT_LE, true, true);
+        return file;
     }
 
     interface Edit {
