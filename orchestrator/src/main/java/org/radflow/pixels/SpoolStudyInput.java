@@ -1,0 +1,150 @@
+package org.radflow.pixels;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.TagFromName;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.radflow.api.DicomTags;
+import org.radflow.api.StudyInput;
+
+/**
+ * A {@link StudyInput} over Part 10 files in the spool that form one unit (an instance, a series or a study).
+ *
+ * <p>Creating it reads each file's attributes up to Pixel Data, once, to group the files into series and expose
+ * their tags. Pixel data is decoded only when a module asks for a plane or a volume; the input keeps the decoded
+ * pixels of at most one file plus each series' volume once built, so memory stays bounded by the largest file and
+ * the volumes actually requested. Meant for one job (one thread) at a time; calls are nonetheless safe from several
+ * threads.
+ *
+ * <p>Series are ordered by Series Number, instances by Instance Number (then by the order of the files given); a
+ * file listed twice, or two files holding the same SOP Instance UID, count once.
+ */
+public final class SpoolStudyInput implements StudyInput {
+
+    private final String studyInstanceUid;
+    private final List<SpoolSeries> series;
+    private final List<SeriesInput> view;
+    private final DecodeCache cache;
+
+    private SpoolStudyInput(String studyInstanceUid, List<SpoolSeries> series, DecodeCache cache) {
+        this.studyInstanceUid = studyInstanceUid;
+        this.series = series;
+        this.view = List.copyOf(series);
+        this.cache = cache;
+    }
+
+    /** The unit formed by {@code files}, with the default geometry tolerances for volumes. */
+    public static SpoolStudyInput of(String studyInstanceUid, List<Path> files) throws IOException {
+        return of(studyInstanceUid, files, GeometryTolerance.DEFAULT);
+    }
+
+    /**
+     * The unit formed by {@code files}.
+     *
+     * @throws IOException              a file cannot be read or is not a DICOM composite instance
+     * @throws IllegalArgumentException no files, or a file belongs to another study
+     */
+    public static SpoolStudyInput of(String studyInstanceUid, List<Path> files, GeometryTolerance tolerance)
+            throws IOException {
+        Objects.requireNonNull(studyInstanceUid, "studyInstanceUid");
+        Objects.requireNonNull(tolerance, "tolerance");
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("Study " + studyInstanceUid + ": no files");
+        }
+        DecodeCache cache = new DecodeCache();
+        Map<String, List<SpoolInstance>> bySeries = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (Path file : files) {
+            SpoolInstance instance = readHeader(file, cache);
+            String study = instance.tags().get("StudyInstanceUID").orElse("");
+            if (!study.equals(studyInstanceUid)) {
+                throw new IllegalArgumentException(file + " belongs to study " + (study.isEmpty() ? "(none)" : study)
+                        + ", not " + studyInstanceUid);
+            }
+            if (seen.add(instance.sopInstanceUid())) {
+                bySeries.computeIfAbsent(instance.seriesInstanceUid(), k -> new ArrayList<>()).add(instance);
+            }
+        }
+        List<SpoolSeries> series = new ArrayList<>();
+        for (Map.Entry<String, List<SpoolInstance>> e : bySeries.entrySet()) {
+            List<SpoolInstance> instances = e.getValue();
+            instances.sort(Comparator.comparingInt(SpoolInstance::instanceNumber)); // stable: ties keep file order
+            series.add(new SpoolSeries(e.getKey(), instances, tolerance));
+        }
+        series.sort(Comparator.comparingInt(s -> seriesNumber(s.spoolInstances().get(0))));
+        return new SpoolStudyInput(studyInstanceUid, List.copyOf(series), cache);
+    }
+
+    private static int seriesNumber(SpoolInstance first) {
+        return Attribute.getSingleIntegerValueOrDefault(first.header(), TagFromName.SeriesNumber, Integer.MAX_VALUE);
+    }
+
+    /** Reads the attributes before Pixel Data (or Float/Double Float Pixel Data), noting whether pixels follow. */
+    private static SpoolInstance readHeader(Path file, DecodeCache cache) throws IOException {
+        AttributeList header = new AttributeList();
+        boolean[] pixels = {false};
+        try {
+            header.read(file.toString(), (list, tag, offset) -> {
+                if (tag.getGroup() == 0x7FE0) {
+                    pixels[0] = true;
+                    return true;
+                }
+                return false;
+            });
+        } catch (DicomException | RuntimeException e) {
+            throw new IOException(file + " is not a readable DICOM file: " + e.getMessage(), e);
+        }
+        SpoolInstance instance = new SpoolInstance(file, header, pixels[0], cache);
+        if (instance.sopInstanceUid().isEmpty() || instance.seriesInstanceUid().isEmpty()) {
+            throw new IOException(file + " is not a DICOM composite instance: SOP Instance UID or Series Instance UID missing");
+        }
+        return instance;
+    }
+
+    @Override
+    public String studyInstanceUid() {
+        return studyInstanceUid;
+    }
+
+    /** Patient and study attributes, from the first instance of the first series. */
+    @Override
+    public DicomTags studyTags() {
+        return series.get(0).tags();
+    }
+
+    @Override
+    public List<SeriesInput> series() {
+        return view;
+    }
+
+    /** The series with this UID, if it is in the unit. */
+    public Optional<SeriesInput> series(String seriesInstanceUid) {
+        return view.stream().filter(s -> s.seriesInstanceUid().equals(seriesInstanceUid)).findFirst();
+    }
+
+    /** Number of instances in the unit. */
+    public int instanceCount() {
+        return series.stream().mapToInt(s -> s.spoolInstances().size()).sum();
+    }
+
+    /** Drops the decoded pixels kept for the last plane; volumes already built stay. */
+    public void releaseDecodedPixels() {
+        cache.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "study " + studyInstanceUid + " (" + series.size() + " series, " + instanceCount() + " instances)";
+    }
+}
