@@ -42,17 +42,16 @@ public final class ResultStore implements ResultSink {
         int n = 0;
         for (Finding f : result.findings()) {
             JsonObject o = new JsonObject().put("finding", concept(f.finding()));
-            switch (f) {
-                case Finding.Classification c -> {
+            if (f instanceof Finding.Classification c) {
                     JsonArray p = new JsonArray();
                     c.probabilities().forEach(cp -> p.add(new JsonObject().put("label", concept(cp.label())).put("probability", cp.probability())));
                     o.put("type", "classification").put("probabilities", p).put("predicted", concept(c.predicted()))
                             .put("evidence", new JsonArray(c.evidenceSopInstanceUids()));
-                }
-                case Finding.Measurement m -> o.put("type", "measurement").put("quantity", concept(m.quantity())).put("value", m.value())
+            } else if (f instanceof Finding.Measurement m) {
+                o.put("type", "measurement").put("quantity", concept(m.quantity())).put("value", m.value())
                         .put("unit", concept(m.unit())).put("findingSite", concept(m.findingSite()))
                         .put("evidence", new JsonArray(m.evidenceSopInstanceUids()));
-                case Finding.Segmentation s -> {
+            } else if (f instanceof Finding.Segmentation s) {
                     String file = "labels-" + n + ".raw";
                     write(tmp.resolve(file), s.labels());
                     JsonArray segs = new JsonArray();
@@ -60,7 +59,6 @@ public final class ResultStore implements ResultSink {
                             .put("category", concept(g.category())).put("type", concept(g.type())).put("rgb", g.rgb())));
                     o.put("type", "segmentation").put("columns", s.columns()).put("rows", s.rows()).put("slices", s.slices())
                             .put("labels", file).put("segments", segs).put("sopInstanceUids", new JsonArray(s.sopInstanceUids()));
-                }
             }
             findings.add(o);
             n++;
