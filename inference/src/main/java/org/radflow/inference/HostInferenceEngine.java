@@ -66,6 +66,8 @@ public final class HostInferenceEngine implements AutoCloseable {
     }
 
     private final Map<CacheKey, Slot> cache = new ConcurrentHashMap<>();
+    /** The canonical key each path as given last resolved to, to notice a symbolic link switched to a new version. */
+    private final Map<CacheKey, CacheKey> aliases = new ConcurrentHashMap<>();
     private final Set<LoadedModel> open = ConcurrentHashMap.newKeySet();
     private final Map<RuntimeKind, NativeRuntime> runtimes = new EnumMap<>(RuntimeKind.class);
     private final Map<RuntimeKind, Throwable> runtimeFailures = new EnumMap<>(RuntimeKind.class);
@@ -123,6 +125,10 @@ public final class HostInferenceEngine implements AutoCloseable {
             }
             ModelFiles files = ModelFiles.resolve(backend, model);
             CacheKey key = new CacheKey(backend, files.key(), threads);
+            CacheKey previous = aliases.put(new CacheKey(backend, model.toAbsolutePath().normalize(), threads), key);
+            if (previous != null && !previous.equals(key)) {
+                retire(previous, model, key);
+            }
             Slot slot = cache.computeIfAbsent(key, k -> new Slot());
             synchronized (slot) {
                 LoadedModel current = slot.current;
@@ -149,6 +155,25 @@ public final class HostInferenceEngine implements AutoCloseable {
             }
         } finally {
             lifecycle.readLock().unlock();
+        }
+    }
+
+    /** {@code model} now resolves elsewhere (a link was switched): later loads of the old target start afresh. */
+    private void retire(CacheKey stale, Path model, CacheKey now) {
+        Slot slot = cache.get(stale);
+        if (slot == null) {
+            return;
+        }
+        synchronized (slot) {
+            LoadedModel old = slot.current;
+            if (old != null) {
+                slot.current = null;
+                LOG.info("{} now resolves to {}; the session of {} is retired", model, now.path(), stale.path());
+                old.retire();
+                if (old.isClosed()) {
+                    open.remove(old);
+                }
+            }
         }
     }
 

@@ -37,9 +37,14 @@ public final class ModuleInference implements InferenceEngine, AutoCloseable {
         }
         LoadedModel session = engine.acquire(backend, model, threads, this, moduleId);
         synchronized (this) {
-            held.add(session);
+            if (!closed) {
+                held.add(session);
+                return session;
+            }
         }
-        return session;
+        engine.release(session, this); // closed while loading
+        throw ModuleException.transientFailure("Module " + moduleId + ": its inference view was closed while "
+                + model + " was loading", null);
     }
 
     public String moduleId() {

@@ -89,8 +89,9 @@ final class OnnxBackend implements NativeRuntime {
             for (NodeInfo n : infos.values()) {
                 ValueInfo v = n.getInfo();
                 if (v instanceof TensorInfo t) {
-                    specs.put(n.getName(), new TensorSpec(n.getName(), t.type.name(), t.type == OnnxJavaType.FLOAT,
-                            t.getShape()));
+                    // ONNX Runtime reports a value without shape information as rank 0: leave it unchecked
+                    long[] shape = t.getShape().length == 0 ? null : t.getShape();
+                    specs.put(n.getName(), new TensorSpec(n.getName(), t.type.name(), t.type == OnnxJavaType.FLOAT, shape));
                 } else {
                     specs.put(n.getName(), new TensorSpec(n.getName(), v.toString(), false, null));
                 }

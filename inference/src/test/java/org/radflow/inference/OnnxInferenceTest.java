@@ -182,6 +182,25 @@ class OnnxInferenceTest {
     }
 
     @Test
+    void switchingASymbolicLinkRetiresTheOldVersion() throws Exception {
+        Path v1 = OnnxTestModels.writeClassifier(dir.resolve("v1/model.onnx"));
+        Path v2 = OnnxTestModels.writeClassifier(dir.resolve("v2/model.onnx"));
+        Path current = dir.resolve("current.onnx");
+        Files.createSymbolicLink(current, v1);
+        try (HostInferenceEngine own = new HostInferenceEngine()) {
+            ModuleInference view = own.forModule("link", 1);
+            ModelSession first = view.load(Backend.ONNX, current);
+            Files.delete(current);
+            Files.createSymbolicLink(current, v2);
+            ModelSession second = view.load(Backend.ONNX, current);
+            assertNotSame(first, second);
+            assertEquals(2, own.openSessionCount());
+            view.close();
+            assertEquals(1, own.openSessionCount(), "v1 is closed once its last holder lets go");
+        }
+    }
+
+    @Test
     void concurrentLoadsShareOneSessionAndConcurrentRunsAreCorrect() throws Exception {
         Path file = OnnxTestModels.writeClassifier(dir.resolve("concurrent.onnx"));
         ExecutorService pool = Executors.newFixedThreadPool(8);
