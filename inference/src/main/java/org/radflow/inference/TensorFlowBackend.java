@@ -18,7 +18,9 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
@@ -75,6 +77,8 @@ final class TensorFlowBackend implements NativeRuntime {
                 // one inter-op thread runs the graph in the caller's thread; per-session pools keep budgets apart
                 .setInterOpParallelismThreads(1)
                 .setUsePerSessionThreads(true)
+                // graphs trained on a GPU name it in their nodes; this CPU build places such ops on the CPU
+                .setAllowSoftPlacement(true)
                 .build();
         return files.backend() == Backend.TENSORFLOW_SAVED_MODEL
                 ? openSavedModel(files, threads, config)
@@ -146,7 +150,7 @@ final class TensorFlowBackend implements NativeRuntime {
         Session session = null;
         try {
             try {
-                graph.importGraphDef(meta.getGraphDef());
+                graph.importGraphDef(withoutDevices(meta.getGraphDef()));
             } catch (RuntimeException e) {
                 throw new ModuleException("Cannot import the graph of " + where + " from " + metaFile.getFileName()
                         + " (an op this TensorFlow " + version + " does not know?): " + RuntimeErrors.message(e), e);
@@ -171,6 +175,16 @@ final class TensorFlowBackend implements NativeRuntime {
             throw new ModuleException("Cannot restore " + where + " (restore op '" + restoreOp + "' fed with the prefix"
                     + " through '" + filenameTensor + "'): " + RuntimeErrors.message(e), e);
         }
+    }
+
+    /** Like {@code import_meta_graph(clear_devices=True)}: a graph saved on a GPU machine must run on this CPU. */
+    private static GraphDef withoutDevices(GraphDef graph) {
+        if (graph.getNodeList().stream().allMatch(n -> n.getDevice().isEmpty())) {
+            return graph;
+        }
+        GraphDef.Builder b = graph.toBuilder();
+        b.getNodeBuilderList().forEach(NodeDef.Builder::clearDevice);
+        return b.build();
     }
 
     private static Runnable closer(Session session, Graph graph) {

@@ -13,6 +13,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.train.Restore;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.types.TFloat32;
@@ -114,6 +115,14 @@ final class TensorFlowTestModels {
         return new Net(input, probabilities, kernel, bias, setTrained);
     }
 
+    /** Graphs trained elsewhere name their devices in their nodes (here a GPU of a "worker" job), which this CPU lacks. */
+    private static GraphDef trainedOnGpu(GraphDef graph) {
+        GraphDef.Builder b = graph.toBuilder();
+        b.getNodeBuilderList().stream().filter(n -> n.getName().startsWith("dense_1/"))
+                .forEach(n -> n.setDevice("/job:worker/replica:0/task:0/device:GPU:0"));
+        return b.build();
+    }
+
     /** A SavedModel (tag "serve") with signature "serving_default": image -> probabilities. */
     static Path writeSavedModel(Path dir) throws IOException {
         try (Graph g = new Graph()) {
@@ -162,7 +171,7 @@ final class TensorFlowTestModels {
             }
             MetaGraphDef meta = MetaGraphDef.newBuilder()
                     .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().setTensorflowVersion("1.15.0"))
-                    .setGraphDef(g.toGraphDef())
+                    .setGraphDef(trainedOnGpu(g.toGraphDef()))
                     .setSaverDef(SaverDef.newBuilder()
                             .setFilenameTensorName("save/Const:0")
                             .setSaveTensorName("save/control_dependency:0")
