@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,16 +137,16 @@ abstract class LoadedModel implements ModelSession, AutoCloseable {
 
     /** The files changed and a newer session replaced this one in the cache. */
     void retire() {
-        boolean closeNow;
+        int holding;
         synchronized (this) {
             retired = true;
-            closeNow = holders.isEmpty();
+            holding = holders.size();
         }
-        if (closeNow) {
+        if (holding == 0) {
             close();
         } else {
             LOG.info("{} was replaced on disk; the previous session stays open for the {} module(s) still holding it",
-                    describe(), holders.size());
+                    describe(), holding);
         }
     }
 
@@ -167,15 +166,6 @@ abstract class LoadedModel implements ModelSession, AutoCloseable {
         } finally {
             runLock.writeLock().unlock();
         }
-    }
-
-    /** A copy of a map in the order of {@code names}, for results. */
-    static Map<String, Tensor> ordered(List<String> names, Map<String, Tensor> byName) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String n : names) {
-            out.put(n, byName.get(n));
-        }
-        return out;
     }
 
     static List<String> sortedCopy(Iterable<String> names) {
