@@ -107,7 +107,12 @@ final class Generation {
         private ModuleException createFailed(String why, boolean transientFailure, Throwable cause) {
             String reason = "module " + id() + " could not be started: " + why;
             createFailure = new LoadProblem(generation.directory, id(), reason, Instant.now());
-            LOG.warn("{} ({})", reason, generation.directory == null ? "class path" : generation.directory, cause);
+            String where = generation.directory == null ? "class path" : generation.directory.toString();
+            if (cause instanceof ModuleException) {
+                LOG.warn("{} ({})", reason, where); // the module's own words; its stack would add nothing
+            } else {
+                LOG.warn("{} ({})", reason, where, cause);
+            }
             return new ModuleException(reason, transientFailure, cause);
         }
 

@@ -49,10 +49,15 @@ public final class ModuleLease implements AutoCloseable {
         @Override
         public void run() {
             released = true;
-            if (!explicit) {
-                LOG.warn("A lease of module {} ({}) was never released; the garbage collector released it", id, generation);
+            if (explicit) {
+                generation.release();
+                return;
             }
-            generation.release();
+            LOG.warn("A lease of module {} ({}) was never released; the garbage collector released it", id, generation);
+            // not on the Cleaner's own thread: it may not set a context class loader, which closing a module needs
+            Thread closer = new Thread(generation::release, "radflow-module-lease-cleaner");
+            closer.setDaemon(true);
+            closer.start();
         }
     }
 
