@@ -265,7 +265,8 @@ public final class ModuleRegistry implements AutoCloseable {
     private void scan() {
         Path root = settings.modulesDir();
         Map<String, Offered> next = new LinkedHashMap<>(offered);
-        otherProblems.keySet().removeIf(k -> k.startsWith("root:"));
+        Map<String, LoadProblem> previousRoot = new HashMap<>();
+        otherProblems.entrySet().removeIf(e -> e.getKey().startsWith("root:") && previousRoot.put(e.getKey(), e.getValue()) == null);
         List<Path> directories = new ArrayList<>();
         if (root != null) {
             try {
@@ -288,6 +289,10 @@ public final class ModuleRegistry implements AutoCloseable {
                 otherProblems.put("root:", problem(root, null, "cannot read the modules directory: " + Problems.describe(e)));
                 publish(next);
                 return;
+            } finally {
+                // a problem seen before keeps the time it was first seen
+                previousRoot.forEach((k, p) -> otherProblems.computeIfPresent(k, (key, now) ->
+                        now.reason().equals(p.reason()) ? p : now));
             }
         }
         directories.sort(null);

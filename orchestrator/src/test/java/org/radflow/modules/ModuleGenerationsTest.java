@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.radflow.modules.ModuleRegistryTest.NO_INFERENCE;
 import static org.radflow.modules.ModuleRegistryTest.emptyStudy;
@@ -186,5 +188,25 @@ class ModuleGenerationsTest {
         }
         assertTrue(loader.isClosed());
         assertEquals("with-module-tccl", System.getProperty("fx.closed.leaky.1.0"));
+    }
+
+    @Test
+    void an_unloaded_generation_can_be_garbage_collected() throws Exception {
+        TestJars.copyInto(jar("collected", "1.0"), modules.resolve("collected"));
+        start(Duration.ZERO);
+        WeakReference<ClassLoader> loader;
+        try (ModuleLease lease = registry.acquire("collected")) {
+            assertTrue(run(lease).startsWith("1.0|"));
+            loader = new WeakReference<>(lease.classLoader());
+        }
+        Problems.deleteRecursively(modules.resolve("collected"));
+        registry.rescan();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (loader.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(loader.get(), "nothing keeps the module's classes alive after it is unloaded");
     }
 }
