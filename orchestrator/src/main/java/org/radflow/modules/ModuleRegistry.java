@@ -179,6 +179,7 @@ public final class ModuleRegistry implements AutoCloseable {
             }
             Generation generation = o.slot().generation;
             if (!generation.tryAcquire()) {
+                Thread.onSpinWait();
                 continue; // closed between the lookup and now: a newer generation is offered already
             }
             if (offered.get(id) != o) {
@@ -266,7 +267,14 @@ public final class ModuleRegistry implements AutoCloseable {
         Path root = settings.modulesDir();
         Map<String, Offered> next = new LinkedHashMap<>(offered);
         Map<String, LoadProblem> previousRoot = new HashMap<>();
-        otherProblems.entrySet().removeIf(e -> e.getKey().startsWith("root:") && previousRoot.put(e.getKey(), e.getValue()) == null);
+        for (Iterator<Map.Entry<String, LoadProblem>> it = otherProblems.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, LoadProblem> e = it.next();
+            if (e.getKey().startsWith("root:")) {
+                previousRoot.put(e.getKey(), e.getValue());
+                it.remove();
+            }
+        }
+        List<Generation> retired = new ArrayList<>();
         List<Path> directories = new ArrayList<>();
         if (root != null) {
             try {
@@ -287,7 +295,7 @@ public final class ModuleRegistry implements AutoCloseable {
                 }
             } catch (IOException e) {
                 otherProblems.put("root:", problem(root, null, "cannot read the modules directory: " + Problems.describe(e)));
-                publish(next);
+                publish(next, retired);
                 return;
             } finally {
                 // a problem seen before keeps the time it was first seen
@@ -307,29 +315,33 @@ public final class ModuleRegistry implements AutoCloseable {
                 unoffer(e.getValue(), next);
                 LOG.info("Module directory {} was removed: unloading {} when its running jobs end", e.getValue().directory,
                         idsOf(e.getValue()));
-                e.getValue().retire();
+                retired.add(e.getValue());
                 idsFreed = true;
             }
         }
         refused.keySet().retainAll(present);
 
         for (Path directory : directories) {
-            idsFreed |= scanDirectory(directory, next, idsFreed);
+            idsFreed |= scanDirectory(directory, next, idsFreed, retired);
         }
         if (idsFreed) {
             // a directory refused for an id that was freed later in this pass gets its chance now
             for (Path directory : directories) {
                 Refusal r = refused.get(directory.getFileName().toString());
                 if (r != null && r.idTaken()) {
-                    scanDirectory(directory, next, true);
+                    scanDirectory(directory, next, true, retired);
                 }
             }
         }
-        publish(next);
+        publish(next, retired);
     }
 
-    /** @return true when module ids were freed (a refused directory may now load) */
-    private boolean scanDirectory(Path directory, Map<String, Offered> next, boolean idsFreed) {
+    /**
+     * @param retired collects the generations this directory replaces; they are retired after the new
+     *                state is published, so that a job never finds a closed generation still offered
+     * @return true when module ids were freed (a refused directory may now load)
+     */
+    private boolean scanDirectory(Path directory, Map<String, Offered> next, boolean idsFreed, List<Generation> retired) {
         String name = directory.getFileName().toString();
         Generation active = byDirectory.get(name);
         Refusal refusal = refused.get(name);
@@ -381,7 +393,7 @@ public final class ModuleRegistry implements AutoCloseable {
             }
         }
 
-        // offer the new generation, then retire the old one: a job that raced us re-reads and gets the new one
+        // offer the new generation; the old one is retired once that is published
         lastGeneration.put(name, number);
         List<LoadProblem> configProblems = new ArrayList<>();
         loaded.onClosed(this::closed);
@@ -404,7 +416,7 @@ public final class ModuleRegistry implements AutoCloseable {
         if (active != null) {
             LOG.info("Loaded {} {} as generation {} (sha256 {}); generation {} is unloaded when its running jobs end",
                     directory, idsOf(loaded), number, loaded.sha256.substring(0, 12), active.number);
-            active.retire();
+            retired.add(active);
         } else {
             LOG.info("Loaded {} {} (generation {}, sha256 {})", directory, idsOf(loaded), number, loaded.sha256.substring(0, 12));
         }
@@ -481,8 +493,9 @@ public final class ModuleRegistry implements AutoCloseable {
         return ids;
     }
 
-    private void publish(Map<String, Offered> next) {
+    private void publish(Map<String, Offered> next, List<Generation> retired) {
         offered = Map.copyOf(next);
+        retired.forEach(Generation::retire);
         // configuration for a module nobody provides is most likely a typo in the id
         Set<String> installed = new HashSet<>();
         if (builtIns != null) {

@@ -13,7 +13,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -208,5 +217,51 @@ class ModuleGenerationsTest {
             Thread.sleep(20);
         }
         assertNull(loader.get(), "nothing keeps the module's classes alive after it is unloaded");
+    }
+
+    @Test
+    void jobs_racing_replacements_always_run_on_an_open_generation() throws Exception {
+        Path installed = TestJars.copyInto(jar("race", "1.0"), modules.resolve("race"));
+        byte[][] versions = {Files.readAllBytes(jar("race", "2.0")), Files.readAllBytes(jar("race", "1.0"))};
+        start(Duration.ZERO);
+        Set<ModuleClassLoader> seen = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> jobs = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                jobs.add(workers.submit(() -> {
+                    int done = 0;
+                    while (!stop.get() || done == 0) {
+                        try (ModuleLease lease = registry.acquire("race")) {
+                            seen.add((ModuleClassLoader) lease.classLoader());
+                            String summary = run(lease);
+                            assertTrue(summary.startsWith(lease.descriptor().version() + "|"), summary);
+                            done++;
+                        }
+                    }
+                    return done;
+                }));
+            }
+            for (int i = 0; i < 10; i++) {
+                Files.write(installed, versions[i % 2]);
+                registry.rescan();
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            for (Future<Integer> job : jobs) {
+                assertTrue(job.get(30, TimeUnit.SECONDS) > 0);
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        assertEquals(11, registry.require("race").generation());
+        ModuleClassLoader current;
+        try (ModuleLease lease = registry.acquire("race")) {
+            current = (ModuleClassLoader) lease.classLoader();
+        }
+        for (ModuleClassLoader loader : seen) {
+            assertEquals(loader != current, loader.isClosed(), loader.getName());
+        }
     }
 }
