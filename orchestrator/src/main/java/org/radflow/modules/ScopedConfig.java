@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -45,7 +46,7 @@ final class ScopedConfig implements ModuleConfig {
         for (ConfigProperty p : descriptor.configProperties()) {
             properties.put(p.name(), p);
         }
-        Map<String, Object> flat = new LinkedHashMap<>();
+        Map<String, Object> flat = new TreeMap<>(); // sorted: the same messages whatever the map's order
         flatten("", scope, flat);
 
         List<String> problems = new ArrayList<>();
