@@ -1,0 +1,24 @@
+/**
+ * Module discovery and lifecycle: {@link org.radflow.modules.ModuleRegistry}.
+ *
+ * <p>Built-in modules are found on the server's class path with {@link java.util.ServiceLoader}. Drop-in
+ * modules are installed one directory per module (a JAR may hold several modules):
+ *
+ * <pre>
+ * &lt;modules.dir&gt;/
+ *   hippovolume/
+ *     hippovolume-1.2.0.jar      the module, built with radflow-module-api in 'provided' scope
+ *     commons-math3-3.6.1.jar    its own libraries, beside it (seen only by this module)
+ *     models/                    its model files: ModuleContext.modelDirectory()
+ *   .incoming/                   hidden directories are ignored: copy there, then rename into place
+ * </pre>
+ *
+ * Each directory gets its own class loader that looks in the directory's JARs first; only the JDK and
+ * the packages in {@link org.radflow.modules.ModuleClassLoader#SHARED_WITH_SERVER} (the module API,
+ * SLF4J, the inference runtimes) come from the server. The JARs are copied to
+ * {@code <dataDir>/work/.jars/} before loading, so replacing a JAR in place never disturbs running jobs.
+ *
+ * <p>A job takes a {@link org.radflow.modules.ModuleLease} on the module's current generation and
+ * releases it when done; a replaced or removed generation is closed when its last lease is released.
+ */
+package org.radflow.modules;
