@@ -43,14 +43,21 @@ public record ModuleDescriptor(
         configProperties = List.copyOf(configProperties);
     }
 
-    public static Builder builder(String id, String version) {
-        return new Builder(id, version);
+    /**
+     * Starts a descriptor. Pass {@code ApiVersion.MAJOR, ApiVersion.MINOR}: javac copies those
+     * constants into the module's own classes, so the server sees the API version the module was
+     * compiled against (and refuses a module built for a newer major version).
+     */
+    public static Builder builder(String id, String version, int apiMajor, int apiMinor) {
+        return new Builder(id, version, apiMajor, apiMinor);
     }
 
     /** Fluent construction with defaults: any input, series trigger, default resources, 10 minutes. */
     public static final class Builder {
         private final String id;
         private final String version;
+        private final int apiMajor;
+        private final int apiMinor;
         private String displayName;
         private ModelIdentity model;
         private Selection selection = Selection.any();
@@ -59,9 +66,11 @@ public record ModuleDescriptor(
         private Duration timeout = Duration.ofMinutes(10);
         private final List<ConfigProperty> config = new ArrayList<>();
 
-        private Builder(String id, String version) {
+        private Builder(String id, String version, int apiMajor, int apiMinor) {
             this.id = id;
             this.version = version;
+            this.apiMajor = apiMajor;
+            this.apiMinor = apiMinor;
         }
 
         public Builder displayName(String v) {
@@ -100,7 +109,7 @@ public record ModuleDescriptor(
         }
 
         public ModuleDescriptor build() {
-            return new ModuleDescriptor(id, version, displayName, ApiVersion.MAJOR, ApiVersion.MINOR,
+            return new ModuleDescriptor(id, version, displayName, apiMajor, apiMinor,
                     model == null ? new ModelIdentity(id, version, "", false) : model, selection, trigger, resources, timeout, config);
         }
     }

@@ -156,7 +156,8 @@ public final class ModuleRegistry implements AutoCloseable {
         return List.copyOf(all);
     }
 
-    private List<String> ids() {
+    /** The ids of the offered modules, sorted. */
+    public List<String> ids() {
         return offered.keySet().stream().sorted().toList();
     }
 

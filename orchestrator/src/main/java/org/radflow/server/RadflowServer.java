@@ -4,20 +4,47 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.radflow.api.ModuleException;
 import org.radflow.config.RadflowConfig;
+import org.radflow.http.HttpApi;
+import org.radflow.inference.HostInferenceEngine;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobPlanner;
+import org.radflow.jobs.ResultStore;
+import org.radflow.jobs.Scheduler;
 import org.radflow.listener.DicomListenerVerticle;
 import org.radflow.listener.InstanceStored;
+import org.radflow.modules.LoadedModule;
+import org.radflow.modules.ModuleRegistry;
+import org.radflow.modules.RegistrySettings;
+import org.radflow.pixels.SpoolStudyInput;
+import org.radflow.routing.Router;
+import org.radflow.routing.RuleTester;
+import org.radflow.tracking.StudyTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The running server: the DICOM listener, and a small HTTP endpoint for health. Later stages
- * (tracking, routing, scheduling, dispatch) subscribe to the listener's events here.
+ * The running server: DICOM listener → study tracker → job planner (rules) → journal → scheduler
+ * (module lanes) → result store, with the HTTP API over all of it. {@code listen} mode runs the
+ * listener alone.
  */
 public final class RadflowServer implements AutoCloseable {
 
@@ -31,6 +58,14 @@ public final class RadflowServer implements AutoCloseable {
     private final Instant startedAt = Instant.now();
     private DicomListenerVerticle listener;
     private HttpServer http;
+    private JobJournal journal;
+    private HostInferenceEngine inference;
+    private ModuleRegistry registry;
+    private Scheduler scheduler;
+    private JobPlanner planner;
+    private StudyTracker tracker;
+    private ResultStore results;
+    private ScheduledExecutorService ticker;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this.config = config;
@@ -46,38 +81,142 @@ public final class RadflowServer implements AutoCloseable {
         return config;
     }
 
-    /** Starts everything; fails (and stops what did start) when a port cannot be bound or the spool cannot be opened. */
+    /** Starts everything; fails (and stops what did start) when a port cannot be bound or state cannot be opened. */
     public Future<Void> start() {
+        Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+            startOrchestrator();
+            return null;
+        }, false);
         listener = new DicomListenerVerticle(config.listener(), s -> { });
         vertx.eventBus().<JsonObject>consumer(InstanceStored.ADDRESS, m -> {
             InstanceStored e = InstanceStored.fromJson(m.body());
             instancesReceived.incrementAndGet();
             bytesReceived.addAndGet(e.size());
-            LOG.debug("Stored {} ({}, {}) from {}", e.sopInstanceUid(), e.modality(), e.sopClassUid(), e.callingAeTitle());
+            if (tracker != null) {
+                tracker.onInstance(e);
+            }
         });
-        Future<String> deployed = vertx.deployVerticle(listener);
-        Future<?> api = deployed.compose(id -> listenerOnly || !config.api().enabled()
-                ? Future.succeededFuture() : startHttp());
-        return api.<Void>mapEmpty().recover(err -> {
+        Future<?> all = core.compose(x -> vertx.deployVerticle(listener))
+                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp());
+        return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
+            closeOrchestrator();
             return vertx.close().transform(x -> Future.failedFuture(err));
         });
+    }
+
+    private void startOrchestrator() throws Exception {
+        Path data = config.server().dataDir();
+        Files.createDirectories(data);
+        journal = JobJournal.openEmbedded(data.resolve("journal"));
+        inference = new HostInferenceEngine(data.resolve("native"));
+        Map<String, Map<String, Object>> moduleConfig = new LinkedHashMap<>();
+        config.modules().settings().forEach((id, m) -> moduleConfig.put(id, m.config()));
+        registry = new ModuleRegistry(new RegistrySettings(config.modules().dir(), config.modules().modelsDir(), data,
+                moduleConfig, config.modules().watch() ? RegistrySettings.DEFAULT_SCAN_INTERVAL : Duration.ZERO,
+                RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, threads)).start();
+        router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
+        results = new ResultStore(data.resolve("results"));
+        scheduler = new Scheduler(journal, new RegistryCatalog(registry), job -> {
+            try {
+                return SpoolStudyInput.of(job.studyUid(), job.inputFiles());
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
+            }
+        }, results, config.scheduler());
+        scheduler.start();
+        planner = new JobPlanner(journal, this::router, this::queueLimit, scheduler::wake);
+        tracker = new StudyTracker(config.listener().spoolDir().toAbsolutePath().resolve("incoming"), config.tracking().seriesQuiet(),
+                config.tracking().studyQuiet(), config.tracking().forgetAfter(), planner::submit, Clock.systemUTC());
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "radflow-tracker");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.execute(() -> {
+            try {
+                tracker.rescan();
+            } catch (IOException e) {
+                LOG.error("Spool rescan failed: {}", e.toString());
+            }
+        });
+        ticker.scheduleWithFixedDelay(() -> {
+            try {
+                tracker.tick();
+            } catch (RuntimeException e) {
+                LOG.error("Tracker tick failed: {}", e.toString(), e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Rules against the modules loaded now (modules can come and go while running). */
+    Router router() {
+        return new Router(config.rules(), id -> registry.find(id).map(LoadedModule::descriptor), registry::ids);
+    }
+
+    private int queueLimit(String moduleId) {
+        Integer o = config.modules().settingsFor(moduleId).queueLimit();
+        if (o != null) {
+            return o;
+        }
+        return registry.find(moduleId).map(m -> m.descriptor().resources().queueLimit()).orElse(100);
     }
 
     private Future<HttpServer> startHttp() {
         HttpServerOptions options = new HttpServerOptions().setHost(config.api().bindAddress()).setPort(config.api().port())
                 .setTcpNoDelay(true);
-        return vertx.createHttpServer(options).requestHandler(req -> {
-            if (req.path().equals("/api/health")) {
-                req.response().putHeader("content-type", "application/json").end(health().encodePrettily());
-            } else {
-                req.response().setStatusCode(404).putHeader("content-type", "application/json")
-                        .end(new JsonObject().put("error", "no such endpoint: " + req.path()).encode());
-            }
-        }).listen().onSuccess(s -> {
+        HttpApi api = new HttpApi(vertx, journal, scheduler, this::health, this::modulesJson, this::testRules);
+        return vertx.createHttpServer(options).requestHandler(api.router()).listen().onSuccess(s -> {
             http = s;
             LOG.info("HTTP API on http://{}:{}/api/health", config.api().bindAddress(), s.actualPort());
         });
+    }
+
+    private JsonArray modulesJson() {
+        JsonArray out = new JsonArray();
+        for (LoadedModule m : registry.modules()) {
+            var d = m.descriptor();
+            out.add(new JsonObject()
+                    .put("id", d.id())
+                    .put("version", d.version())
+                    .put("displayName", d.displayName())
+                    .put("model", new JsonObject().put("name", d.model().name()).put("version", d.model().version())
+                            .put("demo", d.model().demo()))
+                    .put("trigger", d.trigger().name().toLowerCase())
+                    .put("source", m.source())
+                    .put("generation", m.generation())
+                    .put("loadedAt", m.loadedAt().toString())
+                    .put("enabled", config.modules().settingsFor(d.id()).enabled())
+                    .put("lane", new JsonObject(new LinkedHashMap<>(scheduler.laneStatus(d.id())))));
+        }
+        for (var p : registry.problems()) {
+            out.add(new JsonObject().put("id", p.moduleId()).put("source", p.source()).put("loadError", p.reason())
+                    .put("at", p.time().toString()));
+        }
+        return out;
+    }
+
+    private JsonObject testRules(JsonObject body) throws Exception {
+        List<Path> paths = new ArrayList<>();
+        String study = body.getString("studyInstanceUid");
+        if (study != null) {
+            if (!org.radflow.dicom.Uids.isValid(study)) {
+                throw new HttpApi.ApiException(400, "studyInstanceUid is not a valid UID");
+            }
+            Path dir = config.listener().spoolDir().resolve("incoming").resolve(study);
+            if (!Files.isDirectory(dir)) {
+                throw new HttpApi.ApiException(404, "no study " + study + " in the spool");
+            }
+            paths.add(dir);
+        }
+        JsonArray p = body.getJsonArray("paths");
+        if (p != null) {
+            p.forEach(o -> paths.add(Path.of(String.valueOf(o))));
+        }
+        if (paths.isEmpty()) {
+            throw new HttpApi.ApiException(400, "give studyInstanceUid (a received study) or paths (files or folders on the server)");
+        }
+        return RuleTester.test(router(), paths).toJson();
     }
 
     public JsonObject health() {
@@ -85,6 +224,8 @@ public final class RadflowServer implements AutoCloseable {
                 .put("status", "UP")
                 .put("node", config.server().nodeName())
                 .put("startedAt", startedAt.toString())
+                .put("modules", registry == null ? 0 : registry.modules().size())
+                .put("moduleProblems", registry == null ? 0 : registry.problems().size())
                 .put("listener", new JsonObject()
                         .put("aeTitle", config.listener().aeTitle())
                         .put("port", dicomPort())
@@ -106,7 +247,43 @@ public final class RadflowServer implements AutoCloseable {
         return instancesReceived.get();
     }
 
-    /** Graceful stop: the listener finishes open associations (bounded), then Vert.x closes. */
+    public JobJournal journal() {
+        return journal;
+    }
+
+    public ModuleRegistry registry() {
+        return registry;
+    }
+
+    public ResultStore results() {
+        return results;
+    }
+
+    private void closeOrchestrator() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        if (planner != null) {
+            planner.close();
+        }
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (inference != null) {
+            inference.close();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    /**
+     * Graceful stop: the listener stops taking associations and finishes open ones (bounded), then
+     * planning and running jobs end (unfinished jobs are re-queued at the next start), then Vert.x.
+     */
     @Override
     public void close() {
         try {
@@ -114,5 +291,6 @@ public final class RadflowServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Shutdown did not complete cleanly: {}", e.toString());
         }
+        closeOrchestrator();
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.radflow.api.AiModule;
+import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
@@ -67,7 +68,7 @@ class SchedulerTest {
     };
 
     private void module(String id, int concurrency, Duration timeout, AiModule m) {
-        descriptors.put(id, ModuleDescriptor.builder(id, "1.0").trigger(Trigger.SERIES)
+        descriptors.put(id, ModuleDescriptor.builder(id, "1.0", ApiVersion.MAJOR, ApiVersion.MINOR).trigger(Trigger.SERIES)
                 .resources(new Resources(concurrency, 100, 1, 64)).timeout(timeout).build());
         modules.put(id, m);
     }

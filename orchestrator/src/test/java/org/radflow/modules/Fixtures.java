@@ -24,7 +24,7 @@ final class Fixtures {
 
                 public final class Factory implements AiModuleFactory {
                     public ModuleDescriptor descriptor() {
-                        return ModuleDescriptor.builder("%2$s", "%3$s")
+                        return ModuleDescriptor.builder("%2$s", "%3$s", ApiVersion.MAJOR, ApiVersion.MINOR)
                                 .displayName("Fixture %2$s")
                                 .config(ConfigProperty.of("greeting", "What the module says", "hello"))
                                 .config(new ConfigProperty("token", "A secret", "", true))
@@ -119,7 +119,7 @@ final class Fixtures {
 
                 public final class Factory implements AiModuleFactory {
                     public ModuleDescriptor descriptor() {
-                        return ModuleDescriptor.builder("%s", "1.0").build();
+                        return ModuleDescriptor.builder("%s", "1.0", ApiVersion.MAJOR, ApiVersion.MINOR).build();
                     }
 
                     public AiModule create(ModuleContext context) throws ModuleException {

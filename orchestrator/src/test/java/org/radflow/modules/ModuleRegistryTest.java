@@ -210,7 +210,7 @@ class ModuleRegistryTest {
         build(Fixtures.wellBehaved("valid", "valid", "1.0"), "valid");
         build(Fixtures.wellBehaved("other", "other", "1.0"), "other");
         build(Fixtures.descriptorIs("needs", """
-                ModuleDescriptor.builder("needs", "1.0")
+                ModuleDescriptor.builder("needs", "1.0", ApiVersion.MAJOR, ApiVersion.MINOR)
                         .config(new ConfigProperty("endpoint", "Where the model server is", null, false))
                         .config(new ConfigProperty("password", "The model server's password", null, true))
                         .build()"""), "needs");

@@ -2,6 +2,7 @@ package org.radflow.modules;
 
 import org.junit.jupiter.api.Test;
 import org.radflow.api.ConfigProperty;
+import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 
 import java.util.List;
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ScopedConfigTest {
 
-    private static final ModuleDescriptor DESCRIPTOR = ModuleDescriptor.builder("demo", "1.0")
+    private static final ModuleDescriptor DESCRIPTOR = ModuleDescriptor.builder("demo", "1.0", ApiVersion.MAJOR, ApiVersion.MINOR)
             .config(ConfigProperty.of("threshold", "Cut-off", "0.5"))
             .config(ConfigProperty.of("inference.threads", "Threads", "1"))
             .config(new ConfigProperty("apiKey", "Key of the model server", null, true))
@@ -49,7 +50,7 @@ class ScopedConfigTest {
     @Test
     void a_module_without_keys_says_so() {
         ScopedConfig.InvalidConfigException e = assertThrows(ScopedConfig.InvalidConfigException.class,
-                () -> ScopedConfig.of(ModuleDescriptor.builder("bare", "1.0").build(), Map.of("x", 1)));
+                () -> ScopedConfig.of(ModuleDescriptor.builder("bare", "1.0", ApiVersion.MAJOR, ApiVersion.MINOR).build(), Map.of("x", 1)));
         assertEquals("unknown key modules.bare.x; module 'bare' takes no configuration", e.getMessage());
     }
 }

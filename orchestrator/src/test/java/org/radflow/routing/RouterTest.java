@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.radflow.api.DicomTags;
+import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.Trigger;
 import org.radflow.dicom.AttributeListTags;
@@ -138,7 +139,7 @@ class RouterTest {
         assertEquals(Optional.of("an instance-triggered job has 1 instance; the module needs at least 20"),
                 r.evaluate(mr, null).get(0).moduleRefusal(), "an instance is never 20 slices");
         // a SOP class list the unit passes, then the tag condition
-        ModuleDescriptor anySop = ModuleDescriptor.builder("hippovolume", "1").selection(
+        ModuleDescriptor anySop = ModuleDescriptor.builder("hippovolume", "1", ApiVersion.MAJOR, ApiVersion.MINOR).selection(
                 new org.radflow.api.Selection(Studies.HIPPOVOLUME.selection().conditions(), java.util.Set.of(), 1)).build();
         Router tagsOnly = Router.of(r.rules(), List.of(anySop));
         assertEquals(Optional.of("Modality is MR (was 'DX')"), tagsOnly.evaluate(dx, null).get(1).moduleRefusal());

@@ -1,5 +1,6 @@
 package org.radflow.routing;
 
+import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.Selection;
 import org.radflow.api.TagCondition;
@@ -23,14 +24,14 @@ final class Studies {
     static final Patient PATIENT = Patient.of("DOE^JANE", "PID-4711");
 
     /** Chest X-rays, one instance at a time; reads DX and CR only. */
-    static final ModuleDescriptor COVIDNET = ModuleDescriptor.builder("covidnet", "1.0.0")
+    static final ModuleDescriptor COVIDNET = ModuleDescriptor.builder("covidnet", "1.0.0", ApiVersion.MAJOR, ApiVersion.MINOR)
             .trigger(Trigger.INSTANCE)
             .selection(new Selection(List.of(new TagMatch("Modality", TagCondition.anyOf(List.of("CR", "DX")))),
                     Set.of(Synth.DX_FOR_PRESENTATION, Synth.CR_IMAGE), 1))
             .build();
 
     /** Hippocampal volume: MR series of at least 20 slices. */
-    static final ModuleDescriptor HIPPOVOLUME = ModuleDescriptor.builder("hippovolume", "1.0.0")
+    static final ModuleDescriptor HIPPOVOLUME = ModuleDescriptor.builder("hippovolume", "1.0.0", ApiVersion.MAJOR, ApiVersion.MINOR)
             .trigger(Trigger.SERIES)
             .selection(new Selection(List.of(new TagMatch("Modality", TagCondition.equalTo("MR"))), Set.of(Synth.MR_IMAGE), 20))
             .build();
