@@ -1,0 +1,198 @@
+package org.radflow.server;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radflow.config.RadflowConfig;
+import org.radflow.testdata.ChestOptions;
+import org.radflow.testdata.CtOptions;
+import org.radflow.testdata.GeneratedSeries;
+import org.radflow.testdata.MrOptions;
+import org.radflow.testdata.Synth;
+import org.radflow.testkit.Dcmtk;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The orchestrator end to end, in process: storescu → listener → tracker → rules → journal →
+ * scheduler → the real sample drop-in module (loaded from its JAR, not the class path) → results,
+ * observed through the HTTP API.
+ */
+class OrchestratorIT {
+
+    @TempDir
+    Path dir;
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static Path installSampleModule(Path modulesDir) throws Exception {
+        Path jar = Path.of(System.getProperty("radflow.testModulesDir", "target/test-modules"), "sample", "radflow-sample-module.jar");
+        assertTrue(Files.exists(jar), "the build copies the sample module to " + jar);
+        Path target = modulesDir.resolve("sample").resolve(jar.getFileName());
+        Files.createDirectories(target.getParent());
+        Files.copy(jar, target);
+        return target;
+    }
+
+    private RadflowServer start(String extraYaml) throws Exception {
+        Path modules = dir.resolve("modules");
+        installSampleModule(modules);
+        Path cfg = dir.resolve("radflow.yaml");
+        Files.writeString(cfg, """
+                server: {dataDir: %s}
+                listener: {bindAddress: 127.0.0.1, port: 0, minFreeSpaceMb: 0, fsync: false}
+                api: {port: 0}
+                tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 2}
+                scheduler: {initialBackoffSeconds: 1}
+                """.formatted(dir.resolve("data")) + "modules:\n  dir: " + modules + "\n  watch: false\n" + extraYaml);
+        RadflowServer server = new RadflowServer(RadflowConfig.load(cfg), false);
+        server.start().await(60, TimeUnit.SECONDS);
+        return server;
+    }
+
+    static void send(int port, List<Path> files) {
+        Dcmtk.storescu().host("127.0.0.1").port(port).calledAe("RADFLOW").files(files).run().assertOk();
+    }
+
+    static JsonObject get(int port, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        return new JsonObject(r.body());
+    }
+
+    static List<JsonObject> jobs(int port, String query) throws Exception {
+        JsonArray a = get(port, "/api/jobs?limit=1000" + query).getJsonArray("jobs");
+        return a.stream().map(o -> (JsonObject) o).toList();
+    }
+
+    /** Polls the API until the condition holds for the job list, or fails after the timeout. */
+    static List<JsonObject> awaitJobs(int port, String query, Predicate<List<JsonObject>> done, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        List<JsonObject> last = List.of();
+        while (System.currentTimeMillis() < end) {
+            last = jobs(port, query);
+            if (done.test(last)) {
+                return last;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting; jobs: " + last);
+    }
+
+    static boolean allIn(List<JsonObject> jobs, String... states) {
+        return jobs.stream().allMatch(j -> List.of(states).contains(j.getString("state")));
+    }
+
+    @Test
+    void theSampleModuleGetsExactlyTheUnitsItsRulesSelectAndARefusalIsRecorded() throws Exception {
+        GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(21));
+        GeneratedSeries dx = Synth.chestRadiograph(dir.resolve("dx"), ChestOptions.defaults().withSeed(21).withSize(256, 256));
+        GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withSeed(21).withCount(3).withSize(64, 64));
+        try (RadflowServer s = start("""
+                rules:
+                  - name: mr-to-sample
+                    module: sample
+                    match: {Modality: MR, SeriesDescription: {regex: ".*hippo.*"}}
+                  - name: dx-to-sample
+                    module: sample
+                    match: {Modality: DX}
+                """)) {
+            send(s.dicomPort(), mr.files());
+            send(s.dicomPort(), dx.files());
+            send(s.dicomPort(), ct.files());
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == 2 && allIn(l, "SUCCEEDED", "NOT_APPLICABLE"), 30_000);
+            JsonObject mrJob = jobs.stream().filter(j -> "mr-to-sample".equals(j.getString("rule"))).findFirst().orElseThrow();
+            assertEquals("SUCCEEDED", mrJob.getString("state"));
+            assertEquals(mr.seriesInstanceUid(), mrJob.getString("seriesInstanceUid"));
+            assertEquals("SERIES", mrJob.getString("trigger"));
+            JsonObject detail = get(s.httpPort(), "/api/jobs/" + mrJob.getString("id"));
+            assertEquals(32, detail.getInteger("inputs"), "the whole series, once");
+            assertFalse(detail.getJsonArray("timeline").isEmpty());
+            JsonObject result = s.results().read(mrJob.getString("id")).orElseThrow();
+            assertEquals(3, result.getJsonArray("findings").stream().map(o -> ((JsonObject) o).getString("type")).distinct().count(),
+                    "measurement, classification and segmentation: " + result);
+
+            JsonObject dxJob = jobs.stream().filter(j -> "dx-to-sample".equals(j.getString("rule"))).findFirst().orElseThrow();
+            assertEquals("NOT_APPLICABLE", dxJob.getString("state"));
+            assertTrue(dxJob.getString("reason").contains("Modality"), dxJob.getString("reason"));
+            // the CT series matched no rule: no job
+            assertTrue(jobs(s.httpPort(), "&study=" + ct.studyInstanceUid()).isEmpty());
+
+            JsonArray modules = new JsonArray(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort()
+                    + "/api/modules")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals(4, modules.size(), "sample, sample-slow, sample-fail, sample-hang: " + modules);
+
+            // rule tester over the received study: which rules match and why not
+            HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/api/rules/test"))
+                    .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyInstanceUid", dx.studyInstanceUid()).encode()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, t.statusCode(), t.body());
+            assertTrue(t.body().contains("Modality"), t.body());
+        }
+    }
+
+    @Test
+    void slowFailingAndHangingModulesRunSideBySideWithoutDelayingEachOther() throws Exception {
+        GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(22));
+        try (RadflowServer s = start("""
+                  sample-slow: {config: {delayMs: 4000}}
+                  sample-fail: {config: {mode: permanent, failTimes: -1}}
+                rules:
+                  - {name: to-hang, module: sample-hang, match: {Modality: MR}}
+                  - {name: to-slow, module: sample-slow, match: {Modality: MR}}
+                  - {name: to-fail, module: sample-fail, match: {Modality: MR}}
+                  - {name: to-sample, module: sample, match: {Modality: MR}}
+                """)) {
+            Instant sent = Instant.now();
+            send(s.dicomPort(), mr.files());
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == 4 && allIn(l, "SUCCEEDED", "FAILED", "TIMED_OUT"), 40_000);
+            JsonObject sample = byRule(jobs, "to-sample");
+            JsonObject slow = byRule(jobs, "to-slow");
+            assertEquals("SUCCEEDED", sample.getString("state"));
+            assertEquals("SUCCEEDED", slow.getString("state"));
+            assertEquals("FAILED", byRule(jobs, "to-fail").getString("state"));
+            assertEquals("TIMED_OUT", byRule(jobs, "to-hang").getString("state"));
+            assertTrue(Instant.parse(sample.getString("finishedAt")).isBefore(Instant.parse(slow.getString("finishedAt"))),
+                    "the sample module finished while the slow one was still working");
+            assertTrue(Instant.parse(sample.getString("finishedAt")).isBefore(sent.plusSeconds(3 + 1)),
+                    "sample was not held up by the hanging module (its 3 s timeout) or the slow one: " + sample);
+        }
+    }
+
+    @Test
+    void aLateInstanceReopensItsSeriesAndTheNewJobSupersedesTheOld() throws Exception {
+        GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(23));
+        try (RadflowServer s = start("""
+                rules:
+                  - {name: mr, module: sample, match: {Modality: MR}}
+                """)) {
+            send(s.dicomPort(), mr.files().subList(0, 31));
+            JsonObject first = awaitJobs(s.httpPort(), "", l -> l.size() == 1 && allIn(l, "SUCCEEDED"), 30_000).get(0);
+            send(s.dicomPort(), mr.files().subList(31, 32));
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == 2 && allIn(l, "SUCCEEDED"), 30_000);
+            JsonObject second = jobs.stream().filter(j -> j.getInteger("revision") == 2).findFirst().orElseThrow();
+            JsonObject detail = get(s.httpPort(), "/api/jobs/" + second.getString("id"));
+            assertEquals(first.getString("id"), detail.getString("supersedes"));
+            assertEquals(32, detail.getInteger("inputs"));
+        }
+    }
+
+    private static JsonObject byRule(List<JsonObject> jobs, String rule) {
+        return jobs.stream().filter(j -> rule.equals(j.getString("rule"))).findFirst().orElseThrow(() -> new AssertionError(rule + ": " + jobs));
+    }
+}
