@@ -247,6 +247,10 @@ public final class Scheduler implements AutoCloseable {
         if (r.cancelled.get()) {
             return "ended after it was timed out or cancelled (" + reason + ")";
         }
+        if (!running) {
+            // interrupted by shutdown: left RUNNING in the journal, so the next start queues it again
+            return "interrupted by shutdown; it runs again after the next start (" + reason + ")";
+        }
         try {
             int attempts = r.job.attempts();
             if (transientFailure && attempts < settings.maxAttempts()) {
