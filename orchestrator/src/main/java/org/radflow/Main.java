@@ -26,6 +26,9 @@ public final class Main {
                                                --demo also sends synthetic studies through it
               listen [--config FILE]           run only the DICOM listener, writing the same spool
               config check --config FILE       validate a configuration file and exit
+              rules test [--config FILE] PATH...
+                                               show, for DICOM files or folders, which rules match and
+                                               why the others do not (modules from modules.dir)
               version                          print the version
 
             RadFlow is for research use only. It is not a medical device and its outputs are not for diagnosis.
@@ -51,6 +54,7 @@ public final class Main {
                 case "serve" -> serve(rest, false);
                 case "listen" -> serve(rest, true);
                 case "config" -> configCheck(rest);
+                case "rules" -> rulesTest(rest);
                 case "version" -> {
                     System.out.println("RadFlow " + version());
                     yield 0;
@@ -109,6 +113,30 @@ public final class Main {
         RadflowConfig c = RadflowConfig.load(file);
         System.out.println(file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
                 + c.destinations().size() + " destination(s), data in " + c.server().dataDir().toAbsolutePath() + ")");
+        return 0;
+    }
+
+    private static int rulesTest(List<String> args) {
+        if (args.isEmpty() || !args.get(0).equals("test")) {
+            throw new UsageException("expected 'rules test [--config FILE] PATH...'");
+        }
+        args.remove(0);
+        Path file = option(args, "--config");
+        if (args.isEmpty()) {
+            throw new UsageException("give at least one DICOM file or folder to test");
+        }
+        RadflowConfig c = config(file);
+        try (org.radflow.modules.ModuleRegistry registry = new org.radflow.modules.ModuleRegistry(
+                new org.radflow.modules.RegistrySettings(c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
+                        java.util.Map.of(), java.time.Duration.ZERO, Main.class.getClassLoader()),
+                (id, threads) -> {
+                    throw new IllegalStateException("no inference while testing rules");
+                }).start()) {
+            org.radflow.routing.Router router = new org.radflow.routing.Router(c.rules(),
+                    id -> registry.find(id).map(org.radflow.modules.LoadedModule::descriptor), registry::ids);
+            router.problems().forEach(p -> System.out.println("warning: " + p));
+            System.out.print(org.radflow.routing.RuleTester.test(router, args.stream().map(Path::of).toList()).toText());
+        }
         return 0;
     }
 

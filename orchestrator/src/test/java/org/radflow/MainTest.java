@@ -54,6 +54,18 @@ class MainTest {
     }
 
     @Test
+    void rulesTestSaysWhichRulesMatchAFolder() throws Exception {
+        org.radflow.testdata.Synth.chestRadiograph(dir.resolve("in"), org.radflow.testdata.ChestOptions.defaults().withSize(64, 64));
+        Path cfg = dir.resolve("r.yaml");
+        Files.writeString(cfg, "server: {dataDir: " + dir.resolve("data") + "}\nrules:\n  - {name: ct-only, module: sample, match: {Modality: CT}}\n");
+        Run r = run("rules", "test", "--config", cfg.toString(), dir.resolve("in").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ct-only"), r.out());
+        assertTrue(r.out().contains("No module 'sample'") || r.out().contains("no module"), r.out());
+        assertEquals(2, run("rules", "test").code());
+    }
+
+    @Test
     void usageErrorsExplainThemselves() {
         assertEquals(2, run().code());
         Run r = run("serve", "--bogus");
