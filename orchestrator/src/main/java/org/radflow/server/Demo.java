@@ -43,6 +43,11 @@ public final class Demo {
                         server.config().listener().spoolDir().toAbsolutePath().resolve("incoming")
                                 .resolve(s.studyInstanceUid()).resolve(s.seriesInstanceUid()));
             }
+            int rules = server.config().rules().rules().size();
+            out.printf("%n  %s%n", rules == 0
+                    ? "No routing rules are configured, so the studies wait in the spool (see README, \"Routing rules\")."
+                    : rules + " routing rule(s) are configured: jobs at http://" + server.config().api().bindAddress() + ":"
+                    + server.httpPort() + "/api/jobs");
             out.printf("%n  RadFlow is running: DICOM %s on port %d, health http://%s:%d/api/health%n",
                     server.config().listener().aeTitle(), server.dicomPort(), server.config().api().bindAddress(),
                     server.httpPort());
