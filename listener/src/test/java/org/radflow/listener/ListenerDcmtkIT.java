@@ -74,6 +74,7 @@ class ListenerDcmtkIT {
             assertEquals(series.studyInstanceUid(), e.studyInstanceUid());
             assertEquals(Files.size(e.path()), e.size());
             assertTrue(l.temporaries().isEmpty());
+            l.awaitAssociations(1, 5000);
             assertEquals(1, l.associations.size());
             assertEquals(200, l.associations.get(0).stored());
         }
@@ -119,6 +120,7 @@ class ListenerDcmtkIT {
             assertTrue(l.spooled().isEmpty(), "nothing may be stored: " + l.spooled());
             assertTrue(l.temporaries().isEmpty());
             assertTrue(l.events.isEmpty());
+            l.awaitAssociations(2, 5000);
             assertEquals(2, l.associations.stream().mapToInt(AssociationSummary::refused).sum());
         }
     }

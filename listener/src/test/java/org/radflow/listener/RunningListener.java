@@ -64,6 +64,14 @@ final class RunningListener implements AutoCloseable {
         }
     }
 
+    /** The summary is recorded when the association thread ends, which can be just after the peer exits. */
+    void awaitAssociations(int n, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (associations.size() < n && System.currentTimeMillis() < end) {
+            Thread.sleep(10);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         vertx.close().await(30, TimeUnit.SECONDS);
