@@ -159,7 +159,7 @@ class StowRsSenderIT {
             assertEquals(0, failure.httpStatus());
             String m = failure.getMessage();
             assertTrue(m.contains("'orthanc-it'") && m.contains(url + "/studies"), m);
-            assertTrue(m.toLowerCase().contains("refused"), m);
+            assertTrue(m.contains("no answer"), m); // refused, or closed while Orthanc was still going down
         }
     }
 }
