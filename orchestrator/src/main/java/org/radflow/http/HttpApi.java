@@ -37,6 +37,15 @@ public final class HttpApi {
         JsonObject test(JsonObject body) throws Exception;
     }
 
+    /** Delivery state for {@code /api/destinations} and job details. */
+    public interface Destinations {
+        JsonObject status() throws Exception;
+
+        int retry(String destination) throws Exception;
+
+        JsonArray deliveries(String jobId) throws Exception;
+    }
+
     /** A client error with its HTTP status. */
     public static final class ApiException extends RuntimeException {
         final int status;
@@ -53,15 +62,17 @@ public final class HttpApi {
     private final Supplier<JsonObject> health;
     private final ModulesView modules;
     private final RuleTests rules;
+    private final Destinations destinations;
 
     public HttpApi(Vertx vertx, JobJournal journal, Scheduler scheduler, Supplier<JsonObject> health, ModulesView modules,
-                   RuleTests rules) {
+                   RuleTests rules, Destinations destinations) {
         this.vertx = vertx;
         this.journal = journal;
         this.scheduler = scheduler;
         this.health = health;
         this.modules = modules;
         this.rules = rules;
+        this.destinations = destinations;
     }
 
     public Router router() {
@@ -72,8 +83,11 @@ public final class HttpApi {
         r.get("/api/jobs").handler(this::listJobs);
         r.get("/api/jobs/:id").handler(ctx -> blocking(ctx, () -> {
             Job j = journal.find(ctx.pathParam("id")).orElseThrow(() -> new ApiException(404, "no job " + ctx.pathParam("id")));
-            return JobJson.detail(j, journal.timeline(j.id()));
+            return JobJson.detail(j, journal.timeline(j.id())).put("deliveries", destinations.deliveries(j.id()));
         }));
+        r.get("/api/destinations").handler(ctx -> blocking(ctx, destinations::status));
+        r.post("/api/destinations/:name/retry").handler(ctx -> blocking(ctx, () ->
+                new JsonObject().put("requeued", destinations.retry(ctx.pathParam("name")))));
         r.post("/api/jobs/:id/retry").handler(ctx -> blocking(ctx, () -> {
             String id = ctx.pathParam("id");
             Job j = journal.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));

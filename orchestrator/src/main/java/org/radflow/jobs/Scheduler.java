@@ -226,7 +226,13 @@ public final class Scheduler implements AutoCloseable {
         }
         switch (result.status()) {
             case COMPLETED -> {
-                sink.completed(r.job, result);
+                try {
+                    sink.completed(r.job, result);
+                } catch (Exception e) {
+                    // RadFlow's own failure, not the module's: say so (retry through the API once fixed)
+                    LOG.error("Storing or reporting the result of job {} failed", r.job.id(), e);
+                    return failure(lane, r, "RadFlow could not store or report the result: " + e, false, null);
+                }
                 if (journal.finish(r.job.id(), JobState.SUCCEEDED, result.summary().isEmpty() ? null : result.summary())) {
                     lane.completed.incrementAndGet();
                     return "succeeded";

@@ -66,6 +66,7 @@ public final class RadflowServer implements AutoCloseable {
     private StudyTracker tracker;
     private ResultStore results;
     private ScheduledExecutorService ticker;
+    private org.radflow.dispatch.Outbox outbox;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this.config = config;
@@ -117,13 +118,17 @@ public final class RadflowServer implements AutoCloseable {
                 RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, threads)).start();
         router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
         results = new ResultStore(data.resolve("results"));
+        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders(), org.radflow.dispatch.Outbox.Settings.defaults());
+        outbox.start();
+        org.radflow.report.ReportService reports = new org.radflow.report.ReportService(results, reportWriters(), outbox, journal,
+                id -> registry.find(id).map(LoadedModule::descriptor));
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), job -> {
             try {
                 return SpoolStudyInput.of(job.studyUid(), job.inputFiles());
             } catch (IOException | IllegalArgumentException e) {
                 throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
-        }, results, config.scheduler());
+        }, reports, config.scheduler());
         scheduler.start();
         planner = new JobPlanner(journal, this::router, this::queueLimit, scheduler::wake);
         tracker = new StudyTracker(config.listener().spoolDir().toAbsolutePath().resolve("incoming"), config.tracking().seriesQuiet(),
@@ -149,6 +154,23 @@ public final class RadflowServer implements AutoCloseable {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
+    private Map<String, org.radflow.dispatch.Sender> senders() {
+        Map<String, org.radflow.dispatch.Sender> out = new LinkedHashMap<>();
+        config.destinations().forEach((name, d) -> {
+            if (d instanceof RadflowConfig.DicomDestination c) {
+                out.put(name, new org.radflow.dispatch.CStoreSender(vertx, name, c.settings()));
+            } else if (d instanceof RadflowConfig.DicomWebDestination w) {
+                out.put(name, new org.radflow.dispatch.StowRsSender(vertx, name, w.settings()));
+            }
+        });
+        return out;
+    }
+
+    /** The report objects every completed job gets. */
+    static List<org.radflow.report.ReportObjectWriter> reportWriters() {
+        return List.of();
+    }
+
     /** Rules against the modules loaded now (modules can come and go while running). */
     Router router() {
         return new Router(config.rules(), id -> registry.find(id).map(LoadedModule::descriptor), registry::ids);
@@ -165,7 +187,31 @@ public final class RadflowServer implements AutoCloseable {
     private Future<HttpServer> startHttp() {
         HttpServerOptions options = new HttpServerOptions().setHost(config.api().bindAddress()).setPort(config.api().port())
                 .setTcpNoDelay(true);
-        HttpApi api = new HttpApi(vertx, journal, scheduler, this::health, this::modulesJson, this::testRules);
+        HttpApi api = new HttpApi(vertx, journal, scheduler, this::health, this::modulesJson, this::testRules, new HttpApi.Destinations() {
+            @Override
+            public JsonObject status() throws Exception {
+                return outbox.status();
+            }
+
+            @Override
+            public int retry(String destination) throws Exception {
+                if (!config.destinations().containsKey(destination)) {
+                    throw new HttpApi.ApiException(404, "no destination '" + destination + "'. Configured: " + config.destinations().keySet());
+                }
+                return outbox.retryDead(destination, null);
+            }
+
+            @Override
+            public JsonArray deliveries(String jobId) throws Exception {
+                JsonArray a = new JsonArray();
+                for (var it : outbox.items(jobId)) {
+                    a.add(new JsonObject().put("destination", it.destination()).put("sopInstanceUid", it.sopInstanceUid())
+                            .put("state", it.state().name()).put("attempts", it.attempts()).put("lastError", it.lastError())
+                            .put("sentAt", it.sentAt() == null ? null : it.sentAt().toString()));
+                }
+                return a;
+            }
+        });
         return vertx.createHttpServer(options).requestHandler(api.router()).listen().onSuccess(s -> {
             http = s;
             LOG.info("HTTP API on http://{}:{}/api/health", config.api().bindAddress(), s.actualPort());
@@ -259,6 +305,10 @@ public final class RadflowServer implements AutoCloseable {
         return results;
     }
 
+    public org.radflow.dispatch.Outbox outbox() {
+        return outbox;
+    }
+
     private void closeOrchestrator() {
         if (ticker != null) {
             ticker.shutdownNow();
@@ -268,6 +318,9 @@ public final class RadflowServer implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.close();
+        }
+        if (outbox != null) {
+            outbox.close();
         }
         if (registry != null) {
             registry.close();

@@ -1,0 +1,286 @@
+package org.radflow.dispatch;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The durable outbox: every object bound for a destination is journaled (one row per destination
+ * and SOP Instance UID) after its file is on disk and before the first attempt. A sender works
+ * each destination's due rows; failures are retried with exponential back-off up to a limit, then
+ * the row is dead-lettered until an operator retries it. Nothing is lost across a restart, and
+ * the same SOP Instance UID is one row per destination, so an object is never sent twice under
+ * two identities.
+ */
+public final class Outbox implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+
+    public enum State { PENDING, SENT, DEAD }
+
+    /** Retry policy. */
+    public record Settings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, int batchSize, Duration poll) {
+        public static Settings defaults() {
+            return new Settings(8, Duration.ofSeconds(5), Duration.ofMinutes(10), 50, Duration.ofMillis(300));
+        }
+    }
+
+    private final Connection db;
+    private final Map<String, Sender> senders;
+    private final Settings settings;
+    private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, String> lastError = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "radflow-outbox");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Outbox(Path journalDir, Map<String, Sender> senders, Settings settings) throws SQLException {
+        String url = "jdbc:h2:file:" + journalDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        this.db = DriverManager.getConnection(url, "radflow", "");
+        this.senders = Map.copyOf(senders);
+        this.settings = settings;
+        try (Statement s = db.createStatement()) {
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS outbox (
+                      destination VARCHAR(64) NOT NULL,
+                      sop_instance_uid VARCHAR(64) NOT NULL,
+                      job_id VARCHAR(40) NOT NULL,
+                      file_path VARCHAR(2000) NOT NULL,
+                      state VARCHAR(10) NOT NULL,
+                      attempts INT NOT NULL,
+                      last_error VARCHAR(2000),
+                      next_attempt_at TIMESTAMP NOT NULL,
+                      created_at TIMESTAMP NOT NULL,
+                      updated_at TIMESTAMP NOT NULL,
+                      sent_at TIMESTAMP,
+                      PRIMARY KEY (destination, sop_instance_uid)
+                    )""");
+            s.execute("CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, state, next_attempt_at)");
+            s.execute("CREATE INDEX IF NOT EXISTS outbox_job ON outbox (job_id)");
+        }
+    }
+
+    public void start() {
+        loop.scheduleWithFixedDelay(this::pump, 0, settings.poll().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One object for one destination. */
+    public record Item(String destination, String sopInstanceUid, String jobId, Path file, State state, int attempts,
+                       String lastError, Instant sentAt) {
+    }
+
+    /**
+     * Journals objects for delivery. An object already known for a destination (same SOP Instance
+     * UID: a re-run of the same job) is queued again with the new file.
+     */
+    public synchronized void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+        if (!senders.containsKey(destination)) {
+            throw new IllegalArgumentException("no destination '" + destination + "'. Configured: " + senders.keySet());
+        }
+        Instant now = Instant.now();
+        try (PreparedStatement m = db.prepareStatement("""
+                MERGE INTO outbox (destination, sop_instance_uid, job_id, file_path, state, attempts, last_error, next_attempt_at,
+                  created_at, updated_at, sent_at) KEY (destination, sop_instance_uid)
+                VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?, ?, NULL)""")) {
+            for (Map.Entry<String, Path> e : filesBySopUid.entrySet()) {
+                m.setString(1, destination);
+                m.setString(2, e.getKey());
+                m.setString(3, jobId);
+                m.setString(4, e.getValue().toAbsolutePath().toString());
+                m.setTimestamp(5, Timestamp.from(now));
+                m.setTimestamp(6, Timestamp.from(now));
+                m.setTimestamp(7, Timestamp.from(now));
+                m.addBatch();
+            }
+            m.executeBatch();
+        }
+    }
+
+    /** Moves a destination's dead letters (or one job's) back to the queue. Returns how many. */
+    public synchronized int retryDead(String destination, String jobId) throws SQLException {
+        try (PreparedStatement u = db.prepareStatement("UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?, "
+                + "updated_at = ? WHERE state = 'DEAD' AND (? IS NULL OR destination = ?) AND (? IS NULL OR job_id = ?)")) {
+            Timestamp now = Timestamp.from(Instant.now());
+            u.setTimestamp(1, now);
+            u.setTimestamp(2, now);
+            u.setString(3, destination);
+            u.setString(4, destination);
+            u.setString(5, jobId);
+            u.setString(6, jobId);
+            return u.executeUpdate();
+        }
+    }
+
+    public synchronized List<Item> items(String jobId) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT * FROM outbox WHERE job_id = ? ORDER BY destination, sop_instance_uid")) {
+            q.setString(1, jobId);
+            return list(q);
+        }
+    }
+
+    /** Per destination: counts by state, the last error, and whether a send is under way. */
+    public synchronized JsonObject status() throws SQLException {
+        Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+        senders.keySet().stream().sorted().forEach(d -> counts.put(d, new HashMap<>()));
+        try (PreparedStatement q = db.prepareStatement("SELECT destination, state, COUNT(*) FROM outbox GROUP BY destination, state");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                counts.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
+            }
+        }
+        JsonObject out = new JsonObject();
+        counts.forEach((d, c) -> out.put(d, new JsonObject()
+                .put("pending", c.getOrDefault("PENDING", 0))
+                .put("sent", c.getOrDefault("SENT", 0))
+                .put("dead", c.getOrDefault("DEAD", 0))
+                .put("sending", inFlight.getOrDefault(d, false))
+                .put("lastError", lastError.get(d))));
+        return out;
+    }
+
+    private void pump() {
+        for (String destination : senders.keySet()) {
+            if (inFlight.putIfAbsent(destination, true) != null) {
+                continue; // one send at a time per destination
+            }
+            List<Item> due;
+            try {
+                due = due(destination);
+            } catch (SQLException e) {
+                LOG.error("Outbox query failed: {}", e.toString());
+                inFlight.remove(destination);
+                continue;
+            }
+            if (due.isEmpty()) {
+                inFlight.remove(destination);
+                continue;
+            }
+            Future<DeliveryReport> f;
+            try {
+                f = senders.get(destination).send(due.stream().map(Item::file).toList());
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            f.onComplete(ar -> {
+                try {
+                    settle(destination, due, ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+                } catch (Exception e) {
+                    LOG.error("Outbox bookkeeping failed for {}: {}", destination, e.toString());
+                } finally {
+                    inFlight.remove(destination);
+                }
+            });
+        }
+    }
+
+    private synchronized List<Item> due(String destination) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT * FROM outbox WHERE destination = ? AND state = 'PENDING' "
+                + "AND next_attempt_at <= ? ORDER BY created_at LIMIT ?")) {
+            q.setString(1, destination);
+            q.setTimestamp(2, Timestamp.from(Instant.now()));
+            q.setInt(3, settings.batchSize());
+            return list(q);
+        }
+    }
+
+    private synchronized void settle(String destination, List<Item> items, DeliveryReport report, Throwable failure) throws SQLException {
+        Map<Path, InstanceOutcome> byFile = new HashMap<>();
+        if (report != null) {
+            report.outcomes().forEach(o -> byFile.put(o.file(), o));
+        }
+        int sent = 0;
+        for (Item it : items) {
+            InstanceOutcome o = byFile.get(it.file());
+            if (o != null && o.success()) {
+                update(it, State.SENT, it.attempts() + 1, null, Instant.now());
+                sent++;
+            } else {
+                String why = o != null ? o.detail() : failure != null ? failure.getMessage() : "no outcome reported";
+                int attempts = it.attempts() + 1;
+                State state = attempts >= settings.maxAttempts() ? State.DEAD : State.PENDING;
+                update(it, state, attempts, why, null);
+                lastError.put(destination, why);
+                if (state == State.DEAD) {
+                    LOG.error("Delivery of {} to {} given up after {} attempts (dead letter; POST /api/destinations/{}/retry): {}",
+                            it.sopInstanceUid(), destination, attempts, destination, why);
+                }
+            }
+        }
+        if (sent == items.size()) {
+            lastError.remove(destination);
+        }
+        if (sent > 0) {
+            LOG.info("Delivered {} object(s) to {}", sent, destination);
+        }
+        if (sent < items.size()) {
+            LOG.warn("Delivery to {}: {} of {} object(s) failed; retrying with back-off", destination, items.size() - sent, items.size());
+        }
+    }
+
+    private void update(Item it, State state, int attempts, String error, Instant sentAt) throws SQLException {
+        long backoff = Math.min(settings.maxBackoff().toMillis(),
+                settings.initialBackoff().toMillis() << Math.min(20, Math.max(0, attempts - 1)));
+        try (PreparedStatement u = db.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
+                + "updated_at = ?, sent_at = ? WHERE destination = ? AND sop_instance_uid = ?")) {
+            Instant now = Instant.now();
+            u.setString(1, state.name());
+            u.setInt(2, attempts);
+            u.setString(3, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error);
+            u.setTimestamp(4, Timestamp.from(now.plusMillis(backoff)));
+            u.setTimestamp(5, Timestamp.from(now));
+            u.setTimestamp(6, sentAt == null ? null : Timestamp.from(sentAt));
+            u.setString(7, it.destination());
+            u.setString(8, it.sopInstanceUid());
+            u.executeUpdate();
+        }
+    }
+
+    private List<Item> list(PreparedStatement q) throws SQLException {
+        List<Item> out = new ArrayList<>();
+        try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                Timestamp sent = rs.getTimestamp("sent_at");
+                out.add(new Item(rs.getString("destination"), rs.getString("sop_instance_uid"), rs.getString("job_id"),
+                        Path.of(rs.getString("file_path")), State.valueOf(rs.getString("state")), rs.getInt("attempts"),
+                        rs.getString("last_error"), sent == null ? null : sent.toInstant()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+            db.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            LOG.warn("Closing the outbox: {}", e.toString());
+        }
+    }
+}

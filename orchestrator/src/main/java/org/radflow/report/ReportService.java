@@ -1,0 +1,113 @@
+package org.radflow.report;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleResult;
+import org.radflow.dicom.OutputUids;
+import org.radflow.dicom.Part10;
+import org.radflow.dispatch.Outbox;
+import org.radflow.jobs.Job;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.ResultSink;
+import org.radflow.jobs.ResultStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What happens to a completed result before its job is marked SUCCEEDED: the result is stored, the
+ * report objects (SR, report page, SEG) are written next to it, and each object is journaled in the
+ * outbox for every destination of the job's rule. A crash anywhere before the job is marked
+ * succeeded re-runs the job, which writes the same objects under the same UIDs.
+ */
+public final class ReportService implements ResultSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReportService.class);
+
+    private final ResultStore store;
+    private final List<ReportObjectWriter> writers;
+    private final Outbox outbox;
+    private final JobJournal journal;
+    private final Function<String, Optional<ModuleDescriptor>> modules;
+
+    public ReportService(ResultStore store, List<ReportObjectWriter> writers, Outbox outbox, JobJournal journal,
+                         Function<String, Optional<ModuleDescriptor>> modules) {
+        this.store = store;
+        this.writers = List.copyOf(writers);
+        this.outbox = outbox;
+        this.journal = journal;
+        this.modules = modules;
+    }
+
+    @Override
+    public void completed(Job job, ModuleResult result) throws Exception {
+        store.completed(job, result);
+        ModuleDescriptor module = modules.apply(job.moduleId())
+                .orElseThrow(() -> new IllegalStateException("module " + job.moduleId() + " is no longer loaded"));
+        Map<String, AttributeList> sources = new LinkedHashMap<>();
+        for (Path f : job.inputFiles()) {
+            AttributeList l = new AttributeList();
+            l.read(f.toString(), TagFromName.PixelData);
+            sources.put(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPInstanceUID), l);
+        }
+        if (sources.isEmpty()) {
+            return;
+        }
+        ReportInput in = new ReportInput(job, module, result, sources, sources.values().iterator().next(), Instant.now(),
+                supersededSr(job));
+        Path dir = store.directory(job.id()).resolve("dicom");
+        Path tmp = store.directory(job.id()).resolve("dicom.tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        List<Path> written = new ArrayList<>();
+        for (ReportObjectWriter w : writers) {
+            written.addAll(w.write(in, tmp));
+        }
+        deleteTree(dir);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        Map<String, Path> bySop = new LinkedHashMap<>();
+        for (Path f : written) {
+            Path moved = dir.resolve(tmp.relativize(f));
+            bySop.put(Part10.readMeta(moved).sopInstanceUid(), moved);
+        }
+        if (job.destinations().isEmpty() || outbox == null) {
+            LOG.info("Job {}: {} report object(s) kept in {} (the rule names no destination)", job.id(), bySop.size(), dir);
+            return;
+        }
+        for (String d : job.destinations()) {
+            outbox.enqueue(job.id(), d, bySop);
+        }
+        LOG.info("Job {}: {} report object(s) queued for {}", job.id(), bySop.size(), job.destinations());
+    }
+
+    private String supersededSr(Job job) throws Exception {
+        if (job.supersedes() == null) {
+            return null;
+        }
+        Optional<Job> previous = journal.find(job.supersedes());
+        return previous.map(p -> OutputUids.derive(p.inputHash(), p.moduleId(), p.moduleVersion(), "sr.instance")).orElse(null);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
