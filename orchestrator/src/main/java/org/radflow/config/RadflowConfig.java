@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * Every key is described in {@code deploy/radflow.example.yaml}.
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
-                            Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules) {
+                            Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
+                            org.radflow.dispatch.Outbox.Settings delivery) {
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -168,6 +169,13 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir);
+        ConfigNode dl = root.child("delivery");
+        int dAttempts = dl.integer("maxAttempts", 8, 1, 1000);
+        int dInitial = dl.integer("initialBackoffSeconds", 5, 1, 86_400);
+        int dMax = dl.integer("maxBackoffSeconds", 600, dInitial, 86_400);
+        dl.finish();
+        org.radflow.dispatch.Outbox.Settings delivery = new org.radflow.dispatch.Outbox.Settings(dAttempts,
+                Duration.ofSeconds(dInitial), Duration.ofSeconds(dMax), 50, Duration.ofMillis(300));
         root.has("rules");
         RuleSet rules = RuleSet.parse(map.get("rules"), "rules");
         rules.requireDestinations(destinations.keySet(), "rules");
@@ -186,7 +194,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules);
+                scheduler, rules, delivery);
     }
 
     private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");

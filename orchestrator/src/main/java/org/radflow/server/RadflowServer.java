@@ -118,7 +118,7 @@ public final class RadflowServer implements AutoCloseable {
                 RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, threads)).start();
         router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
         results = new ResultStore(data.resolve("results"));
-        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders(), org.radflow.dispatch.Outbox.Settings.defaults());
+        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders(), config.delivery());
         outbox.start();
         org.radflow.report.ReportService reports = new org.radflow.report.ReportService(results, reportWriters(), outbox, journal,
                 id -> registry.find(id).map(LoadedModule::descriptor));
