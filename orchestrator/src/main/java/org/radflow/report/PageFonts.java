@@ -1,5 +1,8 @@
 package org.radflow.report;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.awt.Font;
 import java.awt.font.TextAttribute;
 import java.io.File;
@@ -7,8 +10,6 @@ import java.text.AttributedString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The fonts of the report page: Noto Sans (Latin, Greek, Cyrillic; Debian {@code fonts-noto-core}) first,
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  */
 public final class PageFonts {
 
-    private static final Logger LOG = Logger.getLogger(PageFonts.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PageFonts.class);
 
     /** Where Debian's packages put the fonts. */
     static final String NOTO_DIR = "/usr/share/fonts/truetype/noto/";
@@ -79,13 +80,13 @@ public final class PageFonts {
     private static Font[] load(String path) {
         File f = new File(path);
         if (!f.isFile()) {
-            LOG.warning(() -> "report page font " + path + " missing (Debian fonts-noto-core / fonts-noto-cjk): using SansSerif");
+            LOG.warn("report page font {} missing (Debian fonts-noto-core / fonts-noto-cjk): using SansSerif", path);
             return new Font[0];
         }
         try {
             return Font.createFonts(f);
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "cannot load report page font " + path, e);
+            LOG.warn("cannot load report page font {}", path, e);
             return new Font[0];
         }
     }

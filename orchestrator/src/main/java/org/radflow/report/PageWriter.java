@@ -52,6 +52,8 @@ public final class PageWriter implements ReportObjectWriter {
     private static final int MARGIN = 40;
     private static final int INNER = WIDTH - 2 * MARGIN;
     private static final int FOOTER_HEIGHT = 250;
+    /** More would not fit a page: the rest are named, not drawn. */
+    static final int MAX_KEY_IMAGES = 9;
 
     private static final Color INK = new Color(0x1A1A1A);
     private static final Color MUTED = new Color(0x5F6368);
@@ -571,7 +573,7 @@ public final class PageWriter implements ReportObjectWriter {
                 return y;
             }
             y += sectionTitle("Key images", y);
-            int n = images.size();
+            int n = Math.min(images.size(), MAX_KEY_IMAGES);
             int cols = Math.min(n, 3);
             int gap = 20;
             int cellW = n == 1 ? 520 : (INNER - (cols - 1) * gap) / cols;
@@ -597,6 +599,9 @@ public final class PageWriter implements ReportObjectWriter {
                     rowBottom = Math.max(rowBottom, rowTop + h + 6 + capH);
                 }
                 y = rowBottom + 16;
+            }
+            if (images.size() > n) {
+                y += text((images.size() - n) + " more key images not shown (see the dashboard)", MARGIN, y, false, 15f, MUTED) + 8;
             }
             return y;
         }

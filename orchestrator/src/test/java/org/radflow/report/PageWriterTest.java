@@ -231,6 +231,35 @@ class PageWriterTest {
         assertTrue(report.stream().noneMatch(l -> l.startsWith("Error")), () -> String.join("\n", report));
     }
 
+    /** Many key images and a long summary: the page grows (still 1024 wide) and stays valid. */
+    @Test
+    void manyKeyImagesMakeATallerPage() throws Exception {
+        GeneratedSeries s = Synth.brainMr(tmp.resolve("in"), MrOptions.defaults());
+        ReportInput ok = input(s, true);
+        List<KeyImage> keys = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            int w = 120 + 40 * (i % 3);
+            int h = 160;
+            int[] rgb = new int[w * h];
+            for (int j = 0; j < rgb.length; j++) {
+                int v = (j % w) * 255 / w;
+                rgb[j] = (v << 16) | ((255 - v) << 8) | (i * 20);
+            }
+            keys.add(new KeyImage("Slice " + (i + 1) + " of the hippocampus with a rather long caption that has to wrap", w, h, rgb, null));
+        }
+        ModuleResult r = ModuleResult.completed(ok.result().findings(), keys,
+                String.join(" ", java.util.Collections.nCopies(12, "A long summary sentence that goes on.")), Map.of());
+        ReportInput in = new ReportInput(ok.job(), ok.module(), r, ok.sources(), ok.first(), ok.createdAt(), null);
+        BufferedImage page = new PageWriter().render(in);
+        assertEquals(PageWriter.WIDTH, page.getWidth());
+        assertTrue(page.getHeight() > PageWriter.MIN_HEIGHT);
+        assertEquals(0, page.getHeight() % 2);
+        png(page, "many");
+        Path file = new PageWriter().write(in, Files.createDirectories(tmp.resolve("out"))).get(0);
+        List<String> report = dciodvfy(file);
+        assertTrue(report.stream().noneMatch(l -> l.startsWith("Error")), () -> String.join("\n", report));
+    }
+
     @Test
     void failedResultsMakeNoPage() throws Exception {
         GeneratedSeries s = Synth.brainMr(tmp.resolve("in"), MrOptions.defaults());
