@@ -49,6 +49,9 @@ public final class SrWriter implements ReportObjectWriter {
     /** Up to this many inputs the image library lists all of them; above, only the evidence. */
     public static final int IMAGE_LIBRARY_LIMIT = 500;
 
+    /** At most this many source images are referenced from one measurement group. */
+    public static final int EVIDENCE_PER_GROUP_LIMIT = 100;
+
     private static final String CONTAINS = "CONTAINS";
     private static final String HAS_CONCEPT_MOD = "HAS CONCEPT MOD";
     private static final String HAS_OBS_CONTEXT = "HAS OBS CONTEXT";
@@ -355,6 +358,15 @@ public final class SrWriter implements ReportObjectWriter {
             f.makeCodeContentItem(group, HAS_CONCEPT_MOD, sct("363698007", "Finding Site"), coded(m.findingSite()));
         }
         algorithm(f, group, in);
+        // TID 1501 row 10b: the images the finding was made from, as listed in the image library
+        List<String> evidence = evidenceOf(finding);
+        for (int i = 0; i < Math.min(evidence.size(), EVIDENCE_PER_GROUP_LIMIT); i++) {
+            AttributeList src = in.sources().get(evidence.get(i));
+            if (src != null) {
+                f.makeImageContentItem(group, CONTAINS, dcm("121112", "Source of Measurement"), sopClass(src),
+                        evidence.get(i), 0, 0, null, null, null, null);
+            }
+        }
         if (finding instanceof Finding.Measurement m) {
             f.makeNumericContentItem(group, CONTAINS, coded(m.quantity()), ds(m.value()), coded(m.unit()));
         } else if (finding instanceof Finding.Classification c) {

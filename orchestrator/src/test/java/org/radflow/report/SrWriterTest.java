@@ -81,7 +81,10 @@ class SrWriterTest {
                         new Finding.ClassProbability(Concept.sct("255604002", "Mild"), 0.2),
                         new Finding.ClassProbability(Concept.sct("24484000", "Severe"), 0.1)),
                 normal, evidence);
-        ModuleResult result = ModuleResult.completed(List.of(volume, atrophy), List.of(),
+        Finding mask = new Finding.Segmentation(hippocampus, 2, 2, 1, new byte[] {0, 1, 1, 0},
+                List.of(new Finding.Segment(1, "Hippocampus", Concept.sct("91723000", "Anatomical structure"),
+                        hippocampus, 0xffcc00)), List.of(series.sopInstanceUids().get(0)));
+        ModuleResult result = ModuleResult.completed(List.of(volume, atrophy, mask), List.of(),
                 "Hippocampal volume 3457 mm³, no atrophy.", Map.of("profile", "fast", "threshold", "0.5"));
         return new ReportInput(job, module, result, sources, first, at, superseded);
     }
@@ -130,6 +133,9 @@ class SrWriterTest {
         assertTrue(dump.contains("profile=fast"), dump);
         assertTrue(dump.contains("NOT FOR DIAGNOSTIC USE - DEMO MODEL"), dump);
         assertTrue(dump.contains("(363679005,SCT,\"Imaging procedure\")"), dump);
+        // 3 evidence images for each of the measurement and the classification, 1 for the segmentation
+        assertEquals(7, dump.split("Source of Measurement", -1).length - 1, dump);
+        assertEquals(3, dump.split("Measurement Group", -1).length - 1, dump);
 
         AttributeList l = read(sr);
         assertEquals(SrWriter.COMPREHENSIVE_SR, Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPClassUID));
@@ -196,6 +202,21 @@ class SrWriterTest {
         assertEquals(SrWriter.COMPREHENSIVE_SR, Attribute.getSingleStringValueOrEmptyString(ref, TagFromName.ReferencedSOPClassUID));
         String dciodvfy = run("dciodvfy", sr.toString());
         assertTrue(dciodvfy.lines().noneMatch(x -> x.contains("Error")), dciodvfy);
+    }
+
+    @Test
+    void imageLibraryKeepsToTheEvidenceForLargeInputs() throws Exception {
+        ReportInput small = input(mr, false, null, Instant.now());
+        Map<String, AttributeList> many = new LinkedHashMap<>();
+        for (int i = 0; i < SrWriter.IMAGE_LIBRARY_LIMIT + 1; i++) {
+            many.put("1.2.3." + i, new AttributeList());
+        }
+        Finding m = new Finding.Measurement(Concept.sct("5366002", "Hippocampus"), Concept.sct("118565006", "Volume"), 1,
+                Concept.ucum("mm3", "cubic millimeter"), null, List.of("1.2.3.7", "1.2.3.9"));
+        ReportInput big = new ReportInput(small.job(), small.module(),
+                ModuleResult.completed(List.of(m), List.of(), "", Map.of()), many, small.first(), Instant.now(), null);
+        assertEquals(List.of("1.2.3.7", "1.2.3.9"), SrWriter.libraryInstances(big));
+        assertEquals(mr.files().size(), SrWriter.libraryInstances(small).size());
     }
 
     @Test
