@@ -60,6 +60,8 @@ public final class SrWriter implements ReportObjectWriter {
     private static final AttributeTag CODING_SCHEME_NAME = new AttributeTag(0x0008, 0x0115);
     private static final AttributeTag CODING_SCHEME_RESPONSIBLE_ORGANIZATION = new AttributeTag(0x0008, 0x0116);
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SrWriter.class);
+
     private final Function<String, String> predecessorSeries;
 
     /** A writer that cannot look up the series of a superseded SR (see {@link #SrWriter(Function)}). */
@@ -196,6 +198,7 @@ public final class SrWriter implements ReportObjectWriter {
             String series = predecessorSeries.apply(prior);
             if (series == null) {
                 // the superseded SR's series UID derives from the earlier job's input hash, which is not known here
+                LOG.warn("series of superseded SR {} unknown; Predecessor Documents Sequence names this SR's series", prior);
                 series = in.uid("sr.series");
             }
             SequenceAttribute pred = new SequenceAttribute(TagFromName.PredecessorDocumentsSequence);
