@@ -1,0 +1,447 @@
+package org.radflow.report;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.CodedSequenceItem;
+import com.pixelmed.dicom.ContentItem;
+import com.pixelmed.dicom.ContentItemFactory;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.SpecificCharacterSet;
+import com.pixelmed.dicom.StringAttribute;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.dicom.TextAttribute;
+import com.pixelmed.dicom.TransferSyntax;
+import org.radflow.api.Concept;
+import org.radflow.api.Finding;
+import org.radflow.api.ModuleResult;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The job's Comprehensive SR: a DICOM TID 1500 Measurement Report with a device observer naming the
+ * module, an image library of the inputs, one measurement group (TID 1501) per finding with the
+ * algorithm identification (TID 4019), and the research-use label in a "Qualitative Evaluations"
+ * container where a reader sees it.
+ */
+public final class SrWriter implements ReportObjectWriter {
+
+    public static final String COMPREHENSIVE_SR = "1.2.840.10008.5.1.4.1.1.88.33";
+    public static final String SERIES_NUMBER = "9901";
+    /** RadFlow's private coding scheme, for concepts DICOM and SNOMED have no code for (class probabilities). */
+    public static final String PRIVATE_SCHEME = "99RADFLOW";
+    /** Up to this many inputs the image library lists all of them; above, only the evidence. */
+    public static final int IMAGE_LIBRARY_LIMIT = 500;
+
+    /** At most this many source images are referenced from one measurement group. */
+    public static final int EVIDENCE_PER_GROUP_LIMIT = 100;
+
+    private static final String CONTAINS = "CONTAINS";
+    private static final String HAS_CONCEPT_MOD = "HAS CONCEPT MOD";
+    private static final String HAS_OBS_CONTEXT = "HAS OBS CONTEXT";
+
+    private static final AttributeTag CODING_SCHEME_IDENTIFICATION = new AttributeTag(0x0008, 0x0110);
+    private static final AttributeTag CODING_SCHEME_NAME = new AttributeTag(0x0008, 0x0115);
+    private static final AttributeTag CODING_SCHEME_RESPONSIBLE_ORGANIZATION = new AttributeTag(0x0008, 0x0116);
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SrWriter.class);
+
+    private final Function<String, String> predecessorSeries;
+
+    /** A writer that cannot look up the series of a superseded SR (see {@link #SrWriter(Function)}). */
+    public SrWriter() {
+        this(sop -> null);
+    }
+
+    /**
+     * @param predecessorSeries the Series Instance UID of an earlier RadFlow SR given its SOP Instance UID
+     *                          (e.g. from the result store), or null when unknown
+     */
+    public SrWriter(Function<String, String> predecessorSeries) {
+        this.predecessorSeries = predecessorSeries;
+    }
+
+    @Override
+    public String kind() {
+        return "sr";
+    }
+
+    @Override
+    public List<Path> write(ReportInput in, Path directory) throws Exception {
+        if (in.result().status() != ModuleResult.Status.COMPLETED) {
+            return List.of();
+        }
+        AttributeList list = build(in);
+        String sop = in.uid("sr.instance");
+        FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "RADFLOW");
+        Path file = directory.resolve("SR_" + sop + ".dcm");
+        Path tmp = directory.resolve(file.getFileName() + ".part");
+        list.write(tmp.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return List.of(file);
+    }
+
+    /** The SR's data set (without file meta information). */
+    public AttributeList build(ReportInput in) throws DicomException {
+        ContentItemFactory f = new ContentItemFactory();
+        ContentItem root = f.makeContainerContentItem(null, null, dcm("126000", "Imaging Measurement Report"),
+                true, "DCMR", "1500");
+
+        // TID 1204 language of content
+        f.makeCodeContentItem(root, HAS_CONCEPT_MOD, dcm("121049", "Language of Content Item and Descendants"),
+                code("RFC5646", "en-US", "English (United States)"));
+
+        // TID 1001/1002/1004 observer context: the module as a device
+        String moduleId = in.module().id();
+        f.makeCodeContentItem(root, HAS_OBS_CONTEXT, dcm("121005", "Observer Type"), dcm("121007", "Device"));
+        f.makeUIDContentItem(root, HAS_OBS_CONTEXT, dcm("121012", "Device Observer UID"), in.uid("device"));
+        f.makeTextContentItem(root, HAS_OBS_CONTEXT, dcm("121013", "Device Observer Name"), "RadFlow " + moduleId);
+        f.makeTextContentItem(root, HAS_OBS_CONTEXT, dcm("121014", "Device Observer Manufacturer"),
+                CommonAttributes.MANUFACTURER);
+        f.makeTextContentItem(root, HAS_OBS_CONTEXT, dcm("121015", "Device Observer Model Name"), moduleId);
+
+        // CID 100
+        f.makeCodeContentItem(root, HAS_CONCEPT_MOD, dcm("121058", "Procedure reported"),
+                sct("363679005", "Imaging procedure"));
+
+        imageLibrary(f, root, in);
+
+        ContentItem measurements = f.makeContainerContentItem(root, CONTAINS, dcm("126010", "Imaging Measurements"), true);
+        List<Finding> findings = in.result().findings();
+        for (int i = 0; i < findings.size(); i++) {
+            measurementGroup(f, measurements, in, findings.get(i), i + 1);
+        }
+
+        // TID 1500 row "Qualitative Evaluations": where a reader sees the label and the summary
+        ContentItem qualitative = f.makeContainerContentItem(root, CONTAINS,
+                code("UMLS", "C0034375", "Qualitative Evaluations"), true);
+        f.makeTextContentItem(qualitative, CONTAINS, dcm("121106", "Comment"), label(in));
+        if (!in.result().summary().isBlank()) {
+            f.makeTextContentItem(qualitative, CONTAINS, dcm("121111", "Summary"),
+                    in.result().summary() + " (" + label(in) + ")");
+        }
+
+        AttributeList list = new AttributeList();
+        list.putAll(tree(root));
+        CommonAttributes.copyPatientAndStudy(in.first(), list);
+        documentAttributes(list, in);
+        return list;
+    }
+
+    /** A content item's attributes with its children in a Content Sequence (PixelMed keeps them apart). */
+    private static AttributeList tree(ContentItem item) throws DicomException {
+        AttributeList l = item.getAttributeList();
+        if (item.getChildCount() > 0) {
+            SequenceAttribute content = new SequenceAttribute(TagFromName.ContentSequence);
+            for (int i = 0; i < item.getChildCount(); i++) {
+                content.addItem(tree((ContentItem) item.getChildAt(i)));
+            }
+            l.put(content);
+        }
+        return l;
+    }
+
+    /** "NOT FOR DIAGNOSTIC USE", with "DEMO MODEL" and the model for demonstration models. */
+    static String label(ReportInput in) {
+        return CommonAttributes.NOT_FOR_DIAGNOSIS + (in.demoModel()
+                ? " - DEMO MODEL " + in.module().model().name() + " " + in.module().model().version() : "");
+    }
+
+    private void documentAttributes(AttributeList list, ReportInput in) throws DicomException {
+        String sop = in.uid("sr.instance");
+        put(list, TagFromName.SOPClassUID, COMPREHENSIVE_SR);
+        put(list, TagFromName.SOPInstanceUID, sop);
+        put(list, TagFromName.Modality, "SR");
+        put(list, TagFromName.SeriesInstanceUID, in.uid("sr.series"));
+        put(list, TagFromName.SeriesNumber, SERIES_NUMBER);
+        put(list, TagFromName.SeriesDescription, CommonAttributes.seriesDescription(in, "SR"));
+        put(list, TagFromName.InstanceNumber, "1");
+        CommonAttributes.equipment(in, list);
+        CommonAttributes.contentDateTime(in, list);
+        put(list, TagFromName.CompletionFlag, "COMPLETE");
+        put(list, TagFromName.VerificationFlag, "UNVERIFIED");
+        list.put(new SequenceAttribute(TagFromName.ReferencedPerformedProcedureStepSequence));
+        list.put(new SequenceAttribute(TagFromName.PerformedProcedureCodeSequence));
+        put(list, TagFromName.InstanceCreatorUID, in.uid("device"));
+
+        // private coding scheme used for class probabilities
+        SequenceAttribute schemes = new SequenceAttribute(CODING_SCHEME_IDENTIFICATION);
+        AttributeList scheme = new AttributeList();
+        put(scheme, TagFromName.CodingSchemeDesignator, PRIVATE_SCHEME);
+        put(scheme, CODING_SCHEME_NAME, "RadFlow private codes");
+        put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, "RadFlow project");
+        schemes.addItem(scheme);
+        list.put(schemes);
+
+        // evidence: the inputs the SR references, by series
+        list.put(evidence(TagFromName.CurrentRequestedProcedureEvidenceSequence, in, libraryInstances(in)));
+
+        if (in.supersededSrInstanceUid() != null) {
+            String prior = in.supersededSrInstanceUid();
+            String series = predecessorSeries.apply(prior);
+            if (series == null) {
+                // the superseded SR's series UID derives from the earlier job's input hash, which is not known here
+                LOG.warn("series of superseded SR {} unknown; Predecessor Documents Sequence names this SR's series", prior);
+                series = in.uid("sr.series");
+            }
+            SequenceAttribute pred = new SequenceAttribute(TagFromName.PredecessorDocumentsSequence);
+            pred.addItem(studyItem(in, Map.of(series, List.<String[]>of(new String[] {COMPREHENSIVE_SR, prior}))));
+            list.put(pred);
+        }
+        characterSet(list);
+    }
+
+    /**
+     * Keeps the input's Specific Character Set; when the input had none (ASCII) and RadFlow's own text is not
+     * ASCII, declares UTF-8 (ASCII is a subset). Every value PixelMed made without a character set is then
+     * encoded with the declared one, not the platform's default.
+     */
+    private static void characterSet(AttributeList list) throws DicomException {
+        if (allAscii(list)) {
+            return;
+        }
+        if (list.get(TagFromName.SpecificCharacterSet) == null) {
+            put(list, TagFromName.SpecificCharacterSet, "ISO_IR 192");
+        }
+        String[] declared = list.get(TagFromName.SpecificCharacterSet).getStringValues();
+        setCharacterSet(list, new SpecificCharacterSet(declared == null || declared.length == 0 ? new String[] {""} : declared));
+    }
+
+    private static void setCharacterSet(AttributeList list, SpecificCharacterSet cs) throws DicomException {
+        for (Attribute a : new ArrayList<>(list.values())) {
+            if (a instanceof SequenceAttribute s) {
+                for (int i = 0; i < s.getNumberOfItems(); i++) {
+                    setCharacterSet(s.getItem(i).getAttributeList(), cs);
+                }
+            } else if (a instanceof StringAttribute str && str.getSpecificCharacterSet() == null) {
+                str.setSpecificCharacterSet(cs);
+            } else if (a instanceof TextAttribute) {
+                // PixelMed's text attributes take their character set only when made: make them again
+                Attribute again = com.pixelmed.dicom.AttributeFactory.newAttribute(a.getTag(), a.getVR(), cs);
+                String[] values = a.getStringValues();
+                for (String v : values == null ? new String[0] : values) {
+                    again.addValue(v);
+                }
+                list.put(again);
+            }
+        }
+    }
+
+    private static boolean allAscii(AttributeList list) throws DicomException {
+        for (Attribute a : list.values()) {
+            if (a instanceof SequenceAttribute s) {
+                for (int i = 0; i < s.getNumberOfItems(); i++) {
+                    if (!allAscii(s.getItem(i).getAttributeList())) {
+                        return false;
+                    }
+                }
+            } else if (a instanceof StringAttribute || a instanceof TextAttribute) {
+                String[] values = a.getStringValues();
+                for (String v : values == null ? new String[0] : values) {
+                    if (!StandardCharsets.US_ASCII.newEncoder().canEncode(v)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private SequenceAttribute evidence(AttributeTag tag, ReportInput in, List<String> sops) throws DicomException {
+        Map<String, List<String[]>> bySeries = new TreeMap<>();
+        for (String sop : sops) {
+            AttributeList src = in.sources().get(sop);
+            bySeries.computeIfAbsent(Attribute.getSingleStringValueOrEmptyString(src, TagFromName.SeriesInstanceUID),
+                    k -> new ArrayList<>()).add(new String[] {sopClass(src), sop});
+        }
+        SequenceAttribute seq = new SequenceAttribute(tag);
+        if (!bySeries.isEmpty()) {
+            seq.addItem(studyItem(in, bySeries));
+        }
+        return seq;
+    }
+
+    /** A Hierarchical SOP Instance Reference Macro item: study, then series, then instances. */
+    private static AttributeList studyItem(ReportInput in, Map<String, List<String[]>> bySeries) throws DicomException {
+        AttributeList study = new AttributeList();
+        put(study, TagFromName.StudyInstanceUID,
+                Attribute.getSingleStringValueOrEmptyString(in.first(), TagFromName.StudyInstanceUID));
+        SequenceAttribute series = new SequenceAttribute(TagFromName.ReferencedSeriesSequence);
+        for (var e : bySeries.entrySet()) {
+            AttributeList s = new AttributeList();
+            put(s, TagFromName.SeriesInstanceUID, e.getKey());
+            SequenceAttribute sops = new SequenceAttribute(TagFromName.ReferencedSOPSequence);
+            for (String[] ref : e.getValue()) {
+                AttributeList r = new AttributeList();
+                put(r, TagFromName.ReferencedSOPClassUID, ref[0]);
+                put(r, TagFromName.ReferencedSOPInstanceUID, ref[1]);
+                sops.addItem(r);
+            }
+            s.put(sops);
+            series.addItem(s);
+        }
+        study.put(series);
+        return study;
+    }
+
+    /** The instances listed in the image library: all inputs up to the limit, else the evidence of the findings. */
+    static List<String> libraryInstances(ReportInput in) {
+        if (in.sources().size() <= IMAGE_LIBRARY_LIMIT) {
+            return List.copyOf(in.sources().keySet());
+        }
+        Set<String> evidence = new LinkedHashSet<>();
+        for (Finding f : in.result().findings()) {
+            evidence.addAll(evidenceOf(f));
+        }
+        List<String> out = new ArrayList<>();
+        for (String sop : in.sources().keySet()) {
+            if (evidence.contains(sop) && out.size() < IMAGE_LIBRARY_LIMIT) {
+                out.add(sop);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> evidenceOf(Finding f) {
+        if (f instanceof Finding.Classification c) {
+            return c.evidenceSopInstanceUids();
+        } else if (f instanceof Finding.Measurement m) {
+            return m.evidenceSopInstanceUids();
+        } else if (f instanceof Finding.Segmentation s) {
+            return s.sopInstanceUids();
+        }
+        return List.of();
+    }
+
+    private static String sopClass(AttributeList src) {
+        return Attribute.getSingleStringValueOrEmptyString(src, TagFromName.SOPClassUID);
+    }
+
+    /** TID 1600: one image library group (TID 1601) with the inputs' common descriptors and one entry per image. */
+    private void imageLibrary(ContentItemFactory f, ContentItem root, ReportInput in) throws DicomException {
+        ContentItem library = f.makeContainerContentItem(root, CONTAINS, dcm("111028", "Image Library"), true);
+        List<String> sops = libraryInstances(in);
+        if (sops.isEmpty()) {
+            return;
+        }
+        ContentItem group = f.makeContainerContentItem(library, CONTAINS, dcm("126200", "Image Library Group"), true);
+        for (String sop : sops) {
+            f.makeImageContentItem(group, CONTAINS, null, sopClass(in.sources().get(sop)), sop, 0, 0,
+                    null, null, null, null);
+        }
+    }
+
+    /** TID 1501 for one finding. */
+    private void measurementGroup(ContentItemFactory f, ContentItem parent, ReportInput in, Finding finding, int index)
+            throws DicomException {
+        ContentItem group = f.makeContainerContentItem(parent, CONTAINS, dcm("125007", "Measurement Group"), true);
+        f.makeTextContentItem(group, HAS_OBS_CONTEXT, dcm("112039", "Tracking Identifier"),
+                CommonAttributes.truncate(index + " " + finding.finding().meaning(), 64));
+        f.makeUIDContentItem(group, HAS_OBS_CONTEXT, dcm("112040", "Tracking Unique Identifier"),
+                in.uid("sr.tracking." + index));
+        f.makeCodeContentItem(group, CONTAINS, dcm("121071", "Finding"), coded(finding.finding()));
+        if (finding instanceof Finding.Measurement m && m.findingSite() != null) {
+            f.makeCodeContentItem(group, HAS_CONCEPT_MOD, sct("363698007", "Finding Site"), coded(m.findingSite()));
+        }
+        algorithm(f, group, in);
+        // TID 1501 row 10b: the images the finding was made from, as listed in the image library
+        List<String> evidence = evidenceOf(finding);
+        for (int i = 0; i < Math.min(evidence.size(), EVIDENCE_PER_GROUP_LIMIT); i++) {
+            AttributeList src = in.sources().get(evidence.get(i));
+            if (src != null) {
+                f.makeImageContentItem(group, CONTAINS, dcm("121112", "Source of Measurement"), sopClass(src),
+                        evidence.get(i), 0, 0, null, null, null, null);
+            }
+        }
+        if (finding instanceof Finding.Measurement m) {
+            f.makeNumericContentItem(group, CONTAINS, coded(m.quantity()), ds(m.value()), coded(m.unit()));
+        } else if (finding instanceof Finding.Classification c) {
+            for (Finding.ClassProbability p : c.probabilities()) {
+                f.makeNumericContentItem(group, CONTAINS, probabilityConcept(p.label()), ds(p.probability()),
+                        code("UCUM", "1", "no units"));
+            }
+            if (c.predicted() != null) {
+                f.makeCodeContentItem(group, CONTAINS, coded(c.finding()), coded(c.predicted()));
+            }
+        }
+        // a Segmentation's segments live in the SEG object; its group records the finding and the algorithm only
+    }
+
+    /** TID 4019 Algorithm Identification. */
+    private void algorithm(ContentItemFactory f, ContentItem group, ReportInput in) throws DicomException {
+        var module = in.module();
+        f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111001", "Algorithm Name"),
+                module.displayName() + " (" + module.model().name() + ")");
+        f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111003", "Algorithm Version"),
+                module.version() + " (model " + module.model().version() + (in.demoModel() ? ", DEMO MODEL" : "") + ")");
+        for (var e : new TreeMap<>(in.result().parameters()).entrySet()) {
+            f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111002", "Algorithm Parameters"),
+                    e.getKey() + "=" + e.getValue());
+        }
+    }
+
+    /** A private concept "Probability of <label>": code value PROB-<label code>, or a hash when that is too long. */
+    static CodedSequenceItem probabilityConcept(Concept label) throws DicomException {
+        String value = "P-" + label.code();
+        if (value.length() > 16 || !label.code().matches("[A-Za-z0-9.\\-]+")) {
+            value = "P-" + HexFormat.of().formatHex(sha256(label.scheme() + ":" + label.code()), 0, 7);
+        }
+        return code(PRIVATE_SCHEME, value, CommonAttributes.truncate("Probability of " + label.meaning(), 64));
+    }
+
+    /** A Decimal String of at most 16 characters, the same for the same value. */
+    static String ds(double v) {
+        BigDecimal d = new BigDecimal(v).round(new MathContext(10)).stripTrailingZeros();
+        String s = d.abs().compareTo(new BigDecimal("1e-6")) < 0 && d.signum() != 0 || d.abs().compareTo(new BigDecimal("1e10")) >= 0
+                ? d.toString() : d.toPlainString();
+        if (s.length() > 16) {
+            s = new BigDecimal(v).round(new MathContext(8)).stripTrailingZeros().toString();
+        }
+        return s;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CodedSequenceItem coded(Concept c) throws DicomException {
+        return code(c.scheme(), c.code(), CommonAttributes.truncate(c.meaning(), 64));
+    }
+
+    private static CodedSequenceItem dcm(String code, String meaning) throws DicomException {
+        return code("DCM", code, meaning);
+    }
+
+    private static CodedSequenceItem sct(String code, String meaning) throws DicomException {
+        return code("SCT", code, meaning);
+    }
+
+    private static CodedSequenceItem code(String scheme, String code, String meaning) throws DicomException {
+        return new CodedSequenceItem(code, scheme, meaning);
+    }
+
+    private static void put(AttributeList list, AttributeTag tag, String value) throws DicomException {
+        CommonAttributes.put(list, tag, value);
+    }
+}

@@ -1,0 +1,230 @@
+package org.radflow.report;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radflow.api.ApiVersion;
+import org.radflow.api.Concept;
+import org.radflow.api.Finding;
+import org.radflow.api.ModelIdentity;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleResult;
+import org.radflow.api.Trigger;
+import org.radflow.dicom.OutputUids;
+import org.radflow.jobs.Job;
+import org.radflow.jobs.JobState;
+import org.radflow.routing.Priority;
+import org.radflow.testdata.GeneratedSeries;
+import org.radflow.testdata.MrOptions;
+import org.radflow.testdata.Patient;
+import org.radflow.testdata.Synth;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SrWriterTest {
+
+    @TempDir
+    static Path shared;
+
+    static GeneratedSeries mr;
+
+    @BeforeAll
+    static void generate() throws IOException {
+        mr = Synth.brainMr(shared.resolve("mr"), MrOptions.defaults());
+    }
+
+    static ReportInput input(GeneratedSeries series, boolean demo, String superseded, Instant at) throws Exception {
+        Map<String, AttributeList> sources = new LinkedHashMap<>();
+        for (Path p : series.files()) {
+            AttributeList l = new AttributeList();
+            l.read(p.toString(), TagFromName.PixelData);
+            sources.put(Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPInstanceUID), l);
+        }
+        AttributeList first = sources.values().iterator().next();
+        String hash = OutputUids.inputHash(sources.keySet());
+        Job job = new Job("job-1", "series:" + series.studyInstanceUid() + "/" + series.seriesInstanceUid(),
+                Trigger.SERIES, series.studyInstanceUid(), series.seriesInstanceUid(), null, "hippovolume", "1.2.0",
+                "brain-mr", Priority.NORMAL, List.of("pacs"), series.files(), hash, superseded == null ? 1 : 2,
+                superseded == null ? null : "job-0", JobState.RUNNING, 1, null, 0.9, "reporting", at, at, at, null, null);
+        ModuleDescriptor module = ModuleDescriptor.builder("hippovolume", "1.2.0", ApiVersion.MAJOR, ApiVersion.MINOR)
+                .displayName("Hippocampus volume")
+                .model(new ModelIdentity("hippo-unet-tiny", "2024.1", "small demo U-Net", demo))
+                .build();
+        List<String> evidence = series.sopInstanceUids().subList(0, 3);
+        Concept hippocampus = Concept.sct("5366002", "Hippocampus");
+        Finding volume = new Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 3456.789,
+                Concept.ucum("mm3", "cubic millimeter"), Concept.sct("5366002", "Hippocampus"), evidence);
+        Concept normal = Concept.sct("17621005", "Normal");
+        Finding atrophy = new Finding.Classification(Concept.sct("52522001", "Hippocampal atrophy"),
+                List.of(new Finding.ClassProbability(normal, 0.7),
+                        new Finding.ClassProbability(Concept.sct("255604002", "Mild"), 0.2),
+                        new Finding.ClassProbability(Concept.sct("24484000", "Severe"), 0.1)),
+                normal, evidence);
+        Finding mask = new Finding.Segmentation(hippocampus, 2, 2, 1, new byte[] {0, 1, 1, 0},
+                List.of(new Finding.Segment(1, "Hippocampus", Concept.sct("91723000", "Anatomical structure"),
+                        hippocampus, 0xffcc00)), List.of(series.sopInstanceUids().get(0)));
+        ModuleResult result = ModuleResult.completed(List.of(volume, atrophy, mask), List.of(),
+                "Hippocampal volume 3457 mm³, no atrophy.", Map.of("profile", "fast", "threshold", "0.5"));
+        return new ReportInput(job, module, result, sources, first, at, superseded);
+    }
+
+    static Path writeOne(ReportInput in, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        List<Path> files = new SrWriter().write(in, dir);
+        assertEquals(1, files.size());
+        return files.get(0);
+    }
+
+    static AttributeList read(Path p) throws Exception {
+        AttributeList l = new AttributeList();
+        l.read(p.toString());
+        return l;
+    }
+
+    static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        p.waitFor();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesAValidTid1500MeasurementReport() throws Exception {
+        ReportInput in = input(mr, true, null, Instant.parse("2026-01-02T03:04:05Z"));
+        Path sr = writeOne(in, shared.resolve("valid"));
+
+        String dciodvfy = run("dciodvfy", sr.toString());
+        List<String> errors = dciodvfy.lines().filter(l -> l.contains("Error")).collect(Collectors.toList());
+        assertTrue(errors.isEmpty(), "dciodvfy:\n" + dciodvfy);
+
+        String validation = SrValidation.validate(read(sr));
+        System.out.println("DicomSRValidator:\n" + validation);
+        List<String> srErrors = validation.lines().filter(l -> l.startsWith("Error")).collect(Collectors.toList());
+        assertTrue(srErrors.isEmpty(), "DicomSRValidator:\n" + validation);
+
+        String dump = run("dsrdump", "+Pc", "+Pl", sr.toString());
+        assertTrue(dump.contains("Imaging Measurement Report"), dump);
+        assertTrue(dump.contains("\"3456.789\" (mm3,UCUM,\"cubic millimeter\")"), dump);
+        assertTrue(dump.contains("\"0.7\" (1,UCUM,\"no units\")"), dump);
+        assertTrue(dump.contains("Probability of Mild"), dump);
+        assertTrue(dump.contains("profile=fast"), dump);
+        assertTrue(dump.contains("NOT FOR DIAGNOSTIC USE - DEMO MODEL"), dump);
+        assertTrue(dump.contains("(363679005,SCT,\"Imaging procedure\")"), dump);
+        // 3 evidence images for each of the measurement and the classification, 1 for the segmentation
+        assertEquals(7, dump.split("Source of Measurement", -1).length - 1, dump);
+        assertEquals(3, dump.split("Measurement Group", -1).length - 1, dump);
+
+        AttributeList l = read(sr);
+        assertEquals(SrWriter.COMPREHENSIVE_SR, Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPClassUID));
+        assertEquals(in.uid("sr.instance"), Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPInstanceUID));
+        assertEquals(in.uid("sr.series"), Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SeriesInstanceUID));
+        assertEquals(mr.studyInstanceUid(), Attribute.getSingleStringValueOrEmptyString(l, TagFromName.StudyInstanceUID));
+        assertEquals("RADFLOW", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SourceApplicationEntityTitle));
+        assertEquals("1.2.840.10008.1.2.1", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.TransferSyntaxUID));
+        assertTrue(Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SeriesDescription).contains("DEMO"));
+        assertNull(l.get(TagFromName.PredecessorDocumentsSequence));
+        int referenced = ((SequenceAttribute) ((SequenceAttribute) ((SequenceAttribute) l.get(
+                TagFromName.CurrentRequestedProcedureEvidenceSequence)).getItem(0).getAttributeList()
+                .get(TagFromName.ReferencedSeriesSequence)).getItem(0).getAttributeList()
+                .get(TagFromName.ReferencedSOPSequence)).getNumberOfItems();
+        assertEquals(mr.files().size(), referenced);
+    }
+
+    @Test
+    void sameInputsGiveTheSameObjectExceptDates() throws Exception {
+        Path a = writeOne(input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z")), shared.resolve("a"));
+        Path b = writeOne(input(mr, false, null, Instant.parse("2026-03-04T05:06:07Z")), shared.resolve("b"));
+        assertEquals(a.getFileName(), b.getFileName());
+        AttributeList la = read(a);
+        AttributeList lb = read(b);
+        for (AttributeList l : List.of(la, lb)) {
+            for (var t : List.of(TagFromName.ContentDate, TagFromName.ContentTime, TagFromName.InstanceCreationDate,
+                    TagFromName.InstanceCreationTime)) {
+                l.remove(t);
+            }
+        }
+        assertEquals(la.toString(), lb.toString());
+        assertTrue(!Attribute.getSingleStringValueOrEmptyString(la, TagFromName.SeriesDescription).contains("DEMO"));
+    }
+
+    @Test
+    void utf8PatientNameRoundTrips() throws Exception {
+        GeneratedSeries utf = Synth.brainMr(shared.resolve("utf"),
+                MrOptions.defaults().withPatient(Patient.of("Müller^Jürgen", "ID1")).withDimensions(32, 32, 4));
+        Path sr = writeOne(input(utf, true, null, Instant.now()), shared.resolve("utf-sr"));
+        AttributeList l = read(sr);
+        assertEquals("Müller^Jürgen", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.PatientName));
+        String dump = run("dsrdump", "+Pc", "+Pl", "+U8", sr.toString());
+        assertTrue(dump.contains("Müller^Jürgen"), dump);
+        assertTrue(dump.contains("3457 mm³"), dump);
+        String dciodvfy = run("dciodvfy", sr.toString());
+        assertTrue(dciodvfy.lines().noneMatch(x -> x.contains("Error")), dciodvfy);
+    }
+
+    @Test
+    void supersedingJobNamesThePredecessor() throws Exception {
+        String previous = "2.25.1234567890";
+        ReportInput in = input(mr, false, previous, Instant.now());
+        Files.createDirectories(shared.resolve("sup"));
+        Path sr = new SrWriter(sop -> sop.equals(previous) ? "2.25.42" : null).write(in, shared.resolve("sup")).get(0);
+        AttributeList l = read(sr);
+        SequenceAttribute pred = (SequenceAttribute) l.get(TagFromName.PredecessorDocumentsSequence);
+        assertNotNull(pred);
+        AttributeList study = pred.getItem(0).getAttributeList();
+        assertEquals(mr.studyInstanceUid(), Attribute.getSingleStringValueOrEmptyString(study, TagFromName.StudyInstanceUID));
+        AttributeList series = ((SequenceAttribute) study.get(TagFromName.ReferencedSeriesSequence)).getItem(0).getAttributeList();
+        assertEquals("2.25.42", Attribute.getSingleStringValueOrEmptyString(series, TagFromName.SeriesInstanceUID));
+        AttributeList ref = ((SequenceAttribute) series.get(TagFromName.ReferencedSOPSequence)).getItem(0).getAttributeList();
+        assertEquals(previous, Attribute.getSingleStringValueOrEmptyString(ref, TagFromName.ReferencedSOPInstanceUID));
+        assertEquals(SrWriter.COMPREHENSIVE_SR, Attribute.getSingleStringValueOrEmptyString(ref, TagFromName.ReferencedSOPClassUID));
+        String dciodvfy = run("dciodvfy", sr.toString());
+        assertTrue(dciodvfy.lines().noneMatch(x -> x.contains("Error")), dciodvfy);
+    }
+
+    @Test
+    void imageLibraryKeepsToTheEvidenceForLargeInputs() throws Exception {
+        ReportInput small = input(mr, false, null, Instant.now());
+        Map<String, AttributeList> many = new LinkedHashMap<>();
+        for (int i = 0; i < SrWriter.IMAGE_LIBRARY_LIMIT + 1; i++) {
+            many.put("1.2.3." + i, new AttributeList());
+        }
+        Finding m = new Finding.Measurement(Concept.sct("5366002", "Hippocampus"), Concept.sct("118565006", "Volume"), 1,
+                Concept.ucum("mm3", "cubic millimeter"), null, List.of("1.2.3.7", "1.2.3.9"));
+        ReportInput big = new ReportInput(small.job(), small.module(),
+                ModuleResult.completed(List.of(m), List.of(), "", Map.of()), many, small.first(), Instant.now(), null);
+        assertEquals(List.of("1.2.3.7", "1.2.3.9"), SrWriter.libraryInstances(big));
+        assertEquals(mr.files().size(), SrWriter.libraryInstances(small).size());
+    }
+
+    @Test
+    void decimalStringsFitSixteenCharacters() {
+        for (double v : new double[] {0, 1, 0.1, 1.0 / 3, 3456.789, 1e-12, -2.5e20, 123456789012.345, Math.PI * 1e7}) {
+            String s = SrWriter.ds(v);
+            assertTrue(s.length() <= 16 && s.matches("[-+0-9.E]+"), s);
+            assertEquals(v, Double.parseDouble(s), Math.abs(v) * 1e-7);
+        }
+        assertArrayEquals(new String[] {"0.7", "3456.789"}, new String[] {SrWriter.ds(0.7), SrWriter.ds(3456.789)});
+    }
+}
