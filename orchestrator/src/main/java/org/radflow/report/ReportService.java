@@ -41,11 +41,24 @@ public final class ReportService implements ResultSink {
     private final Outbox outbox;
     private final JobJournal journal;
     private final Function<String, Optional<ModuleDescriptor>> modules;
+    /** Series of the superseded SRs this service has seen, for the SR's Predecessor Documents Sequence. */
+    private final Map<String, String> supersededSrSeries = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The report objects every completed job gets: the SR, the report page and (when there are masks) the SEG. */
+    public static List<ReportObjectWriter> standardWriters(ReportService service) {
+        return List.of(new SrWriter(service.supersededSrSeries::get), new PageWriter(), new SegWriter());
+    }
+
+    /** With the standard writers. */
+    public ReportService(ResultStore store, Outbox outbox, JobJournal journal, Function<String, Optional<ModuleDescriptor>> modules) {
+        this(store, null, outbox, journal, modules);
+    }
+
+    /** With the given writers (null: the standard ones). */
     public ReportService(ResultStore store, List<ReportObjectWriter> writers, Outbox outbox, JobJournal journal,
                          Function<String, Optional<ModuleDescriptor>> modules) {
         this.store = store;
-        this.writers = List.copyOf(writers);
+        this.writers = writers == null ? standardWriters(this) : List.copyOf(writers);
         this.outbox = outbox;
         this.journal = journal;
         this.modules = modules;
@@ -97,7 +110,13 @@ public final class ReportService implements ResultSink {
             return null;
         }
         Optional<Job> previous = journal.find(job.supersedes());
-        return previous.map(p -> OutputUids.derive(p.inputHash(), p.moduleId(), p.moduleVersion(), "sr.instance")).orElse(null);
+        if (previous.isEmpty()) {
+            return null;
+        }
+        Job p = previous.get();
+        String instance = OutputUids.derive(p.inputHash(), p.moduleId(), p.moduleVersion(), "sr.instance");
+        supersededSrSeries.put(instance, OutputUids.derive(p.inputHash(), p.moduleId(), p.moduleVersion(), "sr.series"));
+        return instance;
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -120,7 +120,7 @@ public final class RadflowServer implements AutoCloseable {
         results = new ResultStore(data.resolve("results"));
         outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders(), config.delivery());
         outbox.start();
-        org.radflow.report.ReportService reports = new org.radflow.report.ReportService(results, reportWriters(), outbox, journal,
+        org.radflow.report.ReportService reports = new org.radflow.report.ReportService(results, outbox, journal,
                 id -> registry.find(id).map(LoadedModule::descriptor));
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), job -> {
             try {
@@ -164,11 +164,6 @@ public final class RadflowServer implements AutoCloseable {
             }
         });
         return out;
-    }
-
-    /** The report objects every completed job gets. */
-    static List<org.radflow.report.ReportObjectWriter> reportWriters() {
-        return List.of();
     }
 
     /** Rules against the modules loaded now (modules can come and go while running). */
