@@ -98,7 +98,7 @@ final class StudyContext {
                 .str(t(0x0008, 0x0033), "TM", seriesTime)
                 .str(t(0x0008, 0x0050), "SH", accession)
                 .str(t(0x0008, 0x0060), "CS", modality)
-                .str(t(0x0008, 0x0070), "LO", "RadFlow")
+                .str(t(0x0008, 0x0070), "LO", "RadFlow Synthetic")
                 .str(t(0x0008, 0x0080), "LO", "RadFlow Synthetic Data")
                 .str(t(0x0008, 0x0090), "PN", "")
                 .strIfPresent(t(0x0008, 0x1030), "LO", studyDescription)
