@@ -87,6 +87,15 @@ public final class Outbox implements AutoCloseable {
         loop.scheduleWithFixedDelay(this::pump, 0, settings.poll().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Something was queued or a send finished: look for due objects now rather than at the next poll. */
+    public void wake() {
+        try {
+            loop.execute(this::pump);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down; the next start delivers what is pending
+        }
+    }
+
     /** One object for one destination. */
     public record Item(String destination, String sopInstanceUid, String jobId, Path file, State state, int attempts,
                        String lastError, Instant sentAt) {
@@ -117,6 +126,7 @@ public final class Outbox implements AutoCloseable {
             }
             m.executeBatch();
         }
+        wake();
     }
 
     /** Moves a destination's dead letters (or one job's) back to the queue. Returns how many. */
@@ -191,6 +201,7 @@ public final class Outbox implements AutoCloseable {
                     LOG.error("Outbox bookkeeping failed for {}: {}", destination, e.toString());
                 } finally {
                     inFlight.remove(destination);
+                    wake();
                 }
             });
         }
