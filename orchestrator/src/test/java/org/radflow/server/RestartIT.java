@@ -60,6 +60,12 @@ class RestartIT {
 
     @Test
     void aJobInterruptedByAKillRunsAgainAfterTheRestartAndCompletesOnce() throws Exception {
+        try (org.radflow.testkit.OrthancServer pacs = new org.radflow.testkit.OrthancServer().withName("RestartIT-pacs").start()) {
+            run(pacs);
+        }
+    }
+
+    private void run(org.radflow.testkit.OrthancServer pacs) throws Exception {
         assertTrue(Files.exists(Path.of("target", "radflow-orchestrator.jar")), "runs after package (failsafe)");
         Path modules = dir.resolve("modules");
         OrchestratorIT.installSampleModule(modules);
@@ -75,9 +81,11 @@ class RestartIT {
                   dir: %s
                   watch: false
                   sample-slow: {config: {delayMs: 5000}}
+                destinations:
+                  pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
                 rules:
-                  - {name: slow, module: sample-slow, match: {Modality: MR}}
-                """.formatted(dir.resolve("data"), dicom, api, modules));
+                  - {name: slow, module: sample-slow, destinations: [pacs], match: {Modality: MR}}
+                """.formatted(dir.resolve("data"), dicom, api, modules, pacs.aeTitle(), pacs.dicomPort()));
         Path log = Path.of("target", "restart-it-radflow.log");
         Files.deleteIfExists(log);
         GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(31));
@@ -105,6 +113,18 @@ class RestartIT {
             try (var s = Files.list(dir.resolve("data/results"))) {
                 assertEquals(1, s.count(), "one result");
             }
+            // exactly one report set in the PACS: the SR and the report page, once each
+            long end = System.currentTimeMillis() + 20_000;
+            java.util.Map<String, Long> modalities = java.util.Map.of();
+            while (System.currentTimeMillis() < end) {
+                modalities = pacs.instancesOfStudy(mr.studyInstanceUid()).stream().collect(java.util.stream.Collectors.groupingBy(
+                        org.radflow.testkit.OrthancServer.StoredInstance::modality, java.util.stream.Collectors.counting()));
+                if (modalities.containsKey("SR") && modalities.containsKey("OT")) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(java.util.Map.of("SR", 1L, "OT", 1L), modalities);
         } finally {
             second.destroy();
             second.waitFor(30, TimeUnit.SECONDS);
