@@ -188,6 +188,12 @@ public final class Scheduler implements AutoCloseable {
     private void execute(Lane lane, Running r) {
         r.thread = Thread.currentThread();
         Job job = r.job;
+        if (r.cancelled.get()) {
+            // timed out or cancelled before this thread picked it up: nothing ran, nothing to abandon
+            lane.active.remove(job.id(), r);
+            r.thread = null;
+            return;
+        }
         String outcome;
         try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
             ClassLoader previous = Thread.currentThread().getContextClassLoader();
@@ -301,10 +307,14 @@ public final class Scheduler implements AutoCloseable {
             LOG.error("Could not journal the timeout of job {}: {}", r.job.id(), e.toString());
         }
         Thread t = r.thread;
-        if (t != null) {
-            t.interrupt();
-        }
         lane.active.remove(r.job.id(), r);
+        if (t == null) {
+            LOG.warn("Job {} of module {} timed out before a thread picked it up (is the machine overloaded?)", r.job.id(),
+                    lane.moduleId);
+            wake();
+            return;
+        }
+        t.interrupt();
         int stuck = lane.abandoned.incrementAndGet();
         LOG.warn("Job {} of module {} timed out after {} s; its thread is abandoned ({} abandoned so far)", r.job.id(),
                 lane.moduleId, r.timeout.toSeconds(), stuck);
@@ -319,10 +329,6 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private static void watchAbandoned(Lane lane, Thread t) {
-        if (t == null) {
-            lane.abandoned.decrementAndGet();
-            return;
-        }
         try {
             t.join(TimeUnit.MINUTES.toMillis(10));
             if (!t.isAlive()) {

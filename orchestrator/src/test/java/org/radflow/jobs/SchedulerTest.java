@@ -116,7 +116,7 @@ class SchedulerTest {
 
     @Test
     void aHangingASlowAndAFailingModuleDoNotDelayAFastOne() throws Exception {
-        module("hang", 1, Duration.ofSeconds(1), (in, job) -> {
+        module("hang", 1, Duration.ofSeconds(2), (in, job) -> {
             while (true) {
                 try {
                     Thread.sleep(60_000);
@@ -127,7 +127,7 @@ class SchedulerTest {
         });
         module("slow", 1, Duration.ofSeconds(30), (in, job) -> {
             try {
-                Thread.sleep(1500);
+                Thread.sleep(3000);
             } catch (InterruptedException e) {
                 throw new ModuleException("interrupted");
             }
@@ -146,13 +146,13 @@ class SchedulerTest {
         long t0 = System.currentTimeMillis();
         Job fast = enqueue("fast", "x1");
         assertEquals(JobState.SUCCEEDED, await(fast, JobState.SUCCEEDED, 5000));
-        assertTrue(System.currentTimeMillis() - t0 < 1000, "the fast module's job waited for no other module");
+        assertTrue(System.currentTimeMillis() - t0 < 2000, "the fast module's job waited for no other module (slow takes 3 s)");
         assertEquals(JobState.FAILED, await(fail, JobState.FAILED, 5000));
         assertEquals("model file missing", journal.find(fail.id()).orElseThrow().reason());
         assertEquals(JobState.SUCCEEDED, await(slow, JobState.SUCCEEDED, 5000));
-        assertEquals(JobState.TIMED_OUT, await(hang, JobState.TIMED_OUT, 5000));
+        assertEquals(JobState.TIMED_OUT, await(hang, JobState.TIMED_OUT, 8000));
         // the abandoned thread does not block the lane: the second hanging job gets a fresh thread, and times out too
-        assertEquals(JobState.TIMED_OUT, await(hang2, JobState.TIMED_OUT, 5000));
+        assertEquals(JobState.TIMED_OUT, await(hang2, JobState.TIMED_OUT, 8000));
         assertEquals(2, scheduler.laneStatus("hang").get("abandonedThreads"));
         assertEquals(List.of(slow.id()).size() + 1, sunk.size());
     }
