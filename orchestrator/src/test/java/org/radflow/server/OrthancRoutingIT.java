@@ -125,4 +125,16 @@ class OrthancRoutingIT {
             }
         }
     }
+
+    @Test
+    void aDicomWebDestinationReceivesTheReportsThroughStowRs() throws Exception {
+        try (OrthancServer pacs = new OrthancServer().withName("OrthancRoutingIT-stow").start();
+             RadflowServer s = radflow(FreePorts.find(), "  pacs: {type: dicomweb, url: '" + pacs.dicomWebUrl() + "'}")) {
+            GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(43));
+            OrchestratorIT.send(s.dicomPort(), mr.files());
+            Map<String, List<OrthancServer.StoredInstance>> outputs = awaitOutputs(pacs, mr.studyInstanceUid(), 60_000);
+            assertEquals(Set.of("SR", "OT", "SEG"), outputs.keySet(), "only the reports were sent, not the MR");
+            assertEquals(3, OrchestratorIT.get(s.httpPort(), "/api/destinations").getJsonObject("pacs").getInteger("sent"));
+        }
+    }
 }
