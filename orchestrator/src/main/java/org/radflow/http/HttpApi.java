@@ -44,6 +44,9 @@ public final class HttpApi {
         int retry(String destination) throws Exception;
 
         JsonArray deliveries(String jobId) throws Exception;
+
+        /** The job's stored result (summary, findings) and the report objects written for it; null when none. */
+        JsonObject outputs(String jobId) throws Exception;
     }
 
     /** A client error with its HTTP status. */
@@ -83,7 +86,8 @@ public final class HttpApi {
         r.get("/api/jobs").handler(this::listJobs);
         r.get("/api/jobs/:id").handler(ctx -> blocking(ctx, () -> {
             Job j = journal.find(ctx.pathParam("id")).orElseThrow(() -> new ApiException(404, "no job " + ctx.pathParam("id")));
-            return JobJson.detail(j, journal.timeline(j.id())).put("deliveries", destinations.deliveries(j.id()));
+            return JobJson.detail(j, journal.timeline(j.id())).put("outputs", destinations.outputs(j.id()))
+                    .put("deliveries", destinations.deliveries(j.id()));
         }));
         r.get("/api/destinations").handler(ctx -> blocking(ctx, destinations::status));
         r.post("/api/destinations/:name/retry").handler(ctx -> blocking(ctx, () ->

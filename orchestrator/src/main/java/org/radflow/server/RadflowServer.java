@@ -197,6 +197,28 @@ public final class RadflowServer implements AutoCloseable {
             }
 
             @Override
+            public JsonObject outputs(String jobId) throws Exception {
+                var result = results.read(jobId);
+                if (result.isEmpty()) {
+                    return null;
+                }
+                JsonObject r = result.get();
+                JsonArray objects = new JsonArray();
+                Path dicom = results.directory(jobId).resolve("dicom");
+                if (Files.isDirectory(dicom)) {
+                    try (var files = Files.list(dicom)) {
+                        for (Path f : files.sorted().toList()) {
+                            var meta = org.radflow.dicom.Part10.readMeta(f);
+                            objects.add(new JsonObject().put("file", f.toAbsolutePath().toString())
+                                    .put("sopClassUid", meta.sopClassUid()).put("sopInstanceUid", meta.sopInstanceUid()));
+                        }
+                    }
+                }
+                return new JsonObject().put("summary", r.getString("summary")).put("findings", r.getJsonArray("findings"))
+                        .put("objects", objects);
+            }
+
+            @Override
             public JsonArray deliveries(String jobId) throws Exception {
                 JsonArray a = new JsonArray();
                 for (var it : outbox.items(jobId)) {

@@ -123,6 +123,7 @@ class OrchestratorIT {
             JsonObject detail = get(s.httpPort(), "/api/jobs/" + mrJob.getString("id"));
             assertEquals(32, detail.getInteger("inputs"), "the whole series, once");
             assertFalse(detail.getJsonArray("timeline").isEmpty());
+            assertEquals(3, detail.getJsonObject("outputs").getJsonArray("objects").size(), "SR, report page and SEG: " + detail);
             JsonObject result = s.results().read(mrJob.getString("id")).orElseThrow();
             assertEquals(3, result.getJsonArray("findings").stream().map(o -> ((JsonObject) o).getString("type")).distinct().count(),
                     "measurement, classification and segmentation: " + result);
