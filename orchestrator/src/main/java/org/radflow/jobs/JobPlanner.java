@@ -63,8 +63,9 @@ public final class JobPlanner implements AutoCloseable {
 
     /** Plans a unit on the calling thread; returns the number of jobs journaled. */
     public int plan(Unit unit) throws Exception {
-        if (unit.files().isEmpty()) {
-            return 0;
+        Router r = router.get();
+        if (unit.files().isEmpty() || !r.hasRulesFor(unit.kind())) {
+            return 0; // e.g. the instance units of a spool rescan when no rule is per instance: no header reads
         }
         AttributeListTags tags;
         try {
@@ -75,7 +76,7 @@ public final class JobPlanner implements AutoCloseable {
         }
         int made = 0;
         boolean queued = false;
-        for (RuleEvaluation ev : router.get().evaluate(tags, null, Map.of(unit.kind(), unit.files().size()))) {
+        for (RuleEvaluation ev : r.evaluate(tags, null, Map.of(unit.kind(), unit.files().size()))) {
             if (!ev.matched() || ev.trigger().orElse(null) != unit.kind()) {
                 continue;
             }

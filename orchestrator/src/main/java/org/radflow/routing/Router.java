@@ -60,6 +60,17 @@ public final class Router {
         return rules;
     }
 
+    /** True when some enabled rule makes jobs for units of this kind (so reading a unit's headers is worth it). */
+    public boolean hasRulesFor(Trigger kind) {
+        for (RoutingRule rule : rules.rules()) {
+            if (rule.enabled() && rule.trigger().or(() -> modules.apply(rule.module()).map(ModuleDescriptor::trigger))
+                    .map(kind::equals).orElse(false)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Every rule's answer for a unit, in rule order, without instance counts: a module's
      * {@link Selection#minInstances()} is then only checked for instance-triggered jobs (one instance).
