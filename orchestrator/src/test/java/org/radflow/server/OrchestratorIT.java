@@ -190,7 +190,22 @@ class OrchestratorIT {
             JsonObject detail = get(s.httpPort(), "/api/jobs/" + second.getString("id"));
             assertEquals(first.getString("id"), detail.getString("supersedes"));
             assertEquals(32, detail.getInteger("inputs"));
+            // the new report has new UIDs and names the one it supersedes
+            JsonObject firstSr = sr(get(s.httpPort(), "/api/jobs/" + first.getString("id")));
+            JsonObject secondSr = sr(detail);
+            assertFalse(firstSr.getString("sopInstanceUid").equals(secondSr.getString("sopInstanceUid")));
+            com.pixelmed.dicom.AttributeList list = new com.pixelmed.dicom.AttributeList();
+            list.read(secondSr.getString("file"));
+            com.pixelmed.dicom.Attribute predecessors = list.get(com.pixelmed.dicom.TagFromName.PredecessorDocumentsSequence);
+            assertTrue(predecessors != null && predecessors.toString().contains(firstSr.getString("sopInstanceUid"))
+                    || list.toString().contains(firstSr.getString("sopInstanceUid")), "Predecessor Documents name the first SR");
         }
+    }
+
+    private static JsonObject sr(JsonObject jobDetail) {
+        return jobDetail.getJsonObject("outputs").getJsonArray("objects").stream().map(o -> (JsonObject) o)
+                .filter(o -> "1.2.840.10008.5.1.4.1.1.88.33".equals(o.getString("sopClassUid"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no SR in " + jobDetail));
     }
 
     private static JsonObject byRule(List<JsonObject> jobs, String rule) {
