@@ -103,7 +103,12 @@ public final class CovidNetFactory implements AiModuleFactory {
         if (model.isEmpty() || model.equals("auto")) {
             model = defaultModel(backendName);
         }
-        Path path = context.modelDirectory().resolve(model).normalize();
+        Path directory = context.modelDirectory().toAbsolutePath().normalize();
+        Path path = directory.resolve(model).normalize();
+        if (!path.startsWith(directory)) {
+            throw new ModuleException("Module covidnet: configuration key 'model' ('" + model
+                    + "') must name a path inside the model directory " + directory);
+        }
         ModelSession session = context.inference().load(backend, path);
         return new CovidNetModule(session, profile, backendName, model);
     }

@@ -230,6 +230,13 @@ class CovidNetModuleTest {
     }
 
     @Test
+    void aModelPathOutsideTheModelDirectoryIsRefused() {
+        ModuleException e = assertThrows(ModuleException.class, () -> create(Map.of("model", "../elsewhere.onnx")));
+        assertTrue(e.getMessage().contains("'model'") && e.getMessage().contains("inside the model directory"),
+                e.getMessage());
+    }
+
+    @Test
     void anOutputThatDoesNotMatchTheClassesFailsNamingBothNumbers() throws Exception {
         GeneratedSeries file = radiograph("mismatch", ChestOptions.defaults().withSize(128, 128));
         try (AiModule module = create(Map.of("profile", "custom", "classes", "negative, positive"))) {
