@@ -1,0 +1,139 @@
+package org.radflow.covidnet;
+
+import org.radflow.api.AiModule;
+import org.radflow.api.AiModuleFactory;
+import org.radflow.api.ApiVersion;
+import org.radflow.api.ConfigProperty;
+import org.radflow.api.InferenceEngine.Backend;
+import org.radflow.api.InferenceEngine.ModelSession;
+import org.radflow.api.ModelIdentity;
+import org.radflow.api.ModuleConfig;
+import org.radflow.api.ModuleContext;
+import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleException;
+import org.radflow.api.Resources;
+import org.radflow.api.Selection;
+import org.radflow.api.TagCondition;
+import org.radflow.api.TagMatch;
+import org.radflow.api.Trigger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code covidnet}: classifies a frontal chest radiograph with a COVID-Net model the site provides. */
+public final class CovidNetFactory implements AiModuleFactory {
+
+    static final String ID = "covidnet";
+    static final String VERSION = "0.1.0";
+
+    /** Body parts the module reads; an absent Body Part Examined is accepted too (often empty on CR). */
+    static final String CHEST = "chest|thorax";
+    /** Frontal views; an absent View Position is accepted too (see README). */
+    static final String FRONTAL = "PA|AP";
+
+    /** Config value -> backend, in the order shown to operators. */
+    static final Map<String, Backend> BACKENDS = Map.of(
+            "onnx", Backend.ONNX,
+            "tensorflow-checkpoint", Backend.TENSORFLOW_CHECKPOINT,
+            "tensorflow-savedmodel", Backend.TENSORFLOW_SAVED_MODEL);
+    static final List<String> BACKEND_NAMES = List.of("onnx", "tensorflow-checkpoint", "tensorflow-savedmodel");
+
+    /** The model path used when {@code model} is left at {@code auto}. */
+    static String defaultModel(String backend) {
+        return switch (backend) {
+            case "onnx" -> "covidnet.onnx";
+            case "tensorflow-savedmodel" -> "covidnet-savedmodel";
+            default -> "covidnet-checkpoint/model";
+        };
+    }
+
+    @Override
+    public ModuleDescriptor descriptor() {
+        return ModuleDescriptor.builder(ID, VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+                .displayName("COVID-Net chest radiograph classifier")
+                .model(new ModelIdentity("COVID-Net", "site-provided",
+                        "COVID-Net (Wang, Lin, Wong 2020) chest radiograph classifier; the site supplies the model files",
+                        false))
+                .selection(new Selection(List.of(
+                        new TagMatch("Modality", TagCondition.anyOf(List.of("CR", "DX"))),
+                        new TagMatch("BodyPartExamined", orAbsent(TagCondition.regex(CHEST))),
+                        new TagMatch("ViewPosition", orAbsent(TagCondition.regex(FRONTAL)))),
+                        Set.of(), 1))
+                .trigger(Trigger.INSTANCE)
+                .resources(new Resources(1, 100, 2, 2048))
+                .timeout(Duration.ofMinutes(2))
+                .config(ConfigProperty.of("profile",
+                        "Model family: cxr4 (normal/pneumonia/COVID-19), cxr2 (negative/positive) or custom", "cxr4"))
+                .config(ConfigProperty.of("backend",
+                        "Model format: onnx, tensorflow-checkpoint or tensorflow-savedmodel", "onnx"))
+                .config(ConfigProperty.of("model",
+                        "Model path relative to the model directory (checkpoint: the prefix, e.g. COVIDNet-CXR4-A/model-18540);"
+                                + " auto = covidnet.onnx, covidnet-checkpoint/model or covidnet-savedmodel by backend", "auto"))
+                .config(ConfigProperty.of("inputTensor", "custom profile: the input tensor name", "input_1:0"))
+                .config(ConfigProperty.of("outputTensor", "custom profile: the softmax output tensor name",
+                        "norm_dense_1/Softmax:0"))
+                .config(ConfigProperty.of("classes", "custom profile: output class labels in order, comma-separated",
+                        "normal,pneumonia,COVID-19"))
+                .build();
+    }
+
+    /**
+     * "condition, or the attribute is absent": not (present and not condition). The selection language has no
+     * OR, but this form says it.
+     */
+    static TagCondition orAbsent(TagCondition condition) {
+        return TagCondition.not(new TagCondition.AllOf(List.of(TagCondition.present(), TagCondition.not(condition))));
+    }
+
+    @Override
+    public AiModule create(ModuleContext context) throws ModuleException {
+        ModuleConfig config = context.config();
+        CovidNetProfile profile = profile(config);
+        String backendName = config.get("backend").orElse("onnx").trim();
+        Backend backend = BACKENDS.get(backendName);
+        if (backend == null) {
+            throw new ModuleException("Module covidnet: configuration key 'backend' is '" + backendName
+                    + "'; allowed: " + String.join(", ", BACKEND_NAMES));
+        }
+        String model = config.get("model").orElse("auto").trim();
+        if (model.isEmpty() || model.equals("auto")) {
+            model = defaultModel(backendName);
+        }
+        Path directory = context.modelDirectory().toAbsolutePath().normalize();
+        Path path = directory.resolve(model).normalize();
+        if (!path.startsWith(directory)) {
+            throw new ModuleException("Module covidnet: configuration key 'model' ('" + model
+                    + "') must name a path inside the model directory " + directory);
+        }
+        ModelSession session = context.inference().load(backend, path);
+        return new CovidNetModule(session, profile, backendName, model);
+    }
+
+    static CovidNetProfile profile(ModuleConfig config) throws ModuleException {
+        String name = config.get("profile").orElse("cxr4").trim();
+        return switch (name) {
+            case "cxr4" -> CovidNetProfile.cxr4();
+            case "cxr2" -> CovidNetProfile.cxr2();
+            case "custom" -> {
+                List<String> labels = new ArrayList<>();
+                for (String s : config.require("classes").split(",")) {
+                    if (!s.isBlank()) {
+                        labels.add(s.trim());
+                    }
+                }
+                if (labels.size() < 2) {
+                    throw new ModuleException("Module covidnet: configuration key 'classes' needs at least two"
+                            + " comma-separated labels, was '" + config.require("classes") + "'");
+                }
+                yield CovidNetProfile.custom(config.require("inputTensor").trim(),
+                        config.require("outputTensor").trim(), labels);
+            }
+            default -> throw new ModuleException("Module covidnet: configuration key 'profile' is '" + name
+                    + "'; allowed: " + String.join(", ", CovidNetProfile.NAMES));
+        };
+    }
+}
