@@ -46,14 +46,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The SEG of a synthetic hippocampus crop: valid per dciodvfy, and its frames give back the ground-truth
  * label map on the source's grid and Frame of Reference.
  *
- * <p>Codes: category SCT 123037004 "Anatomical Structure" (CID 7150), type SCT 5300007 "Hippocampus"
+ * <p>Codes: category SCT 123037004 "Anatomical Structure" (CID 7150), type SCT 5366008 "Hippocampus" (CID 7140)
  * (CID 7140) for both segments; anterior/posterior would be type modifiers SCT 255549009 "Anterior" /
  * 255551008 "Posterior", which {@link Finding.Segment} cannot carry yet, so the segment labels say it.
  */
 class SegWriterTest {
 
     static final Concept ANATOMICAL_STRUCTURE = Concept.sct("123037004", "Anatomical Structure");
-    static final Concept HIPPOCAMPUS = Concept.sct("5300007", "Hippocampus");
+    static final Concept HIPPOCAMPUS = Concept.sct("5366008", "Hippocampus");
 
     record Case(Path seg, GeneratedVolume truth, Volume volume, ReportInput input, Map<String, AttributeList> sources) {
     }
