@@ -20,8 +20,8 @@ record CovidNetProfile(String name, String inputTensor, String outputTensor, Lis
     static final Concept FINDING = new Concept("99RADFLOW", "COVIDNET-001", "COVID-Net chest radiograph classification");
 
     // SNOMED CT: 840539006 checked against SNOMED International's COVID-19 content page (PT "COVID-19");
-    // 17621005 Normal (qualifier value), 233604007 Pneumonia (disorder), 10828004 Positive and 260385009 Negative
-    // (qualifier values) are standard codes, to verify against a SNOMED browser before a release.
+    // 17621005 "Normal (qualifier value)" and 233604007 "Pneumonia (disorder)" checked in public FHIR/terminology
+    // sources; 10828004 Positive and 260385009 Negative (qualifier values) still to confirm in a SNOMED browser.
     static final Concept NORMAL = Concept.sct("17621005", "Normal");
     static final Concept PNEUMONIA = Concept.sct("233604007", "Pneumonia");
     static final Concept COVID_19 = Concept.sct("840539006", "COVID-19");
