@@ -14,6 +14,17 @@ public interface AiModule extends AutoCloseable {
      */
     ModuleResult process(StudyInput input, JobContext job) throws ModuleException;
 
+    /**
+     * The model this instance actually runs, when configuration decides it (for example the small demo
+     * model shipped in the module's JAR, whose identity says {@code demo = true}); null means the
+     * descriptor's {@link ModuleDescriptor#model()}. Reports, the API and the audit use this identity.
+     *
+     * @since API 0.2
+     */
+    default ModelIdentity model() {
+        return null;
+    }
+
     /** Releases models and threads; the default does nothing. */
     @Override
     default void close() {

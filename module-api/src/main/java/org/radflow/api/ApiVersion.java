@@ -7,7 +7,7 @@ package org.radflow.api;
 public final class ApiVersion {
 
     public static final int MAJOR = 0;
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
 
     private ApiVersion() {
     }

@@ -43,6 +43,12 @@ public record ModuleDescriptor(
         configProperties = List.copyOf(configProperties);
     }
 
+    /** The same descriptor with another model identity (the one a configured instance runs). */
+    public ModuleDescriptor withModel(ModelIdentity runningModel) {
+        return new ModuleDescriptor(id, version, displayName, apiMajor, apiMinor, runningModel, selection, trigger,
+                resources, timeout, configProperties);
+    }
+
     /**
      * Starts a descriptor. Pass {@code ApiVersion.MAJOR, ApiVersion.MINOR}: javac copies those
      * constants into the module's own classes, so the server sees the API version the module was

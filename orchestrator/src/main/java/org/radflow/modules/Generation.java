@@ -2,6 +2,7 @@ package org.radflow.modules;
 
 import org.radflow.api.AiModule;
 import org.radflow.api.AiModuleFactory;
+import org.radflow.api.ModelIdentity;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.slf4j.Logger;
@@ -61,7 +62,8 @@ final class Generation {
         final Generation generation;
         final AiModuleFactory factory;
         final ModuleDescriptor descriptor;
-        final LoadedModule info;
+        /** Replaced once the instance says which model it runs ({@link AiModule#model()}). */
+        volatile LoadedModule info;
         /** Null while the module's configuration is invalid: the module is then not offered. */
         volatile HostModuleContext context;
         private AiModule instance;
@@ -95,7 +97,14 @@ final class Generation {
                 }
                 instance = made;
                 createFailure = null;
-                LOG.info("Module {} {} started ({})", id(), descriptor.version(), context.config());
+                ModelIdentity running = made.model();
+                if (running != null && !running.equals(descriptor.model())) {
+                    info = new LoadedModule(descriptor.withModel(running), info.directory(), info.generation(),
+                            info.sha256(), info.loadedAt());
+                }
+                LOG.info("Module {} {} started with model {} {}{} ({})", id(), descriptor.version(),
+                        info.descriptor().model().name(), info.descriptor().model().version(),
+                        info.descriptor().model().demo() ? " (DEMO MODEL)" : "", context.config());
                 return made;
             } catch (ModuleException e) {
                 throw createFailed(e.getMessage(), e.isTransient(), e);

@@ -71,7 +71,7 @@ public final class ModuleLease implements AutoCloseable {
     }
 
     public ModuleDescriptor descriptor() {
-        return slot.descriptor;
+        return slot.info.descriptor();
     }
 
     /**
