@@ -1,6 +1,6 @@
 # RadFlow front door. `make run` starts RadFlow on embedded defaults; `make test` runs every test.
 MVN ?= mvn -B
-JAR := orchestrator/target/radflow-orchestrator.jar
+JAR := deploy/target/radflow/lib/.built
 
 .PHONY: run test setup build clean bench
 
@@ -11,9 +11,10 @@ build: setup
 	$(MVN) -q -DskipTests install
 
 # Build only when a source or POM is newer than the server jar.
-$(JAR): $(shell find pom.xml module-api listener orchestrator testdata testkit modules -name pom.xml -o -path '*/src/main/*' -type f 2>/dev/null)
+$(JAR): $(shell find pom.xml module-api listener inference orchestrator testdata testkit modules deploy -name pom.xml -o -path '*/src/main/*' -type f 2>/dev/null)
 	@bash scripts/setup.sh
 	$(MVN) -q -DskipTests install
+	@touch $(JAR)
 
 run: $(JAR)
 	bin/radflow serve --demo

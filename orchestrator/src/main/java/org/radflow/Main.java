@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -146,6 +147,21 @@ public final class Main {
         if (!args.isEmpty()) {
             throw new UsageException("unexpected argument(s): " + String.join(" ", args));
         }
+        Demo demoRun = null;
+        if (demo) {
+            if (file != null) {
+                throw new UsageException("--demo writes and uses its own configuration; run it without --config");
+            }
+            RadflowConfig defaults = RadflowConfig.defaults();
+            try {
+                demoRun = Demo.prepare(defaults.server().dataDir(), defaults.listener().aeTitle(),
+                        defaults.listener().port(), defaults.api().port());
+            } catch (IOException e) {
+                System.err.println("radflow: the demo could not start: " + e.getMessage());
+                return 1;
+            }
+            file = demoRun.configFile();
+        }
         RadflowConfig config = config(file);
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("RadFlow {} starting ({}); research use only, not for diagnosis", version(),
@@ -155,16 +171,23 @@ public final class Main {
             server.start().await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("radflow: could not start: " + rootMessage(e));
+            if (demoRun != null) {
+                demoRun.close();
+            }
             return 1;
         }
+        Demo demoToClose = demoRun;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("RadFlow stopping");
             server.close();
+            if (demoToClose != null) {
+                demoToClose.close();
+            }
             stopped.countDown();
         }, "radflow-shutdown"));
-        if (demo) {
-            new Demo(server).run();
+        if (demoRun != null) {
+            demoRun.run(server);
         }
         try {
             stopped.await();

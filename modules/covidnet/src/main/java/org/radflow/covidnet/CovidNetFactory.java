@@ -17,7 +17,11 @@ import org.radflow.api.TagCondition;
 import org.radflow.api.TagMatch;
 import org.radflow.api.Trigger;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +33,11 @@ public final class CovidNetFactory implements AiModuleFactory {
 
     static final String ID = "covidnet";
     static final String VERSION = "0.1.0";
+
+    /** The {@code model} value that selects the demo model bundled in this JAR. */
+    static final String DEMO = "demo";
+    static final String DEMO_RESOURCE = "/org/radflow/covidnet/demo/covidnet-demo.onnx";
+    static final String DEMO_FILE = "covidnet-demo.onnx";
 
     /** Body parts the module reads; an absent Body Part Examined is accepted too (often empty on CR). */
     static final String CHEST = "chest|thorax";
@@ -72,7 +81,8 @@ public final class CovidNetFactory implements AiModuleFactory {
                         "Model format: onnx, tensorflow-checkpoint or tensorflow-savedmodel", "onnx"))
                 .config(ConfigProperty.of("model",
                         "Model path relative to the model directory (checkpoint: the prefix, e.g. COVIDNet-CXR4-A/model-18540);"
-                                + " auto = covidnet.onnx, covidnet-checkpoint/model or covidnet-savedmodel by backend", "auto"))
+                                + " auto = covidnet.onnx, covidnet-checkpoint/model or covidnet-savedmodel by backend;"
+                                + " demo = the small demo model in the JAR (synthetic data; outputs say DEMO MODEL)", "auto"))
                 .config(ConfigProperty.of("inputTensor", "custom profile: the input tensor name", "input_1:0"))
                 .config(ConfigProperty.of("outputTensor", "custom profile: the softmax output tensor name",
                         "norm_dense_1/Softmax:0"))
@@ -100,6 +110,9 @@ public final class CovidNetFactory implements AiModuleFactory {
                     + "'; allowed: " + String.join(", ", BACKEND_NAMES));
         }
         String model = config.get("model").orElse("auto").trim();
+        if (model.equals(DEMO)) {
+            return demo(context, profile, backend);
+        }
         if (model.isEmpty() || model.equals("auto")) {
             model = defaultModel(backendName);
         }
@@ -110,7 +123,34 @@ public final class CovidNetFactory implements AiModuleFactory {
                     + "') must name a path inside the model directory " + directory);
         }
         ModelSession session = context.inference().load(backend, path);
-        return new CovidNetModule(session, profile, backendName, model);
+        return new CovidNetModule(session, profile, backendName, model,
+                new ModelIdentity("COVID-Net " + profile.name(), model, "COVID-Net " + profile.name() + " model " + model + " (site-provided)", false));
+    }
+
+    /**
+     * {@code model: demo}: the small model in this JAR (see tools/models/train_covidnet_demo.py), trained on the
+     * generator's synthetic radiographs. It has the cxr4 signature; everything made with it says DEMO MODEL.
+     */
+    private static AiModule demo(ModuleContext context, CovidNetProfile profile, Backend backend) throws ModuleException {
+        if (backend != Backend.ONNX || !profile.name().equals("cxr4")) {
+            throw new ModuleException("Module covidnet: 'model: demo' is an ONNX model with the cxr4 profile;"
+                    + " set backend: onnx and profile: cxr4 (or name your own model file)");
+        }
+        Path file = context.workDirectory().resolve(DEMO_FILE);
+        try (InputStream in = CovidNetFactory.class.getResourceAsStream(DEMO_RESOURCE)) {
+            if (in == null) {
+                throw new ModuleException("Module covidnet: this build has no demo model (" + DEMO_RESOURCE
+                        + " is missing from the JAR); set modules.covidnet.model to a model file");
+            }
+            Files.createDirectories(file.getParent());
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new ModuleException("Module covidnet: cannot extract the demo model to " + file + ": " + e.getMessage(), e);
+        }
+        ModelSession session = context.inference().load(Backend.ONNX, file);
+        return new CovidNetModule(session, profile, "onnx", "demo", new ModelIdentity("COVID-Net demo CNN", VERSION,
+                "DEMO MODEL: a small CNN trained on RadFlow's synthetic radiographs; its results mean nothing clinically",
+                true));
     }
 
     static CovidNetProfile profile(ModuleConfig config) throws ModuleException {

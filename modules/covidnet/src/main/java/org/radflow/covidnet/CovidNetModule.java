@@ -9,6 +9,7 @@ import org.radflow.api.InferenceEngine.ModelSession;
 import org.radflow.api.InferenceEngine.Tensor;
 import org.radflow.api.JobContext;
 import org.radflow.api.KeyImage;
+import org.radflow.api.ModelIdentity;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.PixelDataException;
@@ -43,12 +44,19 @@ final class CovidNetModule implements AiModule {
     private final CovidNetProfile profile;
     private final String backend;
     private final String model;
+    private final ModelIdentity identity;
 
-    CovidNetModule(ModelSession session, CovidNetProfile profile, String backend, String model) {
+    CovidNetModule(ModelSession session, CovidNetProfile profile, String backend, String model, ModelIdentity identity) {
         this.session = session;
         this.profile = profile;
         this.backend = backend;
         this.model = model;
+        this.identity = identity;
+    }
+
+    @Override
+    public ModelIdentity model() {
+        return identity;
     }
 
     @Override
