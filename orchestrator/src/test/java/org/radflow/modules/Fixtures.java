@@ -46,6 +46,11 @@ final class Fixtures {
                         this.tcclCreate = tcclCreate;
                     }
 
+                    public ModelIdentity model() {
+                        String g = context.config().get("greeting").orElse("hello");
+                        return new ModelIdentity("fixture-model", g, "chosen by configuration", g.equals("demo"));
+                    }
+
                     public ModuleResult process(StudyInput input, JobContext job) throws ModuleException {
                         boolean tccl = Thread.currentThread().getContextClassLoader() == Module.class.getClassLoader();
                         String summary = "%3$s|" + tcclCreate + "|" + tccl + "|" + org.radflow.modules.fixture.Twin.where()

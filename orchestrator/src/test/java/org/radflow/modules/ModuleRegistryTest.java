@@ -194,6 +194,20 @@ class ModuleRegistryTest {
     }
 
     @Test
+    void the_model_an_instance_says_it_runs_replaces_the_descriptors_once_it_is_created() throws Exception {
+        build(Fixtures.wellBehaved("valid", "valid", "1.0"), "valid");
+        start(Map.of("valid", Map.of("greeting", "demo")));
+        assertEquals("valid", registry.require("valid").descriptor().model().name(), "before creation: the descriptor's");
+        try (ModuleLease lease = registry.acquire("valid")) {
+            lease.module();
+            assertEquals("fixture-model", lease.descriptor().model().name());
+            assertTrue(lease.descriptor().model().demo(), "reports of this job say DEMO MODEL");
+        }
+        assertEquals("demo", registry.require("valid").descriptor().model().version());
+        assertTrue(registry.require("valid").descriptor().model().demo());
+    }
+
+    @Test
     void a_released_lease_cannot_be_used() throws Exception {
         build(Fixtures.wellBehaved("valid", "valid", "1.0"), "valid");
         start(Map.of());
