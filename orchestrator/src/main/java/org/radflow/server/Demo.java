@@ -130,13 +130,17 @@ public final class Demo implements AutoCloseable {
         return configFile;
     }
 
-    /** Sends the demo studies, waits for their reports and prints where everything is. Never throws. */
-    public void run(RadflowServer server) {
+    /**
+     * Sends the demo studies, waits for their reports and prints where everything is. Never throws.
+     *
+     * @return the studies sent (empty when the demo failed)
+     */
+    public List<GeneratedSeries> run(RadflowServer server) {
         this.server = server;
-        run();
+        return run();
     }
 
-    public void run() {
+    public List<GeneratedSeries> run() {
         try {
             Path input = dataDir.resolve("demo-input").toAbsolutePath();
             Files.createDirectories(input);
@@ -165,9 +169,16 @@ public final class Demo implements AutoCloseable {
                 waitForResults(studies);
             }
             printWhereToLook(studies);
+            return studies;
         } catch (IOException | RuntimeException e) {
             out.println("  Demo failed: " + e.getMessage() + " (RadFlow keeps running)");
+            return List.of();
         }
+    }
+
+    /** The demo PACS, when Orthanc is installed. */
+    public java.util.Optional<DemoPacs> pacs() {
+        return java.util.Optional.ofNullable(pacs);
     }
 
     /** Shows job progress until each study's jobs are done and (with a PACS) their reports are in it. */
