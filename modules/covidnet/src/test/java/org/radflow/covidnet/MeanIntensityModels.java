@@ -137,7 +137,7 @@ final class MeanIntensityModels {
                 Map<String, Variable<TFloat32>> variables = Tf1Checkpoints.ordered();
                 variables.put(spec.scope() + "/bias", net.bias());
                 variables.put(spec.scope() + "/kernel", net.kernel());
-                return Tf1Checkpoints.write(g, s, variables, dir, step);
+                return Tf1Checkpoints.write(g, s, variables, dir, step, "train");
             }
         }
     }

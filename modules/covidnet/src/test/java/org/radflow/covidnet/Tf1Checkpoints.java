@@ -8,7 +8,9 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.train.Restore;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
@@ -19,6 +21,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +43,13 @@ final class Tf1Checkpoints {
      * Adds the saver to {@code graph}, saves the variables' current values in {@code session} under
      * {@code dir/model-step} and writes {@code dir/model.meta}. Returns the checkpoint prefix.
      *
-     * @param variables checkpoint name (e.g. {@code norm_dense_1/kernel}) to variable, in the order to save
+     * @param variables     checkpoint name (e.g. {@code norm_dense_1/kernel}) to variable, in the order to save
+     * @param buildingScopes scopes of ops that only set the values before saving (e.g. {@code train}); they are left
+     *                       out of model.meta, as a trained model's graph does not carry its trainer's feeds
      */
     @SuppressWarnings("unchecked")
-    static Path write(Graph graph, Session session, Map<String, Variable<TFloat32>> variables, Path dir, int step)
-            throws IOException {
+    static Path write(Graph graph, Session session, Map<String, Variable<TFloat32>> variables, Path dir, int step,
+                      String... buildingScopes) throws IOException {
         Files.createDirectories(dir);
         Path prefix = dir.resolve("model-" + step);
         Ops save = Ops.create(graph).withSubScope("save");
@@ -77,7 +82,7 @@ final class Tf1Checkpoints {
         }
         MetaGraphDef meta = MetaGraphDef.newBuilder()
                 .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().setTensorflowVersion("1.15.0"))
-                .setGraphDef(graph.toGraphDef())
+                .setGraphDef(without(graph.toGraphDef(), buildingScopes))
                 .setSaverDef(SaverDef.newBuilder()
                         .setFilenameTensorName("save/Const:0")
                         .setSaveTensorName("save/control_dependency:0")
@@ -92,6 +97,16 @@ final class Tf1Checkpoints {
         Files.writeString(dir.resolve("checkpoint"), "model_checkpoint_path: \"" + name + "\"\n"
                 + "all_model_checkpoint_paths: \"" + name + "\"\n");
         return prefix;
+    }
+
+    private static GraphDef without(GraphDef graph, String... scopes) {
+        GraphDef.Builder b = graph.toBuilder().clearNode();
+        for (NodeDef node : graph.getNodeList()) {
+            if (Arrays.stream(scopes).noneMatch(scope -> node.getName().startsWith(scope + "/"))) {
+                b.addNode(node);
+            }
+        }
+        return b.build();
     }
 
     /** An ordered map, for {@link #write}. */
