@@ -16,6 +16,8 @@ import org.radflow.pixels.SpoolStudyInput;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.Synth;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,6 +94,22 @@ class CovidNetTensorFlowTest {
         assertEquals(CovidNetProfile.COVID_19, classification(r).predicted());
         assertEquals(Map.of("profile", "cxr4", "backend", "tensorflow-checkpoint", "model", "covidnet-checkpoint",
                 "viewPosition", "PA"), r.parameters());
+    }
+
+    @Test
+    void theCheckpointHasTheLayoutOfATf1Export() throws Exception {
+        Path ckpt = models.resolve("covidnet-checkpoint");
+        for (String f : List.of("model.meta", "model-18540.index", "model-18540.data-00000-of-00001", "checkpoint")) {
+            assertTrue(Files.isRegularFile(ckpt.resolve(f)), f);
+        }
+        MetaGraphDef meta = MetaGraphDef.parseFrom(Files.readAllBytes(ckpt.resolve("model.meta")));
+        assertEquals("save/Const:0", meta.getSaverDef().getFilenameTensorName());
+        assertEquals("save/restore_all", meta.getSaverDef().getRestoreOpName());
+        List<String> nodes = meta.getGraphDef().getNodeList().stream().map(NodeDef::getName).toList();
+        assertTrue(nodes.containsAll(List.of("input_1", "norm_dense_1/kernel", "norm_dense_1/bias", "norm_dense_1/Softmax",
+                "save/Const", "save/SaveV2", "save/RestoreV2", "save/restore_all")), nodes.toString());
+        // the graph holds no trained values: only the checkpoint's data file does, so a model that ran did restore
+        assertTrue(nodes.stream().noneMatch(n -> n.startsWith("train/")), nodes.toString());
     }
 
     @Test
