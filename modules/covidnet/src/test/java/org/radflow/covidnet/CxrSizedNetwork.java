@@ -77,6 +77,11 @@ final class CxrSizedNetwork {
 
     /** The layers in order, sides computed from 480. */
     static List<Layer> layers() {
+        return layers(SIDE, 1);
+    }
+
+    /** The same architecture on a {@code side} x {@code side} input with every width divided by {@code divisor} (for tests). */
+    static List<Layer> layers(int inputSide, int divisor) {
         int[][] convs = { // in, out, k, stride
                 {3, 32, 7, 2}, {32, 32, 3, 1},
                 {32, 64, 3, 2}, {64, 64, 3, 1},
@@ -84,15 +89,16 @@ final class CxrSizedNetwork {
                 {128, 256, 3, 2}, {256, 256, 3, 1}, {256, 256, 3, 1},
                 {256, 512, 3, 2}, {512, 512, 3, 1}, {512, 512, 3, 1}};
         List<Layer> layers = new ArrayList<>();
-        int side = SIDE;
+        int side = inputSide;
         for (int i = 0; i < convs.length; i++) {
             int[] c = convs[i];
             int out = (side + c[3] - 1) / c[3];
-            layers.add(new Layer("conv" + (i + 1), c[0], c[1], c[2], c[3], side, out, true));
+            int in = i == 0 ? c[0] : c[0] / divisor; // the input keeps its 3 channels
+            layers.add(new Layer("conv" + (i + 1), in, c[1] / divisor, c[2], c[3], side, out, true));
             side = out;
         }
-        layers.add(new Layer("dense_1", 512, 2048, 0, 1, 1, 1, true));
-        layers.add(new Layer("norm_dense_2", 2048, 2, 0, 1, 1, 1, false));
+        layers.add(new Layer("dense_1", 512 / divisor, 2048 / divisor, 0, 1, 1, 1, true));
+        layers.add(new Layer("norm_dense_2", 2048 / divisor, 2, 0, 1, 1, 1, false));
         return layers;
     }
 
@@ -120,14 +126,18 @@ final class CxrSizedNetwork {
     }
 
     /** He-normal weights (std sqrt(2 / fan-in)) and small biases, from a fixed seed; kernels in TensorFlow's HWIO. */
-    record Weights(List<float[]> kernels, List<float[]> biases) {
+    record Weights(int side, List<Layer> layers, List<float[]> kernels, List<float[]> biases) {
     }
 
     static Weights weights() {
-        Random random = new Random(SEED);
+        return weights(SIDE, layers(), SEED);
+    }
+
+    static Weights weights(int side, List<Layer> layers, long seed) {
+        Random random = new Random(seed);
         List<float[]> kernels = new ArrayList<>();
         List<float[]> biases = new ArrayList<>();
-        for (Layer l : layers()) {
+        for (Layer l : layers) {
             long fanIn = l.dense() ? l.in() : (long) l.k() * l.k() * l.in();
             // the last layer is scaled down so the softmax is not saturated and the backends can be compared
             double std = Math.sqrt(2.0 / fanIn) * (l.relu() ? 1 : 0.5);
@@ -142,16 +152,17 @@ final class CxrSizedNetwork {
             kernels.add(w);
             biases.add(b);
         }
-        return new Weights(kernels, biases);
+        return new Weights(side, layers, kernels, biases);
     }
 
     /** The TF1 checkpoint (model.meta, model-1.index/.data, checkpoint) in {@code dir}; returns the prefix. */
     static Path writeCheckpoint(Path dir, Weights weights) throws IOException {
-        List<Layer> layers = layers();
+        List<Layer> layers = weights.layers();
+        int side = weights.side();
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
             Operand<TFloat32> x = tf.withName("input_1")
-                    .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, SIDE, SIDE, 3)));
+                    .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, side, side, 3)));
             Map<String, Variable<TFloat32>> variables = Tf1Checkpoints.ordered();
             List<Variable<TFloat32>> order = new ArrayList<>();
             for (Layer l : layers) {
@@ -207,9 +218,10 @@ final class CxrSizedNetwork {
 
     /** The same network and weights as ONNX (opset 13): NHWC input transposed to NCHW, OIHW kernels, explicit pads. */
     static Path writeOnnx(Path file, Weights weights) throws IOException {
-        List<Layer> layers = layers();
+        List<Layer> layers = weights.layers();
+        int side = weights.side();
         OnnxModels.Graph g = OnnxModels.graph("cxr2_sized_timing_network")
-                .input(INPUT, OnnxModels.FLOAT, -1, SIDE, SIDE, 3)
+                .input(INPUT, OnnxModels.FLOAT, -1, side, side, 3)
                 .node("Transpose", List.of(INPUT), "nchw", Attribute.ints("perm", 0, 3, 1, 2));
         String x = "nchw";
         for (int i = 0; i < layers.size(); i++) {

@@ -1,15 +1,46 @@
 package org.radflow.covidnet;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radflow.api.InferenceEngine.Backend;
+import org.radflow.api.InferenceEngine.ModelSession;
+import org.radflow.api.InferenceEngine.Tensor;
 import org.radflow.covidnet.CxrSizedNetwork.Layer;
+import org.radflow.inference.HostInferenceEngine;
+import org.radflow.inference.ModuleInference;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The benchmark network's size (computed, not run: the network itself is only built by the benchmark). */
+/**
+ * The benchmark network: its size (computed; the full network is only built by the benchmark), and that its two
+ * writers make the same network — checked on the same architecture at 1/16 of the width on a 64 x 64 input.
+ */
 class CxrSizedNetworkTest {
+
+    static final int SIDE = 64;
+    static final int DIVISOR = 16;
+
+    @TempDir
+    static Path dir;
+    static HostInferenceEngine engine;
+
+    @BeforeAll
+    static void engine() {
+        engine = new HostInferenceEngine();
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
 
     @Test
     void hasCovidNetCxr2sSize() {
@@ -35,6 +66,43 @@ class CxrSizedNetworkTest {
         assertEquals(2, head.out());
         assertTrue(layers.stream().filter(l -> l != head).allMatch(Layer::relu));
         assertEquals(last.out(), layers.get(layers.size() - 2).in()); // global average pooling of the last convolution
-        System.out.print(CxrSizedNetwork.describe());
+    }
+
+    @Test
+    void theCheckpointAndTheOnnxModelAreTheSameNetwork() throws Exception {
+        // 64 -> 32 -> 16 -> 8 -> 4 -> 2: odd and even sides, so SAME's asymmetric padding is exercised
+        CxrSizedNetwork.Weights weights = CxrSizedNetwork.weights(SIDE, CxrSizedNetwork.layers(SIDE, DIVISOR), 5);
+        Path onnx = CxrSizedNetwork.writeOnnx(dir.resolve("small.onnx"), weights);
+        Path checkpoint = CxrSizedNetwork.writeCheckpoint(dir.resolve("small-checkpoint"), weights);
+        ModuleInference view = engine.forModule("covidnet", 1);
+        ModelSession tf = view.load(Backend.TENSORFLOW_CHECKPOINT, checkpoint);
+        ModelSession ort = view.load(Backend.ONNX, onnx);
+        Tensor a = input(1);
+        Tensor b = input(2);
+        float[] tfA = run(tf, a);
+        float[] ortA = run(ort, a);
+        float[] tfB = run(tf, b);
+        float[] ortB = run(ort, b);
+        double change = Math.abs(tfA[0] - tfB[0]);
+        for (int k = 0; k < 2; k++) {
+            assertEquals(tfA[k], ortA[k], 1e-5, "image a, class " + k);
+            assertEquals(tfB[k], ortB[k], 1e-5, "image b, class " + k);
+        }
+        // the answer depends on the image (a network with dead layers would agree trivially)
+        assertTrue(change > 1e-4, "images a and b give " + tfA[0] + " and " + tfB[0]);
+        assertEquals(1.0, tfA[0] + tfA[1], 1e-5);
+    }
+
+    private static Tensor input(long seed) {
+        Random random = new Random(seed);
+        float[] x = new float[SIDE * SIDE * 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat();
+        }
+        return new Tensor(new long[] {1, SIDE, SIDE, 3}, x);
+    }
+
+    private static float[] run(ModelSession session, Tensor x) throws Exception {
+        return session.run(Map.of(CxrSizedNetwork.INPUT, x), List.of(CxrSizedNetwork.OUTPUT)).get(CxrSizedNetwork.OUTPUT).data();
     }
 }
