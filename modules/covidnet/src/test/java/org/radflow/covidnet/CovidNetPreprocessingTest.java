@@ -159,9 +159,11 @@ class CovidNetPreprocessingTest {
         int[] perPixel = CovidNetPreprocessing.window(fractional, 64, 64, 700, 1501).pixels();
         assertEquals(java.util.Arrays.stream(table).skip(1).boxed().toList(),
                 java.util.Arrays.stream(perPixel).skip(1).boxed().toList());
-        // the formula itself, on two values either side of a rounding edge
-        assertEquals(Math.round(((whole[5] - 699.5) / 1500 + 0.5) * 255) < 0 ? 0
-                : Math.min(255, Math.round(((whole[5] - 699.5) / 1500 + 0.5) * 255)), table[5]);
+        // and the table holds the formula: ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, rounded and clipped
+        for (int i = 0; i < 50; i++) {
+            long level = Math.round(((whole[i] - 699.5) / 1500 + 0.5) * 255);
+            assertEquals(Math.max(0, Math.min(255, level)), table[i], "pixel " + i + " = " + whole[i]);
+        }
         int[] minMaxTable = CovidNetPreprocessing.minMax(whole, 64, 64).pixels();
         float[] shifted = whole.clone();
         shifted[1] += 0.25f; // neither the minimum nor the maximum (checked below), so the scale stays the same
