@@ -51,12 +51,16 @@ public final class CovidNetFactory implements AiModuleFactory {
             "tensorflow-savedmodel", Backend.TENSORFLOW_SAVED_MODEL);
     static final List<String> BACKEND_NAMES = List.of("onnx", "tensorflow-checkpoint", "tensorflow-savedmodel");
 
-    /** The model path used when {@code model} is left at {@code auto}. */
+    /**
+     * The model path used when {@code model} is left at {@code auto}. For a checkpoint it is a directory: the
+     * engine takes the prefix its {@code checkpoint} file names, else its only {@code .index} (COVID-Net's
+     * prefixes carry the training step, e.g. {@code model-18540}, so no fixed prefix would fit).
+     */
     static String defaultModel(String backend) {
         return switch (backend) {
             case "onnx" -> "covidnet.onnx";
             case "tensorflow-savedmodel" -> "covidnet-savedmodel";
-            default -> "covidnet-checkpoint/model";
+            default -> "covidnet-checkpoint";
         };
     }
 
@@ -81,8 +85,8 @@ public final class CovidNetFactory implements AiModuleFactory {
                         "Model format: onnx, tensorflow-checkpoint or tensorflow-savedmodel", "onnx"))
                 .config(ConfigProperty.of("model",
                         "Model path relative to the model directory (checkpoint: the prefix, e.g. COVIDNet-CXR4-A/model-18540);"
-                                + " auto = covidnet.onnx, covidnet-checkpoint/model or covidnet-savedmodel by backend;"
-                                + " demo = the small demo model in the JAR (synthetic data; outputs say DEMO MODEL)", "auto"))
+                                + " auto = covidnet.onnx, the directory covidnet-checkpoint (its latest checkpoint) or covidnet-savedmodel"
+                                + " by backend; demo = the small demo model in the JAR (synthetic data; outputs say DEMO MODEL)", "auto"))
                 .config(ConfigProperty.of("inputTensor", "custom profile: the input tensor name", "input_1:0"))
                 .config(ConfigProperty.of("outputTensor", "custom profile: the softmax output tensor name",
                         "norm_dense_1/Softmax:0"))

@@ -9,6 +9,7 @@ import org.radflow.covidnet.CovidNetPreprocessing.Rect;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every step against values computed by hand on tiny images. */
 class CovidNetPreprocessingTest {
@@ -142,6 +143,42 @@ class CovidNetPreprocessingTest {
             assertEquals(128 / 255f, f, 1e-7f); // 127.5 rounds to 128
         }
         assertEquals(255, p.eightBit().at(0, 0));
+    }
+
+    @Test
+    void wholeNumberImagesGoThroughATableWithThePerPixelResult() {
+        // 12-bit values, whole numbers: the table path; the same values with one fractional pixel: per pixel
+        java.util.Random random = new java.util.Random(3);
+        float[] whole = new float[64 * 64];
+        for (int i = 0; i < whole.length; i++) {
+            whole[i] = random.nextInt(4096) - 1024;
+        }
+        float[] fractional = whole.clone();
+        fractional[0] = 0.5f;
+        int[] table = CovidNetPreprocessing.window(whole, 64, 64, 700, 1501).pixels();
+        int[] perPixel = CovidNetPreprocessing.window(fractional, 64, 64, 700, 1501).pixels();
+        assertEquals(java.util.Arrays.stream(table).skip(1).boxed().toList(),
+                java.util.Arrays.stream(perPixel).skip(1).boxed().toList());
+        // and the table holds the formula: ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, rounded and clipped
+        for (int i = 0; i < 50; i++) {
+            long level = Math.round(((whole[i] - 699.5) / 1500 + 0.5) * 255);
+            assertEquals(Math.max(0, Math.min(255, level)), table[i], "pixel " + i + " = " + whole[i]);
+        }
+        int[] minMaxTable = CovidNetPreprocessing.minMax(whole, 64, 64).pixels();
+        float[] shifted = whole.clone();
+        shifted[1] += 0.25f; // neither the minimum nor the maximum (checked below), so the scale stays the same
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+        for (float v : whole) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        assertTrue(whole[1] > min && whole[1] + 0.25f < max);
+        int[] minMaxPerPixel = CovidNetPreprocessing.minMax(shifted, 64, 64).pixels();
+        for (int i = 2; i < whole.length; i++) {
+            assertEquals(minMaxTable[i], minMaxPerPixel[i], "pixel " + i);
+        }
+        assertEquals(Math.round((whole[7] - min) / (max - min) * 255), minMaxTable[7]);
     }
 
     private static ImagePlane plane(float[] pixels, int rows, int columns, double center, double width) {
