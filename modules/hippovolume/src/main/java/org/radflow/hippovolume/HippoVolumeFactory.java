@@ -79,7 +79,7 @@ public final class HippoVolumeFactory implements AiModuleFactory {
     @Override
     public ModuleDescriptor descriptor() {
         return ModuleDescriptor.builder(ID, VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
-                .displayName("HippoVolume hippocampal volumetry")
+                .displayName("HippoVolume")
                 .model(new ModelIdentity("HippoVolume U-Net", "site-provided",
                         "2-D U-Net (HippoVolume.AI contract: anterior/posterior hippocampus); the site supplies the model,"
                                 + " or 'model: demo' runs the small demo model in the JAR", false))

@@ -23,8 +23,9 @@ final class KeyImages {
     }
 
     /**
-     * The slices to show: the one with the largest labelled area, and those at a quarter and three quarters of the
-     * labelled extent (neighbours when the extent is too short); the middle slice when nothing is labelled.
+     * The slices to show: spread over the labelled extent (at 1/6, 1/2 and 5/6 of it), the one nearest the slice
+     * with the largest labelled area replaced by that slice; neighbours of the widest slice when the extent is too
+     * short; the middle slice when nothing is labelled.
      */
     static List<Integer> choose(byte[] labels, int slices, int sliceSize) {
         int[] area = new int[slices];
@@ -49,11 +50,21 @@ final class KeyImages {
         if (best < 0) {
             return List.of(slices / 2);
         }
-        TreeSet<Integer> chosen = new TreeSet<>();
-        chosen.add(best);
+        // spread over the extent at 1/6, 1/2 and 5/6; the one nearest the widest slice becomes the widest slice
         int extent = lastLabelled - firstLabelled;
-        chosen.add(firstLabelled + (int) Math.round(extent * 0.25));
-        chosen.add(firstLabelled + (int) Math.round(extent * 0.75));
+        int[] spread = new int[3];
+        int nearest = 0;
+        for (int i = 0; i < 3; i++) {
+            spread[i] = firstLabelled + (int) Math.round(extent * (2 * i + 1) / 6.0);
+            if (Math.abs(spread[i] - best) < Math.abs(spread[nearest] - best)) {
+                nearest = i;
+            }
+        }
+        spread[nearest] = best;
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (int z : spread) {
+            chosen.add(z);
+        }
         // too short an extent: widen within the labelled slices, then to any neighbour
         for (int d = 1; chosen.size() < Math.min(3, slices) && d < slices; d++) {
             for (int z : new int[] {best - d, best + d}) {

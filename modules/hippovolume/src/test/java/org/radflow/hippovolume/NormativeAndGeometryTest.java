@@ -92,7 +92,8 @@ class NormativeAndGeometryTest {
                 labels[z * size + p] = 1;
             }
         }
-        assertEquals(List.of(5, 6, 10), KeyImages.choose(labels, 20, size)); // 2 + round(11/4), widest, 2 + round(33/4)
+        // spread 2 + round(11/6) = 4, 2 + round(11/2) = 8, 2 + round(55/6) = 11; 4 is nearest the widest (6) and becomes it
+        assertEquals(List.of(6, 8, 11), KeyImages.choose(labels, 20, size));
         byte[] one = new byte[20 * size];
         one[7 * size] = 2;
         assertEquals(List.of(6, 7, 8), KeyImages.choose(one, 20, size));
