@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CP=modules/hippovolume/target/bench.classpath
 mvn -B -q -o -pl modules/hippovolume -am test-compile dependency:build-classpath -DskipTests \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$CP" >/dev/null
+  -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$CP" -Dstyle.color=never >/dev/null
 java -Xmx4g -cp "modules/hippovolume/target/test-classes:modules/hippovolume/target/classes:$(cat "$CP")" \
   org.radflow.hippovolume.HippoVolumeBench "$@"
