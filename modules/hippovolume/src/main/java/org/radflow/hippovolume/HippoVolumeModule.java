@@ -264,13 +264,13 @@ final class HippoVolumeModule implements AiModule {
         double[] gaps = new double[sorted.length - 1];
         for (int k = 1; k < sorted.length; k++) {
             gaps[k - 1] = sorted[k] - sorted[k - 1];
+            if (gaps[k - 1] < 1e-3) {
+                return Optional.empty(); // two slices at one position: the platform explains (echoes, phases)
+            }
         }
         double[] g = gaps.clone();
         Arrays.sort(g);
         double median = g.length % 2 == 1 ? g[g.length / 2] : (g[g.length / 2 - 1] + g[g.length / 2]) / 2;
-        if (!(median > 0)) {
-            return Optional.empty(); // duplicate positions: the platform explains (echoes, phases)
-        }
         int worst = -1;
         for (int k = 0; k < gaps.length; k++) {
             if (Math.abs(gaps[k] - median) > tolerance * median

@@ -282,6 +282,23 @@ class HippoVolumeModuleTest {
     }
 
     @Test
+    void aStudyUnitMeasuresItsOneMatchingSeries() throws Exception {
+        GeneratedSeries crop = Synth.brainMr(Files.createDirectories(dir.resolve("study-crop")), MrOptions.defaults());
+        GeneratedSeries other = Synth.brainMr(Files.createDirectories(dir.resolve("study-other")),
+                MrOptions.defaults().withSeriesNumber(7).withSeriesDescription("T2 FLAIR").withDimensions(24, 24, 12));
+        GeneratedSeries second = Synth.brainMr(Files.createDirectories(dir.resolve("study-second")),
+                MrOptions.defaults().withSeriesNumber(8));
+        assertEquals(crop.studyInstanceUid(), other.studyInstanceUid());
+        List<Path> two = new ArrayList<>(other.files());
+        two.addAll(crop.files());
+        ModuleResult r = runFiles(Map.of(), crop.studyInstanceUid(), two);
+        assertEquals(crop.sopInstanceUids(), segmentation(r).sopInstanceUids());
+        List<Path> three = new ArrayList<>(two);
+        three.addAll(second.files());
+        assertNotApplicable(runFiles(Map.of(), crop.studyInstanceUid(), three), "2 MR series match /HippoCrop/i");
+    }
+
+    @Test
     void unevenSpacingIsNotApplicable() throws Exception {
         GeneratedSeries g = Synth.brainMr(Files.createDirectories(dir.resolve("gap")), MrOptions.defaults());
         List<Path> files = new ArrayList<>(g.files());
