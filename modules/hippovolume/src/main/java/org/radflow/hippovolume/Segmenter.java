@@ -166,9 +166,7 @@ final class Segmenter {
             try {
                 out = session.run(Map.of(inputTensor, new Tensor(inShape, input)), List.of(outputTensor));
             } catch (ModuleException e) {
-                throw new ModuleException(e.getMessage() + " (HippoVolume feeds '" + inputTensor + "' as [N, 1, H, W] = "
-                        + Arrays.toString(inShape) + ", H and W zero-padded to multiples of 16: the model needs dynamic"
-                        + " N, H and W)", e.isTransient(), e);
+                throw new ModuleException(e.getMessage() + hint(e.getMessage(), inputTensor, inShape), e.isTransient(), e);
             }
             Tensor logits = out.get(outputTensor);
             if (logits == null) {
@@ -207,6 +205,19 @@ final class Segmenter {
                     String.format(Locale.ROOT, "segmenting: %d of %d planes", first + n, planes));
         }
         return new Run(labels, gridAxis, planes, h, w, ph, pw, batches);
+    }
+
+    /** What to change, after the engine's own message. */
+    static String hint(String message, String inputTensor, long[] inShape) {
+        String m = message == null ? "" : message;
+        if (m.contains("Unknown output")) {
+            return " (configuration key 'outputTensor')";
+        }
+        if (m.contains("Unknown input") || m.contains("Missing input")) {
+            return " (configuration key 'inputTensor')";
+        }
+        return " (HippoVolume feeds '" + inputTensor + "' as [N, 1, H, W] = " + Arrays.toString(inShape)
+                + ", H and W zero-padded to multiples of 16: the model needs dynamic N, H and W)";
     }
 
     static String axisName(int grid) {

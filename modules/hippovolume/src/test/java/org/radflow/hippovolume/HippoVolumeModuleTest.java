@@ -347,6 +347,18 @@ class HippoVolumeModuleTest {
     }
 
     @Test
+    void wrongTensorNamesNameTheKey() throws Exception {
+        GeneratedSeries g = Synth.brainMr(Files.createDirectories(dir.resolve("names")), MrOptions.defaults());
+        for (String key : List.of("inputTensor", "outputTensor")) {
+            try (AiModule module = create(Map.of(key, "logits"))) {
+                ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new RecordingJob()));
+                assertTrue(e.getMessage().contains("'logits'") && e.getMessage().contains("configuration key '" + key + "'"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void demoModelMissingFromTheJarFailsAtCreate(@TempDir Path work) {
         HippoVolumeFactory factory = new HippoVolumeFactory(null);
         ModuleException e = assertThrows(ModuleException.class,
