@@ -169,6 +169,17 @@ class HippoVolumeModuleTest {
     }
 
     @Test
+    void sliceOrderComesFromPositionsNotInstanceNumbers() throws Exception {
+        GeneratedVolume truth = labelCoded("shuffled", MrOptions.defaults().withShuffledInstanceNumbers(true).withSeed(9)
+                .withOrientation(MrOptions.Orientation.CORONAL).withSpacing(0.9, 0.9, 1.2));
+        ModuleResult r = run(Map.of(), truth.series());
+        assertArrayEquals(flatten(truth.labels()), segmentation(r).labels());
+        assertEquals(truth.series().sopInstanceUids(), segmentation(r).sopInstanceUids());
+        assertEquals(truth.volumeMm3(GeneratedVolume.ANTERIOR) + truth.volumeMm3(GeneratedVolume.POSTERIOR),
+                measurements(r).get(2).value(), 1e-9);
+    }
+
+    @Test
     void paddingNeverChangesTheLabels() throws Exception {
         // raw intensities (normalisation none): below 0.5 -> ANTERIOR, so every padded pixel (0) would be anterior;
         // 0.5..450.5 -> background, above -> posterior
