@@ -19,6 +19,8 @@ public final class ApiAuth {
 
     /** Routing-context key of the caller's token name ("anonymous" with authentication off, "open" on an open path). */
     public static final String USER = "radflow.user";
+    /** Routing-context key of the caller's role (ADMIN with authentication off, absent on an open path). */
+    public static final String ROLE = "radflow.role";
 
     private volatile RadflowConfig.Auth auth;
     private final AuditLog audit;
@@ -44,6 +46,7 @@ public final class ApiAuth {
             String path = ctx.normalizedPath();
             if (!a.enabled()) {
                 ctx.put(USER, "anonymous");
+                ctx.put(ROLE, RadflowConfig.Role.ADMIN);
                 ctx.next();
                 return;
             }
@@ -75,6 +78,7 @@ public final class ApiAuth {
                 return;
             }
             ctx.put(USER, match.name());
+            ctx.put(ROLE, match.role());
             ctx.next();
         };
     }

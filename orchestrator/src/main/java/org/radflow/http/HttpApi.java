@@ -121,8 +121,16 @@ public final class HttpApi {
 
         get(r, "/api/rules", ctx -> blocking(ctx, ops::rules));
         // testing rules changes nothing: a viewer may do it
-        post(r, "/api/rules/test", Role.VIEWER, ctx -> blocking(ctx, () -> ops.testRules(jsonBody(ctx,
-                "send a JSON body: {\"studyInstanceUid\": \"...\"} or {\"paths\": [\"...\"]}"))));
+        post(r, "/api/rules/test", Role.VIEWER, ctx -> blocking(ctx, () -> {
+            JsonObject body = jsonBody(ctx, "send a JSON body: {\"studyInstanceUid\": \"...\"} or {\"paths\": [\"...\"]}");
+            Role role = ctx.get(ApiAuth.ROLE);
+            if (auth != null && body.containsKey("paths") && (role == null || role.ordinal() < Role.OPERATOR.ordinal())) {
+                // reading arbitrary files on the server is more than a viewer's look at received studies
+                throw new ApiException(403, "testing rules on server paths needs role operator; a viewer can test a received study "
+                        + "with {\"studyInstanceUid\": \"...\"}");
+            }
+            return ops.testRules(body);
+        }));
 
         get(r, "/api/destinations", ctx -> blocking(ctx, ops::destinations));
         post(r, "/api/destinations/:name/retry", Role.OPERATOR, ctx -> blocking(ctx, () ->

@@ -46,10 +46,11 @@ public final class Demo {
             int rules = server.config().rules().rules().size();
             out.printf("%n  %s%n", rules == 0
                     ? "No routing rules are configured, so the studies wait in the spool (see README, \"Routing rules\")."
-                    : rules + " routing rule(s) are configured: jobs at http://" + server.config().api().bindAddress() + ":"
+                    : rules + " routing rule(s) are configured: jobs at " + (server.config().api().tls() == null ? "http" : "https") + "://" + server.config().api().bindAddress() + ":"
                     + server.httpPort() + "/api/jobs");
-            out.printf("%n  RadFlow is running: DICOM %s on port %d, health http://%s:%d/api/health%n",
-                    server.config().listener().aeTitle(), server.dicomPort(), server.config().api().bindAddress(),
+            out.printf("%n  RadFlow is running: DICOM %s on port %d, health %s://%s:%d/api/health%n",
+                    server.config().listener().aeTitle(), server.dicomPort(), server.config().api().tls() == null ? "http" : "https",
+                    server.config().api().bindAddress(),
                     server.httpPort());
             out.printf("  Send your own: storescu -aec %s 127.0.0.1 %d FILE.dcm   (Ctrl-C stops RadFlow)%n%n",
                     server.config().listener().aeTitle(), server.dicomPort());

@@ -225,6 +225,10 @@ class OperationsApiIT {
             JsonObject rules = ok("GET", "/api/rules", VIEWER, null);
             assertEquals("mr", rules.getJsonArray("rules").getJsonObject(0).getString("name"));
             assertTrue(rules.getJsonArray("rules").getJsonObject(0).getJsonObject("match").getString("Modality").contains("MR"));
+            JsonObject tested = ok("POST", "/api/rules/test", VIEWER, new JsonObject().put("studyInstanceUid", mr.studyInstanceUid()).encode());
+            assertTrue(tested.encode().contains("MATCH"), tested.encode());
+            assertEquals(403, call("POST", "/api/rules/test", VIEWER, new JsonObject().put("paths", new JsonArray().add("/etc")).encode())
+                    .statusCode(), "a viewer may not make the server read its files");
             JsonObject cluster = ok("GET", "/api/cluster", VIEWER, null);
             assertEquals("standalone", cluster.getString("role"));
             assertTrue(cluster.getLong("uptimeSeconds") >= 0);
