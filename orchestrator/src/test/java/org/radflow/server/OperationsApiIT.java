@@ -173,6 +173,10 @@ class OperationsApiIT {
             var image = ImageIO.read(new ByteArrayInputStream(png.body()));
             assertTrue(image.getWidth() > 500 && image.getHeight() > 500, image.getWidth() + "x" + image.getHeight());
 
+            HttpResponse<String> noPage = call("GET", "/api/jobs/no-such-job/report.png", VIEWER, null);
+            assertEquals(404, noPage.statusCode());
+            assertTrue(noPage.body().contains("no job"), noPage.body());
+
             // metrics after a real job
             HttpResponse<String> metrics = call("GET", "/metrics", null, null);
             assertEquals(200, metrics.statusCode(), "metrics are open by default");
