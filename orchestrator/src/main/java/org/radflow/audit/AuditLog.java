@@ -28,9 +28,11 @@ import java.util.regex.Pattern;
  * ({@code audit-YYYY-MM-DD.1.jsonl}, {@code .2}, ...). Files older than the retention period are
  * deleted at start and at each new day. Files are only ever appended to.
  *
- * <p>Durability: each event is one {@code write} to a file opened for append, so a crash of RadFlow
- * loses nothing already recorded; the file is forced to disk (fsync) at most a second after an event,
- * at every rotation and at close, so a power cut loses at most the last second of events.
+ * <p>Callers never wait for the disk: an event is stamped with its time and handed to the audit
+ * trail's own thread, which writes it (one {@code write} to a file opened for append) within
+ * milliseconds, forces the file to disk (fsync) at most a second later, at every rotation and at
+ * close. A crash of the process can lose the events not yet written (milliseconds' worth); a power
+ * cut up to the last second of events. Job state changes are in the job journal (H2) as well.
  *
  * <p>Events carry UIDs, AE titles, addresses, token names and outcomes; no patient names or IDs.
  */
@@ -43,7 +45,8 @@ public final class AuditLog implements AutoCloseable {
     private final long maxBytes;
     private final int retentionDays;
     private final Clock clock;
-    private final ScheduledExecutorService syncer;
+    /** Writes, rotates and syncs: the only thread touching the file. */
+    private final ScheduledExecutorService writer;
     private FileChannel channel;
     private Path current;
     private LocalDate day;
@@ -59,47 +62,70 @@ public final class AuditLog implements AutoCloseable {
         this.clock = clock;
         Files.createDirectories(dir);
         deleteExpired(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
-        syncer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "radflow-audit-sync");
+        writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "radflow-audit");
             t.setDaemon(true);
             return t;
         });
-        syncer.scheduleWithFixedDelay(this::syncQuietly, 1, 1, TimeUnit.SECONDS);
+        writer.scheduleWithFixedDelay(this::syncQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
-     * Appends one event: {@code type} plus the given fields, with {@code time} first. Never throws: a
-     * failure to write is logged as an error (the operation being audited has already happened).
+     * Appends one event: {@code type} plus the given fields, with {@code time} (now) first. Returns at
+     * once; never throws: a failure to write is logged as an error (the audited operation has happened).
      */
     public void record(String type, JsonObject fields) {
-        JsonObject e = new JsonObject().put("time", clock.instant().toString()).put("type", type);
+        Instant at = clock.instant();
+        JsonObject e = new JsonObject().put("time", at.toString()).put("type", type);
         fields.forEach(f -> e.put(f.getKey(), f.getValue()));
         byte[] line = (e.encode() + "\n").getBytes(StandardCharsets.UTF_8);
-        synchronized (this) {
-            if (closed) {
-                return;
+        try {
+            writer.execute(() -> write(line, at));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.warn("Audit event after the audit trail was closed, not recorded: {}", type);
+        }
+    }
+
+    private synchronized void write(byte[] line, Instant at) {
+        if (closed) {
+            return;
+        }
+        try {
+            roll(line.length, at);
+            ByteBuffer b = ByteBuffer.wrap(line);
+            while (b.hasRemaining()) {
+                channel.write(b);
             }
-            try {
-                roll(line.length);
-                ByteBuffer b = ByteBuffer.wrap(line);
-                while (b.hasRemaining()) {
-                    channel.write(b);
+            size += line.length;
+            dirty = true;
+        } catch (IOException ex) {
+            LOG.error("Cannot write the audit trail in {}: {}", dir, ex.toString());
+        }
+    }
+
+    /** Waits (bounded) until the events recorded so far are written. */
+    public void flush() {
+        currentFile();
+    }
+
+    /** The file being written now, once the events recorded so far are written (for tests and the operator). */
+    public Path currentFile() {
+        try {
+            return writer.submit(() -> {
+                synchronized (this) {
+                    return current;
                 }
-                size += line.length;
-                dirty = true;
-            } catch (IOException ex) {
-                LOG.error("Cannot write the audit trail in {}: {}", dir, ex.toString());
+            }).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            synchronized (this) {
+                return current;
             }
         }
     }
 
-    /** The file being written now (for tests and the operator). */
-    public synchronized Path currentFile() {
-        return current;
-    }
-
-    private void roll(int next) throws IOException {
-        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    /** Opens the file for an event of {@code at}: a new one for a new day, or when this one would pass the limit. */
+    private void roll(int next, Instant at) throws IOException {
+        LocalDate today = LocalDate.ofInstant(at, ZoneOffset.UTC);
         if (channel != null && today.equals(day) && (size + next <= maxBytes || size == 0)) {
             return;
         }
@@ -156,13 +182,20 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private synchronized void syncQuietly() {
-        if (!dirty || channel == null) {
-            return;
+    /** Forces written events to disk without holding the lock: an fsync can take long, and writers must not wait for it. */
+    private void syncQuietly() {
+        FileChannel c;
+        synchronized (this) {
+            if (!dirty || channel == null) {
+                return;
+            }
+            c = channel;
+            dirty = false;
         }
         try {
-            channel.force(false);
-            dirty = false;
+            c.force(false);
+        } catch (java.nio.channels.ClosedChannelException rotated) {
+            // rotation or close forced it already
         } catch (IOException e) {
             LOG.error("Cannot flush the audit trail {}: {}", current, e.toString());
         }
@@ -170,7 +203,13 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public void close() {
-        syncer.shutdownNow();
+        // not shutdownNow: pending events are written first, and interrupting FileChannel.force closes the channel
+        writer.shutdown();
+        try {
+            writer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (this) {
             closed = true;
             if (channel != null) {

@@ -38,9 +38,17 @@ public final class JobJournal implements AutoCloseable {
     private final Connection db;
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Runs listeners in commit order, off the journal's lock and off the threads that change jobs. */
+    private final java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "radflow-journal-listeners");
+        t.setDaemon(true);
+        return t;
+    });
+
     /**
-     * Told of every state change after it is committed (audit, metrics), on the thread that made it.
-     * A listener must be quick and must not throw; it must not call back into the journal's writes.
+     * Told of every state change after it is committed (audit, metrics), in order, on one thread of
+     * the journal's own, shortly after the change; {@code job} is the job as it is when the listener
+     * runs. A listener must not throw.
      */
     public interface Listener {
         void stateChanged(Job job, Job.Event event);
@@ -426,16 +434,31 @@ public final class JobJournal implements AutoCloseable {
             ins.executeUpdate();
         }
         if (!listeners.isEmpty()) {
-            Optional<Job> job = find(id);
-            if (job.isPresent()) {
-                Job.Event e = new Job.Event(at, state, truncate(message));
-                for (Listener l : listeners) {
-                    try {
-                        l.stateChanged(job.get(), e);
-                    } catch (RuntimeException ex) {
-                        LOG.warn("Job state listener failed: {}", ex.toString());
-                    }
-                }
+            Job.Event e = new Job.Event(at, state, truncate(message));
+            try {
+                notifier.execute(() -> notify(id, e));
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // closing: the event is in job_events all the same
+            }
+        }
+    }
+
+    private void notify(String id, Job.Event e) {
+        Optional<Job> job;
+        try {
+            job = find(id);
+        } catch (SQLException ex) {
+            LOG.warn("Job state listeners not told of {} {}: {}", id, e.state(), ex.toString());
+            return;
+        }
+        if (job.isEmpty()) {
+            return;
+        }
+        for (Listener l : listeners) {
+            try {
+                l.stateChanged(job.get(), e);
+            } catch (RuntimeException ex) {
+                LOG.warn("Job state listener failed: {}", ex.toString());
             }
         }
     }
@@ -489,7 +512,17 @@ public final class JobJournal implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        notifier.shutdown();
+        try {
+            notifier.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeDb();
+    }
+
+    private synchronized void closeDb() {
         try {
             db.close();
         } catch (SQLException e) {

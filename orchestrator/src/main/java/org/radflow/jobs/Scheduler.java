@@ -154,12 +154,19 @@ public final class Scheduler implements AutoCloseable {
     /** Something was queued or a slot came free: dispatch now rather than at the next poll. */
     public void wake() {
         synchronized (signal) {
+            woken = true;
             signal.notifyAll();
         }
     }
 
+    /** A wake-up that came while the dispatcher was busy: it dispatches again at once instead of sleeping a poll interval. */
+    private boolean woken;
+
     private void dispatchLoop() {
         while (running) {
+            synchronized (signal) {
+                woken = false;
+            }
             try {
                 dispatchOnce();
             } catch (Exception e) {
@@ -167,7 +174,9 @@ public final class Scheduler implements AutoCloseable {
             }
             synchronized (signal) {
                 try {
-                    signal.wait(settings.pollInterval().toMillis());
+                    if (!woken) {
+                        signal.wait(settings.pollInterval().toMillis());
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

@@ -59,6 +59,7 @@ class AuditLogTest {
             for (int i = 0; i < 6; i++) {
                 log.record("job.state", new JsonObject().put("jobId", "job-" + i).put("state", "QUEUED"));
             }
+            log.flush();
             List<String> day1 = files();
             assertTrue(day1.size() >= 2, "over 400 bytes: a second file the same day: " + day1);
             assertTrue(day1.contains("audit-2026-03-01.jsonl") && day1.contains("audit-2026-03-01.1.jsonl"), day1.toString());
