@@ -53,7 +53,8 @@ public final class ModuleRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModuleRegistry.class);
 
-    private final RegistrySettings settings;
+    /** Replaced (module configuration only) by {@link #applyConfig}. */
+    private volatile RegistrySettings settings;
     private final BiFunction<String, Integer, InferenceEngine> inference;
     /** Holds the shared packages: the loader of module-api. */
     private final ClassLoader server = AiModuleFactory.class.getClassLoader();
@@ -263,6 +264,49 @@ public final class ModuleRegistry implements AutoCloseable {
     }
 
     private final Set<String> forced = new HashSet<>();
+
+    /**
+     * Checks a new configuration scope ({@code modules.<id>.config}) against the module's declared
+     * properties; null when it is valid or the module is not loaded (checked when it loads), else
+     * the message naming the key.
+     */
+    public String checkConfig(String id, Map<String, Object> config) {
+        Optional<LoadedModule> m = find(id);
+        if (m.isEmpty()) {
+            return null;
+        }
+        try {
+            ScopedConfig.of(m.get().descriptor(), config);
+            return null;
+        } catch (ScopedConfig.InvalidConfigException e) {
+            return "modules." + id + ".config: " + e.getMessage();
+        }
+    }
+
+    /**
+     * A configuration reload changed a module's configuration: a drop-in module is loaded again with it
+     * (a new generation: new jobs use a new instance made with the new configuration). Returns false
+     * when it cannot take effect before a restart (a built-in module, whose instance stays as it is).
+     * Check it with {@link #checkConfig} first.
+     */
+    public boolean applyConfig(String id, Map<String, Object> config) {
+        synchronized (scanLock) {
+            Map<String, Map<String, Object>> all = new HashMap<>(settings.moduleConfig());
+            all.put(id, config);
+            RegistrySettings s = settings;
+            settings = new RegistrySettings(s.modulesDir(), s.modelsDir(), s.dataDir(), all, s.scanInterval(), s.builtInLoader());
+            boolean builtIn = builtIns != null && builtIns.slots().stream().anyMatch(sl -> sl.id().equals(id));
+            if (builtIn) {
+                return false;
+            }
+            try {
+                reload(id);
+            } catch (java.util.NoSuchElementException notInstalled) {
+                // applies when it is installed
+            }
+            return true;
+        }
+    }
 
     private void scanQuietly() {
         try {

@@ -21,9 +21,10 @@ import java.util.TreeSet;
  * {@code POST /api/config/reload}: re-reads the configuration file and validates it whole. An invalid
  * file changes nothing (400 with the message). A valid one is applied where that is safe while
  * running — rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
- * timeouts and {@code enabled} — and the keys that differ but only take effect at a restart are
- * listed (server, listener, API address/port/TLS, tracking, module directories and module
- * {@code config}, delivery policy, audit).
+ * timeouts and {@code enabled}, and a drop-in module's {@code config} (checked against what the module
+ * declares, then the module is loaded again with it) — and the keys that differ but only take effect
+ * at a restart are listed (server, listener, API address/port/TLS, tracking, module directories, a
+ * built-in module's {@code config}, delivery policy, audit).
  */
 final class ConfigReload {
 
@@ -92,11 +93,16 @@ final class ConfigReload {
             Set<String> ids = new TreeSet<>(om.settings().keySet());
             ids.addAll(nm.settings().keySet());
             boolean lanes = false;
+            List<String> changedConfig = new ArrayList<>();
             for (String id : ids) {
                 RadflowConfig.ModuleSettings a = om.settingsFor(id);
                 RadflowConfig.ModuleSettings b = nm.settingsFor(id);
                 if (!a.config().equals(b.config())) {
-                    restart.add("modules." + id + ".config");
+                    String invalid = s.registry == null ? null : s.registry.checkConfig(id, b.config());
+                    if (invalid != null) {
+                        throw new ApiException(400, s.configFile + ": " + invalid + " (the running configuration is kept)");
+                    }
+                    changedConfig.add(id);
                 }
                 if (a.enabled() != b.enabled() || !Objects.equals(a.maxConcurrentJobs(), b.maxConcurrentJobs())
                         || !Objects.equals(a.queueLimit(), b.queueLimit()) || !Objects.equals(a.timeout(), b.timeout())) {
@@ -141,6 +147,13 @@ final class ConfigReload {
             }
             if (senders != null && s.outbox != null) {
                 s.outbox.replaceSenders(senders);
+            }
+            for (String id : changedConfig) {
+                if (s.registry != null && s.registry.applyConfig(id, nm.settingsFor(id).config())) {
+                    applied.add("modules." + id + ".config");
+                } else {
+                    restart.add("modules." + id + ".config");
+                }
             }
             s.router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
             LOG.info("Configuration reloaded from {}: applied {}; needing a restart: {}", s.configFile,

@@ -245,12 +245,20 @@ class OperationsApiIT {
             assertEquals(400, bad.statusCode());
             assertTrue(bad.body().contains("tracking.seriesQuietSecnds"), bad.body());
             assertEquals(1, ok("GET", "/api/rules", VIEWER, null).getJsonArray("rules").size());
+            Files.writeString(cfg, good.replace("watch: false}", "watch: false, sample: {config: {treshold: 500}}}"));
+            HttpResponse<String> badModuleConfig = call("POST", "/api/config/reload", ADMIN, null);
+            assertEquals(400, badModuleConfig.statusCode());
+            assertTrue(badModuleConfig.body().contains("modules.sample.config"), badModuleConfig.body());
+            int before = module("sample").getInteger("generation");
             Files.writeString(cfg, config(data, modules, deadPort, "  - {name: mr-too, module: sample, match: {Modality: MR}}\n")
-                    .replace("seriesQuietSeconds: 1", "seriesQuietSeconds: 2"));
+                    .replace("seriesQuietSeconds: 1", "seriesQuietSeconds: 2")
+                    .replace("watch: false}", "watch: false, sample: {config: {threshold: 500}}}"));
             JsonObject reload = ok("POST", "/api/config/reload", ADMIN, null);
             assertTrue(reload.getJsonArray("applied").contains("rules"), reload.encode());
+            assertTrue(reload.getJsonArray("applied").contains("modules.sample.config"), reload.encode());
             assertTrue(reload.getJsonArray("restartRequired").contains("tracking"), reload.encode());
             assertEquals(2, ok("GET", "/api/rules", VIEWER, null).getJsonArray("rules").size());
+            assertEquals(before + 1, module("sample").getInteger("generation"), "loaded again with its new configuration");
         }
 
         // the audit trail
