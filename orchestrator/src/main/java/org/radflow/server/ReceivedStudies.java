@@ -19,7 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The studies in the spool, as the API lists them: the spool is the truth for what was received
@@ -30,7 +29,13 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ReceivedStudies {
 
     private final Path incoming;
-    private final Map<Path, JsonObject> headers = new ConcurrentHashMap<>();
+    /** Remembered series headers, the most recently used 10 000 (a page of studies needs a few dozen). */
+    private final Map<Path, JsonObject> headers = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, JsonObject> eldest) {
+            return size() > 10_000;
+        }
+    });
 
     ReceivedStudies(Path incoming) {
         this.incoming = incoming;
@@ -170,33 +175,36 @@ final class ReceivedStudies {
     }
 
     private JsonObject header(Path seriesDir, Path file) {
-        return headers.computeIfAbsent(seriesDir, k -> {
-            JsonObject h = new JsonObject();
-            try {
-                AttributeList l = new AttributeList();
-                l.read(file.toString(), TagFromName.PixelData);
-                h.put("patientName", value(l, TagFromName.PatientName))
-                        .put("patientId", value(l, TagFromName.PatientID))
-                        .put("studyDate", value(l, TagFromName.StudyDate))
-                        .put("studyDescription", value(l, TagFromName.StudyDescription))
-                        .put("accession", value(l, TagFromName.AccessionNumber))
-                        .put("modality", value(l, TagFromName.Modality))
-                        .put("seriesNumber", value(l, TagFromName.SeriesNumber))
-                        .put("seriesDescription", value(l, TagFromName.SeriesDescription));
-            } catch (IOException | com.pixelmed.dicom.DicomException | RuntimeException e) {
-                h.put("headerError", e.getMessage());
-            }
-            return h;
-        });
+        JsonObject known = headers.get(seriesDir);
+        if (known != null) {
+            return known;
+        }
+        JsonObject read = read(file);
+        headers.put(seriesDir, read);
+        return read;
+    }
+
+    private static JsonObject read(Path file) {
+        JsonObject h = new JsonObject();
+        try {
+            AttributeList l = new AttributeList();
+            l.read(file.toString(), TagFromName.PixelData);
+            h.put("patientName", value(l, TagFromName.PatientName))
+                    .put("patientId", value(l, TagFromName.PatientID))
+                    .put("studyDate", value(l, TagFromName.StudyDate))
+                    .put("studyDescription", value(l, TagFromName.StudyDescription))
+                    .put("accession", value(l, TagFromName.AccessionNumber))
+                    .put("modality", value(l, TagFromName.Modality))
+                    .put("seriesNumber", value(l, TagFromName.SeriesNumber))
+                    .put("seriesDescription", value(l, TagFromName.SeriesDescription));
+        } catch (IOException | com.pixelmed.dicom.DicomException | RuntimeException e) {
+            h.put("headerError", e.getMessage());
+        }
+        return h;
     }
 
     private static String value(AttributeList l, AttributeTag t) {
         String v = Attribute.getSingleStringValueOrNull(l, t);
         return v == null || v.isBlank() ? null : v.trim();
-    }
-
-    /** Forget remembered headers (a study was removed from the spool). */
-    void forget(String uid) {
-        headers.keySet().removeIf(p -> p.getParent().getFileName().toString().equals(uid));
     }
 }
