@@ -3,7 +3,7 @@
 # Debian's PixelMed jars in the local Maven repository. Idempotent: fast when all is there.
 set -euo pipefail
 
-PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk)
+PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk openssl)
 PIXELMED_VERSION=20220618
 PIXELMED_IMAGEIO_VERSION=20200328
 

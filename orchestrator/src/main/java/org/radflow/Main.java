@@ -166,7 +166,7 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("RadFlow {} starting ({}); research use only, not for diagnosis", version(),
                 file == null ? "embedded defaults" : "configuration " + file);
-        RadflowServer server = new RadflowServer(config, listenerOnly);
+        RadflowServer server = new RadflowServer(config, listenerOnly, file);
         try {
             server.start().await(60, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -110,6 +110,18 @@ final class ConfigNode {
         return out;
     }
 
+    /** A list of anything (entries checked by the caller); empty when absent. */
+    List<Object> list(String name) {
+        Object v = raw(name);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l)) {
+            throw new ConfigException(key(name) + ": expected a list, got '" + v + "'");
+        }
+        return new ArrayList<>(l);
+    }
+
     @SuppressWarnings("unchecked")
     ConfigNode child(String name) {
         Object v = raw(name);

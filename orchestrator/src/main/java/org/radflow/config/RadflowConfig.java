@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
                             Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
-                            org.radflow.dispatch.Outbox.Settings delivery) {
+                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit) {
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -62,7 +62,60 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     public record Server(Path dataDir, String nodeName) {
     }
 
-    public record Api(boolean enabled, String bindAddress, int port) {
+    /**
+     * The HTTP API.
+     *
+     * @param auth bearer tokens and the paths open without one
+     * @param tls  HTTPS certificate and key (PEM); null: plain HTTP
+     */
+    public record Api(boolean enabled, String bindAddress, int port, Auth auth, Tls tls) {
+    }
+
+    /** Who may call the API. No tokens: authentication is off (allowed only on a loopback bind address). */
+    public record Auth(List<ApiToken> tokens, List<String> open) {
+        public Auth {
+            tokens = List.copyOf(tokens);
+            open = List.copyOf(open);
+        }
+
+        public boolean enabled() {
+            return !tokens.isEmpty();
+        }
+    }
+
+    /** A role, each including the ones before it. */
+    public enum Role { VIEWER, OPERATOR, ADMIN }
+
+    /**
+     * One API token: only its SHA-256 is kept in memory.
+     *
+     * @param sha256 SHA-256 of the token's UTF-8 bytes (32 bytes)
+     */
+    public record ApiToken(String name, byte[] sha256, Role role) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ApiToken t && t.name.equals(name) && java.util.Arrays.equals(t.sha256, sha256) && t.role == role;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + java.util.Arrays.hashCode(sha256);
+        }
+
+        @Override
+        public String toString() {
+            return "ApiToken[" + name + ", " + role + "]";
+        }
+    }
+
+    public record Tls(Path certificate, Path key) {
+    }
+
+    /**
+     * The audit trail: {@code <dir>/audit-YYYY-MM-DD.jsonl}, a new file each day and when one reaches
+     * {@code maxFileBytes}; files older than {@code retentionDays} are deleted (0: kept for ever).
+     */
+    public record Audit(boolean enabled, Path dir, long maxFileBytes, int retentionDays) {
     }
 
     /** A place RadFlow sends results to: a DICOM node (C-STORE) or a DICOMweb service (STOW-RS). */
@@ -153,9 +206,16 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 Duration.ofSeconds(idle), ts, spoolDir == null ? dataDir.resolve("spool") : Path.of(spoolDir), fsync,
                 minFreeMb * 1024 * 1024);
 
-        ConfigNode a = root.child("api");
-        Api api = new Api(a.bool("enabled", true), a.string("bindAddress", "127.0.0.1"), a.integer("port", 8080, 0, 65535));
-        a.finish();
+        Api api = api(root.child("api"));
+
+        ConfigNode au = root.child("audit");
+        boolean auditEnabled = au.bool("enabled", true);
+        String auditDir = au.string("dir", null);
+        long auditMaxMb = au.longValue("maxFileMb", 100, 1, 100_000);
+        int auditRetention = au.integer("retentionDays", 365, 0, 36_500);
+        au.finish();
+        Audit audit = new Audit(auditEnabled, auditDir == null ? dataDir.resolve("audit") : Path.of(auditDir),
+                auditMaxMb * 1024 * 1024, auditRetention);
 
         Map<String, Destination> destinations = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigNode> e : root.namedChildren("destinations").entrySet()) {
@@ -194,7 +254,109 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules, delivery);
+                scheduler, rules, delivery, audit);
+    }
+
+    static final List<String> DEFAULT_OPEN_PATHS = List.of("/api/health", "/metrics");
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
+
+    private static Api api(ConfigNode a) {
+        boolean enabled = a.bool("enabled", true);
+        String bind = a.string("bindAddress", "127.0.0.1");
+        int port = a.integer("port", 8080, 0, 65535);
+        ConfigNode au = a.child("auth");
+        List<ApiToken> tokens = new java.util.ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<Object> rawTokens = au.list("tokens");
+        for (int i = 0; i < rawTokens.size(); i++) {
+            String key = au.key("tokens") + "[" + i + "]";
+            if (!(rawTokens.get(i) instanceof Map<?, ?> m)) {
+                throw new ConfigException(key + ": expected {name: ..., token: ... (or sha256: ...), role: viewer|operator|admin}");
+            }
+            Map<String, Object> tm = new LinkedHashMap<>();
+            m.forEach((k, v) -> tm.put(String.valueOf(k), v));
+            ConfigNode t = new ConfigNode(key, tm);
+            String name = t.requiredString("name", "a name for whoever uses this token (shown in the audit trail)");
+            if (!names.add(name)) {
+                throw new ConfigException(t.key("name") + ": '" + name + "' is used by another token; names must be unique");
+            }
+            String token = t.string("token", null);
+            String sha = t.string("sha256", null);
+            byte[] hash;
+            if ((token == null) == (sha == null)) {
+                throw new ConfigException(key + ": give either token (the secret itself) or sha256 (its SHA-256 in hex, "
+                        + "e.g. from `printf %s TOKEN | sha256sum`), not both or neither");
+            }
+            if (token != null) {
+                if (token.length() < 16 || token.isBlank()) {
+                    throw new ConfigException(t.key("token") + ": too short; use at least 16 random characters "
+                            + "(e.g. `openssl rand -hex 24`)");
+                }
+                hash = sha256(token);
+            } else {
+                if (!HEX64.matcher(sha).matches()) {
+                    throw new ConfigException(t.key("sha256") + ": expected 64 hexadecimal digits (the SHA-256 of the token)");
+                }
+                hash = java.util.HexFormat.of().parseHex(sha.toLowerCase(java.util.Locale.ROOT));
+            }
+            String role = t.requiredString("role", "viewer (read), operator (retry, cancel, reprocess, enable/disable) or admin");
+            Role r;
+            try {
+                r = Role.valueOf(role.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(t.key("role") + ": '" + role + "' is not a role; use viewer, operator or admin");
+            }
+            t.finish();
+            tokens.add(new ApiToken(name, hash, r));
+        }
+        List<String> open = au.strings("open", DEFAULT_OPEN_PATHS);
+        for (String p : open) {
+            if (!p.startsWith("/")) {
+                throw new ConfigException(au.key("open") + ": '" + p + "' is not a path; use paths such as /api/health or /metrics");
+            }
+        }
+        au.finish();
+        ConfigNode tl = a.child("tls");
+        String cert = tl.string("certificate", null);
+        String key = tl.string("key", null);
+        tl.finish();
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(tl.key("certificate") + "/" + tl.key("key") + ": give both (PEM files) for HTTPS, or neither for HTTP");
+        }
+        a.finish();
+        if (enabled && tokens.isEmpty() && !isLoopback(bind)) {
+            throw new ConfigException(a.key("bindAddress") + ": '" + bind + "' is not a loopback address, and api.auth.tokens is empty: "
+                    + "the API would be open to the network. Add tokens under api.auth.tokens (see deploy/radflow.example.yaml) "
+                    + "or bind to 127.0.0.1");
+        }
+        return new Api(enabled, bind, port, new Auth(tokens, open), cert == null ? null : new Tls(Path.of(cert), Path.of(key)));
+    }
+
+    /** True for a literal loopback address or "localhost"; a host name is not resolved (it could change). */
+    public static boolean isLoopback(String address) {
+        String a = address.trim();
+        if (a.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (a.startsWith("[") && a.endsWith("]")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        if (!a.matches("[0-9.]+") && !a.contains(":")) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(a).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public static byte[] sha256(String token) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");

@@ -47,7 +47,38 @@ public final class Outbox implements AutoCloseable {
     }
 
     private final Connection db;
-    private final Map<String, Sender> senders;
+    private volatile Map<String, Sender> senders;
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The outcome of one attempt for one object. */
+    public record Delivery(String destination, String jobId, String sopInstanceUid, Path file, State state, int attempts,
+                           String error, Duration sinceQueued) {
+        public boolean sent() {
+            return state == State.SENT;
+        }
+    }
+
+    /** Told of every attempt's outcome (audit, metrics), on the outbox thread; must be quick and not throw. */
+    public interface Listener {
+        void attempted(Delivery d);
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    /**
+     * Replaces the senders (configuration reload). Objects already queued for a destination that is
+     * no longer configured stay in the outbox, pending, until it is configured again.
+     */
+    public void replaceSenders(Map<String, Sender> next) {
+        senders = Map.copyOf(next);
+        wake();
+    }
+
+    public java.util.Set<String> destinations() {
+        return senders.keySet();
+    }
     private final Settings settings;
     private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
     private final Map<String, String> lastError = new ConcurrentHashMap<>();
@@ -98,7 +129,7 @@ public final class Outbox implements AutoCloseable {
 
     /** One object for one destination. */
     public record Item(String destination, String sopInstanceUid, String jobId, Path file, State state, int attempts,
-                       String lastError, Instant sentAt) {
+                       String lastError, Instant sentAt, Instant createdAt) {
     }
 
     /**
@@ -106,6 +137,7 @@ public final class Outbox implements AutoCloseable {
      * UID: a re-run of the same job) is queued again with the new file.
      */
     public synchronized void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+        Map<String, Sender> senders = this.senders;
         if (!senders.containsKey(destination)) {
             throw new IllegalArgumentException("no destination '" + destination + "'. Configured: " + senders.keySet());
         }
@@ -153,6 +185,7 @@ public final class Outbox implements AutoCloseable {
 
     /** Per destination: counts by state, the last error, and whether a send is under way. */
     public synchronized JsonObject status() throws SQLException {
+        Map<String, Sender> senders = this.senders;
         Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
         senders.keySet().stream().sorted().forEach(d -> counts.put(d, new HashMap<>()));
         try (PreparedStatement q = db.prepareStatement("SELECT destination, state, COUNT(*) FROM outbox GROUP BY destination, state");
@@ -172,6 +205,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void pump() {
+        Map<String, Sender> senders = this.senders;
         for (String destination : senders.keySet()) {
             if (inFlight.putIfAbsent(destination, true) != null) {
                 continue; // one send at a time per destination
@@ -228,12 +262,14 @@ public final class Outbox implements AutoCloseable {
             if (o != null && o.success()) {
                 update(it, State.SENT, it.attempts() + 1, null, Instant.now());
                 sent++;
+                tell(it, State.SENT, it.attempts() + 1, null);
             } else {
                 String why = o != null ? o.detail() : failure != null ? failure.getMessage() : "no outcome reported";
                 int attempts = it.attempts() + 1;
                 State state = attempts >= settings.maxAttempts() ? State.DEAD : State.PENDING;
                 update(it, state, attempts, why, null);
                 lastError.put(destination, why);
+                tell(it, state, attempts, why);
                 if (state == State.DEAD) {
                     LOG.error("Delivery of {} to {} given up after {} attempts (dead letter; POST /api/destinations/{}/retry): {}",
                             it.sopInstanceUid(), destination, attempts, destination, why);
@@ -248,6 +284,21 @@ public final class Outbox implements AutoCloseable {
         }
         if (sent < items.size()) {
             LOG.warn("Delivery to {}: {} of {} object(s) failed; retrying with back-off", destination, items.size() - sent, items.size());
+        }
+    }
+
+    private void tell(Item it, State state, int attempts, String error) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        Delivery d = new Delivery(it.destination(), it.jobId(), it.sopInstanceUid(), it.file(), state, attempts, error,
+                it.createdAt() == null ? Duration.ZERO : Duration.between(it.createdAt(), Instant.now()));
+        for (Listener l : listeners) {
+            try {
+                l.attempted(d);
+            } catch (RuntimeException e) {
+                LOG.warn("Delivery listener failed: {}", e.toString());
+            }
         }
     }
 
@@ -276,7 +327,7 @@ public final class Outbox implements AutoCloseable {
                 Timestamp sent = rs.getTimestamp("sent_at");
                 out.add(new Item(rs.getString("destination"), rs.getString("sop_instance_uid"), rs.getString("job_id"),
                         Path.of(rs.getString("file_path")), State.valueOf(rs.getString("state")), rs.getInt("attempts"),
-                        rs.getString("last_error"), sent == null ? null : sent.toInstant()));
+                        rs.getString("last_error"), sent == null ? null : sent.toInstant(), rs.getTimestamp("created_at").toInstant()));
             }
         }
         return out;

@@ -1,12 +1,16 @@
 package org.radflow.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import org.radflow.audit.AuditLog;
+import org.radflow.config.RadflowConfig.Role;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
@@ -14,40 +18,21 @@ import org.radflow.jobs.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 /**
- * The REST API (JSON). Every handler that touches the journal or the disk runs off the event loop.
- * Documented in the README ("HTTP API").
+ * The REST API (JSON), described by {@code openapi.json} (served at {@code /api/openapi.json}) and
+ * {@code docs/api.md}. Every route declares the role it needs (viewer reads; operator acts on jobs,
+ * modules and destinations; admin reloads); every handler that touches the journal or the disk runs
+ * off the event loop; every request that changes something is written to the audit trail.
  */
 public final class HttpApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-
-    /** Module listing for {@code GET /api/modules}, supplied by the server (registry + lanes). */
-    public interface ModulesView {
-        JsonArray modules();
-    }
-
-    /** Rule testing for {@code POST /api/rules/test}: body in, report out (blocking). */
-    public interface RuleTests {
-        JsonObject test(JsonObject body) throws Exception;
-    }
-
-    /** Delivery state for {@code /api/destinations} and job details. */
-    public interface Destinations {
-        JsonObject status() throws Exception;
-
-        int retry(String destination) throws Exception;
-
-        JsonArray deliveries(String jobId) throws Exception;
-
-        /** The job's stored result (summary, findings) and the report objects written for it; null when none. */
-        JsonObject outputs(String jobId) throws Exception;
-    }
 
     /** A client error with its HTTP status. */
     public static final class ApiException extends RuntimeException {
@@ -57,74 +42,178 @@ public final class HttpApi {
             super(message);
             this.status = status;
         }
+
+        public int status() {
+            return status;
+        }
     }
 
     private final Vertx vertx;
     private final JobJournal journal;
     private final Scheduler scheduler;
-    private final Supplier<JsonObject> health;
-    private final ModulesView modules;
-    private final RuleTests rules;
-    private final Destinations destinations;
+    private final Operations ops;
+    private final ApiAuth auth;
+    private final AuditLog audit;
 
-    public HttpApi(Vertx vertx, JobJournal journal, Scheduler scheduler, Supplier<JsonObject> health, ModulesView modules,
-                   RuleTests rules, Destinations destinations) {
+    /**
+     * @param auth  null: no authentication (tests of the routes alone)
+     * @param audit null: no audit trail
+     */
+    public HttpApi(Vertx vertx, JobJournal journal, Scheduler scheduler, Operations ops, ApiAuth auth, AuditLog audit) {
         this.vertx = vertx;
         this.journal = journal;
         this.scheduler = scheduler;
-        this.health = health;
-        this.modules = modules;
-        this.rules = rules;
-        this.destinations = destinations;
+        this.ops = ops;
+        this.auth = auth;
+        this.audit = audit;
     }
 
+    /** The API's routes on a new router (other handlers, e.g. the dashboard, may be added to it after). */
     public Router router() {
         Router r = Router.router(vertx);
         r.route("/api/*").handler(BodyHandler.create().setBodyLimit(1024 * 1024));
-        r.get("/api/health").handler(ctx -> ctx.json(health.get()));
-        r.get("/api/modules").handler(ctx -> blocking(ctx, modules::modules));
-        r.get("/api/jobs").handler(this::listJobs);
-        r.get("/api/jobs/:id").handler(ctx -> blocking(ctx, () -> {
-            Job j = journal.find(ctx.pathParam("id")).orElseThrow(() -> new ApiException(404, "no job " + ctx.pathParam("id")));
-            return JobJson.detail(j, journal.timeline(j.id())).put("outputs", destinations.outputs(j.id()))
-                    .put("deliveries", destinations.deliveries(j.id()));
+        get(r, "/api/health", ctx -> ctx.json(ops.health()));
+        get(r, "/api/openapi.json", this::openApi);
+        get(r, "/metrics", ctx -> blockingThen(ctx, ops::metrics, text -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text)));
+
+        get(r, "/api/studies", ctx -> blocking(ctx, () -> ops.studies(intParam(ctx, "limit", 50), intParam(ctx, "offset", 0))));
+        get(r, "/api/studies/:uid", ctx -> blocking(ctx, () -> ops.study(uid(ctx))));
+        post(r, "/api/studies/:uid/reprocess", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.reprocess(uid(ctx), jsonBody(ctx,
+                "send a JSON body: {\"module\": \"<module id>\"}"))));
+
+        get(r, "/api/jobs", this::listJobs);
+        get(r, "/api/jobs/:id", ctx -> blocking(ctx, () -> {
+            Job j = job(ctx.pathParam("id"));
+            return JobJson.detail(j, journal.timeline(j.id())).put("outputs", ops.outputs(j.id()))
+                    .put("deliveries", ops.deliveries(j.id()));
         }));
-        r.get("/api/destinations").handler(ctx -> blocking(ctx, destinations::status));
-        r.post("/api/destinations/:name/retry").handler(ctx -> blocking(ctx, () ->
-                new JsonObject().put("requeued", destinations.retry(ctx.pathParam("name")))));
-        r.post("/api/jobs/:id/retry").handler(ctx -> blocking(ctx, () -> {
+        get(r, "/api/jobs/:id/report.png", ctx -> blockingThen(ctx, () -> {
+            Job j = job(ctx.pathParam("id"));
+            return ops.reportPng(j.id()).orElseThrow(() -> new ApiException(404, "job " + j.id() + " has no report page ("
+                    + j.state() + "; a page is made when a job succeeds)"));
+        }, png -> ctx.response().putHeader("content-type", "image/png").putHeader("cache-control", "max-age=60")
+                .end(Buffer.buffer(png))));
+        post(r, "/api/jobs/:id/retry", Role.OPERATOR, ctx -> blocking(ctx, () -> {
             String id = ctx.pathParam("id");
-            Job j = journal.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));
+            Job j = job(id);
             if (j.state() == JobState.RUNNING) {
                 throw new ApiException(409, "job " + id + " is running; cancel it first or wait");
             }
-            journal.requeue(id, "retry requested through the API");
+            journal.requeue(id, "retry requested through the API by " + ctx.get(ApiAuth.USER, "anonymous"));
             scheduler.wake();
             LOG.info("Job {} re-queued through the API", id);
             return JobJson.summary(journal.find(id).orElseThrow());
         }));
-        r.post("/api/jobs/:id/cancel").handler(ctx -> blocking(ctx, () -> {
+        post(r, "/api/jobs/:id/cancel", Role.OPERATOR, ctx -> blocking(ctx, () -> {
             String id = ctx.pathParam("id");
-            journal.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));
+            job(id);
             if (!scheduler.cancel(id)) {
                 throw new ApiException(409, "job " + id + " is neither queued nor running");
             }
             return JobJson.summary(journal.find(id).orElseThrow());
         }));
-        r.post("/api/rules/test").handler(ctx -> blocking(ctx, () -> {
-            JsonObject body;
-            try {
-                body = ctx.body().asJsonObject();
-            } catch (RuntimeException e) {
-                throw new ApiException(400, "the body must be a JSON object: " + e.getMessage());
+
+        get(r, "/api/modules", ctx -> blocking(ctx, ops::modules));
+        post(r, "/api/modules/:id/enable", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.setModuleEnabled(ctx.pathParam("id"), true)));
+        post(r, "/api/modules/:id/disable", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.setModuleEnabled(ctx.pathParam("id"), false)));
+        post(r, "/api/modules/:id/reload", Role.ADMIN, ctx -> blocking(ctx, () -> ops.reloadModule(ctx.pathParam("id"))));
+
+        get(r, "/api/rules", ctx -> blocking(ctx, ops::rules));
+        // testing rules changes nothing: a viewer may do it
+        post(r, "/api/rules/test", Role.VIEWER, ctx -> blocking(ctx, () -> {
+            JsonObject body = jsonBody(ctx, "send a JSON body: {\"studyInstanceUid\": \"...\"} or {\"paths\": [\"...\"]}");
+            Role role = ctx.get(ApiAuth.ROLE);
+            if (auth != null && body.containsKey("paths") && (role == null || role.ordinal() < Role.OPERATOR.ordinal())) {
+                // reading arbitrary files on the server is more than a viewer's look at received studies
+                throw new ApiException(403, "testing rules on server paths needs role operator; a viewer can test a received study "
+                        + "with {\"studyInstanceUid\": \"...\"}");
             }
-            if (body == null) {
-                throw new ApiException(400, "send a JSON body: {\"studyInstanceUid\": \"...\"} or {\"paths\": [\"...\"]}");
-            }
-            return rules.test(body);
+            return ops.testRules(body);
         }));
-        r.route("/api/*").last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
+
+        get(r, "/api/destinations", ctx -> blocking(ctx, ops::destinations));
+        post(r, "/api/destinations/:name/retry", Role.OPERATOR, ctx -> blocking(ctx, () ->
+                new JsonObject().put("requeued", ops.retryDestination(ctx.pathParam("name")))));
+
+        get(r, "/api/cluster", ctx -> ctx.json(ops.cluster()));
+        post(r, "/api/config/reload", Role.ADMIN, ctx -> blocking(ctx, ops::reloadConfig));
+
+        r.route("/api/*").last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
+                + ctx.request().path() + " (see /api/openapi.json)"));
         return r;
+    }
+
+    private void get(Router r, String path, Handler<RoutingContext> h) {
+        var route = r.get(path);
+        if (auth != null) {
+            route.handler(auth.require(Role.VIEWER));
+        }
+        route.handler(h);
+    }
+
+    private void post(Router r, String path, Role role, Handler<RoutingContext> h) {
+        var route = r.post(path);
+        if (auth != null) {
+            route.handler(auth.require(role));
+        }
+        route.handler(ctx -> {
+            if (audit != null) {
+                String action = "POST " + path;
+                ctx.addEndHandler(v -> audit.record("api.action", new JsonObject()
+                        .put("user", ctx.get(ApiAuth.USER, "anonymous"))
+                        .put("action", action)
+                        .put("target", new JsonObject(new java.util.LinkedHashMap<>(ctx.pathParams())))
+                        .put("peerAddress", ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress())
+                        .put("outcome", ctx.response().getStatusCode())));
+            }
+            ctx.next();
+        });
+        route.handler(h);
+    }
+
+    /** The routes this API registers, as "METHOD /path/{param}" (for the OpenAPI check). */
+    public static List<String> describe(Router r) {
+        return r.getRoutes().stream().filter(rt -> rt.getPath() != null && rt.methods() != null && !rt.methods().isEmpty())
+                .flatMap(rt -> rt.methods().stream().map(m -> m.name() + " " + rt.getPath().replaceAll(":([A-Za-z]+)", "{$1}")))
+                .distinct().sorted().toList();
+    }
+
+    private void openApi(RoutingContext ctx) {
+        try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                error(ctx, 500, "openapi.json is missing from the build");
+                return;
+            }
+            ctx.response().putHeader("content-type", "application/json").end(Buffer.buffer(in.readAllBytes()));
+        } catch (IOException e) {
+            error(ctx, 500, "cannot read openapi.json: " + e.getMessage());
+        }
+    }
+
+    private Job job(String id) throws Exception {
+        return journal.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));
+    }
+
+    private static String uid(RoutingContext ctx) {
+        String uid = ctx.pathParam("uid");
+        if (!org.radflow.dicom.Uids.isValid(uid)) {
+            throw new ApiException(400, "'" + uid + "' is not a valid DICOM UID");
+        }
+        return uid;
+    }
+
+    private static JsonObject jsonBody(RoutingContext ctx, String hint) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            throw new ApiException(400, "the body must be a JSON object: " + e.getMessage());
+        }
+        if (body == null) {
+            throw new ApiException(400, hint);
+        }
+        return body;
     }
 
     private void listJobs(RoutingContext ctx) {
@@ -138,21 +227,30 @@ public final class HttpApi {
                     throw new ApiException(400, "state '" + s + "' is not one of " + List.of(JobState.values()));
                 }
             }
-            int limit = 100;
-            String l = first(ctx, "limit");
-            if (l != null) {
-                try {
-                    limit = Integer.parseInt(l);
-                } catch (NumberFormatException e) {
-                    throw new ApiException(400, "limit must be a whole number");
-                }
-            }
+            int limit = intParam(ctx, "limit", 100);
+            int offset = intParam(ctx, "offset", 0);
             JsonArray out = new JsonArray();
-            for (Job j : journal.search(state, first(ctx, "module"), first(ctx, "study"), limit)) {
+            for (Job j : journal.search(state, first(ctx, "module"), first(ctx, "study"), limit, offset)) {
                 out.add(JobJson.summary(j));
             }
-            return new JsonObject().put("jobs", out).put("count", out.size());
+            return new JsonObject().put("jobs", out).put("count", out.size()).put("limit", limit).put("offset", offset);
         });
+    }
+
+    static int intParam(RoutingContext ctx, String name, int defaultValue) {
+        String v = first(ctx, name);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < 0 || n > 10_000) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, name + " must be a whole number from 0 to 10000, not '" + v + "'");
+        }
     }
 
     private static String first(RoutingContext ctx, String name) {
@@ -161,8 +259,7 @@ public final class HttpApi {
     }
 
     private <T> void blocking(RoutingContext ctx, Callable<T> work) {
-        Future<T> f = vertx.executeBlocking(work, false);
-        f.onSuccess(v -> {
+        blockingThen(ctx, work, v -> {
             if (v instanceof JsonObject o) {
                 ctx.json(o);
             } else if (v instanceof JsonArray a) {
@@ -170,7 +267,18 @@ public final class HttpApi {
             } else {
                 ctx.json(v);
             }
-        }).onFailure(e -> {
+        });
+    }
+
+    private <T> void blockingThen(RoutingContext ctx, Callable<T> work, Handler<T> then) {
+        Future<T> f;
+        try {
+            f = vertx.executeBlocking(work, false);
+        } catch (ApiException e) {
+            error(ctx, e.status, e.getMessage());
+            return;
+        }
+        f.onSuccess(then).onFailure(e -> {
             if (e instanceof ApiException a) {
                 error(ctx, a.status, a.getMessage());
             } else {
@@ -180,7 +288,7 @@ public final class HttpApi {
         });
     }
 
-    private static void error(RoutingContext ctx, int status, String message) {
+    static void error(RoutingContext ctx, int status, String message) {
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
                 .end(new JsonObject().put("error", message).encode());
     }

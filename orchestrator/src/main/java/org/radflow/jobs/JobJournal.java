@@ -36,6 +36,27 @@ public final class JobJournal implements AutoCloseable {
     public static final Duration AGING_PER_PRIORITY_STEP = Duration.ofMinutes(5);
 
     private final Connection db;
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs listeners in commit order, off the journal's lock and off the threads that change jobs. */
+    private final java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "radflow-journal-listeners");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Told of every state change after it is committed (audit, metrics), in order, on one thread of
+     * the journal's own, shortly after the change; {@code job} is the job as it is when the listener
+     * runs. A listener must not throw.
+     */
+    public interface Listener {
+        void stateChanged(Job job, Job.Event event);
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
 
     private JobJournal(Connection db) throws SQLException {
         this.db = db;
@@ -314,6 +335,11 @@ public final class JobJournal implements AutoCloseable {
 
     /** Filtered listing, newest first; null filters match everything. */
     public synchronized List<Job> search(JobState state, String moduleId, String studyUid, int limit) throws SQLException {
+        return search(state, moduleId, studyUid, limit, 0);
+    }
+
+    /** Filtered listing, newest first, one page. */
+    public synchronized List<Job> search(JobState state, String moduleId, String studyUid, int limit, int offset) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE 1 = 1");
         List<String> args = new ArrayList<>();
         if (state != null) {
@@ -328,12 +354,60 @@ public final class JobJournal implements AutoCloseable {
             sql.append(" AND study_uid = ?");
             args.add(studyUid);
         }
-        sql.append(" ORDER BY created_at DESC LIMIT ").append(Math.max(1, Math.min(limit, 10_000)));
+        sql.append(" ORDER BY created_at DESC, id LIMIT ").append(Math.max(1, Math.min(limit, 10_000)))
+                .append(" OFFSET ").append(Math.max(0, offset));
         try (PreparedStatement q = db.prepareStatement(sql.toString())) {
             for (int i = 0; i < args.size(); i++) {
                 q.setString(i + 1, args.get(i));
             }
             return list(q);
+        }
+    }
+
+    /** Job counts by state for each of these studies (studies without jobs are absent). */
+    public synchronized java.util.Map<String, java.util.Map<JobState, Integer>> countsByStudy(java.util.Collection<String> studyUids)
+            throws SQLException {
+        java.util.Map<String, java.util.Map<JobState, Integer>> out = new java.util.HashMap<>();
+        if (studyUids.isEmpty()) {
+            return out;
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(studyUids.size(), "?"));
+        try (PreparedStatement q = db.prepareStatement("SELECT study_uid, state, COUNT(*) FROM jobs WHERE study_uid IN (" + marks
+                + ") GROUP BY study_uid, state")) {
+            int i = 1;
+            for (String s : studyUids) {
+                q.setString(i++, s);
+            }
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), k -> new java.util.EnumMap<>(JobState.class))
+                            .put(JobState.valueOf(rs.getString(2)), rs.getInt(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Job counts by module and state (for metrics and the module list). */
+    public synchronized java.util.Map<String, java.util.Map<JobState, Integer>> countsByModule() throws SQLException {
+        java.util.Map<String, java.util.Map<JobState, Integer>> out = new java.util.TreeMap<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT module_id, state, COUNT(*) FROM jobs GROUP BY module_id, state");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(rs.getString(1), k -> new java.util.EnumMap<>(JobState.class))
+                        .put(JobState.valueOf(rs.getString(2)), rs.getInt(3));
+            }
+        }
+        return out;
+    }
+
+    /** The module's most recent FAILED or TIMED_OUT job, if any. */
+    public synchronized Optional<Job> lastFailure(String moduleId) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT * FROM jobs WHERE module_id = ? AND state IN ('FAILED', 'TIMED_OUT') "
+                + "ORDER BY updated_at DESC LIMIT 1")) {
+            q.setString(1, moduleId);
+            List<Job> l = list(q);
+            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
         }
     }
 
@@ -351,12 +425,41 @@ public final class JobJournal implements AutoCloseable {
     }
 
     private void event(String id, JobState state, String message) throws SQLException {
+        Instant at = Instant.now();
         try (PreparedStatement ins = db.prepareStatement("INSERT INTO job_events (job_id, at, state, message) VALUES (?, ?, ?, ?)")) {
             ins.setString(1, id);
-            ins.setTimestamp(2, Timestamp.from(Instant.now()));
+            ins.setTimestamp(2, Timestamp.from(at));
             ins.setString(3, state.name());
             ins.setString(4, truncate(message));
             ins.executeUpdate();
+        }
+        if (!listeners.isEmpty()) {
+            Job.Event e = new Job.Event(at, state, truncate(message));
+            try {
+                notifier.execute(() -> notify(id, e));
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // closing: the event is in job_events all the same
+            }
+        }
+    }
+
+    private void notify(String id, Job.Event e) {
+        Optional<Job> job;
+        try {
+            job = find(id);
+        } catch (SQLException ex) {
+            LOG.warn("Job state listeners not told of {} {}: {}", id, e.state(), ex.toString());
+            return;
+        }
+        if (job.isEmpty()) {
+            return;
+        }
+        for (Listener l : listeners) {
+            try {
+                l.stateChanged(job.get(), e);
+            } catch (RuntimeException ex) {
+                LOG.warn("Job state listener failed: {}", ex.toString());
+            }
         }
     }
 
@@ -409,7 +512,17 @@ public final class JobJournal implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        notifier.shutdown();
+        try {
+            notifier.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeDb();
+    }
+
+    private synchronized void closeDb() {
         try {
             db.close();
         } catch (SQLException e) {

@@ -32,6 +32,7 @@ public final class JobPlanner implements AutoCloseable {
     private final Supplier<Router> router;
     private final Function<String, Integer> queueLimit;
     private final Runnable onQueued;
+    private volatile java.util.function.Predicate<String> enabled = id -> true;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "radflow-planner");
         t.setDaemon(true);
@@ -48,6 +49,11 @@ public final class JobPlanner implements AutoCloseable {
         this.router = router;
         this.queueLimit = queueLimit;
         this.onQueued = onQueued;
+    }
+
+    /** A disabled module gets no new jobs: matching units are skipped (and logged), not queued. */
+    public void enabledCheck(java.util.function.Predicate<String> check) {
+        this.enabled = check;
     }
 
     /** Queues planning of a unit; returns at once. */
@@ -81,6 +87,10 @@ public final class JobPlanner implements AutoCloseable {
                 continue;
             }
             ModuleDescriptor module = ev.module().orElseThrow();
+            if (!enabled.test(module.id())) {
+                LOG.info("{} matches rule {}, but module {} is disabled: no job", unit.key(), ev.rule().name(), module.id());
+                continue;
+            }
             JobJournal.NewJob n = new JobJournal.NewJob(unit.key(), unit.kind(), unit.studyUid(), unit.seriesUid(), unit.sopUid(),
                     module.id(), module.version(), ev.rule().name(), ev.rule().priority(), ev.rule().destinations(),
                     unit.files(), unit.inputHash());

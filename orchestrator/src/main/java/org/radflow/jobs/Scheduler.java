@@ -40,7 +40,9 @@ public final class Scheduler implements AutoCloseable {
     private final ModuleCatalog catalog;
     private final InputFactory inputs;
     private final ResultSink sink;
-    private final SchedulerSettings settings;
+    private volatile SchedulerSettings settings;
+    /** Operator switches (API enable/disable) on top of the configuration; null: the configuration alone. */
+    private volatile java.util.function.Predicate<String> enabled;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Object signal = new Object();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "radflow-watchdog"));
@@ -137,15 +139,34 @@ public final class Scheduler implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::checkTimeouts, 200, 200, TimeUnit.MILLISECONDS);
     }
 
+    /** New settings from a configuration reload: limits, timeouts and retry policy apply to jobs started from now on. */
+    public void updateSettings(SchedulerSettings next) {
+        this.settings = next;
+        wake();
+    }
+
+    /** Whether a module may start jobs (an operator's enable/disable); replaces the configuration's {@code enabled}. */
+    public void enabledCheck(java.util.function.Predicate<String> check) {
+        this.enabled = check;
+        wake();
+    }
+
     /** Something was queued or a slot came free: dispatch now rather than at the next poll. */
     public void wake() {
         synchronized (signal) {
+            woken = true;
             signal.notifyAll();
         }
     }
 
+    /** A wake-up that came while the dispatcher was busy: it dispatches again at once instead of sleeping a poll interval. */
+    private boolean woken;
+
     private void dispatchLoop() {
         while (running) {
+            synchronized (signal) {
+                woken = false;
+            }
             try {
                 dispatchOnce();
             } catch (Exception e) {
@@ -153,7 +174,9 @@ public final class Scheduler implements AutoCloseable {
             }
             synchronized (signal) {
                 try {
-                    signal.wait(settings.pollInterval().toMillis());
+                    if (!woken) {
+                        signal.wait(settings.pollInterval().toMillis());
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -166,8 +189,9 @@ public final class Scheduler implements AutoCloseable {
     void dispatchOnce() throws SQLException {
         for (ModuleDescriptor d : catalog.descriptors()) {
             Lane lane = lanes.computeIfAbsent(d.id(), Lane::new);
-            Boolean enabled = settings.lane(d.id()).enabled();
-            if (lane.paused || Boolean.FALSE.equals(enabled)) {
+            java.util.function.Predicate<String> check = this.enabled;
+            boolean on = check != null ? check.test(d.id()) : !Boolean.FALSE.equals(settings.lane(d.id()).enabled());
+            if (lane.paused || !on) {
                 continue;
             }
             int free = lane.maxConcurrent(d) - lane.active.size();

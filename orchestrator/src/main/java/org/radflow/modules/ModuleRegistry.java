@@ -53,7 +53,8 @@ public final class ModuleRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModuleRegistry.class);
 
-    private final RegistrySettings settings;
+    /** Replaced (module configuration only) by {@link #applyConfig}. */
+    private volatile RegistrySettings settings;
     private final BiFunction<String, Integer, InferenceEngine> inference;
     /** Holds the shared packages: the loader of module-api. */
     private final ClassLoader server = AiModuleFactory.class.getClassLoader();
@@ -215,6 +216,98 @@ public final class ModuleRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Reloads one module for an operator: a drop-in module's directory is loaded again as a new
+     * generation even if its JARs did not change (new jobs get a new instance; running jobs finish on
+     * the old one), and the whole modules directory is rescanned. A built-in module cannot be loaded
+     * again from the class path: only the rescan happens (a module whose instance failed to be created
+     * is tried again at its next job anyway). Returns what was done, in a sentence.
+     */
+    public String reload(String id) {
+        synchronized (scanLock) {
+            if (closed) {
+                throw new IllegalStateException("the module registry is closed");
+            }
+            String directory = null;
+            for (Map.Entry<String, Generation> e : byDirectory.entrySet()) {
+                if (e.getValue().slots().stream().anyMatch(sl -> sl.id().equals(id))) {
+                    directory = e.getKey();
+                }
+            }
+            if (directory == null) {
+                for (Map.Entry<String, Refusal> e : refused.entrySet()) {
+                    if (id.equals(e.getValue().problem().moduleId()) || id.equals(e.getKey())) {
+                        directory = e.getKey();
+                    }
+                }
+            }
+            if (directory != null) {
+                forced.add(directory);
+            }
+            try {
+                scan();
+            } finally {
+                forced.clear();
+            }
+            if (directory != null) {
+                Offered o = offered.get(id);
+                return o == null ? "reloaded module directory " + directory + ", but module " + id + " is not offered: see its load error"
+                        : "reloaded module directory " + directory + " as generation " + o.slot().generation.number
+                        + "; new jobs use a new instance, running jobs finish on the previous one";
+            }
+            if (builtIns != null && builtIns.slots().stream().anyMatch(sl -> sl.id().equals(id))) {
+                return "module " + id + " is built in (class path) and cannot be loaded again without a restart; the modules directory "
+                        + "was rescanned, and an instance that failed to start is tried again at its next job";
+            }
+            throw new UnknownModuleException(id, ids());
+        }
+    }
+
+    private final Set<String> forced = new HashSet<>();
+
+    /**
+     * Checks a new configuration scope ({@code modules.<id>.config}) against the module's declared
+     * properties; null when it is valid or the module is not loaded (checked when it loads), else
+     * the message naming the key.
+     */
+    public String checkConfig(String id, Map<String, Object> config) {
+        Optional<LoadedModule> m = find(id);
+        if (m.isEmpty()) {
+            return null;
+        }
+        try {
+            ScopedConfig.of(m.get().descriptor(), config);
+            return null;
+        } catch (ScopedConfig.InvalidConfigException e) {
+            return "modules." + id + ".config: " + e.getMessage();
+        }
+    }
+
+    /**
+     * A configuration reload changed a module's configuration: a drop-in module is loaded again with it
+     * (a new generation: new jobs use a new instance made with the new configuration). Returns false
+     * when it cannot take effect before a restart (a built-in module, whose instance stays as it is).
+     * Check it with {@link #checkConfig} first.
+     */
+    public boolean applyConfig(String id, Map<String, Object> config) {
+        synchronized (scanLock) {
+            Map<String, Map<String, Object>> all = new HashMap<>(settings.moduleConfig());
+            all.put(id, config);
+            RegistrySettings s = settings;
+            settings = new RegistrySettings(s.modulesDir(), s.modelsDir(), s.dataDir(), all, s.scanInterval(), s.builtInLoader());
+            boolean builtIn = builtIns != null && builtIns.slots().stream().anyMatch(sl -> sl.id().equals(id));
+            if (builtIn) {
+                return false;
+            }
+            try {
+                reload(id);
+            } catch (java.util.NoSuchElementException notInstalled) {
+                // applies when it is installed
+            }
+            return true;
+        }
+    }
+
     private void scanQuietly() {
         try {
             rescan();
@@ -353,10 +446,11 @@ public final class ModuleRegistry implements AutoCloseable {
             refuse(name, "", problem(directory, null, "cannot read the directory: " + Problems.describe(e)), false);
             return false;
         }
-        if (refusal != null && refusal.quickKey().equals(quickKey) && !(refusal.idTaken() && idsFreed)) {
+        boolean force = forced.contains(name);
+        if (!force && refusal != null && refusal.quickKey().equals(quickKey) && !(refusal.idTaken() && idsFreed)) {
             return false;
         }
-        if (refusal == null && active != null && active.quickKey.equals(quickKey)) {
+        if (!force && refusal == null && active != null && active.quickKey.equals(quickKey)) {
             return false;
         }
 
@@ -368,7 +462,7 @@ public final class ModuleRegistry implements AutoCloseable {
             refuse(name, quickKey, problem(directory, null, keptNote(e.getMessage(), active)), false);
             return false;
         }
-        if (active != null && active.sha256.equals(snapshot.sha256())) {
+        if (!force && active != null && active.sha256.equals(snapshot.sha256())) {
             snapshot.delete(); // touched or copied again, same content: nothing to do
             active.quickKey = quickKey;
             refused.remove(name);

@@ -8,7 +8,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.radflow.api.ModuleException;
 import org.radflow.config.RadflowConfig;
+import io.vertx.core.net.PemKeyCertOptions;
+import org.radflow.audit.AuditLog;
+import org.radflow.dicom.AttributeListTags;
+import org.radflow.http.ApiAuth;
 import org.radflow.http.HttpApi;
+import org.radflow.listener.AssociationSummary;
+import org.radflow.metrics.Metrics;
+import org.radflow.modules.ModuleSwitches;
 import org.radflow.inference.HostInferenceEngine;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobPlanner;
@@ -50,27 +57,50 @@ public final class RadflowServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RadflowServer.class);
 
-    private final RadflowConfig config;
+    /** The running configuration: replaced by a reload (only its live parts change, see {@link ConfigReload}). */
+    volatile RadflowConfig config;
+    final Path configFile;
     private final boolean listenerOnly;
     private final Vertx vertx;
     private final AtomicLong instancesReceived = new AtomicLong();
     private final AtomicLong bytesReceived = new AtomicLong();
-    private final Instant startedAt = Instant.now();
+    final Instant startedAt = Instant.now();
+    final Metrics metrics = new Metrics();
     private DicomListenerVerticle listener;
     private HttpServer http;
-    private JobJournal journal;
+    JobJournal journal;
     private HostInferenceEngine inference;
-    private ModuleRegistry registry;
-    private Scheduler scheduler;
-    private JobPlanner planner;
+    ModuleRegistry registry;
+    Scheduler scheduler;
+    JobPlanner planner;
     private StudyTracker tracker;
-    private ResultStore results;
+    ResultStore results;
     private ScheduledExecutorService ticker;
-    private org.radflow.dispatch.Outbox outbox;
+    org.radflow.dispatch.Outbox outbox;
+    /** The outbox's senders by destination (replaced per destination by a reload). */
+    final Map<String, org.radflow.dispatch.Sender> senders = new java.util.concurrent.ConcurrentHashMap<>();
+    ModuleSwitches switches;
+    AuditLog audit;
+    ApiAuth auth;
+    ReceivedStudies studies;
+    /** Audit and metrics work that reads files or the journal, off the threads that report it. */
+    private final java.util.concurrent.ExecutorService observers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "radflow-observers");
+        t.setDaemon(true);
+        return t;
+    });
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
+        this(config, listenerOnly, null);
+    }
+
+    /**
+     * @param configFile the file the configuration came from (POST /api/config/reload re-reads it); null: embedded defaults
+     */
+    public RadflowServer(RadflowConfig config, boolean listenerOnly, Path configFile) {
         this.config = config;
         this.listenerOnly = listenerOnly;
+        this.configFile = configFile;
         this.vertx = Vertx.vertx();
     }
 
@@ -84,15 +114,25 @@ public final class RadflowServer implements AutoCloseable {
 
     /** Starts everything; fails (and stops what did start) when a port cannot be bound or state cannot be opened. */
     public Future<Void> start() {
+        if (config.audit().enabled() && audit == null) {
+            try {
+                audit = new AuditLog(config.audit().dir(), config.audit().maxFileBytes(), config.audit().retentionDays(), Clock.systemUTC());
+            } catch (IOException e) {
+                IllegalStateException err = new IllegalStateException("cannot open the audit trail in " + config.audit().dir()
+                        + " (audit.dir): " + e.getMessage(), e);
+                return vertx.close().transform(x -> Future.failedFuture(err));
+            }
+        }
         Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             startOrchestrator();
             return null;
         }, false);
-        listener = new DicomListenerVerticle(config.listener(), s -> { });
+        listener = new DicomListenerVerticle(config.listener(), this::associationEnded);
         vertx.eventBus().<JsonObject>consumer(InstanceStored.ADDRESS, m -> {
             InstanceStored e = InstanceStored.fromJson(m.body());
             instancesReceived.incrementAndGet();
             bytesReceived.addAndGet(e.size());
+            metrics.instanceReceived(e.size());
             if (tracker != null) {
                 tracker.onInstance(e);
             }
@@ -118,8 +158,14 @@ public final class RadflowServer implements AutoCloseable {
                 RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, threads)).start();
         router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
         results = new ResultStore(data.resolve("results"));
-        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders(), config.delivery());
+        senders.putAll(senders(config));
+        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders, config.delivery());
+        outbox.addListener(this::attempted);
+        journal.addListener(this::jobChanged);
         outbox.start();
+        switches = new ModuleSwitches(data.resolve("state").resolve("module-switches.json"),
+                id -> config.modules().settingsFor(id).enabled());
+        studies = new ReceivedStudies(config.listener().spoolDir().toAbsolutePath().resolve("incoming"));
         org.radflow.report.ReportService reports = new org.radflow.report.ReportService(results, outbox, journal,
                 id -> registry.find(id).map(LoadedModule::descriptor));
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), job -> {
@@ -129,8 +175,10 @@ public final class RadflowServer implements AutoCloseable {
                 throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
         }, reports, config.scheduler());
+        scheduler.enabledCheck(switches::enabled);
         scheduler.start();
         planner = new JobPlanner(journal, this::router, this::queueLimit, scheduler::wake);
+        planner.enabledCheck(switches::enabled);
         tracker = new StudyTracker(config.listener().spoolDir().toAbsolutePath().resolve("incoming"), config.tracking().seriesQuiet(),
                 config.tracking().studyQuiet(), config.tracking().forgetAfter(), planner::submit, Clock.systemUTC());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -154,7 +202,7 @@ public final class RadflowServer implements AutoCloseable {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
-    private Map<String, org.radflow.dispatch.Sender> senders() {
+    Map<String, org.radflow.dispatch.Sender> senders(RadflowConfig config) {
         Map<String, org.radflow.dispatch.Sender> out = new LinkedHashMap<>();
         config.destinations().forEach((name, d) -> {
             if (d instanceof RadflowConfig.DicomDestination c) {
@@ -171,7 +219,7 @@ public final class RadflowServer implements AutoCloseable {
         return new Router(config.rules(), id -> registry.find(id).map(LoadedModule::descriptor), registry::ids);
     }
 
-    private int queueLimit(String moduleId) {
+    int queueLimit(String moduleId) {
         Integer o = config.modules().settingsFor(moduleId).queueLimit();
         if (o != null) {
             return o;
@@ -180,86 +228,26 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     private Future<HttpServer> startHttp() {
-        HttpServerOptions options = new HttpServerOptions().setHost(config.api().bindAddress()).setPort(config.api().port())
-                .setTcpNoDelay(true);
-        HttpApi api = new HttpApi(vertx, journal, scheduler, this::health, this::modulesJson, this::testRules, new HttpApi.Destinations() {
-            @Override
-            public JsonObject status() throws Exception {
-                return outbox.status();
-            }
-
-            @Override
-            public int retry(String destination) throws Exception {
-                if (!config.destinations().containsKey(destination)) {
-                    throw new HttpApi.ApiException(404, "no destination '" + destination + "'. Configured: " + config.destinations().keySet());
-                }
-                return outbox.retryDead(destination, null);
-            }
-
-            @Override
-            public JsonObject outputs(String jobId) throws Exception {
-                var result = results.read(jobId);
-                if (result.isEmpty()) {
-                    return null;
-                }
-                JsonObject r = result.get();
-                JsonArray objects = new JsonArray();
-                Path dicom = results.directory(jobId).resolve("dicom");
-                if (Files.isDirectory(dicom)) {
-                    try (var files = Files.list(dicom)) {
-                        for (Path f : files.sorted().toList()) {
-                            var meta = org.radflow.dicom.Part10.readMeta(f);
-                            objects.add(new JsonObject().put("file", f.toAbsolutePath().toString())
-                                    .put("sopClassUid", meta.sopClassUid()).put("sopInstanceUid", meta.sopInstanceUid()));
-                        }
-                    }
-                }
-                return new JsonObject().put("summary", r.getString("summary")).put("findings", r.getJsonArray("findings"))
-                        .put("objects", objects);
-            }
-
-            @Override
-            public JsonArray deliveries(String jobId) throws Exception {
-                JsonArray a = new JsonArray();
-                for (var it : outbox.items(jobId)) {
-                    a.add(new JsonObject().put("destination", it.destination()).put("sopInstanceUid", it.sopInstanceUid())
-                            .put("state", it.state().name()).put("attempts", it.attempts()).put("lastError", it.lastError())
-                            .put("sentAt", it.sentAt() == null ? null : it.sentAt().toString()));
-                }
-                return a;
-            }
-        });
+        RadflowConfig.Api a = config.api();
+        HttpServerOptions options = new HttpServerOptions().setHost(a.bindAddress()).setPort(a.port()).setTcpNoDelay(true);
+        if (a.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(a.tls().certificate().toString())
+                    .setKeyPath(a.tls().key().toString()));
+        }
+        auth = new ApiAuth(a.auth(), audit);
+        if (!a.auth().enabled()) {
+            LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
+                    a.bindAddress(), a.port());
+        }
+        HttpApi api = new HttpApi(vertx, journal, scheduler, new ServerOperations(this), auth, audit);
         return vertx.createHttpServer(options).requestHandler(api.router()).listen().onSuccess(s -> {
             http = s;
-            LOG.info("HTTP API on http://{}:{}/api/health", config.api().bindAddress(), s.actualPort());
+            LOG.info("HTTP API on {}://{}:{}/api/health", a.tls() == null ? "http" : "https", a.bindAddress(), s.actualPort());
         });
     }
 
-    private JsonArray modulesJson() {
-        JsonArray out = new JsonArray();
-        for (LoadedModule m : registry.modules()) {
-            var d = m.descriptor();
-            out.add(new JsonObject()
-                    .put("id", d.id())
-                    .put("version", d.version())
-                    .put("displayName", d.displayName())
-                    .put("model", new JsonObject().put("name", d.model().name()).put("version", d.model().version())
-                            .put("demo", d.model().demo()))
-                    .put("trigger", d.trigger().name().toLowerCase())
-                    .put("source", m.source())
-                    .put("generation", m.generation())
-                    .put("loadedAt", m.loadedAt().toString())
-                    .put("enabled", config.modules().settingsFor(d.id()).enabled())
-                    .put("lane", new JsonObject(new LinkedHashMap<>(scheduler.laneStatus(d.id())))));
-        }
-        for (var p : registry.problems()) {
-            out.add(new JsonObject().put("id", p.moduleId()).put("source", p.source()).put("loadError", p.reason())
-                    .put("at", p.time().toString()));
-        }
-        return out;
-    }
-
-    private JsonObject testRules(JsonObject body) throws Exception {
+    /** Rule test over a received study (by UID) or files on the server. */
+    JsonObject testRules(JsonObject body) throws Exception {
         List<Path> paths = new ArrayList<>();
         String study = body.getString("studyInstanceUid");
         if (study != null) {
@@ -280,6 +268,104 @@ public final class RadflowServer implements AutoCloseable {
             throw new HttpApi.ApiException(400, "give studyInstanceUid (a received study) or paths (files or folders on the server)");
         }
         return RuleTester.test(router(), paths).toJson();
+    }
+
+    // ------------------------------------------------------------------------------------ audit and metrics
+
+    private void associationEnded(AssociationSummary s) {
+        metrics.associationEnded();
+        if (audit != null) {
+            Instant end = Instant.now();
+            audit.record("dicom.association", new JsonObject()
+                    .put("callingAeTitle", s.callingAeTitle())
+                    .put("calledAeTitle", s.calledAeTitle())
+                    .put("peerAddress", s.peerAddress())
+                    .put("instancesStored", s.stored())
+                    .put("instancesRefused", s.refused())
+                    .put("bytes", s.bytes())
+                    .put("start", end.minus(s.duration()).toString())
+                    .put("end", end.toString())
+                    .put("outcome", s.outcome()));
+        }
+    }
+
+    /** Job start/end times for the latency histograms: jobs seen RUNNING, by id. */
+    private final Map<String, Instant> runningSince = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void jobChanged(org.radflow.jobs.Job job, org.radflow.jobs.Job.Event e) {
+        if (e.state() == org.radflow.jobs.JobState.RUNNING) {
+            Instant eligible = job.nextAttemptAt() == null ? job.createdAt() : job.nextAttemptAt();
+            metrics.queueWait(job.moduleId(), Duration.between(eligible, e.at()).toMillis() / 1000.0);
+            runningSince.put(job.id(), e.at());
+        } else {
+            Instant since = runningSince.remove(job.id());
+            if (since != null) {
+                metrics.runTime(job.moduleId(), Duration.between(since, e.at()).toMillis() / 1000.0);
+            }
+        }
+        if (audit != null) {
+            audit.record("job.state", new JsonObject()
+                    .put("jobId", job.id())
+                    .put("module", job.moduleId())
+                    .put("moduleVersion", job.moduleVersion())
+                    .put("rule", job.ruleName())
+                    .put("studyInstanceUid", job.studyUid())
+                    .put("seriesInstanceUid", job.seriesUid())
+                    .put("state", e.state().name())
+                    .put("attempts", job.attempts())
+                    .put("message", e.message()));
+        }
+    }
+
+    private void attempted(org.radflow.dispatch.Outbox.Delivery d) {
+        if (!d.sent()) {
+            metrics.deliveryFailed(d.destination());
+        }
+        try {
+            observers.execute(() -> {
+                org.radflow.jobs.Job job = null;
+                try {
+                    job = journal.find(d.jobId()).orElse(null);
+                } catch (Exception e) {
+                    LOG.debug("job {} not found for delivery metrics: {}", d.jobId(), e.toString());
+                }
+                if (d.sent()) {
+                    metrics.delivered(job == null ? "unknown" : job.moduleId(), d.destination(), d.sinceQueued().toMillis() / 1000.0);
+                }
+                if (audit != null) {
+                    String series = null;
+                    String sopClass = null;
+                    try {
+                        AttributeListTags tags = AttributeListTags.read(d.file());
+                        series = tags.values("SeriesInstanceUID").stream().findFirst().orElse(null);
+                        sopClass = tags.values("SOPClassUID").stream().findFirst().orElse(null);
+                    } catch (Exception e) {
+                        LOG.debug("cannot read {} for the audit trail: {}", d.file(), e.toString());
+                    }
+                    audit.record("object.sent", new JsonObject()
+                            .put("destination", d.destination())
+                            .put("jobId", d.jobId())
+                            .put("module", job == null ? null : job.moduleId())
+                            .put("studyInstanceUid", job == null ? null : job.studyUid())
+                            .put("seriesInstanceUid", series)
+                            .put("sopInstanceUid", d.sopInstanceUid())
+                            .put("sopClassUid", sopClass)
+                            .put("status", d.state().name())
+                            .put("attempt", d.attempts())
+                            .put("error", d.error()));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public JsonObject health() {
@@ -345,8 +431,17 @@ public final class RadflowServer implements AutoCloseable {
         if (inference != null) {
             inference.close();
         }
+        observers.shutdown();
+        try {
+            observers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (journal != null) {
             journal.close();
+        }
+        if (audit != null) {
+            audit.close();
         }
     }
 

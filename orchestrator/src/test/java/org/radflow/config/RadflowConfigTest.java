@@ -45,6 +45,7 @@ class RadflowConfigTest {
         RadflowConfig defaults = RadflowConfig.defaults();
         assertEquals(defaults.listener(), example.listener());
         assertEquals(defaults.api(), example.api());
+        assertEquals(defaults.audit(), example.audit());
         assertInstanceOf(RadflowConfig.DicomDestination.class, example.destinations().get("pacs"));
         assertInstanceOf(RadflowConfig.DicomWebDestination.class, example.destinations().get("pacs-web"));
     }
@@ -101,5 +102,39 @@ class RadflowConfigTest {
     void aMissingFileSaysWhatToDo() {
         String m = assertThrows(ConfigException.class, () -> RadflowConfig.load(dir.resolve("nope.yaml"))).getMessage();
         assertTrue(m.contains("does not exist"), m);
+    }
+
+    @Test
+    void apiTokensAreHashedAndRolesChecked() throws Exception {
+        String sha = java.util.HexFormat.of().formatHex(RadflowConfig.sha256("another-secret-token-1234"));
+        RadflowConfig c = load("""
+                api:
+                  bindAddress: 0.0.0.0
+                  auth:
+                    tokens:
+                      - {name: viewer1, token: "a-very-long-secret-token", role: viewer}
+                      - {name: admin1, sha256: "%s", role: ADMIN}
+                    open: [/api/health]
+                """.formatted(sha));
+        assertEquals(2, c.api().auth().tokens().size());
+        assertEquals(RadflowConfig.Role.ADMIN, c.api().auth().tokens().get(1).role());
+        assertTrue(java.util.Arrays.equals(RadflowConfig.sha256("a-very-long-secret-token"), c.api().auth().tokens().get(0).sha256()));
+        assertEquals(java.util.List.of("/api/health"), c.api().auth().open());
+        assertFalse(c.api().auth().tokens().get(0).toString().contains("secret"), "toString never shows the secret");
+    }
+
+    @Test
+    void anOpenApiOnTheNetworkIsRefusedAndBadTokensAreNamed() {
+        assertTrue(error("api: {bindAddress: 0.0.0.0}").contains("api.bindAddress"), "no tokens on a non-loopback address");
+        assertTrue(error("api: {auth: {tokens: [{name: a, token: short, role: viewer}]}}").contains("api.auth.tokens[0].token"));
+        assertTrue(error("api: {auth: {tokens: [{name: a, token: a-very-long-secret-token, role: boss}]}}").contains("api.auth.tokens[0].role"));
+        assertTrue(error("api: {auth: {tokens: [{name: a, sha256: abc, role: viewer}]}}").contains("api.auth.tokens[0].sha256"));
+        assertTrue(error("api: {auth: {tokens: [{name: a, role: viewer}]}}").contains("either token"));
+        assertTrue(error("api: {auth: {tokens: [{name: a, token: a-very-long-secret-token, role: viewer, rol: x}]}}")
+                .contains("unknown key 'api.auth.tokens[0].rol'"));
+        assertTrue(error("api: {tls: {certificate: /x.pem}}").contains("api.tls"));
+        assertTrue(error("audit: {maxFileMb: 0}").contains("audit.maxFileMb"));
+        assertTrue(RadflowConfig.isLoopback("127.0.0.1") && RadflowConfig.isLoopback("::1") && RadflowConfig.isLoopback("localhost"));
+        assertFalse(RadflowConfig.isLoopback("0.0.0.0") || RadflowConfig.isLoopback("10.1.2.3") || RadflowConfig.isLoopback("pacs.example"));
     }
 }

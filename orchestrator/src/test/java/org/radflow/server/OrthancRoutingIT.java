@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -99,6 +100,34 @@ class OrthancRoutingIT {
             assertEquals(1, OrchestratorIT.jobs(s.httpPort(), "").size());
             JsonObject dest = OrchestratorIT.get(s.httpPort(), "/api/destinations").getJsonObject("pacs");
             assertEquals(3, dest.getInteger("sent"), dest.encode());
+            assertEquals("ok", dest.getString("status"), dest.encode());
+            // metrics and audit of the deliveries
+            String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + s.httpPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Double> m = org.radflow.metrics.PrometheusText.parse(text);
+            assertEquals(3, m.get("radflow_objects_delivered_total{destination=\"pacs\"}"), text);
+            assertEquals(3, m.get("radflow_job_delivery_seconds_count{module=\"sample\"}"), text);
+            assertEquals(0, m.get("radflow_outbox_backlog{destination=\"pacs\"}"));
+        }
+        List<JsonObject> sent = new java.util.ArrayList<>();
+        try (var files = Files.list(dir.resolve("data").resolve("audit"))) {
+            for (Path f : files.toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    JsonObject e = new JsonObject(line);
+                    if ("object.sent".equals(e.getString("type"))) {
+                        sent.add(e);
+                    }
+                }
+            }
+        }
+        assertEquals(3, sent.size(), sent.toString());
+        for (JsonObject e : sent) {
+            assertEquals("SENT", e.getString("status"));
+            assertEquals("pacs", e.getString("destination"));
+            assertNotNull(e.getString("studyInstanceUid"));
+            assertNotNull(e.getString("seriesInstanceUid"));
+            assertNotNull(e.getString("sopInstanceUid"));
         }
     }
 

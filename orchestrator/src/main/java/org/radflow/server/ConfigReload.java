@@ -1,0 +1,209 @@
+package org.radflow.server;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.radflow.config.ConfigException;
+import org.radflow.config.RadflowConfig;
+import org.radflow.dispatch.Sender;
+import org.radflow.http.HttpApi.ApiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code POST /api/config/reload}: re-reads the configuration file and validates it whole. An invalid
+ * file changes nothing (400 with the message). A valid one is applied where that is safe while
+ * running — rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
+ * timeouts and {@code enabled}, and a drop-in module's {@code config} (checked against what the module
+ * declares, then the module is loaded again with it) — and the keys that differ but only take effect
+ * at a restart are listed (server, listener, API address/port/TLS, tracking, module directories, a
+ * built-in module's {@code config}, delivery policy, audit).
+ */
+final class ConfigReload {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigReload.class);
+    private static final Object LOCK = new Object();
+
+    private final RadflowServer s;
+
+    ConfigReload(RadflowServer server) {
+        this.s = server;
+    }
+
+    JsonObject reload() {
+        if (s.configFile == null) {
+            throw new ApiException(409, "the server runs on its embedded defaults (started without --config): there is no file to reload");
+        }
+        synchronized (LOCK) {
+            RadflowConfig next;
+            try {
+                next = RadflowConfig.load(s.configFile);
+            } catch (ConfigException e) {
+                LOG.warn("Configuration reload refused; the running configuration is kept: {}", e.getMessage());
+                throw new ApiException(400, e.getMessage() + " (the running configuration is kept)");
+            }
+            RadflowConfig old = s.config;
+            List<String> applied = new ArrayList<>();
+            Set<String> restart = new TreeSet<>();
+
+            if (!old.server().equals(next.server())) {
+                restart.add("server");
+            }
+            if (!old.listener().equals(next.listener())) {
+                restart.add("listener");
+            }
+            RadflowConfig.Api oa = old.api();
+            RadflowConfig.Api na = next.api();
+            if (oa.enabled() != na.enabled()) {
+                restart.add("api.enabled");
+            }
+            if (!oa.bindAddress().equals(na.bindAddress())) {
+                restart.add("api.bindAddress");
+            }
+            if (oa.port() != na.port()) {
+                restart.add("api.port");
+            }
+            if (!Objects.equals(oa.tls(), na.tls())) {
+                restart.add("api.tls");
+            }
+            if (!oa.auth().equals(na.auth())) {
+                applied.add("api.auth");
+            }
+            if (!old.tracking().equals(next.tracking())) {
+                restart.add("tracking");
+            }
+            RadflowConfig.Modules om = old.modules();
+            RadflowConfig.Modules nm = next.modules();
+            if (!om.dir().equals(nm.dir())) {
+                restart.add("modules.dir");
+            }
+            if (!om.modelsDir().equals(nm.modelsDir())) {
+                restart.add("modules.modelsDir");
+            }
+            if (om.watch() != nm.watch()) {
+                restart.add("modules.watch");
+            }
+            Set<String> ids = new TreeSet<>(om.settings().keySet());
+            ids.addAll(nm.settings().keySet());
+            boolean lanes = false;
+            List<String> changedConfig = new ArrayList<>();
+            for (String id : ids) {
+                RadflowConfig.ModuleSettings a = om.settingsFor(id);
+                RadflowConfig.ModuleSettings b = nm.settingsFor(id);
+                if (!a.config().equals(b.config())) {
+                    String invalid = s.registry == null ? null : s.registry.checkConfig(id, b.config());
+                    if (invalid != null) {
+                        throw new ApiException(400, s.configFile + ": " + invalid + " (the running configuration is kept)");
+                    }
+                    changedConfig.add(id);
+                }
+                if (a.enabled() != b.enabled() || !Objects.equals(a.maxConcurrentJobs(), b.maxConcurrentJobs())
+                        || !Objects.equals(a.queueLimit(), b.queueLimit()) || !Objects.equals(a.timeout(), b.timeout())) {
+                    applied.add("modules." + id);
+                    lanes = true;
+                }
+            }
+            if (!old.scheduler().equals(next.scheduler())) {
+                if (!lanes) {
+                    applied.add("scheduler");
+                } else if (!sameWithoutLanes(old, next)) {
+                    applied.add("scheduler");
+                }
+            }
+            if (!old.delivery().equals(next.delivery())) {
+                restart.add("delivery");
+            }
+            if (!old.audit().equals(next.audit())) {
+                restart.add("audit");
+            }
+            if (!old.rules().equals(next.rules())) {
+                applied.add("rules");
+            }
+            Map<String, Sender> senders = null;
+            if (!old.destinations().equals(next.destinations())) {
+                applied.add("destinations");
+                senders = changedSenders(old, next);
+            }
+
+            // the running configuration: new values where they apply live, the old ones elsewhere
+            RadflowConfig running = new RadflowConfig(old.server(), old.listener(),
+                    new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
+                    next.destinations(), old.tracking(),
+                    new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings()),
+                    next.scheduler(), next.rules(), old.delivery(), old.audit());
+            s.config = running;
+            if (s.auth != null) {
+                s.auth.update(na.auth());
+            }
+            if (s.scheduler != null) {
+                s.scheduler.updateSettings(next.scheduler());
+            }
+            if (senders != null && s.outbox != null) {
+                s.outbox.replaceSenders(senders);
+            }
+            for (String id : changedConfig) {
+                if (s.registry != null && s.registry.applyConfig(id, nm.settingsFor(id).config())) {
+                    applied.add("modules." + id + ".config");
+                } else {
+                    restart.add("modules." + id + ".config");
+                }
+            }
+            s.router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
+            LOG.info("Configuration reloaded from {}: applied {}; needing a restart: {}", s.configFile,
+                    applied.isEmpty() ? "nothing (no live change)" : applied, restart.isEmpty() ? "nothing" : restart);
+            return new JsonObject().put("file", s.configFile.toString()).put("applied", new JsonArray(applied))
+                    .put("restartRequired", new JsonArray(new ArrayList<>(restart)))
+                    .put("rules", next.rules().rules().size()).put("destinations", new JsonArray(new ArrayList<>(next.destinations().keySet())));
+        }
+    }
+
+    private static boolean sameWithoutLanes(RadflowConfig a, RadflowConfig b) {
+        var x = a.scheduler();
+        var y = b.scheduler();
+        return x.maxAttempts() == y.maxAttempts() && x.initialBackoff().equals(y.initialBackoff()) && x.maxBackoff().equals(y.maxBackoff())
+                && x.stuckThreadLimit() == y.stuckThreadLimit();
+    }
+
+    /** Senders for the new destinations: unchanged ones keep their sender; changed and removed ones are closed later. */
+    private Map<String, Sender> changedSenders(RadflowConfig old, RadflowConfig next) {
+        Map<String, Sender> fresh = s.senders(next);
+        Map<String, Sender> out = new HashMap<>();
+        List<Sender> retired = new ArrayList<>();
+        for (Map.Entry<String, Sender> e : fresh.entrySet()) {
+            String name = e.getKey();
+            Sender current = s.senders.get(name);
+            if (current != null && Objects.equals(old.destinations().get(name), next.destinations().get(name))) {
+                out.put(name, current);
+                close(e.getValue());
+            } else {
+                out.put(name, e.getValue());
+                if (current != null) {
+                    retired.add(current);
+                }
+            }
+        }
+        s.senders.forEach((name, sender) -> {
+            if (!fresh.containsKey(name)) {
+                retired.add(sender);
+            }
+        });
+        s.senders.clear();
+        s.senders.putAll(out);
+        // a send under way may still use a retired sender: close it once that has surely ended
+        s.vertx().setTimer(10 * 60 * 1000L, t -> retired.forEach(ConfigReload::close));
+        return out;
+    }
+
+    private static void close(Sender sender) {
+        if (sender instanceof org.radflow.dispatch.StowRsSender w) {
+            w.close();
+        }
+    }
+}
