@@ -15,7 +15,7 @@ public final class SynthCli {
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: SynthCli <command> --out DIR [options]",
             "  chest --out DIR [--modality DX|CR] [--view PA|AP|LAT] [--photometric MONOCHROME1|MONOCHROME2]",
-            "        [--finding none|consolidation|diffuse] [--seed N]",
+            "        [--finding none|consolidation|diffuse] [--size ROWSxCOLS] [--seed N]",
             "  mr    --out DIR [--full] [--seed N] [--dimensions COLSxROWSxSLICES] [--spacing ROW,COL,SLICE]",
             "        [--orientation axial|sagittal|coronal] [--labels FILE]",
             "        --labels writes the ground truth: FILE = uint8 [slices][rows][cols], slices in position order",
@@ -28,7 +28,7 @@ public final class SynthCli {
     private static final Set<String> COMMON = Set.of("--out", "--seed", "--study-uid", "--patient-name",
             "--patient-id", "--accession", "--series-number");
     private static final Map<String, Set<String>> ALLOWED = Map.of(
-            "chest", Set.of("--modality", "--view", "--photometric", "--finding"),
+            "chest", Set.of("--modality", "--view", "--photometric", "--finding", "--size"),
             "mr", Set.of("--full", "--labels", "--dimensions", "--spacing", "--orientation"),
             "ct", Set.of("--count"));
     private static final Set<String> FLAGS = Set.of("--full");
@@ -83,6 +83,13 @@ public final class SynthCli {
                             .withFinding(parseFinding(opts.get("--finding")));
                     if (seriesNumber != null) {
                         o = o.withSeriesNumber(seriesNumber);
+                    }
+                    if (opts.containsKey("--size")) {
+                        String[] rc = opts.get("--size").split("x", -1);
+                        if (rc.length != 2) {
+                            throw new UsageException("--size must be ROWSxCOLS, e.g. 1024x880: " + opts.get("--size"));
+                        }
+                        o = o.withSize((int) parseLong(rc[0], "--size"), (int) parseLong(rc[1], "--size"));
                     }
                     g = Synth.chestRadiograph(outDir, o);
                 }

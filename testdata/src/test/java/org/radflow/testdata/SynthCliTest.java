@@ -60,6 +60,8 @@ class SynthCliTest {
             {"ct", "--out", "x", "--count", "0"},
             {"mr", "--out", "x", "--seed", "1.5"},
             {"chest", "--out", "x", "--finding", "nodule"},
+            {"chest", "--out", "x", "--size", "512"},
+            {"chest", "--out", "x", "--size", "32x32"},
             {"chest", "--out", "x", "--labels", "l.u8"},
             {"mr", "--out", "x", "--finding", "diffuse"},
             {"mr", "--out", "x", "--labels"},
@@ -82,6 +84,13 @@ class SynthCliTest {
         Path diffuse = dir.resolve("d");
         assertEquals(0, run("chest", "--out", none.toString(), "--seed", "4", "--finding", "none"));
         assertEquals(0, run("chest", "--out", diffuse.toString(), "--seed", "4", "--finding", "diffuse"));
+        Path sized = dir.resolve("s");
+        assertEquals(0, run("chest", "--out", sized.toString(), "--size", "300x200"));
+        try (var files = Files.list(sized)) {
+            var l = DicomTools.read(files.findFirst().orElseThrow());
+            assertEquals(300, DicomTools.integer(l, 0x0028, 0x0010));
+            assertEquals(200, DicomTools.integer(l, 0x0028, 0x0011));
+        }
         short[] a = onlyImage(none);
         short[] b = onlyImage(diffuse);
         long brighter = 0;
