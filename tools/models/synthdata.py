@@ -131,8 +131,13 @@ def read_mr_with_labels(out_dir, labels_path):
 
 
 def git_commit():
+    """HEAD, with "-dirty" when the scripts or the generator have uncommitted changes (then HEAD is not the code
+    that ran)."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
                               check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tools/models", "testdata"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -10,8 +10,9 @@ Contract (the same as the original HippoVolume.AI network, see hippovolume_unet.
 [N, 1, H, W], output ``output`` float32 [N, 3, H, W] logits, classes 0 background, 1 anterior, 2 posterior;
 H and W multiples of 16 (num_downs 4). Preprocessing, as the RadFlow module does it: each volume min-max
 normalised to [0, 1], then every slice (along the series' slice axis: one DICOM image = one [rows, cols] input)
-zero-padded up to multiples of 16. Training pads by a random split between top/bottom and left/right, so the
-model does not depend on where the module puts the padding; evaluation pads at the bottom/right.
+zero-padded up to multiples of 16. Training places each slice at a random offset in a zero canvas (the largest
+padded slice size, so that every batch has one shape), so the model does not depend on where or how much the
+module pads; evaluation pads at the bottom/right to the next multiples of 16.
 
 Data: testdata's SynthCli ``mr --labels`` (ground-truth label volume in position order), seeds and sizes from a
 seeded numpy generator: columns 28..48, rows 40..64, slices 24..40, spacing 0.8..1.25 mm, mostly axial with some
@@ -128,14 +129,16 @@ def main():
     g = torch.Generator().manual_seed(a.seed)
     weights = torch.tensor([0.3, 1.0, 1.0])
     batch = 16
+    # One canvas for every training batch: a new input shape costs seconds of kernel set-up in CPU torch.
+    h = max(up(s.shape[0]) for s, _ in slices)
+    w = max(up(s.shape[1]) for s, _ in slices)
+    steps = len(slices) // batch
     for epoch in range(a.epochs):
         net.train()
         perm = torch.randperm(len(slices), generator=g).tolist()
         total = 0.0
-        for i in range(0, len(perm), batch):
+        for i in range(0, steps * batch, batch):
             items = [slices[j] for j in perm[i:i + batch]]
-            h = max(up(s.shape[0]) for s, _ in items)
-            w = max(up(s.shape[1]) for s, _ in items)
             xs, ys = [], []
             for s, lab in items:
                 top = int(torch.randint(0, h - s.shape[0] + 1, (1,), generator=g))
@@ -157,7 +160,7 @@ def main():
             total += loss.item() * len(items)
         net.eval()
         pred = predict(net, test_vol)
-        print(f"epoch {epoch + 1}: loss {total / len(slices):.4f}, held-out Dice anterior "
+        print(f"epoch {epoch + 1}: loss {total / (steps * batch):.4f}, held-out Dice anterior "
               f"{dice(pred, test_lab, 1):.3f} posterior {dice(pred, test_lab, 2):.3f} ({time.time() - t0:.0f} s)",
               flush=True)
 
