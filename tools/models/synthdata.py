@@ -51,6 +51,11 @@ def synth_many(jobs, workers=2):
 
 # ------------------------------------------------------------------ COVID-Net preprocessing (as the Java module)
 
+def _round(x):
+    """Java's Math.round (half up), not numpy's rint (half to even)."""
+    return np.floor(x + 0.5)
+
+
 def to_eight_bit(ds):
     """As CovidNetPreprocessing.toEightBit on a BRIGHTER_IS_HIGHER plane: modality LUT, MONOCHROME1 inverted with
     its window mirrored, then the first window (DICOM linear VOI, rounded) or min-max to 0..255."""
@@ -74,11 +79,11 @@ def to_eight_bit(ds):
     if center is not None:
         low = center - 0.5 - (width - 1) / 2
         high = center - 0.5 + (width - 1) / 2
-        y = np.rint(((x - (center - 0.5)) / max(width - 1, 1e-9) + 0.5) * 255)
+        y = _round(((x - (center - 0.5)) / max(width - 1, 1e-9) + 0.5) * 255)
         y = np.where(x <= low, 0, np.where(x > high, 255, y))
     else:
         lo, hi = x.min(), x.max()
-        y = np.zeros_like(x) if hi == lo else np.rint((x - lo) / (hi - lo) * 255)
+        y = np.zeros_like(x) if hi == lo else _round((x - lo) / (hi - lo) * 255)
     return np.clip(y, 0, 255)
 
 
@@ -108,7 +113,7 @@ def covidnet_input(ds, size=480):
     xa, xb, fx = _axis(x0, side, size)
     t = g[np.ix_(ya, xa)] * (1 - fx) + g[np.ix_(ya, xb)] * fx
     b = g[np.ix_(yb, xa)] * (1 - fx) + g[np.ix_(yb, xb)] * fx
-    out = np.clip(np.rint(t * (1 - fy[:, None]) + b * fy[:, None]), 0, 255)
+    out = np.clip(_round(t * (1 - fy[:, None]) + b * fy[:, None]), 0, 255)
     return (out / 255.0).astype(np.float32)
 
 

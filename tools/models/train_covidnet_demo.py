@@ -79,7 +79,7 @@ def dataset(work, seeds, rng):
                 jobs.append((["chest", "--seed", str(seed), "--finding", finding, "--modality", modality,
                               "--photometric", photometric, "--view", view, "--size", f"{rows}x{cols}"], d))
     synthdata.synth_many(jobs)
-    cache = os.path.join(work, "pooled-%d-%d-%d.npz" % (seeds[0], seeds[-1], len(meta)))
+    cache = os.path.join(work, "pooled-v2-%d-%d-%d.npz" % (seeds[0], seeds[-1], len(meta)))
     names = np.array([os.path.basename(d) for d, _ in meta])
     if os.path.exists(cache):
         z = np.load(cache)
