@@ -15,6 +15,11 @@ final class ChestPhantom {
 
     /** MONOCHROME2 samples (12-bit) in row-major order. */
     static short[] render(ChestOptions.View view, int rows, int columns, long seed) {
+        return render(view, rows, columns, seed, ChestOptions.Finding.NONE);
+    }
+
+    /** MONOCHROME2 samples (12-bit) in row-major order, with a simulated lung finding in frontal views. */
+    static short[] render(ChestOptions.View view, int rows, int columns, long seed, ChestOptions.Finding finding) {
         short[] out = new short[rows * columns];
         double s = Math.min(rows, columns);
         java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
@@ -22,8 +27,8 @@ final class ChestPhantom {
             for (int c = 0; c < columns; c++) {
                 double u = (c + 0.5 - columns / 2.0) / s;
                 double a = switch (view) {
-                    case PA -> frontal(u, v, false, seed);
-                    case AP -> frontal(u, v, true, seed);
+                    case PA -> frontal(u, v, false, seed, finding);
+                    case AP -> frontal(u, v, true, seed, finding);
                     case LAT -> lateral(u, v, seed);
                 };
                 a += 0.006 * Rng.gaussianish(Rng.hash(seed, 7, r, c));
@@ -59,7 +64,7 @@ final class ChestPhantom {
         return 1 - smoothstep(0.6 * w, w, d);
     }
 
-    private static double frontal(double u, double v, boolean ap, long seed) {
+    private static double frontal(double u, double v, boolean ap, long seed, ChestOptions.Finding finding) {
         double au = Math.abs(u);
         double hw = 0.085 + (0.45 - 0.085) * smoothstep(-0.43, -0.28, v) - 0.06 * smoothstep(0.1, 0.55, v);
         double inBody = 1 - smoothstep(hw - 0.012, hw + 0.004, au);
@@ -86,6 +91,9 @@ final class ChestPhantom {
         lungs *= inBody * (1 - 0.85 * heart);
         a -= 0.33 * lungs;
         a += lungs * 0.035 * Rng.noise2(seed + 3, u * 70, v * 70); // lung markings
+        if (finding != ChestOptions.Finding.NONE) { // guarded: images without a finding stay bit-identical
+            a += lungs * opacity(u, v, finding, seed);
+        }
 
         double mw = 0.055 + 0.035 * smoothstep(-0.3, 0.1, v);
         a += 0.12 * inBody * (1 - smoothstep(mw - 0.01, mw + 0.01, au)) * smoothstep(-0.45, -0.3, v);
@@ -179,5 +187,42 @@ final class ChestPhantom {
             a += 0.04 * ribs * inBody;
         }
         return a + 0.025 * inBody * texture(u, v, seed);
+    }
+
+    /**
+     * Extra brightness of a finding at a point inside the lungs (to be multiplied by the lung mask; the lungs
+     * themselves are 0.33 darker than soft tissue). Placement, size and texture come from the seed.
+     */
+    static double opacity(double u, double v, ChestOptions.Finding finding, long seed) {
+        if (finding == ChestOptions.Finding.CONSOLIDATION) {
+            // One lobe of one lung (above or below an oblique fissure), mostly or partly filled: a dense
+            // patch with a straight edge at the fissure, a lobulated edge elsewhere, and air bronchograms.
+            int side = Rng.unit(Rng.hash(seed, 0xC0750L, 1, 0)) < 0.5 ? -1 : 1;
+            boolean lower = Rng.unit(Rng.hash(seed, 0xC0750L, 2, 0)) < 0.6;
+            double su = side * u;
+            double fissure = -0.04 + 0.08 * Rng.unit(Rng.hash(seed, 0xC0750L, 3, 0)) + 0.35 * (su - 0.2);
+            double edge = (lower ? v - fissure : fissure - v) + 0.01 * Rng.noise2(seed + 10, u * 30, v * 30);
+            double lobe = smoothstep(-0.005, 0.015, edge) * smoothstep(0.03, 0.06, su);
+            double cu = 0.2 + 0.03 * Rng.signed(Rng.hash(seed, 0xC0750L, 4, 0));
+            double cv = lower ? 0.08 : -0.14;
+            double ra = 0.12 + 0.06 * Rng.unit(Rng.hash(seed, 0xC0750L, 5, 0));
+            double rb = 0.12 + 0.08 * Rng.unit(Rng.hash(seed, 0xC0750L, 6, 0));
+            double du = (su - cu) / ra;
+            double dv = (v - cv) / rb;
+            double r = Math.sqrt(du * du + dv * dv) + 0.25 * Rng.noise2(seed + 11, u * 12, v * 12);
+            double patch = lobe * (1 - smoothstep(0.75, 1.05, r));
+            double bronchi = 1 - smoothstep(0.0, 0.06, Math.abs(Rng.noise2(seed + 12, u * 16, v * 16)));
+            return patch * (0.27 - 0.08 * bronchi + 0.02 * Rng.noise2(seed + 13, u * 40, v * 40));
+        }
+        if (finding == ChestOptions.Finding.DIFFUSE_OPACITY) {
+            // Both lungs, peripheral and lower-zone predominant, patchy and hazy (ground-glass-like).
+            double au = Math.abs(u);
+            double peripheral = smoothstep(0.12, 0.30, au);
+            double lower = 0.35 + 0.65 * smoothstep(-0.2, 0.1, v);
+            double patchy = smoothstep(-0.35, 0.45, Rng.noise2(seed + 21, u * 9, v * 9));
+            double fine = 0.015 * Rng.noise2(seed + 22, u * 45, v * 45);
+            return (0.05 + 0.14 * peripheral * lower * patchy) + fine;
+        }
+        return 0;
     }
 }

@@ -35,7 +35,7 @@ public final class Synth {
         String sopClass = dx ? DX_FOR_PRESENTATION : CR_IMAGE;
         String sopInstance = sc.instanceUid(1);
 
-        short[] m2 = ChestPhantom.render(o.view(), o.rows(), o.columns(), o.seed());
+        short[] m2 = ChestPhantom.render(o.view(), o.rows(), o.columns(), o.seed(), o.finding());
         int min = ChestPhantom.MAX;
         int max = 0;
         for (short v : m2) {

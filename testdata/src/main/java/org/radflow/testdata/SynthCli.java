@@ -14,8 +14,13 @@ public final class SynthCli {
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: SynthCli <command> --out DIR [options]",
-            "  chest --out DIR [--modality DX|CR] [--view PA|AP|LAT] [--photometric MONOCHROME1|MONOCHROME2] [--seed N]",
-            "  mr    --out DIR [--full] [--seed N]",
+            "  chest --out DIR [--modality DX|CR] [--view PA|AP|LAT] [--photometric MONOCHROME1|MONOCHROME2]",
+            "        [--finding none|consolidation|diffuse] [--size ROWSxCOLS] [--seed N]",
+            "  mr    --out DIR [--full] [--seed N] [--dimensions COLSxROWSxSLICES] [--spacing ROW,COL,SLICE]",
+            "        [--orientation axial|sagittal|coronal] [--labels FILE]",
+            "        --labels writes the ground truth: FILE = uint8 [slices][rows][cols], slices in position order",
+            "        (ascending along the normal = Instance Number order), 0 background, 1 anterior, 2 posterior",
+            "        hippocampus; FILE.json = dimensions, spacing and the SOP Instance UIDs/files in that order",
             "  ct    --out DIR --count N [--seed N]",
             "common options: --study-uid UID  --patient-name NAME  --patient-id ID  --accession ACC  --series-number N",
             "Writes synthetic DICOM files into DIR and prints the study/series UIDs and the number of files.");
@@ -23,8 +28,8 @@ public final class SynthCli {
     private static final Set<String> COMMON = Set.of("--out", "--seed", "--study-uid", "--patient-name",
             "--patient-id", "--accession", "--series-number");
     private static final Map<String, Set<String>> ALLOWED = Map.of(
-            "chest", Set.of("--modality", "--view", "--photometric"),
-            "mr", Set.of("--full"),
+            "chest", Set.of("--modality", "--view", "--photometric", "--finding", "--size"),
+            "mr", Set.of("--full", "--labels", "--dimensions", "--spacing", "--orientation"),
             "ct", Set.of("--count"));
     private static final Set<String> FLAGS = Set.of("--full");
 
@@ -74,9 +79,17 @@ public final class SynthCli {
                             .withView(parseEnum(ChestOptions.View.class, opts.get("--view"),
                                     ChestOptions.View.PA, "--view"))
                             .withPhotometric(parseEnum(ChestOptions.Photometric.class, opts.get("--photometric"),
-                                    ChestOptions.Photometric.MONOCHROME2, "--photometric"));
+                                    ChestOptions.Photometric.MONOCHROME2, "--photometric"))
+                            .withFinding(parseFinding(opts.get("--finding")));
                     if (seriesNumber != null) {
                         o = o.withSeriesNumber(seriesNumber);
+                    }
+                    if (opts.containsKey("--size")) {
+                        String[] rc = opts.get("--size").split("x", -1);
+                        if (rc.length != 2) {
+                            throw new UsageException("--size must be ROWSxCOLS, e.g. 1024x880: " + opts.get("--size"));
+                        }
+                        o = o.withSize((int) parseLong(rc[0], "--size"), (int) parseLong(rc[1], "--size"));
                     }
                     g = Synth.chestRadiograph(outDir, o);
                 }
@@ -87,7 +100,26 @@ public final class SynthCli {
                     if (seriesNumber != null) {
                         o = o.withSeriesNumber(seriesNumber);
                     }
-                    g = Synth.brainMr(outDir, o);
+                    if (opts.containsKey("--dimensions")) {
+                        double[] d = numbers(opts.get("--dimensions"), "x", "--dimensions", "COLSxROWSxSLICES, e.g. 35x51x32");
+                        o = o.withDimensions(whole(d[0], "--dimensions"), whole(d[1], "--dimensions"),
+                                whole(d[2], "--dimensions"));
+                    }
+                    if (opts.containsKey("--spacing")) {
+                        double[] d = numbers(opts.get("--spacing"), ",", "--spacing", "ROW,COL,SLICE in mm, e.g. 0.9,0.9,1.2");
+                        o = o.withSpacing(d[0], d[1], d[2]);
+                    }
+                    if (opts.containsKey("--orientation")) {
+                        o = o.withOrientation(parseEnum(MrOptions.Orientation.class, opts.get("--orientation"),
+                                MrOptions.Orientation.AXIAL, "--orientation"));
+                    }
+                    if (opts.containsKey("--labels")) {
+                        GeneratedVolume v = Synth.brainMrWithLabels(outDir, o);
+                        writeLabels(Path.of(opts.get("--labels")), v);
+                        g = v.series();
+                    } else {
+                        g = Synth.brainMr(outDir, o);
+                    }
                 }
                 default -> {
                     long count = parseLong(required(opts, "--count"), "--count");
@@ -154,6 +186,98 @@ public final class SynthCli {
         } catch (NumberFormatException e) {
             throw new UsageException(name + " must be an integer: " + v);
         }
+    }
+
+    private static ChestOptions.Finding parseFinding(String v) throws UsageException {
+        if (v == null) {
+            return ChestOptions.Finding.NONE;
+        }
+        switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "none":
+                return ChestOptions.Finding.NONE;
+            case "consolidation":
+                return ChestOptions.Finding.CONSOLIDATION;
+            case "diffuse":
+            case "diffuse_opacity":
+                return ChestOptions.Finding.DIFFUSE_OPACITY;
+            default:
+                throw new UsageException("--finding must be one of none, consolidation, diffuse: " + v);
+        }
+    }
+
+    private static double[] numbers(String v, String separator, String name, String expected) throws UsageException {
+        String[] parts = v.split(java.util.regex.Pattern.quote(separator), -1);
+        if (parts.length != 3) {
+            throw new UsageException(name + " must be " + expected + ": " + v);
+        }
+        double[] out = new double[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException(name + " must be " + expected + ": " + v);
+            }
+            if (!(out[i] > 0) || Double.isInfinite(out[i])) {
+                throw new UsageException(name + " values must be > 0: " + v);
+            }
+        }
+        return out;
+    }
+
+    private static int whole(double d, String name) throws UsageException {
+        if (d != Math.rint(d) || d > 4096) {
+            throw new UsageException(name + " needs whole numbers up to 4096: " + d);
+        }
+        return (int) d;
+    }
+
+    /**
+     * The ground truth next to the series: {@code file} holds the labels as bytes, slice-major
+     * {@code [slices][rows][cols]}, slices in position order (ascending along the normal), which is the
+     * order of {@link GeneratedSeries#files()}; {@code file.json} says how to pair them with the DICOM files.
+     */
+    static void writeLabels(Path file, GeneratedVolume v) throws IOException {
+        byte[][][] labels = v.labels();
+        int slices = labels.length;
+        int rows = slices == 0 ? 0 : labels[0].length;
+        int cols = rows == 0 ? 0 : labels[0][0].length;
+        byte[] raw = new byte[slices * rows * cols];
+        int i = 0;
+        for (byte[][] slice : labels) {
+            for (byte[] row : slice) {
+                System.arraycopy(row, 0, raw, i, cols);
+                i += cols;
+            }
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        java.nio.file.Files.write(file, raw);
+        StringBuilder json = new StringBuilder();
+        json.append("{\n  \"format\": \"uint8 labels, slice-major [slices][rows][cols], no header\",\n")
+                .append("  \"sliceOrder\": \"position along the slice normal, ascending (the order of sopInstanceUids)\",\n")
+                .append("  \"labels\": {\"0\": \"background\", \"1\": \"anterior hippocampus\", ")
+                .append("\"2\": \"posterior hippocampus\"},\n")
+                .append("  \"slices\": ").append(slices).append(",\n")
+                .append("  \"rows\": ").append(rows).append(",\n")
+                .append("  \"columns\": ").append(cols).append(",\n")
+                .append("  \"rowSpacingMm\": ").append(v.rowSpacingMm()).append(",\n")
+                .append("  \"columnSpacingMm\": ").append(v.columnSpacingMm()).append(",\n")
+                .append("  \"sliceSpacingMm\": ").append(v.sliceSpacingMm()).append(",\n")
+                .append("  \"seriesInstanceUid\": \"").append(v.series().seriesInstanceUid()).append("\",\n")
+                .append("  \"sopInstanceUids\": [");
+        List<String> sops = v.series().sopInstanceUids();
+        for (int k = 0; k < sops.size(); k++) {
+            json.append(k == 0 ? "" : ", ").append('"').append(sops.get(k)).append('"');
+        }
+        json.append("],\n  \"files\": [");
+        List<Path> files = v.series().files();
+        for (int k = 0; k < files.size(); k++) {
+            json.append(k == 0 ? "" : ", ").append('"').append(files.get(k).getFileName().toString()).append('"');
+        }
+        json.append("]\n}\n");
+        java.nio.file.Files.writeString(file.resolveSibling(file.getFileName() + ".json"), json.toString());
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String v, E dflt, String name)
