@@ -146,7 +146,9 @@ public final class Demo implements AutoCloseable {
             Files.createDirectories(input);
             GeneratedSeries chest = Synth.chestRadiograph(input.resolve("chest"), ChestOptions.defaults()
                     .withPatient(new Patient("Çelik^Ayşe", "DEMO-CXR-1", "19710314", "F", "054Y"))
-                    .withAccessionNumber("DEMO-CXR-1"));
+                    .withAccessionNumber("DEMO-CXR-1")
+                    // a synthetic lobar consolidation: the demo model was trained to call it "pneumonia"
+                    .withFinding(ChestOptions.Finding.CONSOLIDATION));
             GeneratedSeries mr = Synth.brainMr(input.resolve("hippocrop"), MrOptions.defaults()
                     .withPatient(new Patient("Müller^Jürgen", "DEMO-MR-1", "19570602", "M", "068Y"))
                     .withAccessionNumber("DEMO-MR-1"));
