@@ -67,7 +67,7 @@ public final class CovidNetFactory implements AiModuleFactory {
     @Override
     public ModuleDescriptor descriptor() {
         return ModuleDescriptor.builder(ID, VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
-                .displayName("COVID-Net chest radiograph classifier")
+                .displayName("COVID-Net chest X-ray")
                 .model(new ModelIdentity("COVID-Net", "site-provided",
                         "COVID-Net (Wang, Lin, Wong 2020) chest radiograph classifier; the site supplies the model files",
                         false))
@@ -153,7 +153,7 @@ public final class CovidNetFactory implements AiModuleFactory {
         }
         ModelSession session = context.inference().load(Backend.ONNX, file);
         return new CovidNetModule(session, profile, "onnx", "demo", new ModelIdentity("COVID-Net demo CNN", VERSION,
-                "DEMO MODEL: a small CNN trained on RadFlow's synthetic radiographs; its results mean nothing clinically",
+                "a small CNN trained on RadFlow's synthetic radiographs; its results mean nothing clinically",
                 true));
     }
 

@@ -132,8 +132,9 @@ final class CovidNetModule implements AiModule {
         parameters.put("viewPosition", image.tags().get("ViewPosition").map(String::trim).filter(v -> !v.isEmpty())
                 .orElse("absent (assumed frontal)"));
         String summary = String.format(Locale.ROOT,
-                "COVID-Net (%s): %s, probability %.2f. NOT FOR DIAGNOSTIC USE.",
-                profile.name(), predicted.meaning(), classes.get(best).probability());
+                "COVID-Net (%s): %s, probability %.2f.%s NOT FOR DIAGNOSTIC USE.",
+                profile.name(), predicted.meaning(), classes.get(best).probability(),
+                identity.demo() ? " DEMO MODEL: illustrative only." : "");
         job.progress(1.0, "done");
         return ModuleResult.completed(List.of(finding), List.of(key), summary, parameters);
     }
