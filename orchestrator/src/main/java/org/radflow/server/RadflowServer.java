@@ -67,6 +67,7 @@ public final class RadflowServer implements AutoCloseable {
     private ResultStore results;
     private ScheduledExecutorService ticker;
     private org.radflow.dispatch.Outbox outbox;
+    private org.radflow.viewer.ViewerServer viewer;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this.config = config;
@@ -98,7 +99,9 @@ public final class RadflowServer implements AutoCloseable {
             }
         });
         Future<?> all = core.compose(x -> vertx.deployVerticle(listener))
-                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp());
+                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp())
+                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
+                        : (viewer = new org.radflow.viewer.ViewerServer(vertx, config.viewer())).start());
         return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
             closeOrchestrator();
@@ -229,7 +232,7 @@ public final class RadflowServer implements AutoCloseable {
                 return a;
             }
         });
-        return vertx.createHttpServer(options).requestHandler(api.router()).listen().onSuccess(s -> {
+        return vertx.createHttpServer(options).requestHandler(org.radflow.http.WebUi.mount(api.router(), this::viewerPort)).listen().onSuccess(s -> {
             http = s;
             LOG.info("HTTP API on http://{}:{}/api/health", config.api().bindAddress(), s.actualPort());
         });
@@ -304,6 +307,11 @@ public final class RadflowServer implements AutoCloseable {
 
     public int httpPort() {
         return http == null ? -1 : http.actualPort();
+    }
+
+    /** The OHIF viewer listener's port, -1 when it is off. */
+    public int viewerPort() {
+        return viewer == null ? -1 : viewer.port();
     }
 
     public long instancesReceived() {
