@@ -209,7 +209,7 @@ function table(caption, headers, rows, empty) {
 
 function jobsTable(caption, jobs, empty) {
   return table(caption, ['State', 'Module', 'Rule', 'Study', 'Unit', 'Progress', 'Waited', 'Ran', 'Attempts', 'Received', 'Actions'],
-    jobs.map(j => h('tr', { dataset: { job: j.id, state: j.state, study: j.studyInstanceUid || '' } },
+    jobs.map(j => h('tr', { dataset: { job: j.id, state: j.state, module: j.module, study: j.studyInstanceUid || '' } },
       h('td', {}, stateBadge(j.state)),
       h('td', {}, j.module, j.moduleVersion ? h('span', { class: 'muted small' }, ' ' + j.moduleVersion) : null),
       h('td', {}, j.rule || '—'),
@@ -364,7 +364,7 @@ function failedView(root) {
         const jobs = list(failed, 'jobs').concat(list(timedOut, 'jobs'))
           .sort((a, b) => (b.finishedAt || b.createdAt || '').localeCompare(a.finishedAt || a.createdAt || ''));
         replace(out, table('Failed jobs', ['State', 'Module', 'Study', 'Reason', 'Attempts', 'Finished', 'Actions'],
-          jobs.map(j => h('tr', { dataset: { job: j.id, state: j.state, study: j.studyInstanceUid || '' } },
+          jobs.map(j => h('tr', { dataset: { job: j.id, state: j.state, module: j.module, study: j.studyInstanceUid || '' } },
             h('td', {}, stateBadge(j.state)),
             h('td', {}, j.module),
             h('td', {}, uidCell(j.studyInstanceUid)),
@@ -439,8 +439,8 @@ function jobView(root, id) {
         h('p', { class: 'actions' }, jobActions(job), viewerLink(job.studyInstanceUid)));
       const events = Array.isArray(job.timeline) ? job.timeline : [];
       replace(timeline, table('Timeline', ['When', 'State', 'Message'],
-        events.map(ev => h('tr', {}, h('td', {}, dateTime(ev.at)), h('td', {}, stateBadge(ev.state)), h('td', {}, ev.message || '')))),
-        'No events.');
+        events.map(ev => h('tr', {}, h('td', {}, dateTime(ev.at)), h('td', {}, stateBadge(ev.state)), h('td', {}, ev.message || ''))),
+        'No events.'));
       const o = job.outputs;
       if (!o) {
         replace(outputs, h('p', { class: 'muted' }, 'No result yet.'));
@@ -454,7 +454,7 @@ function jobView(root, id) {
       const d = Array.isArray(job.deliveries) ? job.deliveries : [];
       replace(deliveries, table('Deliveries', ['Destination', 'Object', 'State', 'Attempts', 'Sent', 'Last error'],
         d.map(x => h('tr', {}, h('td', {}, x.destination), h('td', {}, uidCell(x.sopInstanceUid)), h('td', {}, stateBadge(x.state)),
-          h('td', {}, x.attempts ?? '—'), h('td', {}, dateTime(x.sentAt)), h('td', { class: 'reason' }, x.lastError || '')))),
+          h('td', {}, x.attempts ?? '—'), h('td', {}, dateTime(x.sentAt)), h('td', { class: 'reason' }, x.lastError || ''))),
         'Nothing to deliver (yet, or the rule has no destinations).'));
       loadPreview(job);
     },
@@ -635,7 +635,7 @@ async function runTest(studyUid, out) {
           h('td', {}, r.rule), h('td', {}, r.module),
           h('td', {}, h('span', { class: 'badge o-' + (r.outcome || '').replace(/[^a-z_]/g, '') }, r.outcome)),
           h('td', {}, r.willRun ? 'yes' : 'no'),
-          h('td', { class: 'reason' }, r.reason || r.moduleRefusal || r.text || '')))),
+          h('td', { class: 'reason' }, r.reason || r.moduleRefusal || r.text || ''))),
         'No rules configured.'),
       (s.notes || []).map(n => h('p', { class: 'muted' }, n)))),
     (report.skipped || []).length ? h('p', { class: 'muted' }, (report.skipped.length) + ' file(s) skipped') : null);

@@ -22,7 +22,13 @@ public final class WebUi {
      */
     public static Router mount(Router router, IntSupplier viewerPort) {
         router.get("/").handler(ctx -> ctx.redirect("/ui/"));
-        router.get("/ui").handler(ctx -> ctx.redirect("/ui/"));
+        router.get("/ui").handler(ctx -> {
+            if (ctx.request().path().equals("/ui")) { // the route also matches "/ui/"
+                ctx.redirect("/ui/");
+            } else {
+                ctx.next();
+            }
+        });
         // what the page needs to know about this server that the API does not say (no secrets)
         router.get("/ui/settings.json").handler(ctx -> {
             int port = viewerPort.getAsInt();
