@@ -1,0 +1,237 @@
+package org.radflow.server;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.radflow.config.RadflowConfig;
+import org.radflow.testdata.GeneratedSeries;
+import org.radflow.testdata.MrOptions;
+import org.radflow.testdata.Synth;
+import org.radflow.testkit.Dcmtk;
+import org.radflow.testkit.OrthancServer;
+import org.radflow.viewer.ViewerServer;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The dashboard and the OHIF viewer in a real headless browser: Debian's {@code chromium} driven by
+ * Debian's {@code chromedriver} through Selenium (both paths set, so Selenium Manager never fetches
+ * anything). A real Orthanc (with DICOMweb) is the PACS; storescu sends a synthetic MR study to
+ * RadFlow; the page shows the jobs complete, a planned failure is retried with the Retry button, and
+ * the study opened from the dashboard in OHIF lists RadFlow's SR and SEG series. Screenshots go to
+ * {@code target/screenshots/}.
+ */
+class DashboardBrowserIT {
+
+    private static final Path CHROMIUM = Path.of(System.getProperty("radflow.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("radflow.chromedriver", "/usr/bin/chromedriver"));
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private WebDriver browser;
+
+    @BeforeEach
+    void browser() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "this test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER + "): run scripts/setup.sh");
+        Files.createDirectories(SCREENSHOTS);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().withLogFile(dir.resolve("chromedriver.log").toFile()).build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1440,1000", "--user-data-dir=" + dir.resolve("chromium-profile"), "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-default-apps", "--lang=en-US");
+        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    private RadflowServer radflow(OrthancServer pacs) throws Exception {
+        Path modules = dir.resolve("modules");
+        OrchestratorIT.installSampleModule(modules);
+        Path cfg = dir.resolve("radflow.yaml");
+        Files.writeString(cfg, """
+                server: {dataDir: %s}
+                listener: {bindAddress: 127.0.0.1, port: 0, minFreeSpaceMb: 0, fsync: false}
+                api: {port: 0}
+                viewer: {port: 0, dicomWebUrl: '%s'}
+                tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 2}
+                delivery: {initialBackoffSeconds: 1, maxBackoffSeconds: 2}
+                modules:
+                  dir: %s
+                  watch: false
+                  sample-fail:
+                    config: {mode: permanent, failTimes: 1}
+                destinations:
+                  pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
+                rules:
+                  - {name: mr-sample, module: sample, destinations: [pacs], match: {Modality: MR}}
+                  - {name: mr-fail, module: sample-fail, match: {Modality: MR}}
+                """.formatted(dir.resolve("data"), pacs.dicomWebUrl(), modules, pacs.aeTitle(), pacs.dicomPort()));
+        RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false);
+        s.start().await(60, TimeUnit.SECONDS);
+        return s;
+    }
+
+    @Test
+    void anOperatorWatchesAStudyRetriesAFailureAndOpensTheResultInOhif() throws Exception {
+        Path ohif = ViewerServer.defaultOhifDir();
+        assertTrue(Files.isRegularFile(ohif.resolve("index.html")), "the OHIF viewer is not in " + ohif
+                + ": the build fetches it with npm (orchestrator/src/build/fetch-ohif.sh, phase prepare-package); "
+                + "install npm and run the build with registry access");
+        try (OrthancServer pacs = new OrthancServer().withName("DashboardBrowserIT-pacs").start();
+             RadflowServer s = radflow(pacs)) {
+            String ui = "http://127.0.0.1:" + s.httpPort() + "/ui/";
+            browser.get(ui + "#/live");
+            wait(10).until(d -> d.findElement(By.cssSelector(".ruo")).getText().contains("NOT FOR DIAGNOSTIC USE"));
+
+            GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(51));
+            Dcmtk.storescu().to(pacs).files(mr.files()).run().assertOk(); // the PACS has the images, as in real life
+            OrchestratorIT.send(s.dicomPort(), mr.files());
+            String study = mr.studyInstanceUid();
+
+            // the live view shows both jobs of the study: the sample job succeeds, the planned failure fails
+            String rowSample = "#live-jobs tr[data-study='" + study + "'][data-module='sample']";
+            String rowFail = "#live-jobs tr[data-study='" + study + "'][data-module='sample-fail']";
+            wait(60).until(d -> !d.findElements(By.cssSelector(rowSample)).isEmpty());
+            wait(90).until(d -> state(d, rowSample).equals("SUCCEEDED") && state(d, rowFail).equals("FAILED"));
+            assertTrue(browser.findElement(By.cssSelector("#studies")).getText().contains(study.substring(study.length() - 18)),
+                    "the study is listed: " + browser.findElement(By.cssSelector("#studies")).getText());
+            screenshot("01-live");
+
+            // the failed job, retried from the Failed page, succeeds (the module fails only the first attempt)
+            String failedJob = browser.findElement(By.cssSelector(rowFail)).getAttribute("data-job");
+            browser.get(ui + "#/failed");
+            By retry = By.cssSelector("tr[data-job='" + failedJob + "'] button.retry");
+            wait(10).until(d -> !d.findElements(retry).isEmpty());
+            assertTrue(browser.findElement(By.cssSelector("tr[data-job='" + failedJob + "'] td.reason")).getText()
+                    .contains("planned permanent failure"));
+            screenshot("02-failed");
+            browser.findElement(retry).click();
+            wait(10).until(d -> d.findElement(By.id("status")).getText().contains("Retry job " + failedJob + ": done"));
+            wait(30).until(d -> d.findElements(By.cssSelector("tr[data-job='" + failedJob + "']")).isEmpty());
+            browser.get(ui + "#/job/" + failedJob);
+            wait(60).until(d -> d.findElement(By.cssSelector(".facts .badge")).getText().equals("succeeded"));
+            assertTrue(browser.findElement(By.cssSelector("main")).getText().contains("retry requested through the API"),
+                    "the timeline shows the retry");
+
+            // the sample job's page: timeline, result, report page preview (or why there is none), viewer link
+            String sampleJob = OrchestratorIT.jobs(s.httpPort(), "&module=sample&study=" + study).get(0).getString("id");
+            browser.get(ui + "#/job/" + sampleJob);
+            wait(30).until(d -> {
+                String preview = d.findElement(By.cssSelector(".preview")).getText();
+                return !d.findElements(By.id("report-image")).isEmpty() || preview.contains("No report page image available");
+            });
+            if (!browser.findElements(By.id("report-image")).isEmpty()) {
+                wait(10).until(d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                        "const i = document.getElementById('report-image'); return i.complete && i.naturalWidth > 0;"));
+            }
+            wait(30).until(d -> d.findElements(By.cssSelector(".badge.s-sent")).size() == 3); // SR, report page, SEG
+            screenshot("03-job");
+            WebElement open = browser.findElement(By.cssSelector("main .facts + p a.viewer-link"));
+            String viewerUrl = open.getAttribute("href");
+            assertEquals("http://127.0.0.1:" + s.viewerPort() + "/viewer?StudyInstanceUIDs=" + study, viewerUrl);
+
+            // the reports reached the PACS; OHIF, reading it through RadFlow's proxy, lists them in the study
+            awaitInOrthanc(pacs, study, Set.of("MR", "SR", "SEG", "OT"));
+            browser.get(viewerUrl);
+            wait(90).until(d -> {
+                String text = d.findElement(By.tagName("body")).getText();
+                return text.contains("SEG") && text.contains("SR") && text.contains("MR");
+            });
+            Thread.sleep(3000); // let the first image draw for the screenshot
+            screenshot("04-ohif-viewer");
+            Files.write(SCREENSHOTS.resolve("04-ohif-console.log"), browser.manage().logs().get("browser").getAll().stream()
+                    .map(Object::toString).toList());
+            String text = browser.findElement(By.tagName("body")).getText();
+            assertTrue(text.contains("SEG") && text.contains("SR"), "OHIF lists the SEG and SR series: " + text);
+
+            // the other pages render against the live server
+            for (String page : List.of("modules", "destinations", "rules?study=" + study)) {
+                browser.get(ui + "#/" + page);
+                Thread.sleep(2500);
+                screenshot("05-" + page.replaceAll("\\?.*", ""));
+            }
+            wait(10).until(d -> d.findElement(By.id("rt-result")).getText().contains("mr-sample"));
+            assertTrue(browser.findElement(By.cssSelector("tr[data-rule='mr-sample'][data-outcome='matched']")).isDisplayed());
+            browser.get(ui + "#/destinations");
+            wait(10).until(d -> d.findElement(By.cssSelector("tr[data-destination='pacs']")).getText().contains("pacs"));
+
+            // the proxy is read-only
+            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.viewerPort() + "/dicom-web/studies"))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode());
+        }
+    }
+
+    private static String state(WebDriver d, String css) {
+        List<WebElement> rows = d.findElements(By.cssSelector(css));
+        return rows.isEmpty() ? "" : rows.get(0).getAttribute("data-state");
+    }
+
+    private WebDriverWait wait(int seconds) {
+        WebDriverWait w = new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(250));
+        w.withMessage(() -> "page at " + browser.getCurrentUrl() + " shows: " + abbreviate(browser.findElement(By.tagName("body")).getText()));
+        return w;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 3000 ? s.substring(0, 3000) + "…" : s;
+    }
+
+    private void screenshot(String name) throws Exception {
+        File f = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(f.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void awaitInOrthanc(OrthancServer o, String study, Set<String> modalities) throws Exception {
+        long end = System.currentTimeMillis() + 60_000;
+        Set<String> have = Set.of();
+        while (System.currentTimeMillis() < end) {
+            have = o.instancesOfStudy(study).stream().map(OrthancServer.StoredInstance::modality).collect(Collectors.toSet());
+            if (have.containsAll(modalities)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("Orthanc has " + have + " of " + modalities);
+    }
+}
