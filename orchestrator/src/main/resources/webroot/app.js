@@ -435,7 +435,7 @@ function jobView(root, id) {
         fact('Ran', job.startedAt ? duration(between(job.startedAt, job.finishedAt)) : '—'),
         fact('Reason', job.reason || '—'),
         job.supersedes ? fact('Supersedes', h('a', { href: '#/job/' + encodeURIComponent(job.supersedes) }, job.supersedes)) : null,
-        job.nextAttemptAt ? fact('Next attempt', dateTime(job.nextAttemptAt)) : null),
+        job.nextAttemptAt && job.state === 'QUEUED' ? fact('Next attempt', dateTime(job.nextAttemptAt)) : null),
         h('p', { class: 'actions' }, jobActions(job), viewerLink(job.studyInstanceUid)));
       const events = Array.isArray(job.timeline) ? job.timeline : [];
       replace(timeline, table('Timeline', ['When', 'State', 'Message'],

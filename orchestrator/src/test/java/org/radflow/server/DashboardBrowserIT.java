@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -138,14 +139,17 @@ class DashboardBrowserIT {
             screenshot("01-live");
 
             // the failed job, retried from the Failed page, succeeds (the module fails only the first attempt)
-            String failedJob = browser.findElement(By.cssSelector(rowFail)).getAttribute("data-job");
+            String failedJob = attr(browser, rowFail, "data-job");
             browser.get(ui + "#/failed");
             By retry = By.cssSelector("tr[data-job='" + failedJob + "'] button.retry");
             wait(10).until(d -> !d.findElements(retry).isEmpty());
-            assertTrue(browser.findElement(By.cssSelector("tr[data-job='" + failedJob + "'] td.reason")).getText()
+            wait(10).until(d -> d.findElement(By.cssSelector("tr[data-job='" + failedJob + "'] td.reason")).getText()
                     .contains("planned permanent failure"));
             screenshot("02-failed");
-            browser.findElement(retry).click();
+            wait(10).until(d -> {
+                d.findElement(retry).click(); // retried by the wait when a refresh replaced the row under the click
+                return true;
+            });
             wait(10).until(d -> d.findElement(By.id("status")).getText().contains("Retry job " + failedJob + ": done"));
             wait(30).until(d -> d.findElements(By.cssSelector("tr[data-job='" + failedJob + "']")).isEmpty());
             browser.get(ui + "#/job/" + failedJob);
@@ -166,23 +170,27 @@ class DashboardBrowserIT {
             }
             wait(30).until(d -> d.findElements(By.cssSelector(".badge.s-sent")).size() == 3); // SR, report page, SEG
             screenshot("03-job");
-            WebElement open = browser.findElement(By.cssSelector("main .facts + p a.viewer-link"));
-            String viewerUrl = open.getAttribute("href");
+            String viewerUrl = attr(browser, "main .facts + p a.viewer-link", "href");
             assertEquals("http://127.0.0.1:" + s.viewerPort() + "/viewer?StudyInstanceUIDs=" + study, viewerUrl);
 
             // the reports reached the PACS; OHIF, reading it through RadFlow's proxy, lists them in the study
             awaitInOrthanc(pacs, study, Set.of("MR", "SR", "SEG", "OT"));
+            String srSeries = seriesDescription(pacs, study, "SR");
+            String segSeries = seriesDescription(pacs, study, "SEG");
             browser.get(viewerUrl);
+            JavascriptExecutor js = (JavascriptExecutor) browser;
             wait(90).until(d -> {
-                String text = d.findElement(By.tagName("body")).getText();
-                return text.contains("SEG") && text.contains("SR") && text.contains("MR");
+                String all = (String) js.executeScript("return document.body.textContent;");
+                return all.contains(srSeries) && all.contains(segSeries);
             });
-            Thread.sleep(3000); // let the first image draw for the screenshot
+            String text = browser.findElement(By.tagName("body")).getText();
+            assertTrue(text.contains("SEG") && text.contains("SR") && text.contains("MR"),
+                    "OHIF's study browser shows the MR, SR and SEG series: " + text);
+            skipOhifTour();
+            Thread.sleep(2000); // let the first image draw for the screenshot
             screenshot("04-ohif-viewer");
             Files.write(SCREENSHOTS.resolve("04-ohif-console.log"), browser.manage().logs().get("browser").getAll().stream()
                     .map(Object::toString).toList());
-            String text = browser.findElement(By.tagName("body")).getText();
-            assertTrue(text.contains("SEG") && text.contains("SR"), "OHIF lists the SEG and SR series: " + text);
 
             // the other pages render against the live server
             for (String page : List.of("modules", "destinations", "rules?study=" + study)) {
@@ -191,7 +199,7 @@ class DashboardBrowserIT {
                 screenshot("05-" + page.replaceAll("\\?.*", ""));
             }
             wait(10).until(d -> d.findElement(By.id("rt-result")).getText().contains("mr-sample"));
-            assertTrue(browser.findElement(By.cssSelector("tr[data-rule='mr-sample'][data-outcome='matched']")).isDisplayed());
+            assertEquals("matched", attr(browser, "tr[data-rule='mr-sample']", "data-outcome"), "the rule tester says mr-sample matched");
             browser.get(ui + "#/destinations");
             wait(10).until(d -> d.findElement(By.cssSelector("tr[data-destination='pacs']")).getText().contains("pacs"));
 
@@ -202,13 +210,39 @@ class DashboardBrowserIT {
         }
     }
 
+    /** The Series Description Orthanc holds for the study's series of this modality (what OHIF must list). */
+    private static String seriesDescription(OrthancServer pacs, String study, String modality) {
+        OrthancServer.StoredInstance i = pacs.instancesOfStudy(study).stream().filter(x -> modality.equals(x.modality())).findFirst()
+                .orElseThrow();
+        String d = pacs.getJsonObject("/instances/" + i.orthancId() + "/simplified-tags").getString("SeriesDescription");
+        assertTrue(d != null && !d.isBlank(), modality + " has a series description");
+        return d;
+    }
+
+    /** OHIF's first-visit tour covers the viewport; a user would skip it too. */
+    private void skipOhifTour() {
+        for (WebElement e : browser.findElements(By.xpath("//*[normalize-space(text())='Skip all']"))) {
+            if (e.isDisplayed()) {
+                e.click();
+                return;
+            }
+        }
+    }
+
+    /** Reads an attribute in one step: the page re-renders its tables every 2 s, so element handles go stale. */
+    private static String attr(WebDriver d, String css, String name) {
+        Object v = ((JavascriptExecutor) d).executeScript("const e = document.querySelector(arguments[0]); "
+                + "return e ? e.getAttribute(arguments[1]) : null;", css, name);
+        return v == null ? "" : v.toString();
+    }
+
     private static String state(WebDriver d, String css) {
-        List<WebElement> rows = d.findElements(By.cssSelector(css));
-        return rows.isEmpty() ? "" : rows.get(0).getAttribute("data-state");
+        return attr(d, css, "data-state");
     }
 
     private WebDriverWait wait(int seconds) {
         WebDriverWait w = new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(250));
+        w.ignoring(StaleElementReferenceException.class);
         w.withMessage(() -> "page at " + browser.getCurrentUrl() + " shows: " + abbreviate(browser.findElement(By.tagName("body")).getText()));
         return w;
     }
