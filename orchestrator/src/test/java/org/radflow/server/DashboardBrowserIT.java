@@ -14,6 +14,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.radflow.config.RadflowConfig;
 import org.radflow.testdata.GeneratedSeries;
@@ -189,8 +190,38 @@ class DashboardBrowserIT {
             skipOhifTour();
             Thread.sleep(2000); // let the first image draw for the screenshot
             screenshot("04-ohif-viewer");
-            Files.write(SCREENSHOTS.resolve("04-ohif-console.log"), browser.manage().logs().get("browser").getAll().stream()
-                    .map(Object::toString).toList());
+
+            // the SEG opens in OHIF: its segment (label from the SEG in Orthanc) shows up once loaded
+            String segment = segmentLabel(pacs, study);
+            WebElement segItem = browser.findElements(By.cssSelector("[data-cy='study-browser-thumbnail-no-image']")).stream()
+                    .filter(e -> e.getText().trim().startsWith("SEG"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no SEG item in OHIF's study browser"));
+            new Actions(browser).doubleClick(segItem).perform();
+            try {
+                boolean[] panelOpened = {false};
+                wait(60).until(d -> {
+                    for (WebElement yes : d.findElements(By.xpath("//button[normalize-space(.)='Yes' or normalize-space(.)='Load']"))) {
+                        if (yes.isDisplayed()) {
+                            yes.click();
+                        }
+                    }
+                    if (!panelOpened[0]) { // the segmentation panel (right side) lists the loaded segments
+                        for (WebElement tab : d.findElements(By.cssSelector("[data-cy^='panelSegmentation'][data-cy$='-btn']"))) {
+                            if (tab.isDisplayed()) {
+                                tab.click();
+                                panelOpened[0] = true;
+                                break;
+                            }
+                        }
+                    }
+                    return ((String) js.executeScript("return document.body.innerText;")).contains(segment);
+                });
+            } finally {
+                Thread.sleep(1500);
+                screenshot("04-ohif-seg");
+                Files.write(SCREENSHOTS.resolve("04-ohif-console.log"), browser.manage().logs().get("browser").getAll().stream()
+                        .map(Object::toString).toList());
+            }
 
             // the other pages render against the live server
             for (String page : List.of("modules", "destinations", "rules?study=" + study)) {
@@ -217,6 +248,13 @@ class DashboardBrowserIT {
         String d = pacs.getJsonObject("/instances/" + i.orthancId() + "/simplified-tags").getString("SeriesDescription");
         assertTrue(d != null && !d.isBlank(), modality + " has a series description");
         return d;
+    }
+
+    private static String segmentLabel(OrthancServer pacs, String study) {
+        OrthancServer.StoredInstance seg = pacs.instancesOfStudy(study).stream().filter(x -> "SEG".equals(x.modality())).findFirst()
+                .orElseThrow();
+        return pacs.getJsonObject("/instances/" + seg.orthancId() + "/simplified-tags").getJsonArray("SegmentSequence")
+                .getJsonObject(0).getString("SegmentLabel");
     }
 
     /** OHIF's first-visit tour covers the viewport; a user would skip it too. */
