@@ -296,7 +296,7 @@ function studiesTable(studies) {
       const modalities = s.modalities || (Array.isArray(s.series) ? [...new Set(s.series.map(x => x.modality).filter(Boolean))] : null);
       const jobs = Array.isArray(s.jobs) ? s.jobs : [];
       return h('tr', { dataset: { study: uid } },
-        h('td', {}, uidCell(uid)),
+        h('td', {}, h('a', { href: '#/study/' + encodeURIComponent(uid), 'aria-label': 'Study ' + uid }, uidCell(uid))),
         h('td', {}, Array.isArray(modalities) ? modalities.join(', ') : (modalities || '—')),
         h('td', {}, series ?? '—'),
         h('td', {}, s.instances ?? s.instanceCount ?? '—'),
@@ -307,6 +307,39 @@ function studiesTable(studies) {
           h('a', { href: '#/rules?study=' + encodeURIComponent(uid) }, 'Test rules'),
           viewerLink(uid)));
     }), 'No studies received yet.');
+}
+
+/** One study: its series and its jobs (older servers: its jobs only). */
+function studyView(root, uid) {
+  const seriesOut = h('div', {});
+  const jobsOut = h('div', {});
+  replace(root, h('p', {}, h('a', { href: '#/live' }, '← Live')), h('h1', {}, 'Study ', h('code', { class: 'uid' }, uid)),
+    h('p', { class: 'actions' }, viewerLink(uid), h('a', { href: '#/rules?study=' + encodeURIComponent(uid) }, 'Test rules / reprocess')),
+    section('Series', seriesOut), section('Jobs', jobsOut));
+  return {
+    async refresh() {
+      let study = null;
+      try {
+        study = await api('/api/studies/' + encodeURIComponent(uid));
+      } catch (e) {
+        replace(seriesOut, problem(e, 'Series'));
+      }
+      if (study) {
+        const series = Array.isArray(study.series) ? study.series : [];
+        replace(seriesOut, table('Series', ['Series', 'Modality', 'Description', 'Instances', 'Last instance'],
+          series.map(x => h('tr', {}, h('td', {}, uidCell(x.seriesInstanceUid || x.uid)), h('td', {}, x.modality || '—'),
+            h('td', {}, x.seriesDescription || x.description || '—'), h('td', {}, x.instances ?? x.instanceCount ?? '—'),
+            h('td', {}, time(x.lastInstanceAt || x.receivedAt)))), 'No series.'));
+      }
+      try {
+        const jobs = study && Array.isArray(study.jobs) ? study.jobs
+          : list(await api('/api/jobs?limit=200&study=' + encodeURIComponent(uid)), 'jobs');
+        replace(jobsOut, jobsTable('Jobs of the study', jobs, 'No jobs for this study.'));
+      } catch (e) {
+        replace(jobsOut, problem(e, 'Jobs'));
+      }
+    },
+  };
 }
 
 function hashParams() {
@@ -582,9 +615,25 @@ function rulesView(root) {
     h('label', { for: 'rt-pick' }, 'Received study'), picker,
     h('label', { for: 'rt-study' }, 'or UID'), uid,
     h('button', { type: 'submit', class: 'primary' }, 'Test rules'));
+  const moduleSel = h('select', { id: 'rp-module' });
+  const reprocess = h('form', { class: 'filters', onsubmit: e => {
+    e.preventDefault();
+    const study = uid.value.trim();
+    if (!study || !moduleSel.value) { setStatus('Reprocess: pick a study and a module.', 'error'); return; }
+    act('Reprocess study with ' + moduleSel.value, '/api/studies/' + encodeURIComponent(study) + '/reprocess', { module: moduleSel.value });
+  } },
+    h('label', { for: 'rp-module' }, 'Run this study again with module'), moduleSel,
+    h('button', { type: 'submit' }, 'Reprocess'));
   replace(root, h('h1', {}, 'Rule tester'),
     h('p', { id: 'rt-help', class: 'muted' }, 'Checks a study RadFlow has received against the active routing rules: each rule says MATCH or the first condition that failed, and whether its module would accept the unit. Nothing is run.'),
-    form, result, section('Active rules', active));
+    form, result, section('Reprocess', h('p', { class: 'muted' }, 'Queues a new job for the study with the module you choose, whatever the rules say.'), reprocess),
+    section('Active rules', active));
+  (async () => {
+    try {
+      list(await api('/api/modules'), 'modules').filter(m => !m.loadError)
+        .forEach(m => moduleSel.append(h('option', { value: m.id }, m.id)));
+    } catch (e) { /* the form then says to pick a module */ }
+  })();
   (async () => {
     let studies = [];
     try {
@@ -661,7 +710,10 @@ function route() {
   document.querySelectorAll('nav.tabs a').forEach(a => {
     if (a.dataset.view === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
-  if (name === 'job' && rest.length) {
+  if (name === 'study' && rest.length) {
+    app.view = studyView(root, decodeURIComponent(rest.join('/')));
+    document.title = 'Study — RadFlow (research use only)';
+  } else if (name === 'job' && rest.length) {
     app.view = jobView(root, decodeURIComponent(rest.join('/')));
     document.title = 'Job — RadFlow (research use only)';
   } else {
@@ -730,6 +782,10 @@ async function main() {
     const r = await fetch('settings.json', { cache: 'no-store' });
     if (r.ok) app.settings = await r.json();
   } catch (e) { /* no viewer links */ }
+  if (app.settings.viewerPort) {
+    document.querySelector('nav.tabs').append(h('a', { href: location.protocol + '//' + location.hostname + ':' + app.settings.viewerPort + '/',
+      target: '_blank', rel: 'noopener', class: 'external' }, 'Viewer (OHIF) ↗'));
+  }
   window.addEventListener('hashchange', route);
   route();
   refreshHealth();

@@ -233,6 +233,9 @@ class DashboardBrowserIT {
             assertEquals("matched", attr(browser, "tr[data-rule='mr-sample']", "data-outcome"), "the rule tester says mr-sample matched");
             browser.get(ui + "#/destinations");
             wait(10).until(d -> d.findElement(By.cssSelector("tr[data-destination='pacs']")).getText().contains("pacs"));
+            browser.get(ui + "#/study/" + study);
+            wait(10).until(d -> d.findElements(By.cssSelector("tr[data-study='" + study + "'][data-state='SUCCEEDED']")).size() == 2);
+            screenshot("06-study");
 
             // the proxy is read-only
             HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.viewerPort() + "/dicom-web/studies"))
