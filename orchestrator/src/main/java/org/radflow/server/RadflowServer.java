@@ -232,9 +232,11 @@ public final class RadflowServer implements AutoCloseable {
                 return a;
             }
         });
-        return vertx.createHttpServer(options).requestHandler(org.radflow.http.WebUi.mount(api.router(), this::viewerPort)).listen().onSuccess(s -> {
+        io.vertx.ext.web.Router routes = org.radflow.http.WebUi.mount(api.router(), this::viewerPort);
+        return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
             http = s;
-            LOG.info("HTTP API on http://{}:{}/api/health", config.api().bindAddress(), s.actualPort());
+            LOG.info("HTTP API on http://{}:{}/api/health, dashboard http://{}:{}/ui/", config.api().bindAddress(), s.actualPort(),
+                    config.api().bindAddress(), s.actualPort());
         });
     }
 
