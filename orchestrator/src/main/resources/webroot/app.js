@@ -107,10 +107,12 @@ function uidCell(uid) {
   return h('code', { class: 'uid', title: uid || '' }, shortUid(uid));
 }
 
+/** Time of day for today, date and time otherwise. */
 function time(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleTimeString();
+  if (isNaN(d)) return iso;
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
 function dateTime(iso) {

@@ -244,6 +244,53 @@ class DashboardBrowserIT {
         }
     }
 
+    @Test
+    void aPastedTokenIsSentAsBearerAndKeptOnlyForTheTab() throws Exception {
+        // the page against an API that wants a bearer token (the page is the unit under test here)
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.ext.web.Router r = io.vertx.ext.web.Router.router(vertx);
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            r.route("/api/*").handler(ctx -> {
+                String auth = ctx.request().getHeader("Authorization");
+                seen.add(String.valueOf(auth));
+                if (!"Bearer s3cret-token".equals(auth)) {
+                    ctx.response().setStatusCode(401).putHeader("content-type", "application/json")
+                            .end(new io.vertx.core.json.JsonObject().put("error", "a bearer token is required").encode());
+                } else {
+                    ctx.next();
+                }
+            });
+            r.get("/api/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP").put("node", "n1")));
+            r.get("/api/jobs").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("jobs", new io.vertx.core.json.JsonArray()
+                    .add(new io.vertx.core.json.JsonObject().put("id", "job-1").put("state", "RUNNING").put("module", "m")
+                            .put("studyInstanceUid", "1.2.3").put("progress", 0.4).put("createdAt", "2026-01-01T00:00:00Z")
+                            .put("startedAt", "2026-01-01T00:00:01Z")))));
+            io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+                    .requestHandler(org.radflow.http.WebUi.mount(r, () -> -1)).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+            String ui = "http://127.0.0.1:" + server.actualPort() + "/ui/";
+
+            browser.get(ui + "#/live");
+            wait(10).until(d -> d.findElement(By.id("live-jobs")).getText().contains("needs a token"));
+            browser.findElement(By.id("token")).sendKeys("s3cret-token");
+            browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+            wait(10).until(d -> !d.findElements(By.cssSelector("tr[data-job='job-1'][data-state='RUNNING']")).isEmpty());
+            assertTrue(seen.contains("Bearer s3cret-token"));
+            assertEquals("", browser.findElement(By.id("token")).getAttribute("value"), "the field is cleared once used");
+            JavascriptExecutor js = (JavascriptExecutor) browser;
+            assertEquals("s3cret-token", js.executeScript("return sessionStorage.getItem('radflow.apiToken');"));
+            assertEquals(0L, js.executeScript("return localStorage.length;"), "nothing is kept beyond the tab");
+            browser.navigate().refresh(); // same tab: still signed in
+            wait(10).until(d -> !d.findElements(By.cssSelector("tr[data-job='job-1']")).isEmpty());
+            screenshot("07-token");
+            browser.findElement(By.id("token-clear")).click();
+            assertEquals(null, js.executeScript("return sessionStorage.getItem('radflow.apiToken');"));
+            wait(10).until(d -> d.findElement(By.id("live-jobs")).getText().contains("needs a token"));
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** The Series Description Orthanc holds for the study's series of this modality (what OHIF must list). */
     private static String seriesDescription(OrthancServer pacs, String study, String modality) {
         OrthancServer.StoredInstance i = pacs.instancesOfStudy(study).stream().filter(x -> modality.equals(x.modality())).findFirst()
