@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -82,8 +83,9 @@ public final class ViewerServer {
 
     public Future<HttpServer> start() {
         boolean https = "https".equals(upstream.getScheme());
+        // OHIF fetches metadata, thumbnails and frames in parallel; the default pool (5) would queue them
         client = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setSsl(https)
-                .setConnectTimeout(10_000).setIdleTimeout(120).setMaxRedirects(0));
+                .setConnectTimeout(10_000).setIdleTimeout(120).setMaxRedirects(0), new PoolOptions().setHttp1MaxSize(16));
         Router router = Router.router(vertx);
         router.route(PROXY_PREFIX + "/*").handler(this::proxy);
         router.get("/app-config.js").handler(ctx -> ctx.response().putHeader("content-type", "application/javascript; charset=utf-8")
