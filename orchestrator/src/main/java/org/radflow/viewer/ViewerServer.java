@@ -202,7 +202,8 @@ public final class ViewerServer {
                     showCPUFallbackMessage: true,
                     showLoadingIndicator: true,
                     strictZSpacingForVolumeViewport: true,
-                    investigationalUseDialog: { option: 'never' },
+                    // OHIF's own label ("for investigational use only"), shown in every new tab until confirmed
+                    investigationalUseDialog: { option: 'always' },
                     maxNumRequests: { interaction: 100, thumbnail: 5, prefetch: 10 },
                     showErrorDetails: 'always',
                     defaultDataSourceName: 'radflow',

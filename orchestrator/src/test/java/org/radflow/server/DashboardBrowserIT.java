@@ -187,6 +187,11 @@ class DashboardBrowserIT {
             String text = browser.findElement(By.tagName("body")).getText();
             assertTrue(text.contains("SEG") && text.contains("SR") && text.contains("MR"),
                     "OHIF's study browser shows the MR, SR and SEG series: " + text);
+            // OHIF labels itself for investigational use; the user confirms and hides the label
+            By confirm = By.cssSelector("[data-cy='confirm-and-hide-button']");
+            wait(30).until(d -> !d.findElements(confirm).isEmpty());
+            assertTrue(browser.findElement(By.tagName("body")).getText().contains("for investigational use only"));
+            browser.findElement(confirm).click();
             skipOhifTour();
             Thread.sleep(2000); // let the first image draw for the screenshot
             screenshot("04-ohif-viewer");

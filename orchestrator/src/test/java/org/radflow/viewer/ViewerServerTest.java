@@ -76,6 +76,7 @@ class ViewerServerTest {
         assertTrue(config.contains("window.location.origin + '/dicom-web'"), config);
         assertTrue(config.contains("omitQuotationForMultipartRequest: true"), config);
         assertTrue(config.contains("NOT FOR DIAGNOSTIC USE"), config);
+        assertTrue(config.contains("investigationalUseDialog: { option: 'always' }"), "OHIF labels itself in every tab: " + config);
     }
 
     @Test
