@@ -118,7 +118,8 @@ public final class ViewerServer {
         String path = ctx.normalizedPath();
         String last = path.substring(path.lastIndexOf('/') + 1);
         if (last.contains(".")) {
-            ctx.response().setStatusCode(404).end("not found: " + path);
+            ctx.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
+                    .putHeader("x-content-type-options", "nosniff").end("not found: " + path);
             return;
         }
         ctx.response().putHeader("content-type", "text/html; charset=utf-8").putHeader("cache-control", "no-cache")
