@@ -3,7 +3,11 @@
 # Debian's PixelMed jars in the local Maven repository. Idempotent: fast when all is there.
 set -euo pipefail
 
-PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk openssl)
+PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk
+          openssl chromium chromium-driver)
+# npm fetches the prebuilt OHIF viewer at build time (orchestrator/src/build/fetch-ohif.sh). Debian's npm only
+# when no npm is installed: a Node.js from elsewhere (e.g. NodeSource) brings its own and conflicts with it.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 PIXELMED_VERSION=20220618
 PIXELMED_IMAGEIO_VERSION=20200328
 
@@ -50,7 +54,7 @@ register() { # file groupId artifactId version
 register /usr/share/java/pixelmed.jar com.pixelmed pixelmed "$PIXELMED_VERSION"
 register /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio "$PIXELMED_IMAGEIO_VERSION"
 
-for tool in storescu echoscu storescp dciodvfy Orthanc; do
+for tool in storescu echoscu storescp dciodvfy Orthanc chromium chromedriver npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "setup: '$tool' is still missing after install" >&2; exit 1; }
 done
 [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || { echo "setup: Orthanc DICOMweb plugin missing (package orthanc-dicomweb)" >&2; exit 1; }

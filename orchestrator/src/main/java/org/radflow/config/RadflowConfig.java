@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
                             Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
-                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit) {
+                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer) {
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -116,6 +116,17 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * {@code maxFileBytes}; files older than {@code retentionDays} are deleted (0: kept for ever).
      */
     public record Audit(boolean enabled, Path dir, long maxFileBytes, int retentionDays) {
+    }
+
+    /**
+     * The OHIF viewer on its own HTTP listener (OHIF must sit at the root of an origin), with a read-only
+     * same-origin DICOMweb proxy to the PACS.
+     *
+     * @param port        default: api.port + 1 (0, a free port, when api.port is 0)
+     * @param dicomWebUrl the PACS's DICOMweb root that {@code /dicom-web/*} forwards to
+     * @param ohifDir     the unpacked {@code @ohif/app} dist folder; null: {@code ohif/} next to RadFlow's jar
+     */
+    public record Viewer(boolean enabled, String bindAddress, int port, String dicomWebUrl, Path ohifDir) {
     }
 
     /** A place RadFlow sends results to: a DICOM node (C-STORE) or a DICOMweb service (STOW-RS). */
@@ -252,9 +263,11 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         SchedulerSettings scheduler = new SchedulerSettings(Duration.ofMillis(500), maxAttempts, Duration.ofSeconds(initialBackoff),
                 Duration.ofSeconds(maxBackoff), stuck, lanes);
 
+        Viewer viewer = viewer(root.child("viewer"), api);
+
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules, delivery, audit);
+                scheduler, rules, delivery, audit, viewer);
     }
 
     static final List<String> DEFAULT_OPEN_PATHS = List.of("/api/health", "/metrics");
@@ -357,6 +370,29 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Viewer viewer(ConfigNode v, Api api) {
+        boolean enabled = v.bool("enabled", true);
+        String bind = v.string("bindAddress", "127.0.0.1");
+        int port = v.integer("port", api.port() == 0 ? 0 : Math.min(api.port() + 1, 65535), 0, 65535);
+        if (enabled && api.enabled() && port != 0 && port == api.port()) {
+            throw new ConfigException(v.key("port") + ": " + port + " is api.port too; the viewer needs its own port (OHIF must be at the root of its origin)");
+        }
+        String url = v.string("dicomWebUrl", "http://127.0.0.1:8042/dicom-web");
+        try {
+            URI u = new URI(url);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                throw new URISyntaxException(url, "not an http(s) URL with a host");
+            }
+        } catch (URISyntaxException e) {
+            throw new ConfigException(v.key("dicomWebUrl") + ": '" + url + "' is not an http(s) URL with a host; "
+                    + "give the PACS's DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web");
+        }
+        String dir = v.string("ohifDir", null);
+        v.finish();
+        return new Viewer(enabled, bind, port, url.endsWith("/") ? url.substring(0, url.length() - 1) : url,
+                dir == null ? null : Path.of(dir));
     }
 
     private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");

@@ -123,6 +123,9 @@ final class ConfigReload {
             if (!old.audit().equals(next.audit())) {
                 restart.add("audit");
             }
+            if (!old.viewer().equals(next.viewer())) {
+                restart.add("viewer");
+            }
             if (!old.rules().equals(next.rules())) {
                 applied.add("rules");
             }
@@ -137,7 +140,7 @@ final class ConfigReload {
                     new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings()),
-                    next.scheduler(), next.rules(), old.delivery(), old.audit());
+                    next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer());
             s.config = running;
             if (s.auth != null) {
                 s.auth.update(na.auth());

@@ -89,6 +89,7 @@ public final class RadflowServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private org.radflow.viewer.ViewerServer viewer;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this(config, listenerOnly, null);
@@ -138,7 +139,9 @@ public final class RadflowServer implements AutoCloseable {
             }
         });
         Future<?> all = core.compose(x -> vertx.deployVerticle(listener))
-                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp());
+                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp())
+                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
+                        : (viewer = new org.radflow.viewer.ViewerServer(vertx, config.viewer())).start());
         return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
             closeOrchestrator();
@@ -240,9 +243,12 @@ public final class RadflowServer implements AutoCloseable {
                     a.bindAddress(), a.port());
         }
         HttpApi api = new HttpApi(vertx, journal, scheduler, new ServerOperations(this), auth, audit);
-        return vertx.createHttpServer(options).requestHandler(api.router()).listen().onSuccess(s -> {
+        io.vertx.ext.web.Router routes = org.radflow.http.WebUi.mount(api.router(), this::viewerPort);
+        return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
             http = s;
-            LOG.info("HTTP API on {}://{}:{}/api/health", a.tls() == null ? "http" : "https", a.bindAddress(), s.actualPort());
+            String scheme = a.tls() == null ? "http" : "https";
+            LOG.info("HTTP API on {}://{}:{}/api/health, dashboard {}://{}:{}/ui/", scheme, a.bindAddress(), s.actualPort(),
+                    scheme, a.bindAddress(), s.actualPort());
         });
     }
 
@@ -390,6 +396,11 @@ public final class RadflowServer implements AutoCloseable {
 
     public int httpPort() {
         return http == null ? -1 : http.actualPort();
+    }
+
+    /** The OHIF viewer listener's port, -1 when it is off. */
+    public int viewerPort() {
+        return viewer == null ? -1 : viewer.port();
     }
 
     public long instancesReceived() {

@@ -46,8 +46,23 @@ class RadflowConfigTest {
         assertEquals(defaults.listener(), example.listener());
         assertEquals(defaults.api(), example.api());
         assertEquals(defaults.audit(), example.audit());
+        assertEquals(defaults.viewer(), example.viewer());
         assertInstanceOf(RadflowConfig.DicomDestination.class, example.destinations().get("pacs"));
         assertInstanceOf(RadflowConfig.DicomWebDestination.class, example.destinations().get("pacs-web"));
+    }
+
+    @Test
+    void theViewerFollowsTheApiPortAndChecksItsKeys() throws Exception {
+        assertEquals(8081, RadflowConfig.defaults().viewer().port());
+        assertEquals(0, load("api: {port: 0}").viewer().port());
+        assertEquals(9001, load("api: {port: 9000}").viewer().port());
+        RadflowConfig c = load("viewer: {port: 7000, dicomWebUrl: 'http://pacs:8042/dicom-web/', ohifDir: /opt/ohif}");
+        assertEquals(7000, c.viewer().port());
+        assertEquals("http://pacs:8042/dicom-web", c.viewer().dicomWebUrl());
+        assertEquals(Path.of("/opt/ohif"), c.viewer().ohifDir());
+        assertTrue(error("viewer: {dicomWebUrl: 'pacs:8042'}").contains("viewer.dicomWebUrl"));
+        assertTrue(error("viewer: {port: 8080}").contains("viewer.port: 8080 is api.port too"));
+        assertTrue(error("viewer: {prot: 1}").contains("did you mean 'viewer.port'"));
     }
 
     @Test
