@@ -140,6 +140,13 @@ function between(a, b) {
 const FINAL = ['SUCCEEDED', 'NOT_APPLICABLE', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 const RETRYABLE = ['FAILED', 'TIMED_OUT', 'CANCELLED', 'NOT_APPLICABLE', 'SUCCEEDED'];
 
+/** A DICOM person name (Family^Given^Middle^Prefix^Suffix) as people write it: "Family, Given". */
+function personName(pn) {
+  if (!pn) return '—';
+  const [family, given] = String(pn).split('=')[0].split('^');
+  return given ? family + ', ' + given : family;
+}
+
 function stateBadge(state) {
   const s = (state || 'UNKNOWN').toUpperCase();
   return h('span', { class: 'badge s-' + s.toLowerCase() }, s.replace('_', ' ').toLowerCase());
@@ -291,20 +298,28 @@ function studiesFromJobs(jobs) {
 }
 
 function studiesTable(studies) {
-  return table('Studies', ['Study', 'Modalities', 'Series', 'Instances', 'Received', 'Jobs', ''],
+  return table('Studies', ['Study', 'Patient', 'Description', 'Modalities', 'Series', 'Instances', 'Received', 'Jobs', ''],
     studies.map(s => {
       const uid = s.studyInstanceUid || s.uid;
       const series = Array.isArray(s.series) ? s.series.length : (s.seriesCount ?? s.series);
       const modalities = s.modalities || (Array.isArray(s.series) ? [...new Set(s.series.map(x => x.modality).filter(Boolean))] : null);
       const jobs = Array.isArray(s.jobs) ? s.jobs : [];
+      // /api/studies gives job counts by state; the fallback (built from /api/jobs) gives the jobs themselves
+      const counts = s.jobs && !Array.isArray(s.jobs) && typeof s.jobs === 'object'
+        ? Object.entries(s.jobs).filter(([, n]) => n > 0) : [];
       return h('tr', { dataset: { study: uid } },
         h('td', {}, h('a', { href: '#/study/' + encodeURIComponent(uid), 'aria-label': 'Study ' + uid }, uidCell(uid))),
+        h('td', {}, personName(s.patientName)),
+        h('td', {}, s.studyDescription || '—'),
         h('td', {}, Array.isArray(modalities) ? modalities.join(', ') : (modalities || '—')),
         h('td', {}, series ?? '—'),
         h('td', {}, s.instances ?? s.instanceCount ?? '—'),
-        h('td', {}, time(s.lastInstanceAt || s.receivedAt || s.firstInstanceAt)),
+        h('td', {}, time(s.lastReceived || s.lastInstanceAt || s.receivedAt || s.firstReceived)),
         h('td', {}, jobs.length ? jobs.map(j => h('a', { href: '#/job/' + encodeURIComponent(j.id), class: 'job-chip' },
-          stateBadge(j.state), ' ' + j.module)) : (typeof s.jobs === 'number' ? s.jobs : '—')),
+          stateBadge(j.state), ' ' + j.module))
+          : counts.length ? counts.map(([state, n]) => h('a', { href: '#/study/' + encodeURIComponent(uid), class: 'job-chip' },
+            stateBadge(state), ' ' + n))
+          : (typeof s.jobs === 'number' ? s.jobs : '—')),
         h('td', { class: 'actions' },
           h('a', { href: '#/rules?study=' + encodeURIComponent(uid) }, 'Test rules'),
           viewerLink(uid)));
@@ -331,7 +346,7 @@ function studyView(root, uid) {
         replace(seriesOut, table('Series', ['Series', 'Modality', 'Description', 'Instances', 'Last instance'],
           series.map(x => h('tr', {}, h('td', {}, uidCell(x.seriesInstanceUid || x.uid)), h('td', {}, x.modality || '—'),
             h('td', {}, x.seriesDescription || x.description || '—'), h('td', {}, x.instances ?? x.instanceCount ?? '—'),
-            h('td', {}, time(x.lastInstanceAt || x.receivedAt)))), 'No series.'));
+            h('td', {}, time(x.lastReceived || x.lastInstanceAt || x.receivedAt)))), 'No series.'));
       }
       try {
         const jobs = study && Array.isArray(study.jobs) ? study.jobs

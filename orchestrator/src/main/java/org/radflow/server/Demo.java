@@ -102,6 +102,9 @@ public final class Demo implements AutoCloseable {
                 .append('\n');
         y.append("api:\n  bindAddress: 127.0.0.1\n  port: ").append(httpPort).append('\n');
         y.append("tracking:\n  seriesQuietSeconds: 3\n  studyQuietSeconds: 5\n");
+        if (pacs != null && pacs.dicomWebUrl().isPresent()) {
+            y.append("viewer:\n  dicomWebUrl: ").append(pacs.dicomWebUrl().get()).append('\n');
+        }
         String dest = pacs == null ? "" : "    destinations: [demo-pacs]\n";
         if (pacs != null) {
             y.append("destinations:\n  demo-pacs:\n    type: dicom\n    aeTitle: ").append(DemoPacs.AE_TITLE)
@@ -232,7 +235,11 @@ public final class Demo implements AutoCloseable {
     private void printWhereToLook(List<GeneratedSeries> studies) {
         String api = "http://" + server.config().api().bindAddress() + ":" + server.httpPort();
         out.printf("%n  RadFlow is running (research use only, NOT FOR DIAGNOSTIC USE):%n");
-        out.printf("    dashboard     %s/%n", api);
+        out.printf("    dashboard     %s/ui/%n", api);
+        if (server.viewerPort() > 0) {
+            out.printf("    viewer (OHIF) http://%s:%d/   (the studies with their AI results)%n",
+                    server.config().viewer().bindAddress(), server.viewerPort());
+        }
         out.printf("    jobs (JSON)   %s/api/jobs%n", api);
         out.printf("    DICOM         %s on 127.0.0.1:%d%n", server.config().listener().aeTitle(), server.dicomPort());
         if (pacs != null) {
