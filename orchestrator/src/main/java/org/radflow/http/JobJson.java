@@ -8,12 +8,12 @@ import java.time.Instant;
 import java.util.List;
 
 /** JSON shapes of the API (no patient data: UIDs, states, reasons and times only). */
-final class JobJson {
+public final class JobJson {
 
     private JobJson() {
     }
 
-    static JsonObject summary(Job j) {
+    public static JsonObject summary(Job j) {
         return new JsonObject()
                 .put("id", j.id())
                 .put("state", j.state().name())

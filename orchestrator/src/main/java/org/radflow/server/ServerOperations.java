@@ -69,10 +69,7 @@ final class ServerOperations implements Operations {
         JsonObject st = s.studies.study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
         JsonArray jobs = new JsonArray();
         for (Job j : s.journal.search(null, null, uid, 1000)) {
-            jobs.add(new JsonObject().put("id", j.id()).put("state", j.state().name()).put("module", j.moduleId())
-                    .put("rule", j.ruleName()).put("trigger", j.trigger().name()).put("seriesInstanceUid", j.seriesUid())
-                    .put("reason", j.reason()).put("createdAt", j.createdAt().toString())
-                    .put("finishedAt", j.finishedAt() == null ? null : j.finishedAt().toString()));
+            jobs.add(org.radflow.http.JobJson.summary(j)); // the same shape as GET /api/jobs
         }
         return st.put("jobs", jobs);
     }
