@@ -21,10 +21,10 @@ mvn -B -q -pl modules/covidnet -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
 CP="modules/covidnet/target/test-classes:modules/covidnet/target/classes:$(cat modules/covidnet/target/bench.cp)"
 
-# TensorFlow unpacks ~650 MB of native libraries once, into the module's target folder (as its tests do)
+# TensorFlow unpacks ~650 MB of native libraries once, into target/javacpp-cache (as the tests do)
 bench() {
   TF_CPP_MIN_LOG_LEVEL=1 java -Xmx3g \
-    -Dorg.bytedeco.javacpp.cachedir=modules/covidnet/target/javacpp-cache \
+    -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache \
     -Dlogback.configurationFile=bench/covidnet-logback.xml \
     -cp "$CP" org.radflow.covidnet.CovidNetBench --work "$OUT/covidnet-work" "$@"
 }

@@ -17,7 +17,6 @@ import org.radflow.api.StudyInput;
 import org.radflow.api.StudyInput.InstanceInput;
 import org.radflow.api.StudyInput.PlaneOptions;
 import org.radflow.api.TagCondition;
-import org.radflow.covidnet.CovidNetPreprocessing.EightBit;
 import org.radflow.covidnet.CovidNetPreprocessing.Prepared;
 import org.radflow.covidnet.CovidNetPreprocessing.Rect;
 
@@ -159,12 +158,11 @@ final class CovidNetModule implements AiModule {
     }
 
     /** The whole radiograph in grey, at most 512 wide, with the model's crop outlined. */
-    static KeyImage keyImage(EightBit grey, Rect crop, String sopInstanceUid) {
+    static KeyImage keyImage(CovidNetPreprocessing.Grey grey, Rect crop, String sopInstanceUid) {
         double scale = Math.min(1.0, (double) KEY_IMAGE_MAX_WIDTH / grey.columns());
         int width = Math.max(1, (int) Math.round(grey.columns() * scale));
         int height = Math.max(1, (int) Math.round(grey.rows() * scale));
-        float[] small = width == grey.columns() && height == grey.rows() ? toFloat(grey.pixels())
-                : CovidNetPreprocessing.resizeBilinear(grey, new Rect(0, 0, grey.columns(), grey.rows()), width, height);
+        float[] small = CovidNetPreprocessing.resizeBilinear(grey, new Rect(0, 0, grey.columns(), grey.rows()), width, height);
         int[] rgb = new int[width * height];
         for (int i = 0; i < rgb.length; i++) {
             int g = (int) small[i];
@@ -189,14 +187,6 @@ final class CovidNetModule implements AiModule {
         }
         return new KeyImage("Chest radiograph; outlined: the square region COVID-Net reads", width, height, rgb,
                 sopInstanceUid);
-    }
-
-    private static float[] toFloat(int[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = v[i];
-        }
-        return f;
     }
 
     private static int clamp(int v, int size) {

@@ -25,8 +25,30 @@ public final class CovidNetPreprocessing {
     private CovidNetPreprocessing() {
     }
 
+    /** A grey image in 0..255, read pixel by pixel. */
+    public interface Grey {
+        int rows();
+
+        int columns();
+
+        int at(int row, int column);
+    }
+
+    /**
+     * The 8-bit view of a plane computed only where it is read: the same levels as {@link #toEightBit} (each pixel
+     * through the same VOI or min-max function), but the 480 x 480 resize and the key image read about a million
+     * pixels of a 5-megapixel radiograph, so the other four million are never converted.
+     */
+    public record LazyEightBit(int rows, int columns, float[] values, java.util.function.DoubleToIntFunction level)
+            implements Grey {
+        @Override
+        public int at(int row, int column) {
+            return level.applyAsInt(values[row * columns + column]);
+        }
+    }
+
     /** An 8-bit grey image: {@code pixels[row * columns + column]} in 0..255. */
-    public record EightBit(int rows, int columns, int[] pixels) {
+    public record EightBit(int rows, int columns, int[] pixels) implements Grey {
         public EightBit {
             if (rows < 1 || columns < 1 || pixels.length != rows * columns) {
                 throw new IllegalArgumentException("pixels do not match " + rows + " x " + columns);
@@ -54,7 +76,7 @@ public final class CovidNetPreprocessing {
      * @param eightBit  the whole radiograph in 8 bits (for the key image)
      * @param crop      the region of the source that was resized into the input
      */
-    public record Prepared(float[] nhwc, EightBit eightBit, Rect crop) {
+    public record Prepared(float[] nhwc, Grey eightBit, Rect crop) {
         public long[] shape() {
             return new long[] {1, INPUT_SIZE, INPUT_SIZE, 3};
         }
@@ -66,21 +88,28 @@ public final class CovidNetPreprocessing {
      * so that bone is white as in COVID-Net's training images.
      */
     public static Prepared prepare(ImagePlane plane) {
-        EightBit grey = toEightBit(plane);
+        Grey grey = lazyEightBit(plane);
         Rect crop = centralCrop(cropTop(grey.rows(), grey.columns()));
         float[] resized = resizeBilinear(grey, crop, INPUT_SIZE, INPUT_SIZE);
         return new Prepared(toNhwc(resized), grey, crop);
     }
 
-    /** The plane's first window when it has one, else its own minimum to maximum. */
+    /** The plane's first window when it has one, else its own minimum to maximum, for every pixel. */
     public static EightBit toEightBit(ImagePlane plane) {
+        Grey lazy = lazyEightBit(plane);
+        LazyEightBit l = (LazyEightBit) lazy;
+        return new EightBit(l.rows(), l.columns(), levels(l.values(), l.level()));
+    }
+
+    /** {@link #toEightBit}'s levels, computed where read (see {@link LazyEightBit}). */
+    public static Grey lazyEightBit(ImagePlane plane) {
         if (plane.samplesPerPixel() != 1) {
             throw new IllegalArgumentException("a grey image is needed, this one has " + plane.samplesPerPixel()
                     + " samples per pixel");
         }
-        return plane.hasWindow()
-                ? window(plane.pixels(), plane.rows(), plane.columns(), plane.windowCenter(), plane.windowWidth())
-                : minMax(plane.pixels(), plane.rows(), plane.columns());
+        float[] v = plane.pixels();
+        return new LazyEightBit(plane.rows(), plane.columns(), v, plane.hasWindow()
+                ? windowLevel(plane.windowCenter(), plane.windowWidth()) : minMaxLevel(v));
     }
 
     /**
@@ -89,12 +118,16 @@ public final class CovidNetPreprocessing {
      * {@code ((x - (c - 0.5)) / (w - 1) + 0.5) * 255}.
      */
     public static EightBit window(float[] values, int rows, int columns, double center, double width) {
+        return new EightBit(rows, columns, levels(values, windowLevel(center, width)));
+    }
+
+    static java.util.function.DoubleToIntFunction windowLevel(double center, double width) {
         if (!(width >= 1)) {
             throw new IllegalArgumentException("window width must be at least 1, was " + width);
         }
         double low = center - 0.5 - (width - 1) / 2;
         double high = center - 0.5 + (width - 1) / 2;
-        return new EightBit(rows, columns, levels(values, x -> {
+        return x -> {
             if (x <= low) {
                 return 0;
             }
@@ -103,11 +136,15 @@ public final class CovidNetPreprocessing {
             }
             // width 1 never gets here: low == high
             return clip((int) Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255));
-        }));
+        };
     }
 
     /** {@code (x - min) / (max - min) * 255}, rounded; a constant image is all 0. */
     public static EightBit minMax(float[] values, int rows, int columns) {
+        return new EightBit(rows, columns, levels(values, minMaxLevel(values)));
+    }
+
+    static java.util.function.DoubleToIntFunction minMaxLevel(float[] values) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (float v : values) {
@@ -117,9 +154,9 @@ public final class CovidNetPreprocessing {
         double low = min;
         double range = max - min;
         if (!(range > 0)) {
-            return new EightBit(rows, columns, new int[values.length]);
+            return x -> 0;
         }
-        return new EightBit(rows, columns, levels(values, x -> clip((int) Math.round((x - low) / range * 255))));
+        return x -> clip((int) Math.round((x - low) / range * 255));
     }
 
     /** The widest span of whole-number values mapped through a table (4 MB of int at most). */
@@ -186,7 +223,7 @@ public final class CovidNetPreprocessing {
      *
      * @return {@code out[row * outWidth + column]}, whole numbers 0..255
      */
-    public static float[] resizeBilinear(EightBit image, Rect region, int outWidth, int outHeight) {
+    public static float[] resizeBilinear(Grey image, Rect region, int outWidth, int outHeight) {
         if (region.x() + region.width() > image.columns() || region.y() + region.height() > image.rows()) {
             throw new IllegalArgumentException("region " + region + " exceeds the " + image.columns() + " x "
                     + image.rows() + " image");

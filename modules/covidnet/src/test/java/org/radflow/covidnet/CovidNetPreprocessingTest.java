@@ -1,6 +1,8 @@
 package org.radflow.covidnet;
 
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 import org.radflow.api.ImagePlane;
 import org.radflow.covidnet.CovidNetPreprocessing.EightBit;
 import org.radflow.covidnet.CovidNetPreprocessing.Prepared;
@@ -60,6 +62,30 @@ class CovidNetPreprocessingTest {
         assertEquals(130, CovidNetPreprocessing.toEightBit(windowed).pixels()[50]);
         ImagePlane bare = plane(ramp(), 10, 12, Double.NaN, Double.NaN);
         assertEquals(129, CovidNetPreprocessing.toEightBit(bare).pixels()[60]);
+    }
+
+    @Test
+    void theLazyEightBitPathGivesExactlyTheTensorOfConvertingEveryPixelFirst() {
+        java.util.Random random = new java.util.Random(7);
+        for (boolean whole : new boolean[] {true, false}) {
+            float[] v = new float[731 * 517];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = whole ? random.nextInt(4096) : random.nextFloat() * 4096;
+            }
+            for (ImagePlane p : List.of(plane(v, 731, 517, 1800, 2400), plane(v, 731, 517, Double.NaN, Double.NaN))) {
+                EightBit eager = CovidNetPreprocessing.toEightBit(p);
+                CovidNetPreprocessing.Rect crop = CovidNetPreprocessing.centralCrop(CovidNetPreprocessing.cropTop(731, 517));
+                float[] expected = CovidNetPreprocessing.toNhwc(CovidNetPreprocessing.resizeBilinear(eager, crop, 480, 480));
+                CovidNetPreprocessing.Prepared lazy = CovidNetPreprocessing.prepare(p);
+                assertArrayEquals(expected, lazy.nhwc(), "whole=" + whole + " window=" + p.hasWindow());
+                assertEquals(crop, lazy.crop());
+                for (int i = 0; i < 1000; i++) {
+                    int r = random.nextInt(731);
+                    int c = random.nextInt(517);
+                    assertEquals(eager.at(r, c), lazy.eightBit().at(r, c));
+                }
+            }
+        }
     }
 
     @Test
