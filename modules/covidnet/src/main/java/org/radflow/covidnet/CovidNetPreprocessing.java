@@ -39,11 +39,53 @@ public final class CovidNetPreprocessing {
      * through the same VOI or min-max function), but the 480 x 480 resize and the key image read about a million
      * pixels of a 5-megapixel radiograph, so the other four million are never converted.
      */
-    public record LazyEightBit(int rows, int columns, float[] values, java.util.function.DoubleToIntFunction level)
-            implements Grey {
+    public static final class LazyEightBit implements Grey {
+        /** Whole-number values in 0..65535 (12-16-bit detectors) are converted once each and remembered. */
+        private static final int MEMO = 1 << 16;
+        private final int rows;
+        private final int columns;
+        private final float[] values;
+        private final java.util.function.DoubleToIntFunction level;
+        private final short[] memo = new short[MEMO]; // level + 1; 0 = not computed yet
+
+        LazyEightBit(int rows, int columns, float[] values, java.util.function.DoubleToIntFunction level) {
+            this.rows = rows;
+            this.columns = columns;
+            this.values = values;
+            this.level = level;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public int columns() {
+            return columns;
+        }
+
+        float[] values() {
+            return values;
+        }
+
+        java.util.function.DoubleToIntFunction level() {
+            return level;
+        }
+
         @Override
         public int at(int row, int column) {
-            return level.applyAsInt(values[row * columns + column]);
+            float v = values[row * columns + column];
+            int i = (int) v;
+            if (i == v && i >= 0 && i < MEMO) {
+                int m = memo[i];
+                if (m == 0) {
+                    m = level.applyAsInt(v) + 1;
+                    memo[i] = (short) m;
+                }
+                return m - 1;
+            }
+            return level.applyAsInt(v);
         }
     }
 
