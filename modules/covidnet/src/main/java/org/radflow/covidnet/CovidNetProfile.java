@@ -21,7 +21,8 @@ record CovidNetProfile(String name, String inputTensor, String outputTensor, Lis
 
     // SNOMED CT: 840539006 checked against SNOMED International's COVID-19 content page (PT "COVID-19");
     // 17621005 "Normal (qualifier value)" and 233604007 "Pneumonia (disorder)" checked in public FHIR/terminology
-    // sources; 10828004 Positive and 260385009 Negative (qualifier values) still to confirm in a SNOMED browser.
+    // sources; 10828004 "Positive (qualifier value)" and 260385009 "Negative (qualifier value)" checked in HL7's SMART
+    // Health Cards lab-qualitative-result value set (SNOMED GPS).
     static final Concept NORMAL = Concept.sct("17621005", "Normal");
     static final Concept PNEUMONIA = Concept.sct("233604007", "Pneumonia");
     static final Concept COVID_19 = Concept.sct("840539006", "COVID-19");
