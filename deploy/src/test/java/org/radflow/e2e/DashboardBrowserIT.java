@@ -14,6 +14,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.radflow.config.RadflowConfig;
 import org.radflow.server.RadflowServer;
@@ -208,6 +209,18 @@ class DashboardBrowserIT {
             skipOhifTour();
             Thread.sleep(2000); // let the first image draw for the screenshot
             screenshot("04-ohif-viewer");
+
+            // the SR opens: RadFlow's measurements have no image coordinates, which OHIF 3.13 fails on unless the
+            // viewer's configuration (ViewerServer.appConfig) gives them an empty one
+            WebElement srItem = browser.findElements(By.cssSelector("[data-cy='study-browser-thumbnail-no-image']")).stream()
+                    .filter(e -> e.getText().trim().startsWith("SR"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no SR item in OHIF's study browser"));
+            new Actions(browser).doubleClick(srItem).perform();
+            Thread.sleep(6000);
+            screenshot("04-ohif-sr");
+            List<String> srErrors = browser.manage().logs().get("browser").getAll().stream().map(Object::toString)
+                    .filter(l -> l.contains("ReferencedSOPSequence") || l.contains("Error loading displaySet")).toList();
+            assertTrue(srErrors.isEmpty(), "OHIF failed on RadFlow's SR: " + srErrors);
 
             // Loading this SEG into OHIF is not checked: its 35 x 51 frames are not byte-aligned once bit-packed, and
             // OHIF 3.13 (full-instance length check) with Orthanc 1.10 (frames/N on bit-packed data: 400) cannot load

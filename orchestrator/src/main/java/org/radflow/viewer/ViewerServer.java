@@ -196,7 +196,20 @@ public final class ViewerServer {
                     routerBasename: null,
                     extensions: [],
                     modes: [],
-                    customizationService: {},
+                    customizationService: {
+                      // RadFlow's SR measurements (volumes, class probabilities) reference their images but have no
+                      // image coordinates; OHIF 3.13 reads coords[0] of every measurement when it loads an SR and fails
+                      // on them. An empty coordinate makes it skip drawing those instead of failing the whole SR.
+                      onBeforeSRAddMeasurement: {
+                        $set: function (args) {
+                          var m = args.measurement;
+                          if (m && (!m.coords || m.coords.length === 0)) {
+                            m.coords = [{}];
+                          }
+                          return m;
+                        }
+                      }
+                    },
                     showStudyList: true,
                     maxNumberOfWebWorkers: 3,
                     showWarningMessageForCrossOrigin: false,
