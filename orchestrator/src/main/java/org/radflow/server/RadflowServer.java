@@ -180,6 +180,7 @@ public final class RadflowServer implements AutoCloseable {
         }, reports, config.scheduler());
         scheduler.enabledCheck(switches::enabled);
         scheduler.start();
+        warmUpModules();
         planner = new JobPlanner(journal, this::router, this::queueLimit, scheduler::wake);
         planner.enabledCheck(switches::enabled);
         tracker = new StudyTracker(config.listener().spoolDir().toAbsolutePath().resolve("incoming"), config.tracking().seriesQuiet(),
@@ -421,6 +422,29 @@ public final class RadflowServer implements AutoCloseable {
 
     public org.radflow.dispatch.Outbox outbox() {
         return outbox;
+    }
+
+    /**
+     * Creates each enabled module now, on a background thread, so that its model is loaded (or why it cannot be
+     * shows in the log and in GET /api/modules, with the model it runs) at start rather than at its first job.
+     * A module that fails here is tried again by its first job.
+     */
+    private void warmUpModules() {
+        ModuleRegistry r = registry;
+        Thread t = new Thread(() -> {
+            for (String id : r.ids()) {
+                if (!switches.enabled(id)) {
+                    continue;
+                }
+                try (org.radflow.modules.ModuleLease lease = r.acquire(id)) {
+                    LOG.debug("Module {} ready", lease.id());
+                } catch (Exception | LinkageError e) {
+                    LOG.debug("Module {} not ready at start: {}", id, e.getMessage()); // the registry logged why
+                }
+            }
+        }, "radflow-module-warmup");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void closeOrchestrator() {
