@@ -783,7 +783,18 @@ public class OrthancServer implements BeforeAllCallback, AfterAllCallback, Befor
             builder.header("Content-Type", contentType);
         }
         try {
-            return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            try {
+                return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException first) {
+                // Orthanc's HTTP server may close a kept-alive connection just as the client reuses it ("header
+                // parser received no bytes"): a read-only request is sent once more, on a new connection
+                boolean readOnly = method.equals("GET") || method.equals("HEAD")
+                        || path.startsWith("/tools/find") || path.startsWith("/tools/lookup");
+                if (!readOnly || !isRunning()) {
+                    throw first;
+                }
+                return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + uri + " failed"
                     + (isRunning() ? "" : " (Orthanc is not running)") + ": " + e, e);
