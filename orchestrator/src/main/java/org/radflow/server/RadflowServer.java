@@ -158,7 +158,7 @@ public final class RadflowServer implements AutoCloseable {
         config.modules().settings().forEach((id, m) -> moduleConfig.put(id, m.config()));
         registry = new ModuleRegistry(new RegistrySettings(config.modules().dir(), config.modules().modelsDir(), data,
                 moduleConfig, config.modules().watch() ? RegistrySettings.DEFAULT_SCAN_INTERVAL : Duration.ZERO,
-                RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, threads)).start();
+                RadflowServer.class.getClassLoader()), (id, threads) -> inference.forModule(id, inferenceThreads(id, threads))).start();
         router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
         results = new ResultStore(data.resolve("results"));
         senders.putAll(senders(config));
@@ -422,6 +422,26 @@ public final class RadflowServer implements AutoCloseable {
 
     public org.radflow.dispatch.Outbox outbox() {
         return outbox;
+    }
+
+    /**
+     * The intra-op threads of a module's model sessions: what its descriptor asks for, but no more than this
+     * machine's cores shared by the jobs its lane runs at once, so that {@code maxConcurrentJobs: 2} on two cores
+     * gives two jobs of one thread each instead of four threads fighting over two cores (docs/benchmarks.md,
+     * COVID-Net pool 2).
+     */
+    int inferenceThreads(String moduleId, int declared) {
+        Integer configured = config.modules().settingsFor(moduleId).maxConcurrentJobs();
+        int jobs = configured != null ? configured
+                : registry == null ? 1 : registry.find(moduleId).map(m -> m.descriptor().resources().maxConcurrentJobs()).orElse(1);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int fair = Math.max(1, cores / Math.max(1, jobs));
+        int threads = Math.max(1, Math.min(declared, fair));
+        if (threads < declared) {
+            LOG.info("Module {}: {} inference thread(s) per job instead of the {} it asks for ({} job(s) at once on {} cores)",
+                    moduleId, threads, declared, jobs, cores);
+        }
+        return threads;
     }
 
     /**
