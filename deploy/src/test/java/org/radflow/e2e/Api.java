@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,28 +20,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The few REST calls the end-to-end tests make to RadFlow, and waiting on Orthanc. */
 final class Api {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** HTTP/1.1 (no h2c upgrade dance) and a timeout on every call: a stalled answer fails a test, never hangs it. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private Api() {
     }
 
+    /** A GET, sent once more on a new connection if the first attempt fails or times out (GETs change nothing). */
+    static HttpResponse<String> fetch(int port, String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build();
+        try {
+            return HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException first) {
+            return HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     static JsonObject get(int port, String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = fetch(port, path);
         assertEquals(200, r.statusCode(), path + ": " + r.body());
         return new JsonObject(r.body());
     }
 
     static List<JsonObject> getArray(int port, String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = fetch(port, path);
         assertEquals(200, r.statusCode(), path + ": " + r.body());
         return new JsonArray(r.body()).stream().map(o -> (JsonObject) o).toList();
     }
 
     static JsonObject post(int port, String path) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), path + ": " + r.body());
         return new JsonObject(r.body());
     }
