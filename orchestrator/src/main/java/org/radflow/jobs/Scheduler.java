@@ -325,21 +325,25 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void timeOut(Lane lane, Running r) {
+        Thread t = r.thread;
+        lane.active.remove(r.job.id(), r);
+        int stuck = 0;
+        if (t != null) {
+            t.interrupt();
+            stuck = lane.abandoned.incrementAndGet();
+        }
+        // journaled after the lane's figures changed: whoever sees TIMED_OUT sees the abandoned thread counted too
         try {
             journal.finish(r.job.id(), JobState.TIMED_OUT, "exceeded the module's timeout of " + r.timeout.toSeconds() + " s");
         } catch (SQLException e) {
             LOG.error("Could not journal the timeout of job {}: {}", r.job.id(), e.toString());
         }
-        Thread t = r.thread;
-        lane.active.remove(r.job.id(), r);
         if (t == null) {
             LOG.warn("Job {} of module {} timed out before a thread picked it up (is the machine overloaded?)", r.job.id(),
                     lane.moduleId);
             wake();
             return;
         }
-        t.interrupt();
-        int stuck = lane.abandoned.incrementAndGet();
         LOG.warn("Job {} of module {} timed out after {} s; its thread is abandoned ({} abandoned so far)", r.job.id(),
                 lane.moduleId, r.timeout.toSeconds(), stuck);
         // a thread that honours the interrupt ends soon: count it back when it does
