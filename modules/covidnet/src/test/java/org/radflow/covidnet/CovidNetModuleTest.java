@@ -7,11 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radflow.api.AiModule;
 import org.radflow.api.ConfigProperty;
 import org.radflow.api.Finding;
-import org.radflow.api.InferenceEngine;
 import org.radflow.api.JobContext;
 import org.radflow.api.KeyImage;
-import org.radflow.api.ModuleConfig;
-import org.radflow.api.ModuleContext;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
@@ -317,7 +314,7 @@ class CovidNetModuleTest {
     private static AiModule create(Map<String, String> values) throws ModuleException {
         CovidNetFactory factory = new CovidNetFactory();
         ModuleDescriptor d = factory.descriptor();
-        return factory.create(new TestContext(d, values));
+        return factory.create(new HostContext(d, values, models, dir, engine, d.resources().inferenceThreads()));
     }
 
     private static org.radflow.api.DicomTags tags(String... keyValues) {
@@ -326,40 +323,6 @@ class CovidNetModuleTest {
             m.put(keyValues[i], keyValues[i + 1]);
         }
         return keyword -> m.containsKey(keyword) ? List.of(m.get(keyword)) : List.of();
-    }
-
-    /** Declared defaults under the given values, the test models directory and the real host engine. */
-    private record TestContext(ModuleDescriptor descriptor, Map<String, String> values) implements ModuleContext {
-        @Override
-        public ModuleConfig config() {
-            return name -> {
-                if (values.containsKey(name)) {
-                    return Optional.of(values.get(name));
-                }
-                return descriptor.configProperties().stream().filter(p -> p.name().equals(name)).findFirst()
-                        .map(ConfigProperty::defaultValue);
-            };
-        }
-
-        @Override
-        public Path modelDirectory() {
-            return models;
-        }
-
-        @Override
-        public Path workDirectory() {
-            return dir;
-        }
-
-        @Override
-        public InferenceEngine inference() {
-            return engine.forModule(descriptor.id(), descriptor.resources().inferenceThreads());
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("covidnet");
-        }
     }
 
     private static final class RecordingJob implements JobContext {
