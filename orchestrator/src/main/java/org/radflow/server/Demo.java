@@ -110,20 +110,20 @@ public final class Demo implements AutoCloseable {
             y.append("destinations:\n  demo-pacs:\n    type: dicom\n    aeTitle: ").append(DemoPacs.AE_TITLE)
                     .append("\n    host: 127.0.0.1\n    port: ").append(pacs.dicomPort()).append('\n');
         }
-        y.append("modules:\n");
+        StringBuilder moduleKeys = new StringBuilder();
         List<String> rules = new ArrayList<>();
         if (modules.contains("covidnet")) {
-            y.append("  covidnet:\n    config:\n      model: demo\n");
+            moduleKeys.append("  covidnet:\n    config:\n      model: demo\n");
             rules.add("  - name: chest-radiographs\n    module: covidnet\n" + dest
                     + "    match:\n      Modality: [CR, DX]\n");
         }
         if (modules.contains("hippovolume")) {
-            y.append("  hippovolume:\n    config:\n      model: demo\n");
+            moduleKeys.append("  hippovolume:\n    config:\n      model: demo\n");
             rules.add("  - name: hippocampus-crops\n    module: hippovolume\n" + dest
                     + "    match:\n      Modality: MR\n      SeriesDescription: {regex: \".*hippocrop.*\"}\n");
         }
-        if (modules.isEmpty() || (!modules.contains("covidnet") && !modules.contains("hippovolume"))) {
-            y.append("  watch: true\n");
+        if (!moduleKeys.isEmpty()) {
+            y.append("modules:\n").append(moduleKeys);
         }
         y.append(rules.isEmpty() ? "rules: []\n" : "rules:\n" + String.join("", rules));
         return y.toString();
