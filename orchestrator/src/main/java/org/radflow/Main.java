@@ -23,8 +23,9 @@ public final class Main {
             Usage: radflow <command> [options]
 
             Commands:
-              serve [--config FILE] [--demo]   run the server (no --config: embedded defaults);
-                                               --demo also sends synthetic studies through it
+              serve [--config FILE] | --demo   run the server (no --config: embedded defaults);
+                                               --demo: a demo PACS (Orthanc), a demo configuration
+                                               and synthetic studies sent through them
               listen [--config FILE]           run only the DICOM listener, writing the same spool
               config check --config FILE       validate a configuration file and exit
               rules test [--config FILE] PATH...
