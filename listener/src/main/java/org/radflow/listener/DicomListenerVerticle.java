@@ -7,23 +7,26 @@ import java.util.function.Consumer;
 
 /**
  * Hosts the {@link StoreScp} in Vert.x: binding and stopping run off the event loop, and every
- * stored instance is published on {@link InstanceStored#ADDRESS}.
+ * stored instance is handed to the {@link InstanceSink} given (a typed call to the next stage, on the
+ * association's thread: the sink must return at once).
  */
 public final class DicomListenerVerticle extends VerticleBase {
 
     private final ListenerSettings settings;
+    private final InstanceSink sink;
     private final Consumer<AssociationSummary> observer;
     private StoreScp scp;
 
-    public DicomListenerVerticle(ListenerSettings settings, Consumer<AssociationSummary> observer) {
+    public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
         this.settings = settings;
+        this.sink = sink;
         this.observer = observer;
     }
 
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
-            StoreScp s = new StoreScp(settings, e -> vertx.eventBus().publish(InstanceStored.ADDRESS, e.toJson()), observer);
+            StoreScp s = new StoreScp(settings, sink, observer);
             s.start();
             scp = s;
             return s.port();

@@ -26,8 +26,7 @@ final class RunningListener implements AutoCloseable {
         spool = dir.resolve("spool");
         settings = customize.apply(ListenerSettings.defaults(spool).withBindAddress("127.0.0.1").withPort(0)
                 .withMinFreeSpaceBytes(0));
-        vertx.eventBus().<JsonObject>consumer(InstanceStored.ADDRESS, m -> events.add(InstanceStored.fromJson(m.body())));
-        verticle = new DicomListenerVerticle(settings, associations::add);
+        verticle = new DicomListenerVerticle(settings, events::add, associations::add);
         vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
     }
 

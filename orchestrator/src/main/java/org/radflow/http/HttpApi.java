@@ -15,6 +15,7 @@ import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
 import org.radflow.jobs.Scheduler;
+import org.radflow.pipeline.Refused;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,14 +97,8 @@ public final class HttpApi {
                 .end(Buffer.buffer(png))));
         post(r, "/api/jobs/:id/retry", Role.OPERATOR, ctx -> blocking(ctx, () -> {
             String id = ctx.pathParam("id");
-            Job j = job(id);
-            if (j.state() == JobState.RUNNING) {
-                throw new ApiException(409, "job " + id + " is running; cancel it first or wait");
-            }
-            journal.requeue(id, "retry requested through the API by " + ctx.get(ApiAuth.USER, "anonymous"));
-            scheduler.wake();
-            LOG.info("Job {} re-queued through the API", id);
-            return JobJson.summary(journal.find(id).orElseThrow());
+            job(id);
+            return JobJson.summary(scheduler.retry(id, ctx.get(ApiAuth.USER, "anonymous")));
         }));
         post(r, "/api/jobs/:id/cancel", Role.OPERATOR, ctx -> blocking(ctx, () -> {
             String id = ctx.pathParam("id");
@@ -281,6 +276,12 @@ public final class HttpApi {
         f.onSuccess(then).onFailure(e -> {
             if (e instanceof ApiException a) {
                 error(ctx, a.status, a.getMessage());
+            } else if (e instanceof Refused refused) {
+                error(ctx, switch (refused.kind()) {
+                    case INVALID -> 400;
+                    case NOT_FOUND -> 404;
+                    case CONFLICT -> 409;
+                }, refused.getMessage());
             } else {
                 LOG.error("API {} {} failed", ctx.request().method(), ctx.request().path(), e);
                 error(ctx, 500, "internal error: " + e.getMessage());

@@ -4,7 +4,10 @@ import org.radflow.api.JobContext;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
-import org.radflow.api.StudyInput;
+import org.radflow.host.InProcessHost;
+import org.radflow.host.ModuleHost;
+import org.radflow.pipeline.Refused;
+import org.radflow.pipeline.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,22 +40,32 @@ public final class Scheduler implements AutoCloseable {
 
     private final JobJournal journal;
     private final ModuleCatalog catalog;
-    private final InputFactory inputs;
-    private final ResultSink sink;
+    private final ModuleHost host;
+    private final ResultHandoff reporter;
     private volatile SchedulerSettings settings;
     /** Operator switches (API enable/disable) on top of the configuration; null: the configuration alone. */
     private volatile java.util.function.Predicate<String> enabled;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Object signal = new Object();
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "radflow-watchdog"));
+    private final ScheduledExecutorService watchdog = Threads.scheduled("watchdog");
     private volatile boolean running;
     private Thread dispatcher;
 
-    public Scheduler(JobJournal journal, ModuleCatalog catalog, InputFactory inputs, ResultSink sink, SchedulerSettings settings) {
+    /** Modules run in this JVM ({@link InProcessHost}). */
+    public Scheduler(JobJournal journal, ModuleCatalog catalog, InputFactory inputs, ResultHandoff reporter, SchedulerSettings settings) {
+        this(journal, catalog, new InProcessHost(catalog, inputs), reporter, settings);
+    }
+
+    /**
+     * @param catalog  the modules there are (a lane each)
+     * @param host     where a job's module call runs
+     * @param reporter the report stage, which takes over each completed result
+     */
+    public Scheduler(JobJournal journal, ModuleCatalog catalog, ModuleHost host, ResultHandoff reporter, SchedulerSettings settings) {
         this.journal = journal;
         this.catalog = catalog;
-        this.inputs = inputs;
-        this.sink = sink;
+        this.host = host;
+        this.reporter = reporter;
         this.settings = settings;
     }
 
@@ -69,10 +81,9 @@ public final class Scheduler implements AutoCloseable {
 
         Lane(String moduleId) {
             this.moduleId = moduleId;
-            AtomicInteger n = new AtomicInteger();
             // unbounded thread count on purpose: the dispatcher bounds concurrency, and a thread abandoned
             // by a timeout must not take the lane's capacity with it
-            this.threads = Executors.newCachedThreadPool(r -> daemon(r, "radflow-module-" + moduleId + "-" + n.incrementAndGet()));
+            this.threads = Threads.cached("module-" + moduleId);
         }
 
         int maxConcurrent(ModuleDescriptor d) {
@@ -133,9 +144,7 @@ public final class Scheduler implements AutoCloseable {
             LOG.warn("{} job(s) were running when the server stopped; they are queued again", recovered.size());
         }
         running = true;
-        dispatcher = new Thread(this::dispatchLoop, "radflow-dispatcher");
-        dispatcher.setDaemon(true);
-        dispatcher.start();
+        dispatcher = Threads.start("dispatcher", this::dispatchLoop);
         watchdog.scheduleWithFixedDelay(this::checkTimeouts, 200, 200, TimeUnit.MILLISECONDS);
     }
 
@@ -219,17 +228,9 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         String outcome;
-        try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
-            ClassLoader previous = Thread.currentThread().getContextClassLoader();
-            Thread.currentThread().setContextClassLoader(handle.classLoader());
-            try {
-                StudyInput input = inputs.open(job);
-                r.progress(0, "started");
-                ModuleResult result = handle.module().process(input, r);
-                outcome = settle(lane, r, result);
-            } finally {
-                Thread.currentThread().setContextClassLoader(previous);
-            }
+        try {
+            ModuleResult result = host.run(job, r);
+            outcome = settle(lane, r, result);
         } catch (ModuleException e) {
             outcome = failure(lane, r, e.getMessage(), e.isTransient(), e);
         } catch (Throwable e) {
@@ -247,7 +248,7 @@ public final class Scheduler implements AutoCloseable {
         LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
     }
 
-    private String settle(Lane lane, Running r, ModuleResult result) throws Exception {
+    private String settle(Lane lane, Running r, ModuleResult result) throws SQLException {
         if (r.cancelled.get()) {
             return "finished after it was timed out or cancelled; result discarded";
         }
@@ -256,18 +257,10 @@ public final class Scheduler implements AutoCloseable {
         }
         switch (result.status()) {
             case COMPLETED -> {
-                try {
-                    sink.completed(r.job, result);
-                } catch (Exception e) {
-                    // RadFlow's own failure, not the module's: say so (retry through the API once fixed)
-                    LOG.error("Storing or reporting the result of job {} failed", r.job.id(), e);
-                    return failure(lane, r, "RadFlow could not store or report the result: " + e, false, null);
-                }
-                if (journal.finish(r.job.id(), JobState.SUCCEEDED, result.summary().isEmpty() ? null : result.summary())) {
-                    lane.completed.incrementAndGet();
-                    return "succeeded";
-                }
-                return "succeeded, but the job had meanwhile changed state; result kept";
+                // the module's part is done: its slot comes free now, and reports are written outside its timeout
+                lane.completed.incrementAndGet();
+                reporter.handOff(r.job, result);
+                return "completed; handed to the report stage";
             }
             case NOT_APPLICABLE -> {
                 journal.finish(r.job.id(), JobState.NOT_APPLICABLE, result.reason());
@@ -377,6 +370,22 @@ public final class Scheduler implements AutoCloseable {
                 "succeeded", lane.completed.get(), "failed", lane.failed.get());
     }
 
+    /**
+     * Queues a job again (an operator's retry): refused while it runs. The job keeps its id and timeline.
+     *
+     * @param by who asked, for the timeline
+     */
+    public Job retry(String jobId, String by) throws SQLException {
+        Job j = journal.find(jobId).orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "no job " + jobId));
+        if (j.state() == JobState.RUNNING) {
+            throw new Refused(Refused.Kind.CONFLICT, "job " + jobId + " is running; cancel it first or wait");
+        }
+        journal.requeue(jobId, "retry requested through the API by " + by);
+        wake();
+        LOG.info("Job {} re-queued through the API", jobId);
+        return journal.find(jobId).orElseThrow();
+    }
+
     /** Cancels a queued or running job. */
     public boolean cancel(String jobId) throws SQLException {
         for (Lane lane : lanes.values()) {
@@ -412,11 +421,5 @@ public final class Scheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import org.radflow.config.ConfigException;
 import org.radflow.config.RadflowConfig;
 import org.radflow.dispatch.Sender;
+import org.radflow.dispatch.Senders;
+import org.radflow.pipeline.Pipeline;
 import org.radflow.http.HttpApi.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,25 +33,27 @@ final class ConfigReload {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReload.class);
     private static final Object LOCK = new Object();
 
-    private final RadflowServer s;
+    private final RadflowServer server;
+    private final Pipeline p;
 
-    ConfigReload(RadflowServer server) {
-        this.s = server;
+    ConfigReload(RadflowServer server, Pipeline pipeline) {
+        this.server = server;
+        this.p = pipeline;
     }
 
     JsonObject reload() {
-        if (s.configFile == null) {
+        if (server.configFile == null) {
             throw new ApiException(409, "the server runs on its embedded defaults (started without --config): there is no file to reload");
         }
         synchronized (LOCK) {
             RadflowConfig next;
             try {
-                next = RadflowConfig.load(s.configFile);
+                next = RadflowConfig.load(server.configFile);
             } catch (ConfigException e) {
                 LOG.warn("Configuration reload refused; the running configuration is kept: {}", e.getMessage());
                 throw new ApiException(400, e.getMessage() + " (the running configuration is kept)");
             }
-            RadflowConfig old = s.config;
+            RadflowConfig old = p.config();
             List<String> applied = new ArrayList<>();
             Set<String> restart = new TreeSet<>();
 
@@ -98,9 +102,9 @@ final class ConfigReload {
                 RadflowConfig.ModuleSettings a = om.settingsFor(id);
                 RadflowConfig.ModuleSettings b = nm.settingsFor(id);
                 if (!a.config().equals(b.config())) {
-                    String invalid = s.registry == null ? null : s.registry.checkConfig(id, b.config());
+                    String invalid = p.registry() == null ? null : p.registry().checkConfig(id, b.config());
                     if (invalid != null) {
-                        throw new ApiException(400, s.configFile + ": " + invalid + " (the running configuration is kept)");
+                        throw new ApiException(400, server.configFile + ": " + invalid + " (the running configuration is kept)");
                     }
                     changedConfig.add(id);
                 }
@@ -141,27 +145,19 @@ final class ConfigReload {
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings()),
                     next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer());
-            s.config = running;
-            if (s.auth != null) {
-                s.auth.update(na.auth());
-            }
-            if (s.scheduler != null) {
-                s.scheduler.updateSettings(next.scheduler());
-            }
-            if (senders != null && s.outbox != null) {
-                s.outbox.replaceSenders(senders);
-            }
+            p.apply(running, senders);
+            server.updateAuth(na.auth());
             for (String id : changedConfig) {
-                if (s.registry != null && s.registry.applyConfig(id, nm.settingsFor(id).config())) {
+                if (p.registry() != null && p.registry().applyConfig(id, nm.settingsFor(id).config())) {
                     applied.add("modules." + id + ".config");
                 } else {
                     restart.add("modules." + id + ".config");
                 }
             }
-            s.router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
-            LOG.info("Configuration reloaded from {}: applied {}; needing a restart: {}", s.configFile,
+            p.router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
+            LOG.info("Configuration reloaded from {}: applied {}; needing a restart: {}", server.configFile,
                     applied.isEmpty() ? "nothing (no live change)" : applied, restart.isEmpty() ? "nothing" : restart);
-            return new JsonObject().put("file", s.configFile.toString()).put("applied", new JsonArray(applied))
+            return new JsonObject().put("file", server.configFile.toString()).put("applied", new JsonArray(applied))
                     .put("restartRequired", new JsonArray(new ArrayList<>(restart)))
                     .put("rules", next.rules().rules().size()).put("destinations", new JsonArray(new ArrayList<>(next.destinations().keySet())));
         }
@@ -176,37 +172,30 @@ final class ConfigReload {
 
     /** Senders for the new destinations: unchanged ones keep their sender; changed and removed ones are closed later. */
     private Map<String, Sender> changedSenders(RadflowConfig old, RadflowConfig next) {
-        Map<String, Sender> fresh = s.senders(next);
+        Map<String, Sender> fresh = Senders.create(p.vertx(), next);
+        Map<String, Sender> current = p.senders();
         Map<String, Sender> out = new HashMap<>();
         List<Sender> retired = new ArrayList<>();
         for (Map.Entry<String, Sender> e : fresh.entrySet()) {
             String name = e.getKey();
-            Sender current = s.senders.get(name);
-            if (current != null && Objects.equals(old.destinations().get(name), next.destinations().get(name))) {
-                out.put(name, current);
-                close(e.getValue());
+            Sender running = current.get(name);
+            if (running != null && Objects.equals(old.destinations().get(name), next.destinations().get(name))) {
+                out.put(name, running);
+                Senders.close(e.getValue());
             } else {
                 out.put(name, e.getValue());
-                if (current != null) {
-                    retired.add(current);
+                if (running != null) {
+                    retired.add(running);
                 }
             }
         }
-        s.senders.forEach((name, sender) -> {
+        current.forEach((name, sender) -> {
             if (!fresh.containsKey(name)) {
                 retired.add(sender);
             }
         });
-        s.senders.clear();
-        s.senders.putAll(out);
         // a send under way may still use a retired sender: close it once that has surely ended
-        s.vertx().setTimer(10 * 60 * 1000L, t -> retired.forEach(ConfigReload::close));
+        p.vertx().setTimer(10 * 60 * 1000L, t -> retired.forEach(Senders::close));
         return out;
-    }
-
-    private static void close(Sender sender) {
-        if (sender instanceof org.radflow.dispatch.StowRsSender w) {
-            w.close();
-        }
     }
 }

@@ -5,18 +5,19 @@ import io.vertx.core.json.JsonObject;
 import org.radflow.Main;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.TagMatch;
-import org.radflow.api.Trigger;
 import org.radflow.config.RadflowConfig;
 import org.radflow.http.HttpApi.ApiException;
 import org.radflow.http.Operations;
 import org.radflow.jobs.Job;
-import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
 import org.radflow.modules.LoadProblem;
 import org.radflow.modules.LoadedModule;
 import org.radflow.routing.Priority;
 import org.radflow.routing.RoutingRule;
-import org.radflow.tracking.Unit;
+import org.radflow.intake.ReceivedStudies;
+import org.radflow.pipeline.Pipeline;
+import org.radflow.planning.JobPlanner;
+import org.radflow.routing.RuleTester;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,27 +37,26 @@ import java.util.Set;
 final class ServerOperations implements Operations {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerOperations.class);
-    /** The rule name of jobs made by POST /api/studies/{uid}/reprocess. */
-    static final String REPROCESS_RULE = "api-reprocess";
+    private final RadflowServer server;
+    private final Pipeline p;
 
-    private final RadflowServer s;
-
-    ServerOperations(RadflowServer server) {
-        this.s = server;
+    ServerOperations(RadflowServer server, Pipeline pipeline) {
+        this.server = server;
+        this.p = pipeline;
     }
 
     @Override
     public JsonObject health() {
-        return s.health();
+        return server.health();
     }
 
     // ---------------------------------------------------------------------------------------- studies
 
     @Override
     public JsonObject studies(int limit, int offset) throws Exception {
-        ReceivedStudies.Page page = s.studies.list(Math.max(1, Math.min(limit, 1000)), offset);
+        ReceivedStudies.Page page = p.studies().list(Math.max(1, Math.min(limit, 1000)), offset);
         List<String> uids = page.studies().stream().map(j -> j.getString("studyInstanceUid")).toList();
-        Map<String, Map<JobState, Integer>> counts = s.journal.countsByStudy(uids);
+        Map<String, Map<JobState, Integer>> counts = p.journal().countsByStudy(uids);
         JsonArray out = new JsonArray();
         for (JsonObject st : page.studies()) {
             out.add(st.put("jobs", countsJson(counts.getOrDefault(st.getString("studyInstanceUid"), Map.of()))));
@@ -66,9 +66,9 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject study(String uid) throws Exception {
-        JsonObject st = s.studies.study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
+        JsonObject st = p.studies().study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
         JsonArray jobs = new JsonArray();
-        for (Job j : s.journal.search(null, null, uid, 1000)) {
+        for (Job j : p.journal().search(null, null, uid, 1000)) {
             jobs.add(org.radflow.http.JobJson.summary(j)); // the same shape as GET /api/jobs
         }
         return st.put("jobs", jobs);
@@ -78,16 +78,12 @@ final class ServerOperations implements Operations {
     public JsonObject reprocess(String uid, JsonObject body) throws Exception {
         String moduleId = body.getString("module");
         if (moduleId == null || moduleId.isBlank()) {
-            throw new ApiException(400, "give the module: {\"module\": \"<id>\"}. Available: " + s.registry.ids());
+            throw new ApiException(400, "give the module: {\"module\": \"<id>\"}. Available: " + p.registry().ids());
         }
-        ModuleDescriptor d = s.registry.find(moduleId).map(LoadedModule::descriptor)
-                .orElseThrow(() -> new ApiException(404, "no module '" + moduleId + "'. Available: " + s.registry.ids()));
-        if (!s.switches.enabled(moduleId)) {
+        ModuleDescriptor d = p.registry().find(moduleId).map(LoadedModule::descriptor)
+                .orElseThrow(() -> new ApiException(404, "no module '" + moduleId + "'. Available: " + p.registry().ids()));
+        if (!p.switches().enabled(moduleId)) {
             throw new ApiException(409, "module " + moduleId + " is disabled; enable it first (POST /api/modules/" + moduleId + "/enable)");
-        }
-        Map<String, List<Path>> bySeries = s.studies.files(uid);
-        if (bySeries.isEmpty()) {
-            throw new ApiException(404, "study " + uid + " is not in the spool (never received, or removed): it cannot be processed again");
         }
         List<String> destinations = destinationsFor(moduleId, body);
         Priority priority = Priority.NORMAL;
@@ -98,50 +94,18 @@ final class ServerOperations implements Operations {
                 throw new ApiException(400, "priority '" + body.getString("priority") + "' is not one of stat, high, normal, low");
             }
         }
-        List<Unit> units = new ArrayList<>();
-        Trigger trigger = d.trigger();
-        switch (trigger) {
-            case STUDY -> {
-                List<Path> all = new ArrayList<>();
-                bySeries.values().forEach(all::addAll);
-                all.sort(null);
-                units.add(new Unit(Trigger.STUDY, uid, null, null, all));
-            }
-            case SERIES -> bySeries.forEach((series, files) -> units.add(new Unit(Trigger.SERIES, uid, series, null, files)));
-            case INSTANCE -> bySeries.forEach((series, files) -> files.forEach(f -> {
-                String n = f.getFileName().toString();
-                units.add(new Unit(Trigger.INSTANCE, uid, series, n.substring(0, n.length() - ".dcm".length()), List.of(f)));
-            }));
-            default -> throw new IllegalStateException("trigger " + trigger);
-        }
         JsonArray made = new JsonArray();
-        for (Unit u : units) {
-            JobJournal.NewJob n = new JobJournal.NewJob(u.key(), u.kind(), u.studyUid(), u.seriesUid(), u.sopUid(), d.id(), d.version(),
-                    REPROCESS_RULE, priority, destinations, u.files(), u.inputHash());
-            Optional<Job> job = s.journal.enqueue(n, JobState.QUEUED, null);
-            if (job.isPresent()) {
-                made.add(new JsonObject().put("id", job.get().id()).put("unit", u.key()).put("state", job.get().state().name())
-                        .put("requeued", false));
-            } else {
-                // the same inputs were reprocessed by this module before: run that job again
-                Job previous = s.journal.search(null, d.id(), uid, 10_000).stream()
-                        .filter(j -> j.unitKey().equals(u.key()) && REPROCESS_RULE.equals(j.ruleName())).findFirst().orElseThrow();
-                if (previous.state() != JobState.RUNNING && previous.state() != JobState.QUEUED) {
-                    s.journal.requeue(previous.id(), "reprocess requested through the API");
-                }
-                made.add(new JsonObject().put("id", previous.id()).put("unit", u.key())
-                        .put("state", s.journal.find(previous.id()).orElseThrow().state().name()).put("requeued", true));
-            }
+        for (JobPlanner.Reprocessed r : p.planner().reprocess(uid, d, priority, destinations, p.studies())) {
+            made.add(new JsonObject().put("id", r.jobId()).put("unit", r.unitKey()).put("state", r.state().name())
+                    .put("requeued", r.requeued()));
         }
-        s.scheduler.wake();
-        LOG.info("Reprocess of study {} with module {}: {} job(s)", uid, moduleId, made.size());
-        return new JsonObject().put("studyInstanceUid", uid).put("module", moduleId).put("trigger", trigger.name())
+        return new JsonObject().put("studyInstanceUid", uid).put("module", moduleId).put("trigger", d.trigger().name())
                 .put("destinations", new JsonArray(destinations)).put("jobs", made);
     }
 
     /** The body's destinations, else those of the enabled rules that route to this module. */
     private List<String> destinationsFor(String moduleId, JsonObject body) {
-        RadflowConfig c = s.config;
+        RadflowConfig c = p.config();
         JsonArray given = body.getJsonArray("destinations");
         if (given != null) {
             List<String> out = new ArrayList<>();
@@ -167,16 +131,16 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonArray modules() throws Exception {
-        Map<String, Map<JobState, Integer>> counts = s.journal.countsByModule();
-        List<LoadProblem> problems = s.registry.problems();
+        Map<String, Map<JobState, Integer>> counts = p.journal().countsByModule();
+        List<LoadProblem> problems = p.registry().problems();
         JsonArray out = new JsonArray();
         Set<String> listed = new LinkedHashSet<>();
-        for (LoadedModule m : s.registry.modules()) {
+        for (LoadedModule m : p.registry().modules()) {
             ModuleDescriptor d = m.descriptor();
             listed.add(d.id());
             Optional<LoadProblem> problem = problems.stream().filter(p -> d.id().equals(p.moduleId())).reduce((a, b) -> b);
-            boolean enabled = s.switches.enabled(d.id());
-            Optional<Job> lastFailure = s.journal.lastFailure(d.id());
+            boolean enabled = p.switches().enabled(d.id());
+            Optional<Job> lastFailure = p.journal().lastFailure(d.id());
             out.add(new JsonObject()
                     .put("id", d.id())
                     .put("version", d.version())
@@ -185,7 +149,7 @@ final class ServerOperations implements Operations {
                             .put("demo", d.model().demo()))
                     .put("status", problem.isPresent() ? "failed" : enabled ? "enabled" : "disabled")
                     .put("enabled", enabled)
-                    .put("enabledBy", s.switches.override(d.id()) != null ? "operator" : "configuration")
+                    .put("enabledBy", p.switches().override(d.id()) != null ? "operator" : "configuration")
                     .put("loadError", problem.map(LoadProblem::reason).orElse(null))
                     .put("loadErrorAt", problem.map(p -> p.time().toString()).orElse(null))
                     .put("trigger", d.trigger().name().toLowerCase(java.util.Locale.ROOT))
@@ -195,7 +159,7 @@ final class ServerOperations implements Operations {
                     .put("jobs", countsJson(counts.getOrDefault(d.id(), Map.of())))
                     .put("lastFailure", lastFailure.map(j -> new JsonObject().put("jobId", j.id()).put("state", j.state().name())
                             .put("reason", j.reason()).put("at", j.updatedAt().toString())).orElse(null))
-                    .put("lane", new JsonObject(new LinkedHashMap<>(s.scheduler.laneStatus(d.id())))));
+                    .put("lane", new JsonObject(new LinkedHashMap<>(p.scheduler().laneStatus(d.id())))));
         }
         for (LoadProblem p : problems) {
             if (p.moduleId() != null && listed.contains(p.moduleId())) {
@@ -209,11 +173,11 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject setModuleEnabled(String moduleId, boolean enabled) throws Exception {
-        if (s.registry.find(moduleId).isEmpty()) {
-            throw new ApiException(404, "no module '" + moduleId + "'. Available: " + s.registry.ids());
+        if (p.registry().find(moduleId).isEmpty()) {
+            throw new ApiException(404, "no module '" + moduleId + "'. Available: " + p.registry().ids());
         }
-        s.switches.set(moduleId, enabled);
-        s.scheduler.wake();
+        p.switches().set(moduleId, enabled);
+        p.scheduler().wake();
         LOG.info("Module {} {} through the API", moduleId, enabled ? "enabled" : "disabled");
         return new JsonObject().put("id", moduleId).put("enabled", enabled).put("status", enabled ? "enabled" : "disabled")
                 .put("note", enabled ? "new jobs are made and queued jobs start"
@@ -223,10 +187,10 @@ final class ServerOperations implements Operations {
     @Override
     public JsonObject reloadModule(String moduleId) throws Exception {
         try {
-            String what = s.registry.reload(moduleId);
+            String what = p.registry().reload(moduleId);
             LOG.info("Module {} reload through the API: {}", moduleId, what);
             return new JsonObject().put("id", moduleId).put("result", what)
-                    .put("loaded", s.registry.find(moduleId).isPresent());
+                    .put("loaded", p.registry().find(moduleId).isPresent());
         } catch (java.util.NoSuchElementException e) {
             throw new ApiException(404, e.getMessage());
         }
@@ -237,7 +201,7 @@ final class ServerOperations implements Operations {
     @Override
     public JsonObject rules() {
         JsonArray rules = new JsonArray();
-        for (RoutingRule r : s.config.rules().rules()) {
+        for (RoutingRule r : p.config().rules().rules()) {
             JsonObject match = new JsonObject();
             for (TagMatch m : r.match()) {
                 match.put(m.keyword(), m.condition().describe());
@@ -247,20 +211,39 @@ final class ServerOperations implements Operations {
                     .put("priority", r.priority().configName()).put("destinations", new JsonArray(r.destinations()))
                     .put("enabled", r.enabled()).put("match", match));
         }
-        return new JsonObject().put("rules", rules).put("problems", new JsonArray(s.router().problems()));
+        return new JsonObject().put("rules", rules).put("problems", new JsonArray(p.router().problems()));
     }
 
     @Override
     public JsonObject testRules(JsonObject body) throws Exception {
-        return s.testRules(body);
+        List<Path> paths = new ArrayList<>();
+        String study = body.getString("studyInstanceUid");
+        if (study != null) {
+            if (!org.radflow.dicom.Uids.isValid(study)) {
+                throw new ApiException(400, "studyInstanceUid is not a valid UID");
+            }
+            Path dir = p.config().listener().spoolDir().resolve("incoming").resolve(study);
+            if (!Files.isDirectory(dir)) {
+                throw new ApiException(404, "no study " + study + " in the spool");
+            }
+            paths.add(dir);
+        }
+        JsonArray given = body.getJsonArray("paths");
+        if (given != null) {
+            given.forEach(o -> paths.add(Path.of(String.valueOf(o))));
+        }
+        if (paths.isEmpty()) {
+            throw new ApiException(400, "give studyInstanceUid (a received study) or paths (files or folders on the server)");
+        }
+        return RuleTester.test(p.router(), paths).toJson();
     }
 
     // ---------------------------------------------------------------------------------------- destinations
 
     @Override
     public JsonObject destinations() throws Exception {
-        JsonObject status = s.outbox.status();
-        Map<String, RadflowConfig.Destination> configured = s.config.destinations();
+        JsonObject status = p.outbox().status();
+        Map<String, RadflowConfig.Destination> configured = p.config().destinations();
         JsonObject out = new JsonObject();
         for (String name : status.fieldNames()) {
             JsonObject d = status.getJsonObject(name).copy();
@@ -282,11 +265,11 @@ final class ServerOperations implements Operations {
 
     @Override
     public int retryDestination(String name) throws Exception {
-        if (!s.config.destinations().containsKey(name)) {
-            throw new ApiException(404, "no destination '" + name + "'. Configured: " + s.config.destinations().keySet());
+        if (!p.config().destinations().containsKey(name)) {
+            throw new ApiException(404, "no destination '" + name + "'. Configured: " + p.config().destinations().keySet());
         }
-        int n = s.outbox.retryDead(name, null);
-        s.outbox.wake();
+        int n = p.outbox().retryDead(name, null);
+        p.outbox().wake();
         return n;
     }
 
@@ -294,13 +277,13 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject cluster() {
-        RadflowConfig c = s.config;
+        RadflowConfig c = p.config();
         JsonObject self = new JsonObject()
                 .put("nodeId", c.server().nodeName())
-                .put("address", c.api().bindAddress() + ":" + s.httpPort())
-                .put("dicomPort", s.dicomPort())
-                .put("startedAt", s.startedAt.toString())
-                .put("uptimeSeconds", Duration.between(s.startedAt, Instant.now()).toSeconds())
+                .put("address", c.api().bindAddress() + ":" + server.httpPort())
+                .put("dicomPort", server.dicomPort())
+                .put("startedAt", server.startedAt.toString())
+                .put("uptimeSeconds", Duration.between(server.startedAt, Instant.now()).toSeconds())
                 .put("version", Main.version())
                 .put("role", "standalone");
         return self.copy().put("members", new JsonArray().add(self))
@@ -309,17 +292,17 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject reloadConfig() throws Exception {
-        return new ConfigReload(s).reload();
+        return new ConfigReload(server, p).reload();
     }
 
     @Override
     public String metrics() throws Exception {
-        return s.metrics.render(new org.radflow.metrics.Metrics.Gauges() {
+        return server.metrics().render(new org.radflow.metrics.Metrics.Gauges() {
             @Override
             public Map<String, Map<String, Integer>> jobs() throws Exception {
                 Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
-                s.registry.ids().forEach(id -> out.put(id, new LinkedHashMap<>()));
-                s.journal.countsByModule().forEach((m, c) -> {
+                p.registry().ids().forEach(id -> out.put(id, new LinkedHashMap<>()));
+                p.journal().countsByModule().forEach((m, c) -> {
                     Map<String, Integer> byState = out.computeIfAbsent(m, k -> new LinkedHashMap<>());
                     c.forEach((st, n) -> byState.put(st.name(), n));
                 });
@@ -334,7 +317,7 @@ final class ServerOperations implements Operations {
             @Override
             public Map<String, int[]> outbox() throws Exception {
                 Map<String, int[]> out = new java.util.TreeMap<>();
-                JsonObject st = s.outbox.status();
+                JsonObject st = p.outbox().status();
                 for (String d : st.fieldNames()) {
                     JsonObject o = st.getJsonObject(d);
                     out.put(d, new int[]{o.getInteger("pending", 0), o.getInteger("dead", 0)});
@@ -348,13 +331,13 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject outputs(String jobId) throws Exception {
-        var result = s.results.read(jobId);
+        var result = p.results().read(jobId);
         if (result.isEmpty()) {
             return null;
         }
         JsonObject r = result.get();
         JsonArray objects = new JsonArray();
-        Path dicom = s.results.directory(jobId).resolve("dicom");
+        Path dicom = p.results().directory(jobId).resolve("dicom");
         if (Files.isDirectory(dicom)) {
             try (var files = Files.list(dicom)) {
                 for (Path f : files.sorted().toList()) {
@@ -373,7 +356,7 @@ final class ServerOperations implements Operations {
     @Override
     public JsonArray deliveries(String jobId) throws Exception {
         JsonArray a = new JsonArray();
-        for (var it : s.outbox.items(jobId)) {
+        for (var it : p.outbox().items(jobId)) {
             a.add(new JsonObject().put("destination", it.destination()).put("sopInstanceUid", it.sopInstanceUid())
                     .put("state", it.state().name()).put("attempts", it.attempts()).put("lastError", it.lastError())
                     .put("sentAt", it.sentAt() == null ? null : it.sentAt().toString()));
@@ -383,7 +366,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public Optional<byte[]> reportPng(String jobId) throws Exception {
-        return org.radflow.report.ReportImages.png(s.results.directory(jobId));
+        return org.radflow.report.ReportImages.png(p.results().directory(jobId));
     }
 
     static JsonObject countsJson(Map<JobState, Integer> counts) {

@@ -10,6 +10,7 @@ import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.Resources;
 import org.radflow.api.Trigger;
+import org.radflow.report.Reporter;
 import org.radflow.routing.Priority;
 
 import java.nio.file.Path;
@@ -73,9 +74,20 @@ class SchedulerTest {
         modules.put(id, m);
     }
 
+    private Reporter reporter;
+    /** The next this many report writings fail. */
+    private volatile int failReports;
+
     private Scheduler start(SchedulerSettings s) throws Exception {
         journal = JobJournal.openEmbedded(dir);
-        scheduler = new Scheduler(journal, catalog, job -> null, (job, result) -> sunk.add(job.id()), s);
+        reporter = new Reporter(journal, (job, result) -> {
+            if (failReports > 0) {
+                failReports--;
+                throw new java.io.IOException("disk full");
+            }
+            sunk.add(job.id());
+        }, new Reporter.Retry(2, Duration.ofMillis(50), Duration.ofMillis(100)));
+        scheduler = new Scheduler(journal, catalog, job -> null, reporter, s);
         scheduler.start();
         return scheduler;
     }
@@ -104,6 +116,9 @@ class SchedulerTest {
     void stop() {
         if (scheduler != null) {
             scheduler.close();
+        }
+        if (reporter != null) {
+            reporter.close();
         }
         if (journal != null) {
             journal.close();
@@ -202,5 +217,24 @@ class SchedulerTest {
         assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
         assertEquals(1, runs.get());
         assertEquals(2, journal.find(j.id()).orElseThrow().attempts());
+    }
+
+    @Test
+    void reportsAreWrittenAfterTheModuleOutsideItsTimeoutAndAReportFailureIsRetriedThenNamed() throws Exception {
+        module("quick", 1, Duration.ofSeconds(30), (in, job) -> ok());
+        start(SchedulerSettings.defaults());
+        failReports = 1;
+        Job retried = enqueue("quick", "u1");
+        assertEquals(JobState.SUCCEEDED, await(retried, JobState.SUCCEEDED, 10_000), "one report failure, then a retry that works");
+        assertTrue(sunk.contains(retried.id()));
+
+        failReports = 2;
+        Job failed = enqueue("quick", "u2");
+        assertEquals(JobState.FAILED, await(failed, JobState.FAILED, 10_000), "two attempts, both failed");
+        String reason = journal.find(failed.id()).orElseThrow().reason();
+        assertTrue(reason.startsWith("RadFlow could not store or report the result (the module's part succeeded; 2 attempt(s))"), reason);
+        assertEquals(0, scheduler.laneStatus("quick").get("running"), "the module's slot came free when the module returned");
+        assertEquals(2, scheduler.laneStatus("quick").get("succeeded"), "the module did its part both times");
+        assertEquals(0, scheduler.laneStatus("quick").get("failed"), "a report failure is not the module's");
     }
 }

@@ -1,4 +1,4 @@
-package org.radflow.server;
+package org.radflow.intake;
 
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
@@ -26,7 +26,7 @@ import java.util.Optional;
  * files, up to Pixel Data) and remembered; counts and times come from the directory listing (file
  * modification time: when the instance was stored).
  */
-final class ReceivedStudies {
+public final class ReceivedStudies {
 
     private final Path incoming;
     /** Remembered series headers, the most recently used 10 000 (a page of studies needs a few dozen). */
@@ -37,7 +37,7 @@ final class ReceivedStudies {
         }
     });
 
-    ReceivedStudies(Path incoming) {
+    public ReceivedStudies(Path incoming) {
         this.incoming = incoming;
     }
 
@@ -46,10 +46,10 @@ final class ReceivedStudies {
     }
 
     /** One page of studies, newest (last received) first, and the total number. */
-    record Page(List<JsonObject> studies, int total) {
+    public record Page(List<JsonObject> studies, int total) {
     }
 
-    Page list(int limit, int offset) throws IOException {
+    public Page list(int limit, int offset) throws IOException {
         List<Candidate> all = new ArrayList<>();
         if (Files.isDirectory(incoming)) {
             try (DirectoryStream<Path> s = Files.newDirectoryStream(incoming, Files::isDirectory)) {
@@ -80,7 +80,7 @@ final class ReceivedStudies {
     }
 
     /** A study with its series (each with instance count, description, modality, times); empty when not in the spool. */
-    Optional<JsonObject> study(String uid) throws IOException {
+    public Optional<JsonObject> study(String uid) throws IOException {
         Path dir = incoming.resolve(uid);
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
@@ -153,7 +153,7 @@ final class ReceivedStudies {
     }
 
     /** Files of a study in the spool, by series (sorted); empty when the study is gone. */
-    Map<String, List<Path>> files(String uid) throws IOException {
+    public Map<String, List<Path>> files(String uid) throws IOException {
         Map<String, List<Path>> out = new java.util.TreeMap<>();
         Path dir = incoming.resolve(uid);
         if (!Files.isDirectory(dir)) {

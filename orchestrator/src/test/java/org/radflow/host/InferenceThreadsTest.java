@@ -1,4 +1,4 @@
-package org.radflow.server;
+package org.radflow.host;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,14 +25,11 @@ class InferenceThreadsTest {
                   many-at-once: {maxConcurrentJobs: 64}
                 """.formatted(dir.resolve("data")));
         int cores = Runtime.getRuntime().availableProcessors();
-        RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false);
-        try {
-            assertEquals(Math.min(4, Math.max(1, cores / 2)), s.inferenceThreads("two-at-once", 4));
-            assertEquals(1, s.inferenceThreads("many-at-once", 4), "never less than one");
-            assertEquals(Math.min(2, cores), s.inferenceThreads("unconfigured", 2), "one job at a time: up to the cores");
-            assertEquals(1, s.inferenceThreads("unconfigured", 1), "never more than declared");
-        } finally {
-            s.vertx().close();
-        }
+        RadflowConfig c = RadflowConfig.load(cfg);
+        java.util.function.Function<String, java.util.Optional<org.radflow.api.ModuleDescriptor>> none = id -> java.util.Optional.empty();
+        assertEquals(Math.min(4, Math.max(1, cores / 2)), InferenceThreads.forModule(c, none, "two-at-once", 4));
+        assertEquals(1, InferenceThreads.forModule(c, none, "many-at-once", 4), "never less than one");
+        assertEquals(Math.min(2, cores), InferenceThreads.forModule(c, none, "unconfigured", 2), "one job at a time: up to the cores");
+        assertEquals(1, InferenceThreads.forModule(c, none, "unconfigured", 1), "never more than declared");
     }
 }

@@ -1,4 +1,4 @@
-package org.radflow.server;
+package org.radflow.host;
 
 import org.radflow.api.AiModule;
 import org.radflow.api.ModuleDescriptor;
@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Optional;
 
 /** The scheduler's view of the module registry: descriptors, and a lease per job. */
-final class RegistryCatalog implements ModuleCatalog {
+public final class RegistryCatalog implements ModuleCatalog {
 
     private final ModuleRegistry registry;
 
-    RegistryCatalog(ModuleRegistry registry) {
+    public RegistryCatalog(ModuleRegistry registry) {
         this.registry = registry;
     }
 

@@ -1,19 +1,29 @@
-package org.radflow.jobs;
+package org.radflow.planning;
 
+import org.radflow.api.DicomTags;
 import org.radflow.api.ModuleDescriptor;
-
-import org.radflow.dicom.AttributeListTags;
+import org.radflow.api.Trigger;
+import org.radflow.intake.HeaderCache;
+import org.radflow.intake.ReceivedStudies;
+import org.radflow.jobs.Job;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobState;
+import org.radflow.pipeline.Refused;
+import org.radflow.pipeline.Threads;
+import org.radflow.routing.Priority;
 import org.radflow.routing.RuleEvaluation;
 import org.radflow.routing.Router;
 import org.radflow.tracking.Unit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -22,30 +32,33 @@ import java.util.function.Supplier;
  * Turns complete units into journaled jobs: every rule whose trigger is the unit's kind and whose
  * conditions hold makes a job — QUEUED, or NOT_APPLICABLE with the module's own reason when its
  * selection refuses the unit, or FAILED when the module's queue is full. Runs on its own thread:
- * units arrive from the event loop, and planning reads DICOM headers and writes the journal.
+ * units arrive from the tracker, and planning writes the journal. Headers come from intake's
+ * {@link HeaderCache} (read once per instance). An operator's reprocess is planned here too.
  */
 public final class JobPlanner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlanner.class);
 
+    /** The rule name of jobs made by POST /api/studies/{uid}/reprocess. */
+    public static final String REPROCESS_RULE = "api-reprocess";
+
     private final JobJournal journal;
+    private final HeaderCache headers;
     private final Supplier<Router> router;
     private final Function<String, Integer> queueLimit;
     private final Runnable onQueued;
     private volatile java.util.function.Predicate<String> enabled = id -> true;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "radflow-planner");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService thread = Threads.single("planner");
 
     /**
      * @param router     the current router (rules and modules can change while running)
      * @param queueLimit a module's queue limit (configuration, else its descriptor)
      * @param onQueued   called after jobs were queued (wakes the scheduler)
      */
-    public JobPlanner(JobJournal journal, Supplier<Router> router, Function<String, Integer> queueLimit, Runnable onQueued) {
+    public JobPlanner(JobJournal journal, HeaderCache headers, Supplier<Router> router, Function<String, Integer> queueLimit,
+                      Runnable onQueued) {
         this.journal = journal;
+        this.headers = headers;
         this.router = router;
         this.queueLimit = queueLimit;
         this.onQueued = onQueued;
@@ -73,9 +86,9 @@ public final class JobPlanner implements AutoCloseable {
         if (unit.files().isEmpty() || !r.hasRulesFor(unit.kind())) {
             return 0; // e.g. the instance units of a spool rescan when no rule is per instance: no header reads
         }
-        AttributeListTags tags;
+        DicomTags tags;
         try {
-            tags = AttributeListTags.read(unit.files().get(0));
+            tags = headers.get(unit.files().get(0));
         } catch (Exception e) {
             LOG.warn("Cannot read {} to route {}: {}", unit.files().get(0), unit.key(), e.toString());
             return 0;
@@ -122,15 +135,66 @@ public final class JobPlanner implements AutoCloseable {
         return journal.countInState(moduleId, JobState.QUEUED) >= queueLimit.apply(moduleId);
     }
 
+    /**
+     * An operator's request to run a module on a received study again: one job per unit of the module's trigger, by
+     * the rule {@value #REPROCESS_RULE}; a unit reprocessed before with the same inputs has that job queued again.
+     *
+     * @param destinations where the reports go (already checked against the configuration)
+     * @return per unit: the job's id, unit, state and whether an earlier job was queued again
+     */
+    public List<Reprocessed> reprocess(String studyUid, ModuleDescriptor d, Priority priority, List<String> destinations,
+                                       ReceivedStudies studies) throws Exception {
+        Map<String, List<Path>> bySeries = studies.files(studyUid);
+        if (bySeries.isEmpty()) {
+            throw new Refused(Refused.Kind.NOT_FOUND, "study " + studyUid
+                    + " is not in the spool (never received, or removed): it cannot be processed again");
+        }
+        List<Unit> units = new ArrayList<>();
+        Trigger trigger = d.trigger();
+        switch (trigger) {
+            case STUDY -> {
+                List<Path> all = new ArrayList<>();
+                bySeries.values().forEach(all::addAll);
+                all.sort(null);
+                units.add(new Unit(Trigger.STUDY, studyUid, null, null, all));
+            }
+            case SERIES -> bySeries.forEach((series, files) -> units.add(new Unit(Trigger.SERIES, studyUid, series, null, files)));
+            case INSTANCE -> bySeries.forEach((series, files) -> files.forEach(f -> {
+                String n = f.getFileName().toString();
+                units.add(new Unit(Trigger.INSTANCE, studyUid, series, n.substring(0, n.length() - ".dcm".length()), List.of(f)));
+            }));
+            default -> throw new IllegalStateException("trigger " + trigger);
+        }
+        List<Reprocessed> made = new ArrayList<>();
+        for (Unit u : units) {
+            JobJournal.NewJob n = new JobJournal.NewJob(u.key(), u.kind(), u.studyUid(), u.seriesUid(), u.sopUid(), d.id(), d.version(),
+                    REPROCESS_RULE, priority, destinations, u.files(), u.inputHash());
+            Optional<Job> job = journal.enqueue(n, JobState.QUEUED, null);
+            if (job.isPresent()) {
+                made.add(new Reprocessed(job.get().id(), u.key(), job.get().state(), false));
+            } else {
+                // the same inputs were reprocessed by this module before: run that job again
+                Job previous = journal.search(null, d.id(), studyUid, 10_000).stream()
+                        .filter(j -> j.unitKey().equals(u.key()) && REPROCESS_RULE.equals(j.ruleName())).findFirst().orElseThrow();
+                if (previous.state() != JobState.RUNNING && previous.state() != JobState.QUEUED) {
+                    journal.requeue(previous.id(), "reprocess requested through the API");
+                }
+                made.add(new Reprocessed(previous.id(), u.key(), journal.find(previous.id()).orElseThrow().state(), true));
+            }
+        }
+        onQueued.run();
+        LOG.info("Reprocess of study {} with module {}: {} job(s)", studyUid, d.id(), made.size());
+        return made;
+    }
+
+    /** One unit of a reprocess: its job and whether that job existed already (and was queued again). */
+    public record Reprocessed(String jobId, String unitKey, JobState state, boolean requeued) {
+    }
+
     /** Waits (bounded) for units already submitted. */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.shutdown(thread, 10, TimeUnit.SECONDS);
     }
 
 }

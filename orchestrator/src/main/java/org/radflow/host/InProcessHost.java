@@ -1,0 +1,40 @@
+package org.radflow.host;
+
+import org.radflow.api.JobContext;
+import org.radflow.api.ModuleResult;
+import org.radflow.api.StudyInput;
+import org.radflow.jobs.InputFactory;
+import org.radflow.jobs.Job;
+import org.radflow.jobs.ModuleCatalog;
+
+/**
+ * Runs modules in the server's JVM: the job holds the module's current generation for its whole run (a replaced JAR
+ * takes effect for the next job), and every call into the module runs with the module's class loader as the thread
+ * context loader.
+ */
+public final class InProcessHost implements ModuleHost {
+
+    private final ModuleCatalog catalog;
+    private final InputFactory inputs;
+
+    public InProcessHost(ModuleCatalog catalog, InputFactory inputs) {
+        this.catalog = catalog;
+        this.inputs = inputs;
+    }
+
+    @Override
+    public ModuleResult run(Job job, JobContext context) throws Exception {
+        try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handle.classLoader());
+            try {
+                StudyInput input = inputs.open(job);
+                context.progress(0, "started");
+                return handle.module().process(input, context);
+            } finally {
+                thread.setContextClassLoader(previous);
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package org.radflow.pipeline;
+
+import io.vertx.core.Vertx;
+import org.radflow.audit.AuditLog;
+import org.radflow.audit.AuditObserver;
+import org.radflow.config.RadflowConfig;
+import org.radflow.dispatch.Outbox;
+import org.radflow.dispatch.Sender;
+import org.radflow.dispatch.Senders;
+import org.radflow.host.InProcessHost;
+import org.radflow.host.InferenceThreads;
+import org.radflow.host.RegistryCatalog;
+import org.radflow.inference.HostInferenceEngine;
+import org.radflow.intake.HeaderCache;
+import org.radflow.intake.Intake;
+import org.radflow.intake.ReceivedStudies;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.ResultStore;
+import org.radflow.jobs.Scheduler;
+import org.radflow.listener.AssociationSummary;
+import org.radflow.metrics.Metrics;
+import org.radflow.metrics.MetricsObserver;
+import org.radflow.modules.LoadedModule;
+import org.radflow.modules.ModuleLease;
+import org.radflow.modules.ModuleRegistry;
+import org.radflow.modules.ModuleSwitches;
+import org.radflow.modules.RegistrySettings;
+import org.radflow.pixels.SpoolStudyInput;
+import org.radflow.planning.JobPlanner;
+import org.radflow.report.ReportService;
+import org.radflow.report.Reporter;
+import org.radflow.routing.Router;
+import org.radflow.tracking.StudyTracker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The orchestrator's stages, built and wired in flow order, started and stopped together:
+ *
+ * <pre>
+ * listener ─InstanceSink→ Intake ─ReceivedInstance→ StudyTracker ─Unit→ JobPlanner ─NewJob→ JobJournal
+ *   → Scheduler ─Job→ ModuleHost ─ModuleResult→ Reporter ─report objects→ Outbox ─→ destinations
+ * </pre>
+ *
+ * Each arrow is a small port; each stage owns its state and the operations on it (reprocess through the planner,
+ * retry and cancel through the scheduler, dead letters through the outbox). Audit and metrics observe the stages
+ * through {@link PipelineEvents}. The configuration in force is here too: a reload replaces it ({@link #apply}).
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    /** Headers remembered between intake and planning (a few MB). */
+    private static final int HEADER_CACHE_SIZE = 4096;
+
+    private volatile RadflowConfig config;
+    private final Vertx vertx;
+    private final Metrics metrics;
+    private final AuditLog audit;
+    private final List<AutoCloseable> observers = new ArrayList<>();
+    private PipelineEvents events = new PipelineEvents() {
+    };
+
+    private JobJournal journal;
+    private HostInferenceEngine inference;
+    private ModuleRegistry registry;
+    private ModuleSwitches switches;
+    private ResultStore results;
+    private ReceivedStudies studies;
+    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+    private Outbox outbox;
+    private Reporter reporter;
+    private Scheduler scheduler;
+    private JobPlanner planner;
+    private HeaderCache headers;
+    private StudyTracker tracker;
+    private Intake intake;
+    private ScheduledExecutorService ticker;
+
+    /**
+     * @param audit null when the audit trail is off
+     */
+    public Pipeline(RadflowConfig config, Vertx vertx, Metrics metrics, AuditLog audit) {
+        this.config = config;
+        this.vertx = vertx;
+        this.metrics = metrics;
+        this.audit = audit;
+    }
+
+    /** Opens the journal and builds every stage, last stage first, so that each is ready before work reaches it. Blocks. */
+    public void start() throws Exception {
+        RadflowConfig c = config;
+        Path data = c.server().dataDir();
+        Files.createDirectories(data);
+        journal = JobJournal.openEmbedded(data.resolve("journal"));
+        observe();
+        inference = new HostInferenceEngine(data.resolve("native"));
+        Map<String, Map<String, Object>> moduleConfig = new LinkedHashMap<>();
+        c.modules().settings().forEach((id, m) -> moduleConfig.put(id, m.config()));
+        registry = new ModuleRegistry(new RegistrySettings(c.modules().dir(), c.modules().modelsDir(), data, moduleConfig,
+                c.modules().watch() ? RegistrySettings.DEFAULT_SCAN_INTERVAL : Duration.ZERO, Pipeline.class.getClassLoader()),
+                (id, threads) -> inference.forModule(id, InferenceThreads.forModule(config, this::descriptor, id, threads))).start();
+        router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
+        switches = new ModuleSwitches(data.resolve("state").resolve("module-switches.json"),
+                id -> config.modules().settingsFor(id).enabled());
+        results = new ResultStore(data.resolve("results"));
+        studies = new ReceivedStudies(incoming());
+
+        senders.putAll(Senders.create(vertx, c));
+        outbox = new Outbox(data.resolve("journal"), senders, c.delivery());
+        outbox.addListener(d -> events.deliveryAttempted(d));
+        outbox.start();
+
+        reporter = new Reporter(journal, new ReportService(results, outbox, journal, this::descriptor), reportRetry(c));
+        scheduler = new Scheduler(journal, new RegistryCatalog(registry), new InProcessHost(new RegistryCatalog(registry), job -> {
+            try {
+                return SpoolStudyInput.of(job.studyUid(), job.inputFiles());
+            } catch (IOException | IllegalArgumentException e) {
+                throw new org.radflow.api.ModuleException("cannot read the job's input files: " + e.getMessage(), e);
+            }
+        }), reporter, c.scheduler());
+        scheduler.enabledCheck(switches::enabled);
+        scheduler.start();
+        warmUpModules();
+
+        headers = new HeaderCache(HEADER_CACHE_SIZE);
+        planner = new JobPlanner(journal, headers, this::router, this::queueLimit, scheduler::wake);
+        planner.enabledCheck(switches::enabled);
+        tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
+                planner::submit, Clock.systemUTC());
+        intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
+        ticker = Threads.scheduled("tracker");
+        ticker.execute(() -> {
+            try {
+                tracker.rescan();
+            } catch (IOException e) {
+                LOG.error("Spool rescan failed: {}", e.toString());
+            }
+        });
+        ticker.scheduleWithFixedDelay(() -> {
+            try {
+                tracker.tick();
+            } catch (RuntimeException e) {
+                LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Audit and metrics hear every stage's events. */
+    private void observe() {
+        List<PipelineEvents> list = new ArrayList<>();
+        MetricsObserver m = new MetricsObserver(metrics, journal);
+        list.add(m);
+        observers.add(m);
+        if (audit != null) {
+            AuditObserver a = new AuditObserver(audit, journal);
+            list.add(a);
+            observers.add(a);
+        }
+        events = PipelineEvents.all(list);
+        journal.addListener((job, e) -> events.jobChanged(job, e));
+    }
+
+    /** The listener's association observer: to audit and metrics. */
+    public void associationEnded(AssociationSummary summary) {
+        events.associationEnded(summary);
+    }
+
+    private Path incoming() {
+        return config.listener().spoolDir().toAbsolutePath().resolve("incoming");
+    }
+
+    private Optional<org.radflow.api.ModuleDescriptor> descriptor(String id) {
+        return registry == null ? Optional.empty() : registry.find(id).map(LoadedModule::descriptor);
+    }
+
+    static Reporter.Retry reportRetry(RadflowConfig c) {
+        return new Reporter.Retry(c.scheduler().maxAttempts(), c.scheduler().initialBackoff(), c.scheduler().maxBackoff());
+    }
+
+    /** Rules against the modules loaded now (modules can come and go while running). */
+    public Router router() {
+        return new Router(config.rules(), this::descriptor, registry::ids);
+    }
+
+    /** A module's queue limit: the configuration's, else its descriptor's. */
+    public int queueLimit(String moduleId) {
+        Integer o = config.modules().settingsFor(moduleId).queueLimit();
+        return o != null ? o : descriptor(moduleId).map(d -> d.resources().queueLimit()).orElse(100);
+    }
+
+    /**
+     * Creates each enabled module now, on a background thread, so that its model is loaded (or why it cannot be
+     * shows in the log and in GET /api/modules) at start rather than at its first job. A module that fails here is
+     * tried again by its first job.
+     */
+    private void warmUpModules() {
+        ModuleRegistry r = registry;
+        Threads.start("module-warmup", () -> {
+            for (String id : r.ids()) {
+                if (!switches.enabled(id)) {
+                    continue;
+                }
+                try (ModuleLease lease = r.acquire(id)) {
+                    LOG.debug("Module {} ready", lease.id());
+                } catch (Exception | LinkageError e) {
+                    LOG.debug("Module {} not ready at start: {}", id, e.getMessage()); // the registry logged why
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------ the configuration in force
+
+    public RadflowConfig config() {
+        return config;
+    }
+
+    /**
+     * Puts a reloaded configuration in force where it applies while running (see ConfigReload): scheduler policy and
+     * lanes, report retries, and the given senders for changed destinations.
+     */
+    public void apply(RadflowConfig running, Map<String, Sender> changedSenders) {
+        this.config = running;
+        if (scheduler != null) {
+            scheduler.updateSettings(running.scheduler());
+        }
+        if (reporter != null) {
+            reporter.updateRetry(reportRetry(running));
+        }
+        if (changedSenders != null && outbox != null) {
+            senders.clear();
+            senders.putAll(changedSenders);
+            outbox.replaceSenders(changedSenders);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the stages, for the API
+
+    public Intake intake() {
+        return intake;
+    }
+
+    public JobJournal journal() {
+        return journal;
+    }
+
+    public ModuleRegistry registry() {
+        return registry;
+    }
+
+    public ModuleSwitches switches() {
+        return switches;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public JobPlanner planner() {
+        return planner;
+    }
+
+    public ResultStore results() {
+        return results;
+    }
+
+    public ReceivedStudies studies() {
+        return studies;
+    }
+
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    /** The senders in use, by destination (a reload replaces changed ones). */
+    public Map<String, Sender> senders() {
+        return Map.copyOf(senders);
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * Stops in flow order: nothing new is tracked or planned, running jobs end (unfinished ones are queued again at
+     * the next start), reports under way are written, deliveries stop, then the journal closes.
+     */
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, reporter, outbox, registry, inference}) {
+            closeQuietly(stage);
+        }
+        observers.forEach(Pipeline::closeQuietly);
+        closeQuietly(journal);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("Closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+}
