@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -62,11 +61,7 @@ public final class AuditLog implements AutoCloseable {
         this.clock = clock;
         Files.createDirectories(dir);
         deleteExpired(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
-        writer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "radflow-audit");
-            t.setDaemon(true);
-            return t;
-        });
+        writer = org.radflow.pipeline.Threads.scheduled("audit");
         writer.scheduleWithFixedDelay(this::syncQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
