@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 /**
- * Published on the event bus once per instance that is on disk under its final spool name.
- * Carries UIDs and technical facts only: no patient data travels on the bus.
+ * Handed to the next stage ({@link InstanceSink}) once per instance that is on disk under its final spool name.
+ * Carries UIDs and technical facts only, no patient data, so it may also cross nodes as JSON ({@link #toJson}).
  */
 public record InstanceStored(
         String studyInstanceUid,
@@ -20,9 +20,6 @@ public record InstanceStored(
         Path path,
         long size,
         Instant receivedAt) {
-
-    /** Event bus address the listener publishes to. */
-    public static final String ADDRESS = "radflow.instance.stored";
 
     public JsonObject toJson() {
         return new JsonObject()
