@@ -3,7 +3,7 @@ package org.radflow.config;
 import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.dispatch.CStoreSender;
 import org.radflow.dispatch.StowRsSender;
-import org.radflow.jobs.SchedulerSettings;
+import org.radflow.scheduling.SchedulerSettings;
 import org.radflow.listener.ListenerSettings;
 import org.radflow.routing.RuleSet;
 import org.yaml.snakeyaml.LoaderOptions;

@@ -3,9 +3,9 @@ package org.radflow.host;
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput;
-import org.radflow.jobs.InputFactory;
+import org.radflow.scheduling.InputFactory;
 import org.radflow.jobs.Job;
-import org.radflow.jobs.ModuleCatalog;
+import org.radflow.scheduling.ModuleCatalog;
 
 /**
  * Runs modules in the server's JVM: the job holds the module's current generation for its whole run (a replaced JAR

@@ -3,7 +3,7 @@ package org.radflow.host;
 import org.radflow.api.AiModule;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
-import org.radflow.jobs.ModuleCatalog;
+import org.radflow.scheduling.ModuleCatalog;
 import org.radflow.modules.LoadedModule;
 import org.radflow.modules.ModuleLease;
 import org.radflow.modules.ModuleRegistry;

@@ -14,7 +14,7 @@ import org.radflow.config.RadflowConfig.Role;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
-import org.radflow.jobs.Scheduler;
+import org.radflow.scheduling.Scheduler;
 import org.radflow.pipeline.Refused;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -9,8 +9,8 @@ import org.radflow.dicom.Part10;
 import org.radflow.dispatch.Outbox;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
-import org.radflow.jobs.ResultSink;
-import org.radflow.jobs.ResultStore;
+import org.radflow.report.ResultSink;
+import org.radflow.report.ResultStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -14,7 +14,7 @@ import org.radflow.http.ApiAuth;
 import org.radflow.http.HttpApi;
 import org.radflow.http.WebUi;
 import org.radflow.jobs.JobJournal;
-import org.radflow.jobs.ResultStore;
+import org.radflow.report.ResultStore;
 import org.radflow.listener.AssociationSummary;
 import org.radflow.listener.DicomListenerVerticle;
 import org.radflow.listener.InstanceStored;

@@ -1,4 +1,4 @@
-package org.radflow.jobs;
+package org.radflow.scheduling;
 
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,6 @@
-package org.radflow.jobs;
+package org.radflow.report;
+
+import org.radflow.jobs.Job;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

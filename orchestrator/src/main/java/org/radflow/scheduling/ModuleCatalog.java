@@ -1,4 +1,4 @@
-package org.radflow.jobs;
+package org.radflow.scheduling;
 
 import org.radflow.api.AiModule;
 import org.radflow.api.ModuleDescriptor;

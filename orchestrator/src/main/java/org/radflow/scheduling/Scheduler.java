@@ -1,4 +1,8 @@
-package org.radflow.jobs;
+package org.radflow.scheduling;
+
+import org.radflow.jobs.Job;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobState;
 
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleDescriptor;

@@ -1,4 +1,6 @@
-package org.radflow.jobs;
+package org.radflow.scheduling;
+
+import org.radflow.jobs.Job;
 
 import org.radflow.api.ModuleResult;
 

@@ -1,4 +1,8 @@
-package org.radflow.jobs;
+package org.radflow.scheduling;
+
+import org.radflow.jobs.Job;
+import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobState;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
