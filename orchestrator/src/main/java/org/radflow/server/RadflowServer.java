@@ -69,6 +69,8 @@ public final class RadflowServer implements AutoCloseable {
     private DicomListenerVerticle listener;
     private HttpServer http;
     JobJournal journal;
+    org.radflow.jobs.JobQueries queries;
+    org.radflow.store.Store store;
     private HostInferenceEngine inference;
     ModuleRegistry registry;
     Scheduler scheduler;
@@ -152,7 +154,9 @@ public final class RadflowServer implements AutoCloseable {
     private void startOrchestrator() throws Exception {
         Path data = config.server().dataDir();
         Files.createDirectories(data);
-        journal = JobJournal.openEmbedded(data.resolve("journal"));
+        store = org.radflow.store.Store.open(config.store());
+        journal = new JobJournal(store);
+        queries = new org.radflow.jobs.JobQueries(store);
         inference = new HostInferenceEngine(data.resolve("native"));
         Map<String, Map<String, Object>> moduleConfig = new LinkedHashMap<>();
         config.modules().settings().forEach((id, m) -> moduleConfig.put(id, m.config()));
@@ -162,7 +166,7 @@ public final class RadflowServer implements AutoCloseable {
         router().problems().forEach(p -> LOG.warn("Rule problem: {}", p));
         results = new ResultStore(data.resolve("results"));
         senders.putAll(senders(config));
-        outbox = new org.radflow.dispatch.Outbox(data.resolve("journal"), senders, config.delivery());
+        outbox = new org.radflow.dispatch.Outbox(store, senders, config.delivery());
         outbox.addListener(this::attempted);
         journal.addListener(this::jobChanged);
         outbox.start();
@@ -243,7 +247,7 @@ public final class RadflowServer implements AutoCloseable {
             LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
                     a.bindAddress(), a.port());
         }
-        HttpApi api = new HttpApi(vertx, journal, scheduler, new ServerOperations(this), auth, audit);
+        HttpApi api = new HttpApi(vertx, journal, queries, scheduler, new ServerOperations(this), auth, audit);
         io.vertx.ext.web.Router routes = org.radflow.http.WebUi.mount(api.router(), this::viewerPort);
         return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
             http = s;
@@ -412,6 +416,11 @@ public final class RadflowServer implements AutoCloseable {
         return journal;
     }
 
+    /** Job listings, counts and timelines (read-only). */
+    public org.radflow.jobs.JobQueries queries() {
+        return queries;
+    }
+
     public ModuleRegistry registry() {
         return registry;
     }
@@ -494,6 +503,9 @@ public final class RadflowServer implements AutoCloseable {
         }
         if (journal != null) {
             journal.close();
+        }
+        if (store != null) {
+            store.close();
         }
         if (audit != null) {
             audit.close();

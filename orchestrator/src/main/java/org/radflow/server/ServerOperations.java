@@ -56,7 +56,7 @@ final class ServerOperations implements Operations {
     public JsonObject studies(int limit, int offset) throws Exception {
         ReceivedStudies.Page page = s.studies.list(Math.max(1, Math.min(limit, 1000)), offset);
         List<String> uids = page.studies().stream().map(j -> j.getString("studyInstanceUid")).toList();
-        Map<String, Map<JobState, Integer>> counts = s.journal.countsByStudy(uids);
+        Map<String, Map<JobState, Integer>> counts = s.queries.countsByStudy(uids);
         JsonArray out = new JsonArray();
         for (JsonObject st : page.studies()) {
             out.add(st.put("jobs", countsJson(counts.getOrDefault(st.getString("studyInstanceUid"), Map.of()))));
@@ -68,7 +68,7 @@ final class ServerOperations implements Operations {
     public JsonObject study(String uid) throws Exception {
         JsonObject st = s.studies.study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
         JsonArray jobs = new JsonArray();
-        for (Job j : s.journal.search(null, null, uid, 1000)) {
+        for (Job j : s.queries.search(null, null, uid, 1000)) {
             jobs.add(org.radflow.http.JobJson.summary(j)); // the same shape as GET /api/jobs
         }
         return st.put("jobs", jobs);
@@ -124,7 +124,7 @@ final class ServerOperations implements Operations {
                         .put("requeued", false));
             } else {
                 // the same inputs were reprocessed by this module before: run that job again
-                Job previous = s.journal.search(null, d.id(), uid, 10_000).stream()
+                Job previous = s.queries.search(null, d.id(), uid, 10_000).stream()
                         .filter(j -> j.unitKey().equals(u.key()) && REPROCESS_RULE.equals(j.ruleName())).findFirst().orElseThrow();
                 if (previous.state() != JobState.RUNNING && previous.state() != JobState.QUEUED) {
                     s.journal.requeue(previous.id(), "reprocess requested through the API");
@@ -167,7 +167,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonArray modules() throws Exception {
-        Map<String, Map<JobState, Integer>> counts = s.journal.countsByModule();
+        Map<String, Map<JobState, Integer>> counts = s.queries.countsByModule();
         List<LoadProblem> problems = s.registry.problems();
         JsonArray out = new JsonArray();
         Set<String> listed = new LinkedHashSet<>();
@@ -176,7 +176,7 @@ final class ServerOperations implements Operations {
             listed.add(d.id());
             Optional<LoadProblem> problem = problems.stream().filter(p -> d.id().equals(p.moduleId())).reduce((a, b) -> b);
             boolean enabled = s.switches.enabled(d.id());
-            Optional<Job> lastFailure = s.journal.lastFailure(d.id());
+            Optional<Job> lastFailure = s.queries.lastFailure(d.id());
             out.add(new JsonObject()
                     .put("id", d.id())
                     .put("version", d.version())
@@ -319,7 +319,7 @@ final class ServerOperations implements Operations {
             public Map<String, Map<String, Integer>> jobs() throws Exception {
                 Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
                 s.registry.ids().forEach(id -> out.put(id, new LinkedHashMap<>()));
-                s.journal.countsByModule().forEach((m, c) -> {
+                s.queries.countsByModule().forEach((m, c) -> {
                     Map<String, Integer> byState = out.computeIfAbsent(m, k -> new LinkedHashMap<>());
                     c.forEach((st, n) -> byState.put(st.name(), n));
                 });
