@@ -73,6 +73,11 @@ public final class JobJournal implements AutoCloseable {
         this.ownStore = ownStore;
     }
 
+    /** The store this journal writes to (tests read it through {@link JobQueries}). */
+    Store store() {
+        return store;
+    }
+
     /** Opens (creating or migrating if needed) the embedded store at {@code <dir>/journal}, owned and closed by this journal. */
     public static JobJournal openEmbedded(Path dir) {
         Store s = Store.open(StoreSettings.embedded(dir));
