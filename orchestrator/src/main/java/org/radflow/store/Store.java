@@ -122,10 +122,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
-     * {@code beforeCommit}-style ordering is up to the caller: see {@link #transaction(Work, Committer)}.
-     */
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
     public <T> T transaction(Work<T> work) throws SQLException {
         return transaction(work, Connection::commit);
     }
@@ -151,9 +148,8 @@ public final class Store implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            // the pool puts auto-commit back when the connection returns
         }
     }
 
