@@ -4,6 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk
+          postgresql
           openssl chromium chromium-driver)
 # npm fetches the prebuilt OHIF viewer at build time (orchestrator/src/build/fetch-ohif.sh). Debian's npm only
 # when no npm is installed: a Node.js from elsewhere (e.g. NodeSource) brings its own and conflicts with it.
@@ -57,5 +58,8 @@ register /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio "$PI
 for tool in storescu echoscu storescp dciodvfy Orthanc chromium chromedriver npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "setup: '$tool' is still missing after install" >&2; exit 1; }
 done
+# PostgreSQL: the tests run their own server (testkit PostgresServer: initdb + postgres in a temporary folder,
+# as the postgres user when root); a system cluster that the package may have started is not used.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || { echo "setup: PostgreSQL server binaries missing (package postgresql)" >&2; exit 1; }
 [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || { echo "setup: Orthanc DICOMweb plugin missing (package orthanc-dicomweb)" >&2; exit 1; }
 echo "setup: ok"

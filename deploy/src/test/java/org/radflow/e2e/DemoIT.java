@@ -41,7 +41,7 @@ class DemoIT {
                 Set<String> expected = s.modality().equals("MR") ? Set.of("MR", "SR", "OT", "SEG") : Set.of("DX", "SR", "OT");
                 assertEquals(expected, modalities, s.modality() + " study " + s.studyInstanceUid());
             }
-            assertTrue(server.journal().search(null, null, null, 100).stream()
+            assertTrue(server.queries().search(null, null, null, 100).stream()
                     .allMatch(j -> j.state() == org.radflow.jobs.JobState.SUCCEEDED), "every demo job succeeded");
         }
     }

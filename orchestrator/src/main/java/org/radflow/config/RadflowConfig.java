@@ -6,6 +6,7 @@ import org.radflow.dispatch.StowRsSender;
 import org.radflow.scheduling.SchedulerSettings;
 import org.radflow.listener.ListenerSettings;
 import org.radflow.routing.RuleSet;
+import org.radflow.store.StoreSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -34,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
                             Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
-                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer) {
+                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store) {
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -264,10 +265,62 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 Duration.ofSeconds(maxBackoff), stuck, lanes);
 
         Viewer viewer = viewer(root.child("viewer"), api);
+        StoreSettings store = store(root.child("store"), dataDir);
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules, delivery, audit, viewer);
+                scheduler, rules, delivery, audit, viewer, store);
+    }
+
+    /**
+     * The store: embedded H2 in {@code <dataDir>/journal} unless {@code store.url} names another database.
+     * The password comes from a file or an environment variable, never from the YAML itself.
+     */
+    private static StoreSettings store(ConfigNode st, Path dataDir) {
+        if (st.has("password")) {
+            throw new ConfigException(st.key("password") + ": the password is never written in the configuration; put it in a "
+                    + "file only RadFlow can read and set " + st.key("passwordFile") + ", or name an environment variable in "
+                    + st.key("passwordEnv"));
+        }
+        StoreSettings embedded = StoreSettings.embedded(dataDir.resolve("journal"));
+        String url = st.string("url", embedded.url());
+        if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException(st.key("url") + ": '" + url + "' is not a database RadFlow supports; use "
+                    + "jdbc:postgresql://HOST:5432/DATABASE (a cluster's shared store) or jdbc:h2:file:/PATH (embedded), "
+                    + "or leave it out for the embedded store in <dataDir>/journal");
+        }
+        String user = st.string("user", "radflow");
+        if (user.isBlank()) {
+            throw new ConfigException(st.key("user") + ": empty; give the database user (default radflow)");
+        }
+        String passwordFile = st.string("passwordFile", null);
+        String passwordEnv = st.string("passwordEnv", null);
+        int maxConnections = st.integer("maxConnections", StoreSettings.DEFAULT_MAX_CONNECTIONS, 1, 1000);
+        st.finish();
+        if (passwordFile != null && passwordEnv != null) {
+            throw new ConfigException(st.key("passwordFile") + "/" + st.key("passwordEnv") + ": give one of them, not both");
+        }
+        String password = "";
+        if (passwordFile != null) {
+            try {
+                password = Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                throw new ConfigException(st.key("passwordFile") + ": cannot read '" + passwordFile + "' (" + e.getMessage()
+                        + "); give a file that holds the database password and that the RadFlow user may read (chmod 600)");
+            }
+            if (password.isEmpty()) {
+                throw new ConfigException(st.key("passwordFile") + ": '" + passwordFile + "' is empty; write the database password into it");
+            }
+        } else if (passwordEnv != null) {
+            String v = System.getenv(passwordEnv);
+            if (v == null || v.isEmpty()) {
+                throw new ConfigException(st.key("passwordEnv") + ": the environment variable '" + passwordEnv + "' is not set; "
+                        + "set it to the database password in RadFlow's environment (e.g. the systemd unit's EnvironmentFile), "
+                        + "or use " + st.key("passwordFile"));
+            }
+            password = v;
+        }
+        return new StoreSettings(url, user, password, maxConnections);
     }
 
     static final List<String> DEFAULT_OPEN_PATHS = List.of("/api/health", "/metrics");

@@ -6,12 +6,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import org.radflow.store.Store;
+
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * each destination's due rows; failures are retried with exponential back-off up to a limit, then
  * the row is dead-lettered until an operator retries it. Nothing is lost across a restart, and
  * the same SOP Instance UID is one row per destination, so an object is never sent twice under
- * two identities.
+ * two identities. The rows live in the {@link Store} (table {@code outbox}, created by its migrations).
  */
 public final class Outbox implements AutoCloseable {
 
@@ -46,7 +46,7 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    private final Connection db;
+    private final Store store;
     private volatile Map<String, Sender> senders;
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -88,30 +88,10 @@ public final class Outbox implements AutoCloseable {
         return t;
     });
 
-    public Outbox(Path journalDir, Map<String, Sender> senders, Settings settings) throws SQLException {
-        String url = "jdbc:h2:file:" + journalDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-        this.db = DriverManager.getConnection(url, "radflow", "");
+    public Outbox(Store store, Map<String, Sender> senders, Settings settings) {
+        this.store = store;
         this.senders = Map.copyOf(senders);
         this.settings = settings;
-        try (Statement s = db.createStatement()) {
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS outbox (
-                      destination VARCHAR(64) NOT NULL,
-                      sop_instance_uid VARCHAR(64) NOT NULL,
-                      job_id VARCHAR(40) NOT NULL,
-                      file_path VARCHAR(2000) NOT NULL,
-                      state VARCHAR(10) NOT NULL,
-                      attempts INT NOT NULL,
-                      last_error VARCHAR(2000),
-                      next_attempt_at TIMESTAMP NOT NULL,
-                      created_at TIMESTAMP NOT NULL,
-                      updated_at TIMESTAMP NOT NULL,
-                      sent_at TIMESTAMP,
-                      PRIMARY KEY (destination, sop_instance_uid)
-                    )""");
-            s.execute("CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, state, next_attempt_at)");
-            s.execute("CREATE INDEX IF NOT EXISTS outbox_job ON outbox (job_id)");
-        }
     }
 
     public void start() {
@@ -136,64 +116,101 @@ public final class Outbox implements AutoCloseable {
      * Journals objects for delivery. An object already known for a destination (same SOP Instance
      * UID: a re-run of the same job) is queued again with the new file.
      */
-    public synchronized void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+    public void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
         Map<String, Sender> senders = this.senders;
         if (!senders.containsKey(destination)) {
             throw new IllegalArgumentException("no destination '" + destination + "'. Configured: " + senders.keySet());
         }
-        Instant now = Instant.now();
-        try (PreparedStatement m = db.prepareStatement("""
-                MERGE INTO outbox (destination, sop_instance_uid, job_id, file_path, state, attempts, last_error, next_attempt_at,
-                  created_at, updated_at, sent_at) KEY (destination, sop_instance_uid)
-                VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?, ?, NULL)""")) {
-            for (Map.Entry<String, Path> e : filesBySopUid.entrySet()) {
-                m.setString(1, destination);
-                m.setString(2, e.getKey());
-                m.setString(3, jobId);
-                m.setString(4, e.getValue().toAbsolutePath().toString());
-                m.setTimestamp(5, Timestamp.from(now));
-                m.setTimestamp(6, Timestamp.from(now));
-                m.setTimestamp(7, Timestamp.from(now));
-                m.addBatch();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                store.transaction(c -> {
+                    upsert(c, jobId, destination, filesBySopUid);
+                    return null;
+                });
+                break;
+            } catch (SQLException e) {
+                if (!Store.uniqueViolation(e) || attempt >= 3) {
+                    throw e;
+                }
+                // another writer inserted one of these rows between our update and insert: the update now finds it
             }
-            m.executeBatch();
         }
         wake();
     }
 
-    /** Moves a destination's dead letters (or one job's) back to the queue. Returns how many. */
-    public synchronized int retryDead(String destination, String jobId) throws SQLException {
-        try (PreparedStatement u = db.prepareStatement("UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?, "
-                + "updated_at = ? WHERE state = 'DEAD' AND (? IS NULL OR destination = ?) AND (? IS NULL OR job_id = ?)")) {
-            Timestamp now = Timestamp.from(Instant.now());
-            u.setTimestamp(1, now);
-            u.setTimestamp(2, now);
-            u.setString(3, destination);
-            u.setString(4, destination);
-            u.setString(5, jobId);
-            u.setString(6, jobId);
-            return u.executeUpdate();
+    /** Portable upsert (H2 and PostgreSQL share no MERGE/ON CONFLICT form): update the row, insert it when there is none. */
+    private static void upsert(Connection c, String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET job_id = ?, file_path = ?, state = 'PENDING', attempts = 0, "
+                + "last_error = NULL, next_attempt_at = ?, created_at = ?, updated_at = ?, sent_at = NULL "
+                + "WHERE destination = ? AND sop_instance_uid = ?");
+             PreparedStatement ins = c.prepareStatement("""
+                     INSERT INTO outbox (destination, sop_instance_uid, job_id, file_path, state, attempts, last_error, next_attempt_at,
+                       created_at, updated_at, sent_at)
+                     VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?, ?, NULL)""")) {
+            for (Map.Entry<String, Path> e : filesBySopUid.entrySet()) {
+                String file = e.getValue().toAbsolutePath().toString();
+                u.setString(1, jobId);
+                u.setString(2, file);
+                u.setTimestamp(3, now);
+                u.setTimestamp(4, now);
+                u.setTimestamp(5, now);
+                u.setString(6, destination);
+                u.setString(7, e.getKey());
+                if (u.executeUpdate() == 0) {
+                    ins.setString(1, destination);
+                    ins.setString(2, e.getKey());
+                    ins.setString(3, jobId);
+                    ins.setString(4, file);
+                    ins.setTimestamp(5, now);
+                    ins.setTimestamp(6, now);
+                    ins.setTimestamp(7, now);
+                    ins.executeUpdate();
+                }
+            }
         }
     }
 
-    public synchronized List<Item> items(String jobId) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT * FROM outbox WHERE job_id = ? ORDER BY destination, sop_instance_uid")) {
-            q.setString(1, jobId);
-            return list(q);
-        }
+    /** Moves a destination's dead letters (or one job's) back to the queue. Returns how many. */
+    public int retryDead(String destination, String jobId) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?, "
+                    + "updated_at = ? WHERE state = 'DEAD' AND (? IS NULL OR destination = ?) AND (? IS NULL OR job_id = ?)")) {
+                Timestamp now = Timestamp.from(Instant.now());
+                u.setTimestamp(1, now);
+                u.setTimestamp(2, now);
+                u.setString(3, destination);
+                u.setString(4, destination);
+                u.setString(5, jobId);
+                u.setString(6, jobId);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    public List<Item> items(String jobId) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT * FROM outbox WHERE job_id = ? ORDER BY destination, sop_instance_uid")) {
+                q.setString(1, jobId);
+                return list(q);
+            }
+        });
     }
 
     /** Per destination: counts by state, the last error, and whether a send is under way. */
-    public synchronized JsonObject status() throws SQLException {
+    public JsonObject status() throws SQLException {
         Map<String, Sender> senders = this.senders;
         Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
         senders.keySet().stream().sorted().forEach(d -> counts.put(d, new HashMap<>()));
-        try (PreparedStatement q = db.prepareStatement("SELECT destination, state, COUNT(*) FROM outbox GROUP BY destination, state");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                counts.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
+        store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT destination, state, COUNT(*) FROM outbox GROUP BY destination, state");
+                 ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    counts.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
+                }
             }
-        }
+            return null;
+        });
         JsonObject out = new JsonObject();
         counts.forEach((d, c) -> out.put(d, new JsonObject()
                 .put("pending", c.getOrDefault("PENDING", 0))
@@ -241,17 +258,19 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    private synchronized List<Item> due(String destination) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT * FROM outbox WHERE destination = ? AND state = 'PENDING' "
-                + "AND next_attempt_at <= ? ORDER BY created_at LIMIT ?")) {
-            q.setString(1, destination);
-            q.setTimestamp(2, Timestamp.from(Instant.now()));
-            q.setInt(3, settings.batchSize());
-            return list(q);
-        }
+    private List<Item> due(String destination) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT * FROM outbox WHERE destination = ? AND state = 'PENDING' "
+                    + "AND next_attempt_at <= ? ORDER BY created_at LIMIT ?")) {
+                q.setString(1, destination);
+                q.setTimestamp(2, Timestamp.from(Instant.now()));
+                q.setInt(3, settings.batchSize());
+                return list(q);
+            }
+        });
     }
 
-    private synchronized void settle(String destination, List<Item> items, DeliveryReport report, Throwable failure) throws SQLException {
+    private void settle(String destination, List<Item> items, DeliveryReport report, Throwable failure) throws SQLException {
         Map<Path, InstanceOutcome> byFile = new HashMap<>();
         if (report != null) {
             report.outcomes().forEach(o -> byFile.put(o.file(), o));
@@ -305,22 +324,24 @@ public final class Outbox implements AutoCloseable {
     private void update(Item it, State state, int attempts, String error, Instant sentAt) throws SQLException {
         long backoff = Math.min(settings.maxBackoff().toMillis(),
                 settings.initialBackoff().toMillis() << Math.min(20, Math.max(0, attempts - 1)));
-        try (PreparedStatement u = db.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
-                + "updated_at = ?, sent_at = ? WHERE destination = ? AND sop_instance_uid = ?")) {
-            Instant now = Instant.now();
-            u.setString(1, state.name());
-            u.setInt(2, attempts);
-            u.setString(3, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error);
-            u.setTimestamp(4, Timestamp.from(now.plusMillis(backoff)));
-            u.setTimestamp(5, Timestamp.from(now));
-            u.setTimestamp(6, sentAt == null ? null : Timestamp.from(sentAt));
-            u.setString(7, it.destination());
-            u.setString(8, it.sopInstanceUid());
-            u.executeUpdate();
-        }
+        store.read(c -> {
+            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
+                    + "updated_at = ?, sent_at = ? WHERE destination = ? AND sop_instance_uid = ?")) {
+                Instant now = Instant.now();
+                u.setString(1, state.name());
+                u.setInt(2, attempts);
+                u.setString(3, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error);
+                u.setTimestamp(4, Timestamp.from(now.plusMillis(backoff)));
+                u.setTimestamp(5, Timestamp.from(now));
+                u.setTimestamp(6, sentAt == null ? null : Timestamp.from(sentAt));
+                u.setString(7, it.destination());
+                u.setString(8, it.sopInstanceUid());
+                return u.executeUpdate();
+            }
+        });
     }
 
-    private List<Item> list(PreparedStatement q) throws SQLException {
+    private static List<Item> list(PreparedStatement q) throws SQLException {
         List<Item> out = new ArrayList<>();
         try (ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
@@ -333,16 +354,14 @@ public final class Outbox implements AutoCloseable {
         return out;
     }
 
+    /** Stops the sending loop; the store stays open (its owner closes it). */
     @Override
     public void close() {
         loop.shutdownNow();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
-            db.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-            LOG.warn("Closing the outbox: {}", e.toString());
         }
     }
 }

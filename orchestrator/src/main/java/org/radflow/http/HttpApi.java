@@ -13,6 +13,7 @@ import org.radflow.audit.AuditLog;
 import org.radflow.config.RadflowConfig.Role;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobQueries;
 import org.radflow.jobs.JobState;
 import org.radflow.scheduling.Scheduler;
 import org.radflow.pipeline.Refused;
@@ -51,6 +52,7 @@ public final class HttpApi {
 
     private final Vertx vertx;
     private final JobJournal journal;
+    private final JobQueries queries;
     private final Scheduler scheduler;
     private final Operations ops;
     private final ApiAuth auth;
@@ -60,9 +62,11 @@ public final class HttpApi {
      * @param auth  null: no authentication (tests of the routes alone)
      * @param audit null: no audit trail
      */
-    public HttpApi(Vertx vertx, JobJournal journal, Scheduler scheduler, Operations ops, ApiAuth auth, AuditLog audit) {
+    public HttpApi(Vertx vertx, JobJournal journal, JobQueries queries, Scheduler scheduler, Operations ops, ApiAuth auth,
+                   AuditLog audit) {
         this.vertx = vertx;
         this.journal = journal;
+        this.queries = queries;
         this.scheduler = scheduler;
         this.ops = ops;
         this.auth = auth;
@@ -86,7 +90,7 @@ public final class HttpApi {
         get(r, "/api/jobs", this::listJobs);
         get(r, "/api/jobs/:id", ctx -> blocking(ctx, () -> {
             Job j = job(ctx.pathParam("id"));
-            return JobJson.detail(j, journal.timeline(j.id())).put("outputs", ops.outputs(j.id()))
+            return JobJson.detail(j, queries.timeline(j.id())).put("outputs", ops.outputs(j.id()))
                     .put("deliveries", ops.deliveries(j.id()));
         }));
         get(r, "/api/jobs/:id/report.png", ctx -> blockingThen(ctx, () -> {
@@ -187,7 +191,7 @@ public final class HttpApi {
     }
 
     private Job job(String id) throws Exception {
-        return journal.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));
+        return queries.find(id).orElseThrow(() -> new ApiException(404, "no job " + id));
     }
 
     private static String uid(RoutingContext ctx) {
@@ -225,7 +229,7 @@ public final class HttpApi {
             int limit = intParam(ctx, "limit", 100);
             int offset = intParam(ctx, "offset", 0);
             JsonArray out = new JsonArray();
-            for (Job j : journal.search(state, first(ctx, "module"), first(ctx, "study"), limit, offset)) {
+            for (Job j : queries.search(state, first(ctx, "module"), first(ctx, "study"), limit, offset)) {
                 out.add(JobJson.summary(j));
             }
             return new JsonObject().put("jobs", out).put("count", out.size()).put("limit", limit).put("offset", offset);

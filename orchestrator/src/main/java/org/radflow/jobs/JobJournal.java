@@ -3,16 +3,16 @@ package org.radflow.jobs;
 import io.vertx.core.json.JsonArray;
 import org.radflow.api.Trigger;
 import org.radflow.routing.Priority;
+import org.radflow.store.Store;
+import org.radflow.store.StoreSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,22 +23,27 @@ import java.util.UUID;
 
 /**
  * The durable job journal: every job is written here before anything acts on it, and every state
- * change goes through here. Embedded H2 in a file under the data directory by default; the SQL is
- * plain enough for PostgreSQL (the cluster's shared journal later).
- *
- * <p>All methods are synchronized on one connection: the journal's write rate is one row per job
- * state change, far below what that serialises.
+ * change goes through here (reads for the API are in {@link JobQueries}). It works on the
+ * {@link Store} (embedded H2 by default, PostgreSQL shared by several schedulers or nodes): each
+ * change is one transaction on a connection of its own, guarded by its row's current state, and
+ * queued work is taken with {@link #claim}, which two schedulers never both win.
  */
 public final class JobJournal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobJournal.class);
     /** A queued job's sort key is its creation time plus this much per priority step: aging prevents starvation. */
     public static final Duration AGING_PER_PRIORITY_STEP = Duration.ofMinutes(5);
+    /** How often enqueue reads a unit again after another writer took the revision it wanted. */
+    private static final int ENQUEUE_ATTEMPTS = 5;
 
-    private final Connection db;
+    private final Store store;
+    /** The store this journal opened itself ({@link #openEmbedded}) and closes; null when it was given one. */
+    private final Store ownStore;
+    /** Commits and their hand-over to the notifier happen under this lock, so listeners hear changes in commit order. */
+    private final Object commitOrder = new Object();
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Runs listeners in commit order, off the journal's lock and off the threads that change jobs. */
+    /** Runs listeners in commit order, off the threads that change jobs. */
     private final java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "radflow-journal-listeners");
         t.setDaemon(true);
@@ -58,61 +63,47 @@ public final class JobJournal implements AutoCloseable {
         listeners.add(l);
     }
 
-    private JobJournal(Connection db) throws SQLException {
-        this.db = db;
-        migrate();
+    /** A journal on {@code store}; closing the journal leaves the store open. */
+    public JobJournal(Store store) {
+        this(store, null);
     }
 
-    /** Opens (creating if needed) the H2 journal at {@code <dir>/journal}. */
-    public static JobJournal openEmbedded(Path dir) throws SQLException {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-        return new JobJournal(DriverManager.getConnection(url, "radflow", ""));
+    private JobJournal(Store store, Store ownStore) {
+        this.store = store;
+        this.ownStore = ownStore;
     }
 
-    private void migrate() throws SQLException {
-        try (Statement s = db.createStatement()) {
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS jobs (
-                      id VARCHAR(40) PRIMARY KEY,
-                      unit_key VARCHAR(300) NOT NULL,
-                      trigger_kind VARCHAR(16) NOT NULL,
-                      study_uid VARCHAR(64) NOT NULL,
-                      series_uid VARCHAR(64),
-                      sop_uid VARCHAR(64),
-                      module_id VARCHAR(64) NOT NULL,
-                      module_version VARCHAR(64),
-                      rule_name VARCHAR(128),
-                      priority VARCHAR(16) NOT NULL,
-                      destinations VARCHAR(2000) NOT NULL,
-                      input_files CLOB NOT NULL,
-                      input_hash VARCHAR(64) NOT NULL,
-                      revision INT NOT NULL,
-                      supersedes VARCHAR(40),
-                      state VARCHAR(20) NOT NULL,
-                      attempts INT NOT NULL,
-                      reason VARCHAR(4000),
-                      progress DOUBLE PRECISION NOT NULL,
-                      progress_message VARCHAR(300),
-                      sort_key BIGINT NOT NULL,
-                      created_at TIMESTAMP NOT NULL,
-                      updated_at TIMESTAMP NOT NULL,
-                      started_at TIMESTAMP,
-                      finished_at TIMESTAMP,
-                      next_attempt_at TIMESTAMP NOT NULL
-                    )""");
-            s.execute("CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (module_id, state, sort_key)");
-            s.execute("CREATE INDEX IF NOT EXISTS jobs_unit ON jobs (unit_key, module_id, revision)");
-            s.execute("CREATE INDEX IF NOT EXISTS jobs_study ON jobs (study_uid)");
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS job_events (
-                      job_id VARCHAR(40) NOT NULL,
-                      seq BIGINT AUTO_INCREMENT PRIMARY KEY,
-                      at TIMESTAMP NOT NULL,
-                      state VARCHAR(20) NOT NULL,
-                      message VARCHAR(4000)
-                    )""");
-            s.execute("CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, seq)");
-        }
+    /** The store this journal writes to (tests read it through {@link JobQueries}). */
+    public Store store() {
+        return store;
+    }
+
+    /** Opens (creating or migrating if needed) the embedded store at {@code <dir>/journal}, owned and closed by this journal. */
+    public static JobJournal openEmbedded(Path dir) {
+        Store s = Store.open(StoreSettings.embedded(dir));
+        return new JobJournal(s, s);
+    }
+
+    /** A state change, told to the listeners once its transaction has committed. */
+    private record Change(String jobId, Job.Event event) {
+    }
+
+    /** Work in one transaction that records state changes. */
+    @FunctionalInterface
+    private interface Write<T> {
+        T run(Connection c, List<Change> changes) throws SQLException;
+    }
+
+    private <T> T write(Write<T> work) throws SQLException {
+        List<Change> changes = new ArrayList<>();
+        return store.transaction(c -> work.run(c, changes), c -> {
+            synchronized (commitOrder) {
+                c.commit();
+                for (Change ch : changes) {
+                    tell(ch);
+                }
+            }
+        });
     }
 
     /** What a planner wants journaled. */
@@ -126,16 +117,30 @@ public final class JobJournal implements AutoCloseable {
      * (a rescan or a duplicate event); a unit whose inputs changed gets the next revision,
      * superseding the previous job. Returns the new job, or empty when it already existed.
      */
-    public synchronized Optional<Job> enqueue(NewJob n, JobState initialState, String reason) throws SQLException {
+    public Optional<Job> enqueue(NewJob n, JobState initialState, String reason) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return write((c, changes) -> enqueue(c, changes, n, initialState, reason));
+            } catch (SQLException e) {
+                if (!Store.uniqueViolation(e) || attempt >= ENQUEUE_ATTEMPTS) {
+                    throw e;
+                }
+                // another writer journaled this unit's next revision meanwhile: look at the unit again
+            }
+        }
+    }
+
+    private Optional<Job> enqueue(Connection c, List<Change> changes, NewJob n, JobState initialState, String reason)
+            throws SQLException {
         Job previous = null;
-        try (PreparedStatement q = db.prepareStatement(
+        try (PreparedStatement q = c.prepareStatement(
                 "SELECT * FROM jobs WHERE unit_key = ? AND module_id = ? AND rule_name = ? ORDER BY revision DESC LIMIT 1")) {
             q.setString(1, n.unitKey());
             q.setString(2, n.moduleId());
             q.setString(3, n.ruleName());
             try (ResultSet rs = q.executeQuery()) {
                 if (rs.next()) {
-                    previous = map(rs);
+                    previous = JobRows.map(rs);
                 }
             }
         }
@@ -147,7 +152,7 @@ public final class JobJournal implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         int revision = previous == null ? 1 : previous.revision() + 1;
         long sortKey = now.toEpochMilli() + n.priority().ordinal() * AGING_PER_PRIORITY_STEP.toMillis();
-        try (PreparedStatement ins = db.prepareStatement("""
+        try (PreparedStatement ins = c.prepareStatement("""
                 INSERT INTO jobs (id, unit_key, trigger_kind, study_uid, series_uid, sop_uid, module_id, module_version, rule_name,
                   priority, destinations, input_files, input_hash, revision, supersedes, state, attempts, reason, progress,
                   progress_message, sort_key, created_at, updated_at, started_at, finished_at, next_attempt_at)
@@ -177,38 +182,79 @@ public final class JobJournal implements AutoCloseable {
             ins.setTimestamp(i, Timestamp.from(now));
             ins.executeUpdate();
         }
-        event(id, initialState, initialState == JobState.QUEUED
+        event(c, changes, id, initialState, initialState == JobState.QUEUED
                 ? "queued by rule " + n.ruleName() + (previous == null ? "" : " (revision " + revision + ", supersedes " + previous.id() + ")")
                 : reason);
-        return find(id);
+        return JobRows.find(c, id);
     }
 
-    /** Queued jobs of a module that may start now, in queue order (priority with aging). */
-    public synchronized List<Job> startable(String moduleId, int limit) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement(
-                "SELECT * FROM jobs WHERE module_id = ? AND state = 'QUEUED' AND next_attempt_at <= ? ORDER BY sort_key, created_at LIMIT ?")) {
-            q.setString(1, moduleId);
-            q.setTimestamp(2, Timestamp.from(Instant.now()));
-            q.setInt(3, limit);
-            return list(q);
-        }
-    }
-
-    public synchronized int countInState(String moduleId, JobState state) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT COUNT(*) FROM jobs WHERE module_id = ? AND state = ?")) {
-            q.setString(1, moduleId);
-            q.setString(2, state.name());
-            try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
+    /** Queued jobs of a module that may start now, in queue order (priority with aging); claims nothing. */
+    public List<Job> startable(String moduleId, int limit) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement(
+                    "SELECT * FROM jobs WHERE module_id = ? AND state = 'QUEUED' AND next_attempt_at <= ? ORDER BY sort_key, created_at LIMIT ?")) {
+                q.setString(1, moduleId);
+                q.setTimestamp(2, Timestamp.from(Instant.now()));
+                q.setInt(3, limit);
+                return JobRows.list(q);
             }
+        });
+    }
+
+    /**
+     * Takes up to {@code limit} of a module's startable jobs, in queue order, and marks them RUNNING in
+     * one transaction. Rows another scheduler has locked are skipped ({@code FOR UPDATE SKIP LOCKED}),
+     * and each row changes only while it is still QUEUED, so two schedulers on one store never both
+     * take a job. Returns the jobs as they are now (RUNNING).
+     */
+    public List<Job> claim(String moduleId, int limit) throws SQLException {
+        if (limit <= 0) {
+            return List.of();
         }
+        return write((c, changes) -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE module_id = ? AND state = 'QUEUED' "
+                    + "AND next_attempt_at <= ? ORDER BY sort_key, created_at LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                q.setString(1, moduleId);
+                q.setTimestamp(2, Timestamp.from(Instant.now()));
+                q.setInt(3, limit);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            }
+            List<Job> claimed = new ArrayList<>();
+            for (String id : ids) {
+                if (markRunning(c, changes, id)) {
+                    claimed.add(JobRows.find(c, id).orElseThrow());
+                }
+            }
+            return claimed;
+        });
+    }
+
+    public int countInState(String moduleId, JobState state) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE module_id = ? AND state = ?")) {
+                q.setString(1, moduleId);
+                q.setString(2, state.name());
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
     }
 
     /** Moves QUEUED to RUNNING atomically; false when someone else took it or it changed meanwhile. */
-    public synchronized boolean markRunning(String id) throws SQLException {
+    public boolean markRunning(String id) throws SQLException {
+        return write((c, changes) -> markRunning(c, changes, id));
+    }
+
+    private boolean markRunning(Connection c, List<Change> changes, String id) throws SQLException {
         Instant now = Instant.now();
-        try (PreparedStatement u = db.prepareStatement(
+        try (PreparedStatement u = c.prepareStatement(
                 "UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, started_at = ?, updated_at = ?, progress = 0, "
                         + "progress_message = NULL WHERE id = ? AND state = 'QUEUED'")) {
             u.setTimestamp(1, Timestamp.from(now));
@@ -218,58 +264,62 @@ public final class JobJournal implements AutoCloseable {
                 return false;
             }
         }
-        event(id, JobState.RUNNING, "started");
+        event(c, changes, id, JobState.RUNNING, "started");
         return true;
     }
 
     /** Ends a running job; ignored when the job is no longer RUNNING (e.g. it timed out meanwhile). */
-    public synchronized boolean finish(String id, JobState state, String reason) throws SQLException {
-        Instant now = Instant.now();
-        try (PreparedStatement u = db.prepareStatement(
-                "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END "
-                        + "WHERE id = ? AND state = 'RUNNING'")) {
-            u.setString(1, state.name());
-            u.setString(2, truncate(reason));
-            u.setTimestamp(3, Timestamp.from(now));
-            u.setTimestamp(4, Timestamp.from(now));
-            u.setBoolean(5, state == JobState.SUCCEEDED);
-            u.setString(6, id);
-            if (u.executeUpdate() != 1) {
-                return false;
+    public boolean finish(String id, JobState state, String reason) throws SQLException {
+        return write((c, changes) -> {
+            Instant now = Instant.now();
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END "
+                            + "WHERE id = ? AND state = 'RUNNING'")) {
+                u.setString(1, state.name());
+                u.setString(2, truncate(reason));
+                u.setTimestamp(3, Timestamp.from(now));
+                u.setTimestamp(4, Timestamp.from(now));
+                u.setBoolean(5, state == JobState.SUCCEEDED);
+                u.setString(6, id);
+                if (u.executeUpdate() != 1) {
+                    return false;
+                }
             }
-        }
-        event(id, state, reason);
-        return true;
+            event(c, changes, id, state, reason);
+            return true;
+        });
     }
 
     /** A running job failed transiently: back to the queue after {@code delay}. */
-    public synchronized boolean retryLater(String id, Duration delay, String reason) throws SQLException {
-        Instant now = Instant.now();
-        try (PreparedStatement u = db.prepareStatement(
-                "UPDATE jobs SET state = 'QUEUED', reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'RUNNING'")) {
-            u.setString(1, truncate(reason));
-            u.setTimestamp(2, Timestamp.from(now.plus(delay)));
-            u.setTimestamp(3, Timestamp.from(now));
-            u.setString(4, id);
-            if (u.executeUpdate() != 1) {
-                return false;
+    public boolean retryLater(String id, Duration delay, String reason) throws SQLException {
+        return write((c, changes) -> {
+            Instant now = Instant.now();
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET state = 'QUEUED', reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'RUNNING'")) {
+                u.setString(1, truncate(reason));
+                u.setTimestamp(2, Timestamp.from(now.plus(delay)));
+                u.setTimestamp(3, Timestamp.from(now));
+                u.setString(4, id);
+                if (u.executeUpdate() != 1) {
+                    return false;
+                }
             }
-        }
-        event(id, JobState.QUEUED, "retry in " + delay.toSeconds() + " s after: " + reason);
-        return true;
+            event(c, changes, id, JobState.QUEUED, "retry in " + delay.toSeconds() + " s after: " + reason);
+            return true;
+        });
     }
 
     /**
      * An operator's retry: a finished job, or a queued one waiting for its back-off, goes to the queue
      * now. A running job is refused (it is running).
      */
-    public synchronized boolean requeue(String id, String why) throws SQLException {
-        return requeue(id, why, "state <> 'RUNNING'");
+    public boolean requeue(String id, String why) throws SQLException {
+        return write((c, changes) -> requeue(c, changes, id, why, "state <> 'RUNNING'"));
     }
 
-    private boolean requeue(String id, String why, String condition) throws SQLException {
+    private boolean requeue(Connection c, List<Change> changes, String id, String why, String condition) throws SQLException {
         Instant now = Instant.now();
-        try (PreparedStatement u = db.prepareStatement(
+        try (PreparedStatement u = c.prepareStatement(
                 "UPDATE jobs SET state = 'QUEUED', next_attempt_at = ?, updated_at = ?, finished_at = NULL, progress = 0 "
                         + "WHERE id = ? AND " + condition)) {
             u.setTimestamp(1, Timestamp.from(now));
@@ -279,167 +329,87 @@ public final class JobJournal implements AutoCloseable {
                 return false;
             }
         }
-        event(id, JobState.QUEUED, why);
+        event(c, changes, id, JobState.QUEUED, why);
         return true;
     }
 
     /** Cancels a job that has not started. */
-    public synchronized boolean cancelQueued(String id) throws SQLException {
-        Instant now = Instant.now();
-        try (PreparedStatement u = db.prepareStatement(
-                "UPDATE jobs SET state = 'CANCELLED', reason = 'cancelled by an operator', finished_at = ?, updated_at = ? "
-                        + "WHERE id = ? AND state = 'QUEUED'")) {
-            u.setTimestamp(1, Timestamp.from(now));
-            u.setTimestamp(2, Timestamp.from(now));
-            u.setString(3, id);
-            if (u.executeUpdate() != 1) {
-                return false;
+    public boolean cancelQueued(String id) throws SQLException {
+        return write((c, changes) -> {
+            Instant now = Instant.now();
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET state = 'CANCELLED', reason = 'cancelled by an operator', finished_at = ?, updated_at = ? "
+                            + "WHERE id = ? AND state = 'QUEUED'")) {
+                u.setTimestamp(1, Timestamp.from(now));
+                u.setTimestamp(2, Timestamp.from(now));
+                u.setString(3, id);
+                if (u.executeUpdate() != 1) {
+                    return false;
+                }
             }
-        }
-        event(id, JobState.CANCELLED, "cancelled by an operator");
-        return true;
+            event(c, changes, id, JobState.CANCELLED, "cancelled by an operator");
+            return true;
+        });
     }
 
     /** At start-up: jobs left RUNNING by a crash go back to the queue. */
-    public synchronized List<String> recoverRunning() throws SQLException {
-        List<String> ids = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT id FROM jobs WHERE state = 'RUNNING'");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        }
-        for (String id : ids) {
-            requeue(id, "re-queued: the server stopped while it was running", "state = 'RUNNING'");
-        }
-        return ids;
-    }
-
-    public synchronized void progress(String id, double fraction, String message) throws SQLException {
-        try (PreparedStatement u = db.prepareStatement(
-                "UPDATE jobs SET progress = ?, progress_message = ? WHERE id = ? AND state = 'RUNNING'")) {
-            u.setDouble(1, Math.max(0, Math.min(1, fraction)));
-            u.setString(2, message == null ? null : message.length() > 300 ? message.substring(0, 300) : message);
-            u.setString(3, id);
-            u.executeUpdate();
-        }
-    }
-
-    public synchronized Optional<Job> find(String id) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT * FROM jobs WHERE id = ?")) {
-            q.setString(1, id);
-            List<Job> l = list(q);
-            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-        }
-    }
-
-    /** Filtered listing, newest first; null filters match everything. */
-    public synchronized List<Job> search(JobState state, String moduleId, String studyUid, int limit) throws SQLException {
-        return search(state, moduleId, studyUid, limit, 0);
-    }
-
-    /** Filtered listing, newest first, one page. */
-    public synchronized List<Job> search(JobState state, String moduleId, String studyUid, int limit, int offset) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE 1 = 1");
-        List<String> args = new ArrayList<>();
-        if (state != null) {
-            sql.append(" AND state = ?");
-            args.add(state.name());
-        }
-        if (moduleId != null) {
-            sql.append(" AND module_id = ?");
-            args.add(moduleId);
-        }
-        if (studyUid != null) {
-            sql.append(" AND study_uid = ?");
-            args.add(studyUid);
-        }
-        sql.append(" ORDER BY created_at DESC, id LIMIT ").append(Math.max(1, Math.min(limit, 10_000)))
-                .append(" OFFSET ").append(Math.max(0, offset));
-        try (PreparedStatement q = db.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-                q.setString(i + 1, args.get(i));
-            }
-            return list(q);
-        }
-    }
-
-    /** Job counts by state for each of these studies (studies without jobs are absent). */
-    public synchronized java.util.Map<String, java.util.Map<JobState, Integer>> countsByStudy(java.util.Collection<String> studyUids)
-            throws SQLException {
-        java.util.Map<String, java.util.Map<JobState, Integer>> out = new java.util.HashMap<>();
-        if (studyUids.isEmpty()) {
-            return out;
-        }
-        String marks = String.join(", ", java.util.Collections.nCopies(studyUids.size(), "?"));
-        try (PreparedStatement q = db.prepareStatement("SELECT study_uid, state, COUNT(*) FROM jobs WHERE study_uid IN (" + marks
-                + ") GROUP BY study_uid, state")) {
-            int i = 1;
-            for (String s : studyUids) {
-                q.setString(i++, s);
-            }
-            try (ResultSet rs = q.executeQuery()) {
+    public List<String> recoverRunning() throws SQLException {
+        return write((c, changes) -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE state = 'RUNNING'");
+                 ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.computeIfAbsent(rs.getString(1), k -> new java.util.EnumMap<>(JobState.class))
-                            .put(JobState.valueOf(rs.getString(2)), rs.getInt(3));
+                    ids.add(rs.getString(1));
                 }
             }
-        }
-        return out;
-    }
-
-    /** Job counts by module and state (for metrics and the module list). */
-    public synchronized java.util.Map<String, java.util.Map<JobState, Integer>> countsByModule() throws SQLException {
-        java.util.Map<String, java.util.Map<JobState, Integer>> out = new java.util.TreeMap<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT module_id, state, COUNT(*) FROM jobs GROUP BY module_id, state");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                out.computeIfAbsent(rs.getString(1), k -> new java.util.EnumMap<>(JobState.class))
-                        .put(JobState.valueOf(rs.getString(2)), rs.getInt(3));
-            }
-        }
-        return out;
-    }
-
-    /** The module's most recent FAILED or TIMED_OUT job, if any. */
-    public synchronized Optional<Job> lastFailure(String moduleId) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT * FROM jobs WHERE module_id = ? AND state IN ('FAILED', 'TIMED_OUT') "
-                + "ORDER BY updated_at DESC LIMIT 1")) {
-            q.setString(1, moduleId);
-            List<Job> l = list(q);
-            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-        }
-    }
-
-    public synchronized List<Job.Event> timeline(String id) throws SQLException {
-        List<Job.Event> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT at, state, message FROM job_events WHERE job_id = ? ORDER BY seq")) {
-            q.setString(1, id);
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Job.Event(rs.getTimestamp(1).toInstant(), JobState.valueOf(rs.getString(2)), rs.getString(3)));
+            List<String> recovered = new ArrayList<>();
+            for (String id : ids) {
+                if (requeue(c, changes, id, "re-queued: the server stopped while it was running", "state = 'RUNNING'")) {
+                    recovered.add(id);
                 }
             }
-        }
-        return out;
+            return recovered;
+        });
     }
 
-    private void event(String id, JobState state, String message) throws SQLException {
+    public void progress(String id, double fraction, String message) throws SQLException {
+        store.read(c -> {
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET progress = ?, progress_message = ? WHERE id = ? AND state = 'RUNNING'")) {
+                u.setDouble(1, Math.max(0, Math.min(1, fraction)));
+                u.setString(2, message == null ? null : message.length() > 300 ? message.substring(0, 300) : message);
+                u.setString(3, id);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** The job as it is now (the writers' view; listings and timelines are in {@link JobQueries}). */
+    public Optional<Job> find(String id) throws SQLException {
+        return store.read(c -> JobRows.find(c, id));
+    }
+
+    private static void event(Connection c, List<Change> changes, String id, JobState state, String message) throws SQLException {
         Instant at = Instant.now();
-        try (PreparedStatement ins = db.prepareStatement("INSERT INTO job_events (job_id, at, state, message) VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO job_events (job_id, at, state, message) VALUES (?, ?, ?, ?)")) {
             ins.setString(1, id);
             ins.setTimestamp(2, Timestamp.from(at));
             ins.setString(3, state.name());
             ins.setString(4, truncate(message));
             ins.executeUpdate();
         }
-        if (!listeners.isEmpty()) {
-            Job.Event e = new Job.Event(at, state, truncate(message));
-            try {
-                notifier.execute(() -> notify(id, e));
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                // closing: the event is in job_events all the same
-            }
+        changes.add(new Change(id, new Job.Event(at, state, truncate(message))));
+    }
+
+    /** Hands a committed change to the notifier; called in commit order. */
+    private void tell(Change ch) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        try {
+            notifier.execute(() -> notify(ch.jobId(), ch.event()));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing: the event is in job_events all the same
         }
     }
 
@@ -467,50 +437,6 @@ public final class JobJournal implements AutoCloseable {
         return s == null || s.length() <= 4000 ? s : s.substring(0, 3997) + "...";
     }
 
-    private List<Job> list(PreparedStatement q) throws SQLException {
-        List<Job> out = new ArrayList<>();
-        try (ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                out.add(map(rs));
-            }
-        }
-        return out;
-    }
-
-    private static Job map(ResultSet rs) throws SQLException {
-        return new Job(
-                rs.getString("id"),
-                rs.getString("unit_key"),
-                Trigger.valueOf(rs.getString("trigger_kind")),
-                rs.getString("study_uid"),
-                rs.getString("series_uid"),
-                rs.getString("sop_uid"),
-                rs.getString("module_id"),
-                rs.getString("module_version"),
-                rs.getString("rule_name"),
-                Priority.valueOf(rs.getString("priority")),
-                new JsonArray(rs.getString("destinations")).stream().map(String::valueOf).toList(),
-                new JsonArray(rs.getString("input_files")).stream().map(o -> Path.of(String.valueOf(o))).toList(),
-                rs.getString("input_hash"),
-                rs.getInt("revision"),
-                rs.getString("supersedes"),
-                JobState.valueOf(rs.getString("state")),
-                rs.getInt("attempts"),
-                rs.getString("reason"),
-                rs.getDouble("progress"),
-                rs.getString("progress_message"),
-                instant(rs, "created_at"),
-                instant(rs, "updated_at"),
-                instant(rs, "started_at"),
-                instant(rs, "finished_at"),
-                instant(rs, "next_attempt_at"));
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp t = rs.getTimestamp(column);
-        return t == null ? null : t.toInstant();
-    }
-
     @Override
     public void close() {
         notifier.shutdown();
@@ -519,14 +445,8 @@ public final class JobJournal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeDb();
-    }
-
-    private synchronized void closeDb() {
-        try {
-            db.close();
-        } catch (SQLException e) {
-            LOG.warn("Closing the job journal: {}", e.toString());
+        if (ownStore != null) {
+            ownStore.close();
         }
     }
 }

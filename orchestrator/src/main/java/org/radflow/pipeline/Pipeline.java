@@ -15,6 +15,8 @@ import org.radflow.intake.HeaderCache;
 import org.radflow.intake.Intake;
 import org.radflow.intake.ReceivedStudies;
 import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobQueries;
+import org.radflow.store.Store;
 import org.radflow.report.ResultStore;
 import org.radflow.scheduling.Scheduler;
 import org.radflow.listener.AssociationSummary;
@@ -74,7 +76,9 @@ public final class Pipeline implements AutoCloseable {
     private PipelineEvents events = new PipelineEvents() {
     };
 
+    private Store store;
     private JobJournal journal;
+    private JobQueries queries;
     private HostInferenceEngine inference;
     private ModuleRegistry registry;
     private ModuleSwitches switches;
@@ -105,7 +109,9 @@ public final class Pipeline implements AutoCloseable {
         RadflowConfig c = config;
         Path data = c.server().dataDir();
         Files.createDirectories(data);
-        journal = JobJournal.openEmbedded(data.resolve("journal"));
+        store = Store.open(c.store());
+        journal = new JobJournal(store);
+        queries = new JobQueries(store);
         observe();
         inference = new HostInferenceEngine(data.resolve("native"));
         Map<String, Map<String, Object>> moduleConfig = new LinkedHashMap<>();
@@ -120,7 +126,7 @@ public final class Pipeline implements AutoCloseable {
         studies = new ReceivedStudies(incoming());
 
         senders.putAll(Senders.create(vertx, c));
-        outbox = new Outbox(data.resolve("journal"), senders, c.delivery());
+        outbox = new Outbox(store, senders, c.delivery());
         outbox.addListener(d -> events.deliveryAttempted(d));
         outbox.start();
 
@@ -137,7 +143,7 @@ public final class Pipeline implements AutoCloseable {
         warmUpModules();
 
         headers = new HeaderCache(HEADER_CACHE_SIZE);
-        planner = new JobPlanner(journal, headers, this::router, this::queueLimit, scheduler::wake);
+        planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
         planner.enabledCheck(switches::enabled);
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
                 planner::submit, Clock.systemUTC());
@@ -258,6 +264,11 @@ public final class Pipeline implements AutoCloseable {
         return journal;
     }
 
+    /** The journal's read side, for the API. */
+    public JobQueries queries() {
+        return queries;
+    }
+
     public ModuleRegistry registry() {
         return registry;
     }
@@ -309,6 +320,7 @@ public final class Pipeline implements AutoCloseable {
         }
         observers.forEach(Pipeline::closeQuietly);
         closeQuietly(journal);
+        closeQuietly(store);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -7,6 +7,7 @@ import org.radflow.intake.HeaderCache;
 import org.radflow.intake.ReceivedStudies;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobQueries;
 import org.radflow.jobs.JobState;
 import org.radflow.pipeline.Refused;
 import org.radflow.pipeline.Threads;
@@ -43,6 +44,7 @@ public final class JobPlanner implements AutoCloseable {
     public static final String REPROCESS_RULE = "api-reprocess";
 
     private final JobJournal journal;
+    private final JobQueries queries;
     private final HeaderCache headers;
     private final Supplier<Router> router;
     private final Function<String, Integer> queueLimit;
@@ -55,9 +57,10 @@ public final class JobPlanner implements AutoCloseable {
      * @param queueLimit a module's queue limit (configuration, else its descriptor)
      * @param onQueued   called after jobs were queued (wakes the scheduler)
      */
-    public JobPlanner(JobJournal journal, HeaderCache headers, Supplier<Router> router, Function<String, Integer> queueLimit,
-                      Runnable onQueued) {
+    public JobPlanner(JobJournal journal, JobQueries queries, HeaderCache headers, Supplier<Router> router,
+                      Function<String, Integer> queueLimit, Runnable onQueued) {
         this.journal = journal;
+        this.queries = queries;
         this.headers = headers;
         this.router = router;
         this.queueLimit = queueLimit;
@@ -174,7 +177,7 @@ public final class JobPlanner implements AutoCloseable {
                 made.add(new Reprocessed(job.get().id(), u.key(), job.get().state(), false));
             } else {
                 // the same inputs were reprocessed by this module before: run that job again
-                Job previous = journal.search(null, d.id(), studyUid, 10_000).stream()
+                Job previous = queries.search(null, d.id(), studyUid, 10_000).stream()
                         .filter(j -> j.unitKey().equals(u.key()) && REPROCESS_RULE.equals(j.ruleName())).findFirst().orElseThrow();
                 if (previous.state() != JobState.RUNNING && previous.state() != JobState.QUEUED) {
                     journal.requeue(previous.id(), "reprocess requested through the API");

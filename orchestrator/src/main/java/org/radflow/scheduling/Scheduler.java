@@ -211,13 +211,10 @@ public final class Scheduler implements AutoCloseable {
             if (free <= 0) {
                 continue;
             }
-            for (Job job : journal.startable(d.id(), free)) {
-                if (journal.markRunning(job.id())) {
-                    Job started = journal.find(job.id()).orElse(job);
-                    Running r = new Running(started, lane.timeout(d), journal);
-                    lane.active.put(job.id(), r);
-                    lane.threads.execute(() -> execute(lane, r));
-                }
+            for (Job started : journal.claim(d.id(), free)) {
+                Running r = new Running(started, lane.timeout(d), journal);
+                lane.active.put(started.id(), r);
+                lane.threads.execute(() -> execute(lane, r));
             }
         }
     }

@@ -130,6 +130,9 @@ final class ConfigReload {
             if (!old.viewer().equals(next.viewer())) {
                 restart.add("viewer");
             }
+            if (!old.store().equals(next.store())) {
+                restart.add("store");
+            }
             if (!old.rules().equals(next.rules())) {
                 applied.add("rules");
             }
@@ -144,7 +147,7 @@ final class ConfigReload {
                     new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings()),
-                    next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer());
+                    next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store());
             p.apply(running, senders);
             server.updateAuth(na.auth());
             for (String id : changedConfig) {

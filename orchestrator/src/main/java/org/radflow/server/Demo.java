@@ -196,7 +196,7 @@ public final class Demo implements AutoCloseable {
             for (GeneratedSeries s : studies) {
                 List<Job> jobs;
                 try {
-                    jobs = server.journal() == null ? List.of() : server.journal().search(null, null, s.studyInstanceUid(), 20);
+                    jobs = server.queries() == null ? List.of() : server.queries().search(null, null, s.studyInstanceUid(), 20);
                 } catch (Exception e) {
                     jobs = List.of();
                 }

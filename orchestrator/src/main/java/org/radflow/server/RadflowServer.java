@@ -14,6 +14,7 @@ import org.radflow.http.ApiAuth;
 import org.radflow.http.HttpApi;
 import org.radflow.http.WebUi;
 import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobQueries;
 import org.radflow.report.ResultStore;
 import org.radflow.listener.AssociationSummary;
 import org.radflow.listener.DicomListenerVerticle;
@@ -152,7 +153,7 @@ public final class RadflowServer implements AutoCloseable {
             LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
                     a.bindAddress(), a.port());
         }
-        HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.scheduler(), new ServerOperations(this, pipeline), auth, audit);
+        HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(), new ServerOperations(this, pipeline), auth, audit);
         io.vertx.ext.web.Router routes = WebUi.mount(api.router(), this::viewerPort);
         return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
             http = s;
@@ -214,6 +215,11 @@ public final class RadflowServer implements AutoCloseable {
 
     public JobJournal journal() {
         return pipeline == null ? null : pipeline.journal();
+    }
+
+    /** Job listings, counts and timelines (read-only). */
+    public JobQueries queries() {
+        return pipeline == null ? null : pipeline.queries();
     }
 
     public ModuleRegistry registry() {

@@ -56,7 +56,7 @@ final class ServerOperations implements Operations {
     public JsonObject studies(int limit, int offset) throws Exception {
         ReceivedStudies.Page page = p.studies().list(Math.max(1, Math.min(limit, 1000)), offset);
         List<String> uids = page.studies().stream().map(j -> j.getString("studyInstanceUid")).toList();
-        Map<String, Map<JobState, Integer>> counts = p.journal().countsByStudy(uids);
+        Map<String, Map<JobState, Integer>> counts = p.queries().countsByStudy(uids);
         JsonArray out = new JsonArray();
         for (JsonObject st : page.studies()) {
             out.add(st.put("jobs", countsJson(counts.getOrDefault(st.getString("studyInstanceUid"), Map.of()))));
@@ -68,7 +68,7 @@ final class ServerOperations implements Operations {
     public JsonObject study(String uid) throws Exception {
         JsonObject st = p.studies().study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
         JsonArray jobs = new JsonArray();
-        for (Job j : p.journal().search(null, null, uid, 1000)) {
+        for (Job j : p.queries().search(null, null, uid, 1000)) {
             jobs.add(org.radflow.http.JobJson.summary(j)); // the same shape as GET /api/jobs
         }
         return st.put("jobs", jobs);
@@ -131,7 +131,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonArray modules() throws Exception {
-        Map<String, Map<JobState, Integer>> counts = p.journal().countsByModule();
+        Map<String, Map<JobState, Integer>> counts = p.queries().countsByModule();
         List<LoadProblem> problems = p.registry().problems();
         JsonArray out = new JsonArray();
         Set<String> listed = new LinkedHashSet<>();
@@ -140,7 +140,7 @@ final class ServerOperations implements Operations {
             listed.add(d.id());
             Optional<LoadProblem> problem = problems.stream().filter(p -> d.id().equals(p.moduleId())).reduce((a, b) -> b);
             boolean enabled = p.switches().enabled(d.id());
-            Optional<Job> lastFailure = p.journal().lastFailure(d.id());
+            Optional<Job> lastFailure = p.queries().lastFailure(d.id());
             out.add(new JsonObject()
                     .put("id", d.id())
                     .put("version", d.version())
@@ -302,7 +302,7 @@ final class ServerOperations implements Operations {
             public Map<String, Map<String, Integer>> jobs() throws Exception {
                 Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
                 p.registry().ids().forEach(id -> out.put(id, new LinkedHashMap<>()));
-                p.journal().countsByModule().forEach((m, c) -> {
+                p.queries().countsByModule().forEach((m, c) -> {
                     Map<String, Integer> byState = out.computeIfAbsent(m, k -> new LinkedHashMap<>());
                     c.forEach((st, n) -> byState.put(st.name(), n));
                 });

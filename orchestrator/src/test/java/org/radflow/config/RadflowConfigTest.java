@@ -2,6 +2,7 @@ package org.radflow.config;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radflow.store.StoreSettings;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,50 @@ class RadflowConfigTest {
         assertTrue(error("destinations: {x: {type: dicomweb, url: 'ftp://x'}}").contains("destinations.x.url"));
         assertTrue(error("listener: [1, 2]").contains("listener: expected a section"));
         assertTrue(error("listener:\n  port: 1\n  port: 2\n").contains("not valid YAML"));
+    }
+
+    @Test
+    void theStoreDefaultsToTheEmbeddedJournalWhereItAlwaysWas() throws Exception {
+        StoreSettings d = RadflowConfig.defaults().store();
+        assertEquals(StoreSettings.embedded(Path.of("data", "journal")), d);
+        assertTrue(d.url().startsWith("jdbc:h2:file:" + Path.of("data").toAbsolutePath().resolve("journal").resolve("journal")), d.url());
+        assertEquals("radflow", d.user());
+        assertEquals("", d.password());
+        assertEquals(StoreSettings.DEFAULT_MAX_CONNECTIONS, d.maxConnections());
+        assertEquals(StoreSettings.embedded(Path.of("/var/lib/radflow/journal")), load("server: {dataDir: /var/lib/radflow}").store());
+        assertEquals(RadflowConfig.defaults().store(), RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml")).store());
+    }
+
+    @Test
+    void theStorePasswordComesFromAFileOrTheEnvironmentNeverTheYaml() throws Exception {
+        Path secret = dir.resolve("db-password");
+        Files.writeString(secret, "s3cret-pw\n");
+        StoreSettings s = load("store: {url: 'jdbc:postgresql://db.example:5432/radflow', user: rf, passwordFile: '" + secret
+                + "', maxConnections: 20}").store();
+        assertEquals("jdbc:postgresql://db.example:5432/radflow", s.url());
+        assertEquals("rf", s.user());
+        assertEquals("s3cret-pw", s.password());
+        assertEquals(20, s.maxConnections());
+        assertTrue(s.postgres());
+        assertFalse(s.toString().contains("s3cret"), s.toString());
+        String path = System.getenv().containsKey("PATH") ? "PATH" : System.getenv().keySet().iterator().next();
+        assertEquals(System.getenv(path), load("store: {passwordEnv: " + path + "}").store().password());
+
+        String m = error("store: {password: hunter2}");
+        assertTrue(m.contains("store.password: the password is never written in the configuration"), m);
+        assertTrue(m.contains("store.passwordFile") && m.contains("store.passwordEnv"), m);
+        m = error("store: {passwordFile: /nonexistent/radflow-db-password}");
+        assertTrue(m.contains("store.passwordFile: cannot read '/nonexistent/radflow-db-password'"), m);
+        m = error("store: {passwordEnv: RADFLOW_TEST_SURELY_UNSET_VARIABLE}");
+        assertTrue(m.contains("store.passwordEnv: the environment variable 'RADFLOW_TEST_SURELY_UNSET_VARIABLE' is not set"), m);
+        m = error("store: {passwordFile: " + secret + ", passwordEnv: X}");
+        assertTrue(m.contains("store.passwordFile/store.passwordEnv: give one of them, not both"), m);
+        m = error("store: {url: 'jdbc:mysql://db/radflow'}");
+        assertTrue(m.contains("store.url: 'jdbc:mysql://db/radflow' is not a database RadFlow supports; use jdbc:postgresql://"), m);
+        m = error("store: {maxConnections: 0}");
+        assertTrue(m.contains("store.maxConnections: 0 is out of range"), m);
+        m = error("store: {urll: x}");
+        assertTrue(m.contains("did you mean 'store.url'"), m);
     }
 
     @Test

@@ -20,7 +20,7 @@ class OpenApiRoutesTest {
     void everyRouteIsDocumentedAndEveryDocumentedPathIsARoute() throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            HttpApi api = new HttpApi(vertx, null, null, null, null, null);
+            HttpApi api = new HttpApi(vertx, null, null, null, null, null, null);
             Set<String> routes = new TreeSet<>(HttpApi.describe(api.router()));
             JsonObject doc;
             try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {

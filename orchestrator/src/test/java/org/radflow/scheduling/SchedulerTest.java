@@ -2,6 +2,7 @@ package org.radflow.scheduling;
 
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
+import org.radflow.jobs.JobQueries;
 import org.radflow.jobs.JobState;
 
 import org.junit.jupiter.api.AfterEach;
@@ -190,7 +191,7 @@ class SchedulerTest {
         assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
         Job done = journal.find(j.id()).orElseThrow();
         assertEquals(3, done.attempts());
-        assertTrue(journal.timeline(j.id()).stream().anyMatch(e -> e.message() != null && e.message().startsWith("retry in")));
+        assertTrue(new JobQueries(journal.store()).timeline(j.id()).stream().anyMatch(e -> e.message() != null && e.message().startsWith("retry in")));
         assertEquals(Duration.ofMillis(400), scheduler.backoff(3));
     }
 

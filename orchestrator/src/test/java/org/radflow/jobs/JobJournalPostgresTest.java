@@ -1,0 +1,17 @@
+package org.radflow.jobs;
+
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.radflow.store.StoreSettings;
+import org.radflow.testkit.PostgresServer;
+
+/** The journal on a real PostgreSQL (one server for the class, a new database per test). */
+class JobJournalPostgresTest extends JobJournalContract {
+
+    @RegisterExtension
+    static final PostgresServer POSTGRES = new PostgresServer();
+
+    @Override
+    StoreSettings freshStore() {
+        return new StoreSettings(POSTGRES.createDatabase(), POSTGRES.user(), "", 4);
+    }
+}
