@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -82,11 +81,7 @@ public final class Outbox implements AutoCloseable {
     private final Settings settings;
     private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
     private final Map<String, String> lastError = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "radflow-outbox");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService loop = org.radflow.pipeline.Threads.scheduled("outbox");
 
     public Outbox(Store store, Map<String, Sender> senders, Settings settings) {
         this.store = store;
@@ -245,14 +240,23 @@ public final class Outbox implements AutoCloseable {
             } catch (RuntimeException e) {
                 f = Future.failedFuture(e);
             }
+            // a sender's future completes on a Vert.x event loop: the bookkeeping (JDBC) and the listeners run on the
+            // outbox's own thread instead
             f.onComplete(ar -> {
                 try {
-                    settle(destination, due, ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
-                } catch (Exception e) {
-                    LOG.error("Outbox bookkeeping failed for {}: {}", destination, e.toString());
-                } finally {
+                    loop.execute(() -> {
+                        try {
+                            settle(destination, due, ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+                        } catch (Exception e) {
+                            LOG.error("Outbox bookkeeping failed for {}: {}", destination, e.toString());
+                        } finally {
+                            inFlight.remove(destination);
+                            wake();
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // shutting down: the objects stay pending and are sent again (same UIDs) after the next start
                     inFlight.remove(destination);
-                    wake();
                 }
             });
         }

@@ -44,11 +44,7 @@ public final class JobJournal implements AutoCloseable {
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Runs listeners in commit order, off the threads that change jobs. */
-    private final java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "radflow-journal-listeners");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ExecutorService notifier = org.radflow.pipeline.Threads.single("journal-listeners");
 
     /**
      * Told of every state change after it is committed (audit, metrics), in order, on one thread of

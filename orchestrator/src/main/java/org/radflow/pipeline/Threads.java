@@ -75,6 +75,28 @@ public final class Threads {
         }
     }
 
+    /**
+     * System property: when {@code true} (the tests set it), blocking work found on a Vert.x event loop throws instead
+     * of being logged.
+     */
+    public static final String STRICT = "radflow.strictThreads";
+    private static final boolean STRICT_MODE = Boolean.getBoolean(STRICT);
+
+    /**
+     * Refuses blocking work (JDBC, files, DICOM I/O) on a Vert.x event loop: in tests it throws; in production it logs
+     * an error with the stack (the work still runs: refusing it there would lose it).
+     */
+    public static void requireBlockingAllowed(String what) {
+        if (io.vertx.core.Context.isOnEventLoopThread()) {
+            IllegalStateException e = new IllegalStateException(what + " on the Vert.x event loop thread "
+                    + Thread.currentThread().getName() + ": blocking work belongs on a stage's own thread or a worker");
+            if (STRICT_MODE) {
+                throw e;
+            }
+            LOG.error("Blocking work on the event loop", e);
+        }
+    }
+
     private static Thread named(Runnable r, String name, String stage) {
         Thread t = new Thread(r, name.startsWith("radflow-") ? name : "radflow-" + name);
         t.setDaemon(true);

@@ -1,5 +1,7 @@
 package org.radflow.store;
 
+import org.radflow.pipeline.Threads;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
@@ -110,8 +112,9 @@ public final class Store implements AutoCloseable {
         return pool;
     }
 
-    /** A connection from the pool, in auto-commit mode; close it to give it back. */
+    /** A connection from the pool, in auto-commit mode; close it to give it back. Never on a Vert.x event loop. */
     public Connection connection() throws SQLException {
+        Threads.requireBlockingAllowed("a database call");
         return pool.getConnection();
     }
 
