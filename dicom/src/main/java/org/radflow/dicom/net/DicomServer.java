@@ -97,7 +97,7 @@ public final class DicomServer implements AutoCloseable {
                 socket = server.accept();
             } catch (IOException e) {
                 if (!closing) {
-                    LOG.error("DICOM listener stopped accepting connections: {}", e.toString());
+                    LOG.error("DICOM server on port {} stopped accepting connections: {}", port(), e.toString());
                 }
                 return;
             }
