@@ -31,7 +31,7 @@ import java.util.Map;
  * association by calling AE title. RadFlow needs to answer A700/C000 with a reason, reject at
  * association time, and acknowledge only what is durable, so the upper layer is RadFlow's own (PS3.8).
  */
-public final class ScpAssociation {
+final class ScpAssociation {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScpAssociation.class);
     private static final int MAX_COMMAND_BYTES = 64 * 1024;
