@@ -1,26 +1,21 @@
 package org.radflow.listener;
 
+import org.radflow.dicom.net.AssociationReport;
+import org.radflow.dicom.net.CEchoService;
+import org.radflow.dicom.net.CStoreService;
+import org.radflow.dicom.net.DicomServer;
+import org.radflow.dicom.net.DicomServiceRegistry;
+import org.radflow.dicom.net.DimseCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The C-ECHO / C-STORE SCP: accepts associations on a blocking socket, one thread each, up to the
- * configured maximum (further requests are rejected as transient, "local limit exceeded").
+ * The listener's SCP: C-ECHO, and C-STORE into the durable spool, served by radflow-dicom's
+ * {@link DicomServer} (one thread per association, up to {@code listener.maxAssociations}; further
+ * requests are rejected as transient, "local limit exceeded").
  */
 public final class StoreScp implements AutoCloseable {
 
@@ -28,27 +23,20 @@ public final class StoreScp implements AutoCloseable {
 
     private final ListenerSettings settings;
     private final Spool spool;
-    private final InstanceSink sink;
     private final Consumer<AssociationSummary> observer;
-    private final AtomicInteger active = new AtomicInteger();
-    private final Set<ScpAssociation> associations = ConcurrentHashMap.newKeySet();
-    private final ExecutorService workers;
-    private volatile ServerSocket server;
-    private volatile boolean closing;
-    private Thread acceptor;
+    private final DicomServer server;
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
         this.settings = settings;
         this.spool = new Spool(settings.spoolDir(), settings.fsync(), settings.minFreeSpaceBytes());
-        this.sink = sink;
         this.observer = observer == null ? s -> { } : observer;
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory tf = r -> {
-            Thread t = new Thread(r, "radflow-scp-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        this.workers = Executors.newCachedThreadPool(tf);
+        DicomServiceRegistry services = new DicomServiceRegistry()
+                .register(new CEchoService())
+                .register(new CStoreService(new SpoolStoreHandler(spool, sink)));
+        // one timeout for both waits, as listener.idleTimeout always meant
+        DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
+                settings.idleTimeout(), settings.idleTimeout(), settings.transferSyntaxes());
+        this.server = new DicomServer(network, services, new ListenerAdmission(settings), this::ended);
     }
 
     public Spool spool() {
@@ -58,13 +46,7 @@ public final class StoreScp implements AutoCloseable {
     /** Opens the spool and binds the port; returns once the listener accepts connections. */
     public synchronized void start() throws IOException {
         spool.open();
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getByName(settings.bindAddress()), settings.port()), 128);
-        server = s;
-        acceptor = new Thread(this::acceptLoop, "radflow-scp-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        server.start();
         LOG.info("DICOM listener {} on {}:{} (spool {}, fsync {}, max {} associations{})", settings.aeTitle(),
                 settings.bindAddress(), port(), spool.root(), settings.fsync() ? "on" : "off", settings.maxAssociations(),
                 settings.allowedCallingAeTitles().isEmpty() ? "" : ", calling AE allow-list " + settings.allowedCallingAeTitles());
@@ -72,51 +54,20 @@ public final class StoreScp implements AutoCloseable {
 
     /** The bound port (useful when configured as 0). */
     public int port() {
-        ServerSocket s = server;
-        return s == null ? settings.port() : s.getLocalPort();
+        return server.port();
     }
 
     public int activeAssociations() {
-        return active.get();
+        return server.activeAssociations();
     }
 
-    private void acceptLoop() {
-        while (!closing) {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                if (!closing) {
-                    LOG.error("DICOM listener stopped accepting connections: {}", e.toString());
-                }
-                return;
-            }
-            try {
-                socket.setTcpNoDelay(true);
-            } catch (SocketException e) {
-                LOG.debug("could not set TCP_NODELAY", e);
-            }
-            boolean overLimit = active.incrementAndGet() > settings.maxAssociations();
-            ScpAssociation a = new ScpAssociation(socket, settings, spool, sink, overLimit);
-            associations.add(a);
-            try {
-                workers.execute(() -> {
-                    try {
-                        AssociationSummary summary = a.run();
-                        if (summary != null) {
-                            observer.accept(summary);
-                        }
-                    } finally {
-                        associations.remove(a);
-                        active.decrementAndGet();
-                    }
-                });
-            } catch (RuntimeException e) {
-                associations.remove(a);
-                active.decrementAndGet();
-                closeQuietly(socket);
-            }
-        }
+    private void ended(AssociationReport r) {
+        AssociationReport.Requests stores = r.of(DimseCommand.C_STORE_RQ);
+        AssociationSummary s = new AssociationSummary(r.callingAeTitle(), r.calledAeTitle(), r.peerAddress(), stores.succeeded(),
+                r.failed(), stores.dataSetBytes(), r.duration(), r.outcome());
+        LOG.info("Association {} -> {} from {}: {} stored, {} refused, {} bytes in {} ms ({})", s.callingAeTitle(),
+                s.calledAeTitle(), s.peerAddress(), s.stored(), s.refused(), s.bytes(), s.duration().toMillis(), s.outcome());
+        observer.accept(s);
     }
 
     /**
@@ -124,38 +75,11 @@ public final class StoreScp implements AutoCloseable {
      * (an aborted transfer leaves only a temporary file, removed at the next start).
      */
     public void stop(long graceMillis) {
-        closing = true;
-        ServerSocket s = server;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                LOG.debug("closing server socket", e);
-            }
-        }
-        workers.shutdown();
-        try {
-            if (!workers.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
-                LOG.warn("Aborting {} association(s) still open at shutdown", associations.size());
-                associations.forEach(ScpAssociation::abort);
-                workers.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        server.stop(graceMillis);
     }
 
     @Override
     public void close() {
         stop(10_000);
     }
-
-    static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // nothing left to do with a socket we are dropping
-        }
-    }
-
 }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import org.radflow.api.ImagePlane;
 import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput.PlaneOptions;
+import org.radflow.dicom.TransferSyntaxes;
 
 /**
  * One file read completely, its pixel data decompressed by PixelMed (which it does while reading), and frames

@@ -22,7 +22,7 @@ final class DicomDataset {
 
     static final String EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
     /** RadFlow's implementation class UID: 2.25 + a UUID derived from the product name. */
-    static final String IMPLEMENTATION_CLASS_UID = Uids.derive("org.radflow.testdata implementation");
+    static final String IMPLEMENTATION_CLASS_UID = SynthUids.derive("org.radflow.testdata implementation");
     static final String IMPLEMENTATION_VERSION_NAME = "RADFLOW_TD_01";
 
     private record Element(String vr, Object value) {}

@@ -32,8 +32,8 @@ final class StudyContext {
         this.accession = accession != null ? accession
                 : String.format("RF%08d", Math.floorMod(Rng.mix(seed ^ 0x5EEDACCL), 100_000_000L));
         this.studyUid = studyUid != null ? checkUid(studyUid)
-                : Uids.derive("study", kind, seed, patient.id(), this.accession);
-        this.seriesUid = Uids.derive("series", GENERATOR_VERSION, kind, this.studyUid, seriesKey);
+                : SynthUids.derive("study", kind, seed, patient.id(), this.accession);
+        this.seriesUid = SynthUids.derive("series", GENERATOR_VERSION, kind, this.studyUid, seriesKey);
         long h = Rng.mix(this.studyUid.hashCode() * 0x9E3779B97F4A7C15L + this.studyUid.length());
         LocalDate date = LocalDate.of(2024, 1, 1).plusDays(Math.floorMod(h, 366));
         int studySeconds = 7 * 3600 + Math.floorMod(Rng.mix(h), 12 * 3600);
@@ -48,7 +48,7 @@ final class StudyContext {
     }
 
     private static String checkUid(String uid) {
-        if (!Uids.isValid(uid)) {
+        if (!SynthUids.isValid(uid)) {
             throw new IllegalArgumentException("not a valid UID: " + uid);
         }
         return uid;
@@ -68,7 +68,7 @@ final class StudyContext {
     }
 
     String instanceUid(int index) {
-        return Uids.derive("instance", seriesUid, index);
+        return SynthUids.derive("instance", seriesUid, index);
     }
 
     /** A file name that orders by instance number and does not collide with other series. */

@@ -163,7 +163,7 @@ public final class Synth {
     public static GeneratedVolume brainMrWithLabels(Path outDir, MrOptions o) throws IOException {
         StudyContext sc = new StudyContext("mr", o.seed(), o.patient(), o.studyInstanceUid(),
                 o.accessionNumber(), o.studyDescription(), o.seriesNumber(), o.seriesDescription(), o);
-        String frameOfReference = Uids.derive("frame-of-reference", sc.studyUid, "mr-head", o.seed());
+        String frameOfReference = SynthUids.derive("frame-of-reference", sc.studyUid, "mr-head", o.seed());
         double[] rowDir = o.orientation().rowDirection();
         double[] colDir = o.orientation().columnDirection();
         double[] normal = o.orientation().normal();
@@ -286,7 +286,7 @@ public final class Synth {
     public static GeneratedSeries ctSeries(Path outDir, CtOptions o) throws IOException {
         StudyContext sc = new StudyContext("ct", o.seed(), o.patient(), o.studyInstanceUid(),
                 o.accessionNumber(), o.studyDescription(), o.seriesNumber(), o.seriesDescription(), o);
-        String frameOfReference = Uids.derive("frame-of-reference", sc.studyUid, "ct-phantom", o.seed());
+        String frameOfReference = SynthUids.derive("frame-of-reference", sc.studyUid, "ct-phantom", o.seed());
         int n = o.count();
         int rows = o.rows();
         int cols = o.columns();

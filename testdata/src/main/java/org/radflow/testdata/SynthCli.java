@@ -62,7 +62,7 @@ public final class SynthCli {
                 patient = patient.withId(opts.get("--patient-id"));
             }
             String studyUid = opts.get("--study-uid");
-            if (studyUid != null && !Uids.isValid(studyUid)) {
+            if (studyUid != null && !SynthUids.isValid(studyUid)) {
                 throw new UsageException("--study-uid is not a valid UID: " + studyUid);
             }
             String accession = opts.get("--accession");

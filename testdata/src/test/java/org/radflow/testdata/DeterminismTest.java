@@ -59,7 +59,7 @@ class DeterminismTest {
 
     @Test
     void explicitStudyUidPutsSeveralSeriesInOneStudy() throws Exception {
-        String study = Uids.derive("my study");
+        String study = SynthUids.derive("my study");
         GeneratedSeries pa = Synth.chestRadiograph(dir, ChestOptions.defaults().withSize(128, 128)
                 .withStudyInstanceUid(study).withSeriesNumber(1));
         GeneratedSeries lat = Synth.chestRadiograph(dir, ChestOptions.defaults().withSize(128, 128)
@@ -90,14 +90,14 @@ class DeterminismTest {
         }
         uids.add(DicomTools.string(DicomTools.read(m.files().get(0)), 0x0020, 0x0052));
         for (String uid : uids) {
-            assertTrue(Uids.isValid(uid) && uid.startsWith("2.25.") && uid.length() <= 64, uid);
+            assertTrue(SynthUids.isValid(uid) && uid.startsWith("2.25.") && uid.length() <= 64, uid);
         }
         for (long seed = 0; seed < 2000; seed++) {
-            String uid = Uids.derive("x", seed);
-            assertTrue(Uids.isValid(uid), uid);
+            String uid = SynthUids.derive("x", seed);
+            assertTrue(SynthUids.isValid(uid), uid);
         }
-        assertFalse(Uids.isValid("1.02.3"));
-        assertFalse(Uids.isValid("1..2"));
-        assertFalse(Uids.isValid("1.2a"));
+        assertFalse(SynthUids.isValid("1.02.3"));
+        assertFalse(SynthUids.isValid("1..2"));
+        assertFalse(SynthUids.isValid("1.2a"));
     }
 }

@@ -67,7 +67,7 @@ class MrTest {
             }
         }
         String frame = DicomTools.string(slices.get(0).list(), 0x0020, 0x0052);
-        assertTrue(Uids.isValid(frame));
+        assertTrue(SynthUids.isValid(frame));
         for (Slice s : slices) {
             assertEquals(frame, DicomTools.string(s.list(), 0x0020, 0x0052));
         }

@@ -33,9 +33,9 @@ public final class FailFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, Codes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
                 .displayName("Sample failure (demo)")
-                .model(Codes.demoModel("sample-fail", "Fails on purpose, then succeeds"))
+                .model(SampleCodes.demoModel("sample-fail", "Fails on purpose, then succeeds"))
                 .trigger(Trigger.SERIES)
                 .timeout(Duration.ofMinutes(1))
                 .config(ConfigProperty.of("mode", "How the planned failures fail: 'transient' (retried) or 'permanent'", "transient"))
@@ -73,7 +73,8 @@ public final class FailFactory implements AiModuleFactory {
             List<String> evidence = input.series().stream()
                     .flatMap(s -> s.instances().stream()).map(StudyInput.InstanceInput::sopInstanceUid).toList();
             return ModuleResult.completed(
-                    List.of(new Finding.Measurement(Codes.ATTEMPT, Codes.ATTEMPTS, attempt, Codes.NO_UNIT, Codes.ATTEMPT, evidence)),
+                    List.of(new Finding.Measurement(SampleCodes.ATTEMPT, SampleCodes.ATTEMPTS, attempt, SampleCodes.NO_UNIT,
+                            SampleCodes.ATTEMPT, evidence)),
                     List.of(), "Demo: succeeded on attempt " + attempt + ".", Map.of("failTimes", String.valueOf(failTimes)));
         }
     }

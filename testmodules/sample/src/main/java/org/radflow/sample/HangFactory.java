@@ -22,9 +22,9 @@ public final class HangFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, Codes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
                 .displayName("Sample hang (demo)")
-                .model(Codes.demoModel("sample-hang", "Never finishes"))
+                .model(SampleCodes.demoModel("sample-hang", "Never finishes"))
                 .trigger(Trigger.SERIES)
                 .timeout(Duration.ofSeconds(3))
                 .build();

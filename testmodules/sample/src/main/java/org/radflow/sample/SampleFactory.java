@@ -23,9 +23,9 @@ public final class SampleFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, Codes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
                 .displayName("Sample threshold (demo)")
-                .model(Codes.demoModel("sample-threshold",
+                .model(SampleCodes.demoModel("sample-threshold",
                         "Segments the voxels brighter than a threshold; a demonstration, not a trained model"))
                 .selection(new Selection(List.of(new TagMatch("Modality", TagCondition.anyOf(List.of("MR", "CT")))),
                         Set.of(), 1))

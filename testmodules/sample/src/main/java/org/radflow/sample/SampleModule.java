@@ -79,20 +79,21 @@ final class SampleModule implements AiModule {
         List<String> evidence = grid.sopInstanceUids();
 
         List<Finding> findings = new ArrayList<>();
-        findings.add(new Finding.Measurement(Codes.SERIES_INTENSITY, Codes.MEAN_INTENSITY, mean,
-                ct ? Codes.HOUNSFIELD : Codes.NO_UNIT, Codes.SERIES_INTENSITY, evidence));
-        Concept predicted = fraction >= 0.5 ? Codes.BRIGHT : Codes.DARK;
-        findings.add(new Finding.Classification(Codes.SIGNAL_LEVEL,
-                List.of(new Finding.ClassProbability(Codes.BRIGHT, fraction),
-                        new Finding.ClassProbability(Codes.DARK, 1 - fraction)),
+        findings.add(new Finding.Measurement(SampleCodes.SERIES_INTENSITY, SampleCodes.MEAN_INTENSITY, mean,
+                ct ? SampleCodes.HOUNSFIELD : SampleCodes.NO_UNIT, SampleCodes.SERIES_INTENSITY, evidence));
+        Concept predicted = fraction >= 0.5 ? SampleCodes.BRIGHT : SampleCodes.DARK;
+        findings.add(new Finding.Classification(SampleCodes.SIGNAL_LEVEL,
+                List.of(new Finding.ClassProbability(SampleCodes.BRIGHT, fraction),
+                        new Finding.ClassProbability(SampleCodes.DARK, 1 - fraction)),
                 predicted, evidence));
         if (bright > 0) {
             if (Double.isFinite(grid.voxelVolumeMm3())) {
-                findings.add(new Finding.Measurement(Codes.BRIGHT_REGION, Codes.VOLUME, bright * grid.voxelVolumeMm3(),
-                        Codes.CUBIC_MM, Codes.BRIGHT_REGION, evidence));
+                findings.add(new Finding.Measurement(SampleCodes.BRIGHT_REGION, SampleCodes.VOLUME,
+                        bright * grid.voxelVolumeMm3(),
+                        SampleCodes.CUBIC_MM, SampleCodes.BRIGHT_REGION, evidence));
             }
-            findings.add(new Finding.Segmentation(Codes.BRIGHT_REGION, grid.columns(), grid.rows(), grid.slices(), labels,
-                    List.of(new Finding.Segment(1, "Bright region", Codes.TISSUE, Codes.TISSUE, RED)), evidence));
+            findings.add(new Finding.Segmentation(SampleCodes.BRIGHT_REGION, grid.columns(), grid.rows(), grid.slices(), labels,
+                    List.of(new Finding.Segment(1, "Bright region", SampleCodes.TISSUE, SampleCodes.TISSUE, RED)), evidence));
         }
         KeyImage key = keyImage(grid, labels);
         job.progress(1.0, "done");

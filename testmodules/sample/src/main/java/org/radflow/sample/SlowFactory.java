@@ -24,9 +24,9 @@ public final class SlowFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, Codes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
                 .displayName("Sample slow (demo)")
-                .model(Codes.demoModel("sample-wait", "Waits, then reports how long it waited"))
+                .model(SampleCodes.demoModel("sample-wait", "Waits, then reports how long it waited"))
                 .trigger(Trigger.SERIES)
                 .timeout(Duration.ofMinutes(1))
                 .config(ConfigProperty.of("delayMs", "How long each job takes, in milliseconds", "2000"))
@@ -68,7 +68,8 @@ public final class SlowFactory implements AiModuleFactory {
             List<String> evidence = input.series().stream()
                     .flatMap(s -> s.instances().stream()).map(StudyInput.InstanceInput::sopInstanceUid).toList();
             return ModuleResult.completed(
-                    List.of(new Finding.Measurement(Codes.WAIT, Codes.ELAPSED, elapsedMs, Codes.MILLISECONDS, Codes.WAIT, evidence)),
+                    List.of(new Finding.Measurement(SampleCodes.WAIT, SampleCodes.ELAPSED, elapsedMs, SampleCodes.MILLISECONDS,
+                            SampleCodes.WAIT, evidence)),
                     List.of(), "Demo: waited " + elapsedMs + " ms.", Map.of("delayMs", String.valueOf(delayMs)));
         }
     }

@@ -4,7 +4,7 @@ import org.radflow.api.Concept;
 import org.radflow.api.ModelIdentity;
 
 /** The coded concepts and model identity of the demo modules; private codes use the 99RADFLOW scheme. */
-final class Codes {
+final class SampleCodes {
 
     static final String VERSION = "1.0.0";
 
@@ -27,7 +27,7 @@ final class Codes {
     static final Concept CUBIC_MM = Concept.ucum("mm3", "cubic millimeter");
     static final Concept MILLISECONDS = Concept.ucum("ms", "millisecond");
 
-    private Codes() {
+    private SampleCodes() {
     }
 
     static ModelIdentity demoModel(String name, String description) {

@@ -2,7 +2,10 @@ package org.radflow.dicom.net;
 
 import java.io.IOException;
 
-/** The called application refused the association (A-ASSOCIATE-RJ). */
+/**
+ * An association request refused (A-ASSOCIATE-RJ): read from the peer by a requestor, or raised by an
+ * acceptor's checks with the reason a person reads, then sent as result, source and reason.
+ */
 public class AssociationRejectedException extends IOException {
 
     private final int result;
@@ -12,6 +15,14 @@ public class AssociationRejectedException extends IOException {
     public AssociationRejectedException(int result, int source, int reason) {
         super("association rejected (" + (result == Pdu.RJ_TRANSIENT ? "transient" : "permanent") + ", source " + source
                 + ", reason " + reason + describe(source, reason) + ")");
+        this.result = result;
+        this.source = source;
+        this.reason = reason;
+    }
+
+    /** A rejection decided here; {@code why} is logged, the peer sees only the three codes. */
+    public AssociationRejectedException(int result, int source, int reason, String why) {
+        super(why);
         this.result = result;
         this.source = source;
         this.reason = reason;

@@ -9,8 +9,8 @@ import java.util.UUID;
  * Deterministic UIDs: {@code 2.25.} followed by the decimal value of a name-based (MD5) UUID
  * of the given parts, as ISO/IEC 9834-8 allows. At most 44 characters, no leading zeros.
  */
-public final class Uids {
-    private Uids() {}
+public final class SynthUids {
+    private SynthUids() {}
 
     /** The UID derived from the parts, joined with a separator that cannot occur by accident. */
     public static String derive(Object... parts) {

@@ -1,0 +1,120 @@
+package org.radflow.dicom;
+
+import org.radflow.api.PixelDataException;
+
+import javax.imageio.ImageIO;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Transfer syntax UIDs RadFlow knows by name: what the listener accepts, which encodings a sender can
+ * re-encode, and which ones PixelMed can decode with what is on the class path (checked before the
+ * pixel data is read, so that a refusal names the syntax and says what to do).
+ */
+public final class TransferSyntaxes {
+
+    public static final String IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
+    public static final String EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+    public static final String DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1.99";
+    public static final String EXPLICIT_VR_BIG_ENDIAN = "1.2.840.10008.1.2.2";
+    public static final String JPEG_BASELINE = "1.2.840.10008.1.2.4.50";
+    public static final String JPEG_EXTENDED = "1.2.840.10008.1.2.4.51";
+    public static final String JPEG_LOSSLESS_NH = "1.2.840.10008.1.2.4.57";
+    public static final String JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70";
+    public static final String JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80";
+    public static final String JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81";
+    public static final String JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90";
+    public static final String JPEG_2000 = "1.2.840.10008.1.2.4.91";
+    public static final String HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201";
+    public static final String HTJ2K_LOSSLESS_RPCL = "1.2.840.10008.1.2.4.202";
+    public static final String HTJ2K = "1.2.840.10008.1.2.4.203";
+    public static final String RLE_LOSSLESS = "1.2.840.10008.1.2.5";
+
+    /** What the listener accepts by default: uncompressed, deflated and the common compressed syntaxes. Stored as received. */
+    public static final List<String> LISTENER_DEFAULT = List.of(
+            EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+            JPEG_BASELINE, JPEG_EXTENDED, JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1, JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS,
+            JPEG_2000_LOSSLESS, JPEG_2000, HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K, RLE_LOSSLESS);
+
+    private static final Set<String> UNCOMPRESSED = Set.of(
+            IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN);
+
+    private static final Map<String, String> NAMES = Map.ofEntries(
+            Map.entry(IMPLICIT_VR_LITTLE_ENDIAN, "Implicit VR Little Endian"),
+            Map.entry(EXPLICIT_VR_LITTLE_ENDIAN, "Explicit VR Little Endian"),
+            Map.entry(DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, "Deflated Explicit VR Little Endian"),
+            Map.entry(EXPLICIT_VR_BIG_ENDIAN, "Explicit VR Big Endian"),
+            Map.entry(JPEG_BASELINE, "JPEG Baseline (Process 1)"),
+            Map.entry(JPEG_EXTENDED, "JPEG Extended (Process 2 & 4)"),
+            Map.entry(JPEG_LOSSLESS_NH, "JPEG Lossless (Process 14)"),
+            Map.entry(JPEG_LOSSLESS_SV1, "JPEG Lossless (Process 14, SV1)"),
+            Map.entry(RLE_LOSSLESS, "RLE Lossless"),
+            Map.entry(JPEG_LS_LOSSLESS, "JPEG-LS Lossless"),
+            Map.entry(JPEG_LS_NEAR_LOSSLESS, "JPEG-LS Near-Lossless"),
+            Map.entry(JPEG_2000_LOSSLESS, "JPEG 2000 Lossless"),
+            Map.entry(JPEG_2000, "JPEG 2000"),
+            Map.entry("1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component Lossless"),
+            Map.entry("1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2 Multi-component"),
+            Map.entry("1.2.840.10008.1.2.4.94", "JPIP Referenced"),
+            Map.entry("1.2.840.10008.1.2.4.95", "JPIP Referenced Deflate"),
+            Map.entry(HTJ2K_LOSSLESS, "High-Throughput JPEG 2000 Lossless"),
+            Map.entry(HTJ2K_LOSSLESS_RPCL, "High-Throughput JPEG 2000 RPCL Lossless"),
+            Map.entry(HTJ2K, "High-Throughput JPEG 2000"),
+            Map.entry("1.2.840.10008.1.2.4.110", "JPEG XL Lossless"),
+            Map.entry("1.2.840.10008.1.2.4.111", "JPEG XL JPEG Recompression"),
+            Map.entry("1.2.840.10008.1.2.4.112", "JPEG XL"));
+
+    private static final String ADVICE = "; configure the sender to send Explicit VR Little Endian"
+            + " (or JPEG Lossless, RLE Lossless)";
+
+    private TransferSyntaxes() {
+    }
+
+    /** Native (uncompressed, not deflated) encodings, which any peer can be sent after re-encoding. */
+    public static boolean isUncompressed(String ts) {
+        return UNCOMPRESSED.contains(ts);
+    }
+
+    /** The PixelMed JPEG lossless reader (pixelmed_imageio.jar) registers this ImageIO format name. */
+    private static final class LosslessCodec {
+        static final boolean PRESENT = ImageIO.getImageReadersByFormatName("jpeg-lossless").hasNext();
+    }
+
+    /** The syntax's name and UID, e.g. {@code "JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)"}; the bare UID when unknown. */
+    public static String describe(String uid) {
+        String name = NAMES.get(uid);
+        return name == null ? uid : name + " (" + uid + ")";
+    }
+
+    /**
+     * Throws unless PixelMed can decode pixel data in this transfer syntax with what is on the class path.
+     *
+     * @param bitsStored of the image, because JPEG Extended is decodable for 8-bit data only
+     */
+    public static void checkDecodable(String uid, int bitsStored, String sopInstanceUid) throws PixelDataException {
+        String prefix = "Instance " + sopInstanceUid + ": transfer syntax " + describe(uid) + " cannot be decoded by RadFlow";
+        switch (uid) {
+            case IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN,
+                    JPEG_BASELINE, RLE_LOSSLESS -> { }
+            case JPEG_EXTENDED -> {
+                if (bitsStored > 8) {
+                    throw new PixelDataException(prefix + " for " + bitsStored
+                            + "-bit data (no 12-bit extended JPEG decoder in PixelMed or the JDK)" + ADVICE);
+                }
+            }
+            case JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1 -> {
+                if (!LosslessCodec.PRESENT) {
+                    throw new PixelDataException(prefix + ": the JPEG lossless codec (pixelmed_imageio.jar, Debian"
+                            + " package libpixelmed-imageio-java) is not on the server's class path");
+                }
+            }
+            default -> {
+                if (NAMES.containsKey(uid)) {
+                    throw new PixelDataException(prefix + " (PixelMed has no decoder for it)" + ADVICE);
+                }
+                throw new PixelDataException(prefix + " (unknown or private transfer syntax)" + ADVICE);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.radflow.dicom.net;
+
+import java.io.IOException;
+
+/**
+ * A DIMSE service provider (SCP role) for one kind of request: C-ECHO, C-STORE, later N-ACTION for
+ * storage commitment. It plugs into a {@link DicomServiceRegistry} and never sees PDUs: the
+ * association negotiates, reassembles commands, streams data sets and sends the response.
+ */
+public interface DicomService {
+
+    /** The request command field served, e.g. {@link DimseCommand#C_STORE_RQ}. */
+    int commandField();
+
+    /** Whether a presentation context with this abstract syntax (SOP class) is accepted for this service. */
+    boolean acceptsAbstractSyntax(String sopClassUid);
+
+    /**
+     * A request's command set has arrived. Returns the receiver of its data set, or throws to refuse
+     * the request at once (its data set, if any, is then read and dropped before the answer).
+     *
+     * @throws IOException when the service cannot go on at all; the association then ends
+     */
+    DataSetReceiver begin(DimseRequest request) throws DicomServiceException, IOException;
+
+    /** The response command for a request of this service; failures carry the error comment where the response has one. */
+    default DimseCommand response(DimseCommand request, int status, String errorComment) {
+        return DimseCommand.response(request, status);
+    }
+}

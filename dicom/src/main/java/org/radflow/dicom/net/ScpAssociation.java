@@ -1,0 +1,368 @@
+package org.radflow.dicom.net;
+
+import org.radflow.dicom.Uids;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One inbound association (association acceptor): A-ASSOCIATE negotiation, then DIMSE requests until
+ * release or abort. It reads and writes the PDUs, runs the timers, reassembles each request's command
+ * set, streams its data set fragment by fragment to the {@link DicomService} registered for the
+ * command, and sends the response that service builds. Services never see PDUs.
+ *
+ * <p>Why not PixelMed's {@code StorageSOPClassSCP}: it always answers Success, decides the file
+ * name from the command's SOP Instance UID before the data set is seen, and cannot refuse an
+ * association by calling AE title. RadFlow needs to answer A700/C000 with a reason, reject at
+ * association time, and acknowledge only what is durable, so the upper layer is RadFlow's own (PS3.8).
+ */
+final class ScpAssociation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScpAssociation.class);
+    private static final int MAX_COMMAND_BYTES = 64 * 1024;
+
+    private final Socket socket;
+    private final DicomServer.Settings settings;
+    private final DicomServiceRegistry services;
+    private final AssociationPolicy policy;
+    private final int openAssociations;
+    private final String peer;
+
+    private InputStream in;
+    private OutputStream out;
+    private PDataWriter writer;
+    private AssociateRequest request;
+    private boolean established;
+    private final Map<Integer, AssociateAccept.Result> accepted = new HashMap<>();
+    private final Map<Integer, String> abstractSyntaxes = new HashMap<>();
+
+    private final ByteArrayOutputStream commandBuffer = new ByteArrayOutputStream(512);
+    /** The request whose data set is arriving; null between requests. */
+    private Pending pending;
+    private final Map<Integer, int[]> counts = new HashMap<>();
+    private final Map<Integer, Long> dataSetBytes = new HashMap<>();
+
+    /** @param openAssociations open associations including this one, for the policy's capacity check */
+    ScpAssociation(Socket socket, DicomServer.Settings settings, DicomServiceRegistry services, AssociationPolicy policy,
+                   int openAssociations) {
+        this.socket = socket;
+        this.settings = settings;
+        this.services = services;
+        this.policy = policy;
+        this.openAssociations = openAssociations;
+        this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+    }
+
+    /** A request in progress: who serves it, and why it is refused once that is known. */
+    private static final class Pending {
+        final DimseCommand command;
+        final int pcid;
+        final DicomService service;
+        DataSetReceiver receiver;
+        DicomServiceException refusal;
+        long size;
+
+        Pending(DimseCommand command, int pcid, DicomService service) {
+            this.command = command;
+            this.pcid = pcid;
+            this.service = service;
+        }
+
+        boolean receiving() {
+            return receiver != null && refusal == null;
+        }
+    }
+
+    /** Runs the association to its end; null when the request was rejected. */
+    AssociationReport run() {
+        Instant start = Instant.now();
+        String outcome = "released";
+        try {
+            // ARTIM (PS3.8 9.1.4): how long a new connection may take to send its A-ASSOCIATE-RQ
+            socket.setSoTimeout(timeoutMillis(settings.artimTimeout()));
+            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            if (!negotiate()) {
+                return null;
+            }
+            established = true;
+            socket.setSoTimeout(timeoutMillis(settings.idleTimeout()));
+            writer = new PDataWriter(out, request.maxPduLength());
+            byte[] buffer = new byte[Math.max(settings.maxPduLength(), 16 * 1024)];
+            while (true) {
+                Pdu.Header h = Pdu.readHeader(in);
+                switch (h.type()) {
+                    case Pdu.P_DATA_TF -> {
+                        if (h.length() > buffer.length) {
+                            throw new DicomProtocolException("P-DATA-TF of " + h.length() + " bytes exceeds the negotiated maximum "
+                                    + settings.maxPduLength());
+                        }
+                        Pdu.readFully(in, buffer, 0, h.length());
+                        onPData(buffer, h.length());
+                    }
+                    case Pdu.A_RELEASE_RQ -> {
+                        Pdu.readBody(in, h, 64);
+                        Pdu.writeReleaseRp(out);
+                        return report(start, outcome);
+                    }
+                    case Pdu.A_ABORT -> {
+                        Pdu.readBody(in, h, 64);
+                        outcome = "aborted by peer";
+                        return report(start, outcome);
+                    }
+                    default -> throw new DicomProtocolException("unexpected PDU type 0x" + Integer.toHexString(h.type())
+                            + " during an established association");
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            outcome = established ? "aborted: idle for " + settings.idleTimeout().toSeconds() + " s"
+                    : "aborted: no A-ASSOCIATE-RQ within " + settings.artimTimeout().toSeconds() + " s (ARTIM)";
+            abortQuietly(2, 0);
+            return report(start, outcome);
+        } catch (DicomProtocolException e) {
+            outcome = "aborted: protocol error: " + e.getMessage();
+            abortQuietly(2, 2);
+            return report(start, outcome);
+        } catch (EOFException e) {
+            outcome = "connection closed by peer without release";
+            return report(start, outcome);
+        } catch (IOException e) {
+            outcome = "connection lost: " + e.getMessage();
+            return report(start, outcome);
+        } catch (RuntimeException e) {
+            LOG.error("Unexpected error on association from {}", peer, e);
+            outcome = "aborted: internal error " + e;
+            abortQuietly(2, 0);
+            return report(start, outcome);
+        } finally {
+            abandonPending();
+            DicomServer.closeQuietly(socket);
+        }
+    }
+
+    private static int timeoutMillis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+    }
+
+    private AssociationReport report(Instant start, String outcome) {
+        Map<Integer, AssociationReport.Requests> requests = new HashMap<>();
+        counts.forEach((field, c) -> requests.put(field, new AssociationReport.Requests(c[0], c[1],
+                dataSetBytes.getOrDefault(field, 0L))));
+        return new AssociationReport(request == null ? "" : request.callingAeTitle(),
+                request == null ? "" : request.calledAeTitle(), peer, Duration.between(start, Instant.now()), outcome, requests);
+    }
+
+    /** Reads the A-ASSOCIATE-RQ and answers it; false when rejected. */
+    private boolean negotiate() throws IOException {
+        Pdu.Header h = Pdu.readHeader(in);
+        if (h.type() != Pdu.A_ASSOCIATE_RQ) {
+            throw new DicomProtocolException("expected A-ASSOCIATE-RQ, got PDU type 0x" + Integer.toHexString(h.type()));
+        }
+        request = AssociateRequest.parse(Pdu.readBody(in, h, 1 << 20));
+        String calling = request.callingAeTitle();
+        try {
+            policy.admit(request, peer, openAssociations);
+            if ((request.protocolVersion() & 1) == 0) {
+                throw new AssociationRejectedException(Pdu.RJ_PERMANENT, Pdu.RJ_SOURCE_PROVIDER_ACSE,
+                        Pdu.RJ_ACSE_PROTOCOL_VERSION_NOT_SUPPORTED, "unsupported protocol version " + request.protocolVersion());
+            }
+            if (!Uids.APPLICATION_CONTEXT.equals(request.applicationContext())) {
+                throw new AssociationRejectedException(Pdu.RJ_PERMANENT, Pdu.RJ_SOURCE_USER,
+                        Pdu.RJ_USER_APPLICATION_CONTEXT_NOT_SUPPORTED,
+                        "application context " + Uids.forLog(request.applicationContext()) + " is not DICOM's");
+            }
+            policy.authorize(request, peer);
+        } catch (AssociationRejectedException e) {
+            LOG.warn("Rejected association from {} ({}): {}", calling, peer, e.getMessage());
+            Pdu.writeReject(out, e.result(), e.source(), e.reason());
+            return false;
+        }
+        List<AssociateAccept.Result> results = new ArrayList<>();
+        for (AssociateRequest.Proposal pc : request.presentationContexts()) {
+            AssociateAccept.Result r = answer(pc);
+            results.add(r);
+            if (r.accepted()) {
+                accepted.put(pc.id(), r);
+                abstractSyntaxes.put(pc.id(), pc.abstractSyntax());
+            }
+        }
+        new AssociateAccept(request.calledAeTitle(), calling, results, settings.maxPduLength(),
+                Pdu.IMPLEMENTATION_CLASS_UID, Pdu.IMPLEMENTATION_VERSION_NAME).write(out);
+        LOG.debug("Accepted association from {} ({}): {} of {} presentation contexts", calling, peer, accepted.size(),
+                results.size());
+        return true;
+    }
+
+    private AssociateAccept.Result answer(AssociateRequest.Proposal pc) {
+        if (!services.acceptsAbstractSyntax(pc.abstractSyntax())) {
+            return new AssociateAccept.Result(pc.id(), Pdu.PC_ABSTRACT_SYNTAX_NOT_SUPPORTED, null);
+        }
+        for (String ts : pc.transferSyntaxes()) {
+            // the requestor's order: the first proposed is usually the file's own encoding, stored as received
+            if (settings.transferSyntaxes().contains(ts)) {
+                return new AssociateAccept.Result(pc.id(), Pdu.PC_ACCEPTANCE, ts);
+            }
+        }
+        return new AssociateAccept.Result(pc.id(), Pdu.PC_TRANSFER_SYNTAXES_NOT_SUPPORTED, null);
+    }
+
+    private void onPData(byte[] b, int length) throws IOException {
+        int p = 0;
+        while (p < length) {
+            if (p + 6 > length) {
+                throw new DicomProtocolException("truncated PDV item");
+            }
+            int itemLength = Pdu.readIntBE(b, p);
+            if (itemLength < 2 || p + 4 + itemLength > length) {
+                throw new DicomProtocolException("PDV item length " + itemLength + " does not fit its PDU");
+            }
+            int pcid = b[p + 4] & 0xff;
+            int control = b[p + 5] & 0xff;
+            boolean command = (control & 1) != 0;
+            boolean last = (control & 2) != 0;
+            int off = p + 6;
+            int len = itemLength - 2;
+            if (!accepted.containsKey(pcid)) {
+                throw new DicomProtocolException("PDV on presentation context " + pcid + ", which was not accepted");
+            }
+            if (command) {
+                onCommandFragment(pcid, b, off, len, last);
+            } else {
+                onDataFragment(pcid, b, off, len, last);
+            }
+            p += 4 + itemLength;
+        }
+    }
+
+    private void onCommandFragment(int pcid, byte[] b, int off, int len, boolean last) throws IOException {
+        if (pending != null) {
+            throw new DicomProtocolException("a command arrived before the previous request's data set was complete");
+        }
+        if (commandBuffer.size() + len > MAX_COMMAND_BYTES) {
+            throw new DicomProtocolException("command set larger than " + MAX_COMMAND_BYTES + " bytes");
+        }
+        commandBuffer.write(b, off, len);
+        if (!last) {
+            return;
+        }
+        DimseCommand cmd = DimseCommand.decode(commandBuffer.toByteArray());
+        commandBuffer.reset();
+        DicomService service = services.forCommandField(cmd.commandField());
+        Pending p = new Pending(cmd, pcid, service);
+        if (service == null) {
+            p.refusal = new DicomServiceException(DimseCommand.STATUS_UNRECOGNIZED_OPERATION, "unsupported operation");
+        } else {
+            try {
+                p.receiver = service.begin(new DimseRequest(cmd, abstractSyntaxes.get(pcid), accepted.get(pcid).transferSyntax(),
+                        request.callingAeTitle(), request.calledAeTitle(), peer));
+            } catch (DicomServiceException e) {
+                p.refusal = e;
+            }
+        }
+        if (cmd.hasDataSet()) {
+            // answered once the data set is in: a refused request's data set is read and dropped
+            pending = p;
+        } else {
+            answer(p);
+        }
+    }
+
+    private void onDataFragment(int pcid, byte[] b, int off, int len, boolean last) throws IOException {
+        Pending p = pending;
+        if (p == null) {
+            throw new DicomProtocolException("data set fragment without a request");
+        }
+        if (pcid != p.pcid) {
+            throw new DicomProtocolException("data set fragment on presentation context " + pcid + ", command was on " + p.pcid);
+        }
+        if (p.receiving()) {
+            try {
+                p.receiver.fragment(b, off, len);
+            } catch (DicomServiceException e) {
+                p.refusal = e;
+            }
+        }
+        p.size += len;
+        if (last) {
+            pending = null;
+            answer(p);
+        }
+    }
+
+    /** The request is complete: let its service finish it, then send the response. */
+    private void answer(Pending p) throws IOException {
+        int status = DimseCommand.STATUS_SUCCESS;
+        if (p.refusal == null) {
+            try {
+                status = p.receiver.complete();
+            } catch (DicomServiceException e) {
+                p.refusal = e;
+            }
+        }
+        int field = p.command.commandField();
+        int[] c = counts.computeIfAbsent(field, k -> new int[2]);
+        DimseCommand response;
+        if (p.refusal != null) {
+            c[1]++;
+            status = p.refusal.status();
+            LOG.warn("Refused {} of {} from {} ({}): status {} - {}", operation(field),
+                    Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)), request.callingAeTitle(), peer,
+                    String.format("%04X", status), p.refusal.errorComment());
+            response = p.service == null ? DimseCommand.response(p.command, status)
+                    : p.service.response(p.command, status, p.refusal.errorComment());
+        } else {
+            c[0]++;
+            dataSetBytes.merge(field, p.size, Long::sum);
+            response = p.service.response(p.command, status, null);
+        }
+        writer.writeCommand(p.pcid, response.encode());
+    }
+
+    private static String operation(int commandField) {
+        return switch (commandField) {
+            case DimseCommand.C_STORE_RQ -> "C-STORE";
+            case DimseCommand.C_ECHO_RQ -> "C-ECHO";
+            default -> "DIMSE command 0x" + Integer.toHexString(commandField);
+        };
+    }
+
+    /** The association ended mid-transfer: the service releases what it started (nothing reaches a final name). */
+    private void abandonPending() {
+        Pending p = pending;
+        pending = null;
+        if (p != null && p.receiving()) {
+            p.receiver.abandon();
+        }
+    }
+
+    private void abortQuietly(int source, int reason) {
+        try {
+            if (out != null) {
+                Pdu.writeAbort(out, source, reason);
+            }
+        } catch (IOException ignored) {
+            // the peer may already be gone
+        }
+    }
+
+    /** Called from another thread at shutdown. */
+    void abort() {
+        abortQuietly(0, 0);
+        DicomServer.closeQuietly(socket);
+    }
+}
