@@ -224,8 +224,8 @@ class SampleModuleIT {
             assertEquals("planned permanent failure, attempt 1 for this study", e.getMessage());
         }
         assertTrue(registry.find("sample").isEmpty(), "a misspelt key keeps the module out");
-        assertTrue(registry.problems().get(0).reason().contains("unknown key modules.sample.treshold; known keys: "
-                + "modules.sample.threshold"), registry.problems().toString());
+        assertTrue(registry.problems().get(0).reason().contains("unknown key 'modules.sample.config.treshold'; did you mean "
+                + "'modules.sample.config.threshold'? Known keys in 'modules.sample.config': threshold"), registry.problems().toString());
         registry.close();
 
         install2(Map.of("sample-fail", Map.of("mode", "sometimes")));
