@@ -89,6 +89,7 @@ class SampleModuleIT {
             assertEquals("1.0.0", d.version());
             assertTrue(d.model().demo(), d.id());
             assertEquals(ApiVersion.MAJOR, d.apiMajor());
+            assertEquals(2, d.apiMinor(), "the sample JAR stays a module API 0.2 module: the check that 0.2 modules load");
             assertEquals(Trigger.SERIES, d.trigger());
             assertTrue(d.displayName().endsWith("(demo)"), d.displayName());
             assertEquals(tmp.resolve("modules/sample"), m.directory());
