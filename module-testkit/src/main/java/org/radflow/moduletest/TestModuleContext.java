@@ -14,10 +14,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * A {@link ModuleContext} as the server builds it: the configuration is checked by the server's own code
@@ -125,13 +127,13 @@ public final class TestModuleContext implements ModuleContext {
             return this;
         }
 
-        /** {@link ModuleContext#modelDirectory()}; by default an empty temporary directory. */
+        /** {@link ModuleContext#modelDirectory()}; by default an empty temporary directory (removed at exit). */
         public Builder modelDirectory(Path directory) {
             modelDirectory = directory;
             return this;
         }
 
-        /** {@link ModuleContext#workDirectory()}; by default a new temporary directory. */
+        /** {@link ModuleContext#workDirectory()}; by default a new temporary directory (removed at exit). */
         public Builder workDirectory(Path directory) {
             workDirectory = directory;
             return this;
@@ -206,11 +208,32 @@ public final class TestModuleContext implements ModuleContext {
 
         private static Path temporary(String prefix) {
             try {
-                Path dir = Files.createTempDirectory(prefix);
-                dir.toFile().deleteOnExit();
-                return dir;
+                return Files.createTempDirectory(Scratch.ROOT, prefix);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a temporary directory in " + Scratch.ROOT, e);
+            }
+        }
+    }
+
+    /** One temporary folder per test JVM for the default directories, removed when the JVM exits. */
+    private static final class Scratch {
+        static final Path ROOT = create();
+
+        private static Path create() {
+            try {
+                Path root = Files.createTempDirectory("radflow-module-test");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "radflow-module-test-cleanup"));
+                return root;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a temporary directory", e);
+            }
+        }
+
+        private static void delete(Path root) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException ignored) {
+                // a leftover in the temporary folder is harmless
             }
         }
     }
