@@ -22,6 +22,7 @@ import org.radflow.testkit.Dcmtk;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -121,10 +122,10 @@ class ModuleWalkthroughIT {
         Path classes = Files.createDirectories(dir.resolve("test-classes"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(), "-cp", classPath));
         sources.forEach(f -> args.add(f.toString()));
-        StringWriter javacOutput = new StringWriter();
+        ByteArrayOutputStream javacOutput = new ByteArrayOutputStream();
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        boolean compiled = javac.getTask(javacOutput, null, null, args, null, null).call();
-        assertTrue(compiled, javacOutput.toString());
+        int compiled = javac.run(null, javacOutput, javacOutput, args.toArray(String[]::new));
+        assertEquals(0, compiled, javacOutput.toString());
 
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), jar.toUri().toURL()},
                 getClass().getClassLoader())) {
