@@ -7,9 +7,9 @@ package org.radflow.api;
 public record Concept(String scheme, String code, String meaning) {
 
     public Concept {
-        ModelIdentity.require(scheme, "coding scheme");
-        ModelIdentity.require(code, "code value");
-        ModelIdentity.require(meaning, "code meaning");
+        Checks.require(scheme, "coding scheme");
+        Checks.require(code, "code value");
+        Checks.require(meaning, "code meaning");
     }
 
     public static Concept sct(String code, String meaning) {

@@ -9,14 +9,8 @@ package org.radflow.api;
 public record ModelIdentity(String name, String version, String description, boolean demo) {
 
     public ModelIdentity {
-        require(name, "name");
-        require(version, "version");
+        Checks.require(name, "name");
+        Checks.require(version, "version");
         description = description == null ? "" : description;
-    }
-
-    static void require(String value, String what) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(what + " is required");
-        }
     }
 }

@@ -32,7 +32,7 @@ public record ModuleDescriptor(
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("module id '" + id + "' must be lower case letters, digits and '-', starting with a letter");
         }
-        ModelIdentity.require(version, "version");
+        Checks.require(version, "version");
         displayName = displayName == null || displayName.isBlank() ? id : displayName;
         if (model == null || selection == null || trigger == null || resources == null || timeout == null) {
             throw new IllegalArgumentException("module " + id + ": model, selection, trigger, resources and timeout are required");

@@ -161,13 +161,4 @@ public sealed interface TagCondition {
             return conditions.stream().map(TagCondition::describe).collect(Collectors.joining(" and "));
         }
     }
-
-    /** For messages: values quoted and bounded. */
-    static String show(List<String> values) {
-        if (values.isEmpty()) {
-            return "absent";
-        }
-        String s = values.stream().map(v -> "'" + v.trim() + "'").collect(Collectors.joining("\\"));
-        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
-    }
 }

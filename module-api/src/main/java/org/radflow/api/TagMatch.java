@@ -7,7 +7,7 @@ import java.util.Optional;
 public record TagMatch(String keyword, TagCondition condition) {
 
     public TagMatch {
-        ModelIdentity.require(keyword, "keyword");
+        Checks.require(keyword, "keyword");
         if (condition == null) {
             throw new IllegalArgumentException("condition is required");
         }
@@ -19,6 +19,6 @@ public record TagMatch(String keyword, TagCondition condition) {
         if (condition.test(values)) {
             return Optional.empty();
         }
-        return Optional.of(keyword + " " + condition.describe() + " (was " + TagCondition.show(values) + ")");
+        return Optional.of(keyword + " " + condition.describe() + " (was " + Checks.show(values) + ")");
     }
 }

@@ -104,9 +104,9 @@ class TagConditionTest {
 
     @Test
     void valuesShownInMessagesAreQuotedAndBounded() {
-        assertEquals("absent", TagCondition.show(ABSENT));
-        assertEquals("'ORIGINAL'\\'PRIMARY'\\'AXIAL'", TagCondition.show(IMAGE_TYPE));
+        assertEquals("absent", Checks.show(ABSENT));
+        assertEquals("'ORIGINAL'\\'PRIMARY'\\'AXIAL'", Checks.show(IMAGE_TYPE));
         String longValue = "X".repeat(200);
-        assertEquals(81, TagCondition.show(List.of(longValue)).length(), "80 characters and an ellipsis");
+        assertEquals(81, Checks.show(List.of(longValue)).length(), "80 characters and an ellipsis");
     }
 }

@@ -236,8 +236,11 @@ final class ModuleDirectory {
         if (d.apiMajor() < 0 || d.apiMinor() < 0) {
             return "module " + d.id() + " declares an invalid module API version " + d.apiMajor() + "." + d.apiMinor();
         }
+        // an older minor version of the same major loads: minor versions only add (a 0.2 module's
+        // configuration properties are text properties); anything else is refused naming both versions
         if (d.apiMajor() > ApiVersion.MAJOR) {
-            return "module " + d.id() + " needs module API " + d.apiMajor() + ".x, this server has " + server;
+            return "module " + d.id() + " needs module API " + d.apiMajor() + ".x, this server has " + server
+                    + ": run it on a RadFlow with module API " + d.apiMajor() + ".x, or rebuild it against radflow-module-api " + server;
         }
         if (d.apiMajor() < ApiVersion.MAJOR) {
             return "module " + d.id() + " was built for module API " + d.apiMajor() + ".x, this server has " + server
@@ -245,7 +248,8 @@ final class ModuleDirectory {
         }
         if (d.apiMinor() > ApiVersion.MINOR) {
             return "module " + d.id() + " needs module API " + d.apiMajor() + "." + d.apiMinor() + ", this server has "
-                    + server;
+                    + server + ": upgrade RadFlow, or rebuild the module against radflow-module-api " + server
+                    + " (without what " + d.apiMajor() + "." + d.apiMinor() + " added)";
         }
         Set<String> keys = new HashSet<>();
         for (ConfigProperty p : d.configProperties()) {

@@ -267,8 +267,9 @@ public final class ModuleRegistry implements AutoCloseable {
 
     /**
      * Checks a new configuration scope ({@code modules.<id>.config}) against the module's declared
-     * properties; null when it is valid or the module is not loaded (checked when it loads), else
-     * the message naming the key.
+     * properties (types, ranges, allowed values, unknown and required keys); null when it is valid or the
+     * module is not loaded (checked when it loads), else the message naming each key at its place
+     * ({@code modules.<id>.config.<key>}), its value and the fix.
      */
     public String checkConfig(String id, Map<String, Object> config) {
         Optional<LoadedModule> m = find(id);
@@ -279,7 +280,7 @@ public final class ModuleRegistry implements AutoCloseable {
             ScopedConfig.of(m.get().descriptor(), config);
             return null;
         } catch (ScopedConfig.InvalidConfigException e) {
-            return "modules." + id + ".config: " + e.getMessage();
+            return e.getMessage();
         }
     }
 

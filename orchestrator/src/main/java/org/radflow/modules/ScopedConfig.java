@@ -1,6 +1,7 @@
 package org.radflow.modules;
 
 import org.radflow.api.ConfigProperty;
+import org.radflow.config.Suggestions;
 import org.radflow.api.ModuleConfig;
 import org.radflow.api.ModuleDescriptor;
 
@@ -11,13 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
- * One module's configuration scope ({@code modules.<id>.*}), checked against the keys its descriptor
- * declares. Secret values never appear in {@link #toString()} or in any message.
+ * One module's configuration scope ({@code modules.<id>.config.*}), checked against the properties its
+ * descriptor declares, with the same "key, value, fix" messages as the server configuration: each value by
+ * {@link ConfigProperty#check} (type, range, allowed values), unknown keys with the nearest known key
+ * suggested, required keys without a value. Secret values never appear in {@link #toString()} or in any message.
+ * The module test kit builds its contexts with it, so a module's tests check configuration exactly as the host does.
  */
-final class ScopedConfig implements ModuleConfig {
+public final class ScopedConfig implements ModuleConfig {
 
     private final String id;
     private final Map<String, ConfigProperty> properties;
@@ -30,17 +33,17 @@ final class ScopedConfig implements ModuleConfig {
     }
 
     /** Thrown with every problem of the scope at once, each naming its full key. */
-    static final class InvalidConfigException extends Exception {
+    public static final class InvalidConfigException extends Exception {
         InvalidConfigException(String message) {
             super(message);
         }
     }
 
     /**
-     * @param scope the values under {@code modules.<id>} as read from YAML: scalars, or nested maps whose
+     * @param scope the values under {@code modules.<id>.config} as read from YAML: scalars, or nested maps whose
      *              keys join with dots ({@code inference: {threads: 2}} is {@code inference.threads})
      */
-    static ScopedConfig of(ModuleDescriptor descriptor, Map<String, ?> scope) throws InvalidConfigException {
+    public static ScopedConfig of(ModuleDescriptor descriptor, Map<String, ?> scope) throws InvalidConfigException {
         String id = descriptor.id();
         Map<String, ConfigProperty> properties = new LinkedHashMap<>();
         for (ConfigProperty p : descriptor.configProperties()) {
@@ -53,24 +56,42 @@ final class ScopedConfig implements ModuleConfig {
         Map<String, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : flat.entrySet()) {
             String key = e.getKey();
-            if (!properties.containsKey(key)) {
-                problems.add("unknown key " + key(id, key) + "; " + known(id, properties.keySet()));
-            } else if (e.getValue() instanceof Collection<?>) {
-                problems.add(key(id, key) + " must be a single value, not a list");
+            ConfigProperty p = properties.get(key);
+            if (p == null) {
+                problems.add(unknown(id, key, properties.keySet()));
             } else if (e.getValue() != null) {
-                values.put(key, String.valueOf(e.getValue()));
+                try {
+                    values.put(key, p.check(e.getValue()));
+                } catch (IllegalArgumentException invalid) {
+                    String why = p.secret() ? secretProblem(p, invalid.getMessage()) : invalid.getMessage();
+                    problems.add(key(id, key) + (why.startsWith("'") ? ": " : " ") + why);
+                }
             }
         }
         for (ConfigProperty p : properties.values()) {
-            if (p.defaultValue() == null && !values.containsKey(p.name())) {
+            if (p.required() && flat.get(p.name()) == null) { // a wrong value was reported above
                 problems.add(key(id, p.name()) + " is required" + (p.description().isEmpty() ? "" : " (" + p.description() + ")")
-                        + " and has no default");
+                        + " and has no default; give " + p.expected());
             }
         }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", problems));
         }
         return new ScopedConfig(id, properties, values);
+    }
+
+    /** A secret's value never appears in a message: only what is expected. */
+    private static String secretProblem(ConfigProperty p, String message) {
+        return message.startsWith("'") ? "is not valid; give " + p.expected() : message;
+    }
+
+    private static String unknown(String id, String key, Collection<String> known) {
+        if (known.isEmpty()) {
+            return "unknown key '" + key(id, key) + "'; module '" + id + "' takes no configuration";
+        }
+        String suggestion = Suggestions.closest(key, known).orElse(null);
+        return "unknown key '" + key(id, key) + "'" + (suggestion == null ? "" : "; did you mean '" + key(id, suggestion) + "'?")
+                + " Known keys in 'modules." + id + ".config': " + String.join(", ", known);
     }
 
     private static void flatten(String prefix, Map<String, ?> map, Map<String, Object> into) {
@@ -86,13 +107,9 @@ final class ScopedConfig implements ModuleConfig {
         }
     }
 
-    private static String key(String id, String name) {
-        return "modules." + id + "." + name;
-    }
-
-    private static String known(String id, Collection<String> names) {
-        return names.isEmpty() ? "module '" + id + "' takes no configuration"
-                : "known keys: " + names.stream().map(n -> key(id, n)).collect(Collectors.joining(", "));
+    /** Where the key lives in the server configuration. */
+    static String key(String id, String name) {
+        return "modules." + id + ".config." + name;
     }
 
     @Override
@@ -106,7 +123,7 @@ final class ScopedConfig implements ModuleConfig {
     }
 
     /** The effective values, secrets masked: for logs and the API. */
-    Map<String, String> describe() {
+    public Map<String, String> describe() {
         Map<String, String> shown = new LinkedHashMap<>();
         for (ConfigProperty p : properties.values()) {
             get(p.name()).ifPresent(v -> shown.put(p.name(), p.secret() ? "****" : v));

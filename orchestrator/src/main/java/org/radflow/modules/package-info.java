@@ -19,6 +19,14 @@
  * {@code <dataDir>/work/.jars/} before loading, so replacing a JAR in place never disturbs running jobs.
  *
  * <p>A job takes a {@link org.radflow.modules.ModuleLease} on the module's current generation and
- * releases it when done; a replaced or removed generation is closed when its last lease is released.
+ * releases it when done; a replaced or removed generation is closed when its last lease is released:
+ * the module instance's {@code close()} runs once (with the module's context class loader; an exception
+ * from it is logged at WARN and ignored), then the class loader closes. A configuration reload of a
+ * drop-in module and the server's shutdown retire generations the same way.
+ *
+ * <p>Each module's configuration ({@code modules.<id>.config}) is checked against its declared typed
+ * properties by {@link org.radflow.modules.ScopedConfig}, at load and at a configuration reload, with
+ * messages naming {@code modules.<id>.config.<key>}, the value and the fix. The module test kit uses the
+ * same class, so a module's tests check configuration as the server does.
  */
 package org.radflow.modules;

@@ -135,6 +135,50 @@ final class Fixtures {
         return new TestJars.Spec().source("fx.createfails.Factory", factory).factory("fx.createfails.Factory");
     }
 
+    /**
+     * A module that counts its {@code close()} calls in system property {@code fx.closes.<id>} (one instance per
+     * generation: the count is the number of instances closed) and throws from {@code close()} when configured
+     * {@code throwOnClose: true}. Declares API 0.3 typed properties.
+     */
+    static TestJars.Spec countsCloses(String pkg, String id, String version) {
+        String factory = """
+                package fx.%1$s;
+
+                import org.radflow.api.*;
+                import java.util.List;
+                import java.util.Map;
+
+                public final class Factory implements AiModuleFactory {
+                    public ModuleDescriptor descriptor() {
+                        return ModuleDescriptor.builder("%2$s", "%3$s", ApiVersion.MAJOR, ApiVersion.MINOR)
+                                .config(ConfigProperty.bool("throwOnClose", "Whether close() throws", false))
+                                .config(ConfigProperty.integer("answer", "What process() says", 42).range(0, 100))
+                                .build();
+                    }
+
+                    public AiModule create(ModuleContext context) {
+                        boolean throwOnClose = context.config().getBoolean("throwOnClose");
+                        int answer = context.config().getInt("answer");
+                        return new AiModule() {
+                            public ModuleResult process(StudyInput input, JobContext job) {
+                                return ModuleResult.completed(List.of(), List.of(), "%3$s|" + answer, Map.of());
+                            }
+
+                            public void close() {
+                                synchronized (System.class) {
+                                    System.setProperty("fx.closes.%2$s", String.valueOf(Integer.getInteger("fx.closes.%2$s", 0) + 1));
+                                }
+                                if (throwOnClose) {
+                                    throw new IllegalStateException("close failed on purpose");
+                                }
+                            }
+                        };
+                    }
+                }
+                """.formatted(pkg, id, version);
+        return new TestJars.Spec().source("fx." + pkg + ".Factory", factory).factory("fx." + pkg + ".Factory");
+    }
+
     static Path build(TestJars.Spec spec, Path modulesDir, String directory) throws IOException {
         return TestJars.build(spec, modulesDir.resolve(directory).resolve(directory + ".jar"));
     }

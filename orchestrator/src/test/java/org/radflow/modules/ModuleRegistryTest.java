@@ -236,10 +236,10 @@ class ModuleRegistryTest {
 
         assertEquals(List.of("other"), registry.modules().stream().map(LoadedModule::id).toList());
         String problems = registry.problems().stream().map(LoadProblem::toString).collect(Collectors.joining("\n"));
-        assertTrue(problems.contains("module valid is not offered: unknown key modules.valid.greting; known keys: "
-                + "modules.valid.greeting, modules.valid.token"), problems);
-        assertTrue(problems.contains("module needs is not offered: modules.needs.endpoint is required (Where the model server is) "
-                + "and has no default"), problems);
+        assertTrue(problems.contains("module valid is not offered: unknown key 'modules.valid.config.greting'; did you mean "
+                + "'modules.valid.config.greeting'? Known keys in 'modules.valid.config': greeting, token"), problems);
+        assertTrue(problems.contains("module needs is not offered: modules.needs.config.endpoint is required (Where the model server is) "
+                + "and has no default; give a single value"), problems);
         assertTrue(problems.contains("modules.covidnet2 is configured, but no module 'covidnet2' is installed. Available: other"),
                 problems);
         assertFalse(problems.contains("hunter2") || problems.contains("top-secret-value"), problems);

@@ -89,6 +89,7 @@ class SampleModuleIT {
             assertEquals("1.0.0", d.version());
             assertTrue(d.model().demo(), d.id());
             assertEquals(ApiVersion.MAJOR, d.apiMajor());
+            assertEquals(2, d.apiMinor(), "the sample JAR stays a module API 0.2 module: the check that 0.2 modules load");
             assertEquals(Trigger.SERIES, d.trigger());
             assertTrue(d.displayName().endsWith("(demo)"), d.displayName());
             assertEquals(tmp.resolve("modules/sample"), m.directory());
@@ -224,8 +225,8 @@ class SampleModuleIT {
             assertEquals("planned permanent failure, attempt 1 for this study", e.getMessage());
         }
         assertTrue(registry.find("sample").isEmpty(), "a misspelt key keeps the module out");
-        assertTrue(registry.problems().get(0).reason().contains("unknown key modules.sample.treshold; known keys: "
-                + "modules.sample.threshold"), registry.problems().toString());
+        assertTrue(registry.problems().get(0).reason().contains("unknown key 'modules.sample.config.treshold'; did you mean "
+                + "'modules.sample.config.threshold'? Known keys in 'modules.sample.config': threshold"), registry.problems().toString());
         registry.close();
 
         install2(Map.of("sample-fail", Map.of("mode", "sometimes")));

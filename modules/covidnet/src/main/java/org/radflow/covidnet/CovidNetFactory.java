@@ -79,18 +79,21 @@ public final class CovidNetFactory implements AiModuleFactory {
                 .trigger(Trigger.INSTANCE)
                 .resources(new Resources(1, 100, 2, 2048))
                 .timeout(Duration.ofMinutes(2))
-                .config(ConfigProperty.of("profile",
-                        "Model family: cxr4 (normal/pneumonia/COVID-19), cxr2 (negative/positive) or custom", "cxr4"))
-                .config(ConfigProperty.of("backend",
-                        "Model format: onnx, tensorflow-checkpoint or tensorflow-savedmodel", "onnx"))
-                .config(ConfigProperty.of("model",
+                .config(ConfigProperty.choice("profile",
+                        "Model family: cxr4 (normal/pneumonia/COVID-19), cxr2 (negative/positive) or custom", "cxr4",
+                        CovidNetProfile.NAMES.toArray(String[]::new)))
+                .config(ConfigProperty.choice("backend",
+                        "Model format: onnx, tensorflow-checkpoint or tensorflow-savedmodel", "onnx",
+                        BACKEND_NAMES.toArray(String[]::new)))
+                // text, not a path property: besides a path it takes auto and demo, and an empty value means auto
+                .config(ConfigProperty.string("model",
                         "Model path relative to the model directory (checkpoint: the prefix, e.g. COVIDNet-CXR4-A/model-18540);"
                                 + " auto = covidnet.onnx, the directory covidnet-checkpoint (its latest checkpoint) or covidnet-savedmodel"
                                 + " by backend; demo = the small demo model in the JAR (synthetic data; outputs say DEMO MODEL)", "auto"))
-                .config(ConfigProperty.of("inputTensor", "custom profile: the input tensor name", "input_1:0"))
-                .config(ConfigProperty.of("outputTensor", "custom profile: the softmax output tensor name",
+                .config(ConfigProperty.string("inputTensor", "custom profile: the input tensor name", "input_1:0"))
+                .config(ConfigProperty.string("outputTensor", "custom profile: the softmax output tensor name",
                         "norm_dense_1/Softmax:0"))
-                .config(ConfigProperty.of("classes", "custom profile: output class labels in order, comma-separated",
+                .config(ConfigProperty.string("classes", "custom profile: output class labels in order, comma-separated",
                         "normal,pneumonia,COVID-19"))
                 .build();
     }
@@ -105,15 +108,12 @@ public final class CovidNetFactory implements AiModuleFactory {
 
     @Override
     public AiModule create(ModuleContext context) throws ModuleException {
+        // the host checked every value against the declared properties (allowed values)
         ModuleConfig config = context.config();
         CovidNetProfile profile = profile(config);
-        String backendName = config.get("backend").orElse("onnx").trim();
+        String backendName = config.getChoice("backend");
         Backend backend = BACKENDS.get(backendName);
-        if (backend == null) {
-            throw new ModuleException("Module covidnet: configuration key 'backend' is '" + backendName
-                    + "'; allowed: " + String.join(", ", BACKEND_NAMES));
-        }
-        String model = config.get("model").orElse("auto").trim();
+        String model = config.getString("model").trim();
         if (model.equals(DEMO)) {
             return demo(context, profile, backend);
         }
@@ -158,26 +158,26 @@ public final class CovidNetFactory implements AiModuleFactory {
     }
 
     static CovidNetProfile profile(ModuleConfig config) throws ModuleException {
-        String name = config.get("profile").orElse("cxr4").trim();
+        String name = config.getChoice("profile");
         return switch (name) {
             case "cxr4" -> CovidNetProfile.cxr4();
             case "cxr2" -> CovidNetProfile.cxr2();
             case "custom" -> {
                 List<String> labels = new ArrayList<>();
-                for (String s : config.require("classes").split(",")) {
+                String classes = config.getString("classes");
+                for (String s : classes.split(",")) {
                     if (!s.isBlank()) {
                         labels.add(s.trim());
                     }
                 }
                 if (labels.size() < 2) {
                     throw new ModuleException("Module covidnet: configuration key 'classes' needs at least two"
-                            + " comma-separated labels, was '" + config.require("classes") + "'");
+                            + " comma-separated labels, was '" + classes + "'");
                 }
-                yield CovidNetProfile.custom(config.require("inputTensor").trim(),
-                        config.require("outputTensor").trim(), labels);
+                yield CovidNetProfile.custom(config.getString("inputTensor").trim(),
+                        config.getString("outputTensor").trim(), labels);
             }
-            default -> throw new ModuleException("Module covidnet: configuration key 'profile' is '" + name
-                    + "'; allowed: " + String.join(", ", CovidNetProfile.NAMES));
+            default -> throw new IllegalStateException("profile '" + name + "' is declared but not handled");
         };
     }
 }

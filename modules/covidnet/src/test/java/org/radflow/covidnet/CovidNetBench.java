@@ -9,8 +9,11 @@ import org.radflow.api.InferenceEngine.Tensor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput.PlaneOptions;
+import org.radflow.api.StudyInput;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestModuleContext;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.Synth;
@@ -35,7 +38,7 @@ import java.util.concurrent.Future;
  *
  * <p>A network of COVID-Net-CXR-2's size ({@link CxrSizedNetwork}, random weights) is written as a TF1 checkpoint and
  * as ONNX with the same weights. A synthetic DX PA radiograph ({@code Synth.chestRadiograph}, 16 bit, default
- * 2500 x 2000) is read as the platform reads a spooled instance ({@link SpoolStudyInput}, a fresh one per job so
+ * 2500 x 2000) is read as the platform reads a spooled instance ({@code SpoolStudyInput}, through the module test kit, a fresh one per job so
  * nothing decoded is reused). Measured:
  * <ul>
  *   <li>decoding alone and preprocessing alone ({@link CovidNetPreprocessing#prepare}), one thread;</li>
@@ -150,7 +153,7 @@ public final class CovidNetBench {
         long[] decode = new long[single];
         long[] prepare = new long[single];
         for (int i = 0; i < single; i++) {
-            SpoolStudyInput input = study(series);
+            StudyInput input = study(series);
             long a = System.nanoTime();
             ImagePlane plane = input.series().get(0).instances().get(0).plane(0, PlaneOptions.BRIGHTER_IS_HIGHER);
             long b = System.nanoTime();
@@ -185,13 +188,13 @@ public final class CovidNetBench {
                     boolean cold = engine.loadedRuntimes().stream().noneMatch(d -> d.startsWith(runtime));
                     long l0 = System.nanoTime();
                     AiModule module = new CovidNetFactory().create(new TimedContext(
-                            new HostContext(new CovidNetFactory().descriptor(), Map.of("profile", "cxr2", "backend", backend,
-                                    "model", model), models, work, engine, perJob), timing));
+                            TestModuleContext.builder(new CovidNetFactory()).config(Map.of("profile", "cxr2", "backend", backend,
+                                    "model", model)).modelDirectory(models).workDirectory(work).inference(engine, perJob).build(), timing));
                     long load = System.nanoTime() - l0;
                     try (module) {
                         Result result = measure(module, series, timing, pool, warmup, images);
                         probabilities.putIfAbsent(backend, result.probabilities());
-                        otherProbabilities.putIfAbsent(backend, probabilities(module.process(study(other), HostContext.job("check"))));
+                        otherProbabilities.putIfAbsent(backend, probabilities(module.process(study(other), new TestJob("check"))));
                         double inferenceP50 = p(result.inference(), 50);
                         r.line(String.format(Locale.ROOT, "| %s | %d | %d | %.0f%s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f %% |",
                                 backend, pool, perJob, load / 1e6, cold ? " (incl. runtime)" : "",
@@ -246,7 +249,7 @@ public final class CovidNetBench {
         try {
             List<Future<ModuleResult>> warm = new ArrayList<>();
             for (int i = 0; i < warmup * pool; i++) {
-                warm.add(workers.submit(() -> module.process(study(series), HostContext.job("warm-up"))));
+                warm.add(workers.submit(() -> module.process(study(series), new TestJob("warm-up"))));
             }
             List<Double> probabilities = null;
             for (Future<ModuleResult> f : warm) {
@@ -259,9 +262,9 @@ public final class CovidNetBench {
             for (int i = 0; i < images; i++) {
                 int index = i;
                 jobs.add(workers.submit(() -> {
-                    SpoolStudyInput input = study(series);
+                    StudyInput input = study(series);
                     long a = System.nanoTime();
-                    ModuleResult result = module.process(input, HostContext.job("bench-" + index));
+                    ModuleResult result = module.process(input, new TestJob("bench-" + index));
                     process[index] = System.nanoTime() - a;
                     inference[index] = timing.last();
                     probabilities(result);
@@ -273,7 +276,7 @@ public final class CovidNetBench {
             }
             long wall = System.nanoTime() - start;
             if (probabilities == null) {
-                probabilities = probabilities(module.process(study(series), HostContext.job("check")));
+                probabilities = probabilities(module.process(study(series), new TestJob("check")));
             }
             return new Result(process, inference, wall, probabilities);
         } finally {
@@ -289,8 +292,8 @@ public final class CovidNetBench {
                 .map(Finding.ClassProbability::probability).toList();
     }
 
-    private static SpoolStudyInput study(GeneratedSeries series) throws IOException {
-        return SpoolStudyInput.of(series.studyInstanceUid(), series.files());
+    private static StudyInput study(GeneratedSeries series) throws IOException {
+        return TestStudies.dicom(series.studyInstanceUid(), series.files());
     }
 
     private static double p(long[] nanos, int percentile) {
@@ -318,7 +321,7 @@ public final class CovidNetBench {
     }
 
     /** The host context, with every model session the module loads wrapped to time its runs. */
-    private record TimedContext(HostContext host, Timing timing) implements org.radflow.api.ModuleContext {
+    private record TimedContext(TestModuleContext host, Timing timing) implements org.radflow.api.ModuleContext {
         @Override
         public org.radflow.api.ModuleDescriptor descriptor() {
             return host.descriptor();

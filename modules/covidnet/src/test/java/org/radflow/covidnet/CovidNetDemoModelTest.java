@@ -8,8 +8,9 @@ import org.radflow.api.InferenceEngine;
 import org.radflow.api.InferenceEngine.Tensor;
 import org.radflow.api.StudyInput.PlaneOptions;
 import org.radflow.covidnet.CovidNetPreprocessing.Prepared;
+import org.radflow.api.StudyInput;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.ChestOptions.Finding;
 import org.radflow.testdata.GeneratedSeries;
@@ -95,7 +96,7 @@ class CovidNetDemoModelTest {
     /** Generator -> platform decoding (bone white) -> CovidNetPreprocessing -> the demo model. */
     private static float[] classify(String name, ChestOptions options) throws Exception {
         GeneratedSeries g = Synth.chestRadiograph(Files.createDirectories(dir.resolve(name)), options);
-        SpoolStudyInput study = SpoolStudyInput.of(g.studyInstanceUid(), g.files());
+        StudyInput study = TestStudies.dicom(g.studyInstanceUid(), g.files());
         Prepared prepared = CovidNetPreprocessing.prepare(
                 study.series().get(0).instances().get(0).plane(0, PlaneOptions.BRIGHTER_IS_HIGHER));
         Map<String, Tensor> out = session.run(Map.of(INPUT, new Tensor(prepared.shape(), prepared.nhwc())),

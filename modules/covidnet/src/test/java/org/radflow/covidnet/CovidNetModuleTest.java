@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radflow.api.AiModule;
 import org.radflow.api.ConfigProperty;
 import org.radflow.api.Finding;
-import org.radflow.api.JobContext;
 import org.radflow.api.KeyImage;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
@@ -17,8 +16,10 @@ import org.radflow.api.StudyInput.InstanceInput;
 import org.radflow.api.StudyInput.PlaneOptions;
 import org.radflow.api.Trigger;
 import org.radflow.covidnet.CovidNetPreprocessing.Prepared;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestModuleContext;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.ChestOptions.Modality;
 import org.radflow.testdata.ChestOptions.Photometric;
@@ -31,7 +32,6 @@ import org.radflow.testkit.OnnxModels.Attribute;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The module end to end below the scheduler: synthetic radiographs from the generator, decoded by the platform's
- * own {@link SpoolStudyInput}, a tiny ONNX model written at test time with COVID-Net's tensor names, run by the
+ * own {@code SpoolStudyInput} (through the module test kit), a tiny ONNX model written at test time with COVID-Net's tensor names, run by the
  * real {@link HostInferenceEngine} (ONNX Runtime).
  */
 class CovidNetModuleTest {
@@ -120,8 +120,8 @@ class CovidNetModuleTest {
     @Test
     void dxPaMonochrome2IsClassifiedWithTheModelsProbabilities() throws Exception {
         GeneratedSeries file = radiograph("dx-pa-m2", ChestOptions.defaults()); // 1024 x 1024
-        SpoolStudyInput input = study(file);
-        RecordingJob job = new RecordingJob();
+        StudyInput input = study(file);
+        TestJob job = new TestJob();
         ModuleResult result;
         try (AiModule module = create(Map.of())) {
             result = module.process(input, job);
@@ -159,8 +159,8 @@ class CovidNetModuleTest {
         assertEquals(inside & 0xFF, (inside >> 16) & 0xFF); // grey
         assertNotEquals(CovidNetModule.OUTLINE_RGB, inside);
 
-        assertTrue(job.progress.size() >= 4, job.progress.toString());
-        assertEquals(1.0, job.progress.get(job.progress.size() - 1));
+        assertTrue(job.progress().size() >= 4, job.progress().toString());
+        assertEquals(1.0, job.progress().get(job.progress().size() - 1));
     }
 
     @Test
@@ -169,8 +169,8 @@ class CovidNetModuleTest {
         ModuleResult m2;
         ModuleResult m1;
         try (AiModule module = create(Map.of())) {
-            m2 = module.process(study(radiograph("m2", small)), new RecordingJob());
-            m1 = module.process(study(radiograph("m1", small.withPhotometric(Photometric.MONOCHROME1))), new RecordingJob());
+            m2 = module.process(study(radiograph("m2", small)), new TestJob());
+            m1 = module.process(study(radiograph("m1", small.withPhotometric(Photometric.MONOCHROME1))), new TestJob());
         }
         assertEquals(ModuleResult.Status.COMPLETED, m1.status(), m1.reason());
         List<Finding.ClassProbability> p2 = ((Finding.Classification) m2.findings().get(0)).probabilities();
@@ -190,7 +190,7 @@ class CovidNetModuleTest {
         ModuleResult result;
         GeneratedSeries file = radiograph("cr-ap", cr);
         try (AiModule module = create(Map.of())) {
-            result = module.process(study(file), new RecordingJob());
+            result = module.process(study(file), new TestJob());
         }
         assertEquals(ModuleResult.Status.COMPLETED, result.status(), result.reason());
         InstanceInput image = study(file).series().get(0).instances().get(0);
@@ -206,11 +206,11 @@ class CovidNetModuleTest {
     void lateralAndSkullAreNotApplicableWithTheReason() throws Exception {
         ChestOptions small = ChestOptions.defaults().withSize(256, 256);
         try (AiModule module = create(Map.of())) {
-            ModuleResult lateral = module.process(study(radiograph("lat", small.withView(View.LAT))), new RecordingJob());
+            ModuleResult lateral = module.process(study(radiograph("lat", small.withView(View.LAT))), new TestJob());
             assertEquals(ModuleResult.Status.NOT_APPLICABLE, lateral.status());
             assertTrue(lateral.reason().contains("View Position is LL") && lateral.reason().contains("frontal"),
                     lateral.reason());
-            ModuleResult skull = module.process(study(radiograph("skull", small.withBodyPart("SKULL"))), new RecordingJob());
+            ModuleResult skull = module.process(study(radiograph("skull", small.withBodyPart("SKULL"))), new TestJob());
             assertEquals(ModuleResult.Status.NOT_APPLICABLE, skull.status());
             assertTrue(skull.reason().contains("SKULL"), skull.reason());
         }
@@ -219,10 +219,10 @@ class CovidNetModuleTest {
     @Test
     void unknownProfileOrBackendIsRefusedNamingTheKeyAndTheAllowedValues() {
         ModuleException profile = assertThrows(ModuleException.class, () -> create(Map.of("profile", "cxr5")));
-        assertTrue(profile.getMessage().contains("'profile'") && profile.getMessage().contains("cxr5")
+        assertTrue(profile.getMessage().contains("modules.covidnet.config.profile") && profile.getMessage().contains("cxr5")
                 && profile.getMessage().contains("cxr4, cxr2, custom"), profile.getMessage());
         ModuleException backend = assertThrows(ModuleException.class, () -> create(Map.of("backend", "pytorch")));
-        assertTrue(backend.getMessage().contains("'backend'")
+        assertTrue(backend.getMessage().contains("modules.covidnet.config.backend")
                 && backend.getMessage().contains("onnx, tensorflow-checkpoint, tensorflow-savedmodel"), backend.getMessage());
     }
 
@@ -237,7 +237,7 @@ class CovidNetModuleTest {
     void anOutputThatDoesNotMatchTheClassesFailsNamingBothNumbers() throws Exception {
         GeneratedSeries file = radiograph("mismatch", ChestOptions.defaults().withSize(128, 128));
         try (AiModule module = create(Map.of("profile", "custom", "classes", "negative, positive"))) {
-            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(file), new RecordingJob()));
+            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(file), new TestJob()));
             assertTrue(e.getMessage().contains("3 values") && e.getMessage().contains("2 classes"), e.getMessage());
         }
     }
@@ -246,7 +246,7 @@ class CovidNetModuleTest {
     void aCustomProfileNamesItsClassesInThePrivateScheme() throws Exception {
         GeneratedSeries file = radiograph("custom", ChestOptions.defaults().withSize(128, 128));
         try (AiModule module = create(Map.of("profile", "custom", "classes", "clear,hazy,consolidated"))) {
-            ModuleResult r = module.process(study(file), new RecordingJob());
+            ModuleResult r = module.process(study(file), new TestJob());
             Finding.Classification c = (Finding.Classification) r.findings().get(0);
             assertEquals(List.of("clear", "hazy", "consolidated"),
                     c.probabilities().stream().map(p -> p.label().meaning()).toList());
@@ -258,8 +258,8 @@ class CovidNetModuleTest {
     @Test
     void aCancelledJobStopsBetweenSteps() throws Exception {
         GeneratedSeries file = radiograph("cancel", ChestOptions.defaults().withSize(128, 128));
-        RecordingJob job = new RecordingJob();
-        job.cancelled = true;
+        TestJob job = new TestJob();
+        job.cancel();
         try (AiModule module = create(Map.of())) {
             ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(file), job));
             assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
@@ -307,14 +307,13 @@ class CovidNetModuleTest {
         return Synth.chestRadiograph(Files.createDirectories(dir.resolve(name)), options);
     }
 
-    private static SpoolStudyInput study(GeneratedSeries series) throws IOException {
-        return SpoolStudyInput.of(series.studyInstanceUid(), series.files());
+    private static StudyInput study(GeneratedSeries series) throws IOException {
+        return TestStudies.dicom(series.studyInstanceUid(), series.files());
     }
 
     private static AiModule create(Map<String, String> values) throws ModuleException {
-        CovidNetFactory factory = new CovidNetFactory();
-        ModuleDescriptor d = factory.descriptor();
-        return factory.create(new HostContext(d, values, models, dir, engine, d.resources().inferenceThreads()));
+        return TestModuleContext.builder(new CovidNetFactory()).config(values).modelDirectory(models).workDirectory(dir)
+                .inference(engine).create();
     }
 
     private static org.radflow.api.DicomTags tags(String... keyValues) {
@@ -323,25 +322,5 @@ class CovidNetModuleTest {
             m.put(keyValues[i], keyValues[i + 1]);
         }
         return keyword -> m.containsKey(keyword) ? List.of(m.get(keyword)) : List.of();
-    }
-
-    private static final class RecordingJob implements JobContext {
-        final List<Double> progress = new ArrayList<>();
-        volatile boolean cancelled;
-
-        @Override
-        public String jobId() {
-            return "test-job";
-        }
-
-        @Override
-        public void progress(double fraction, String message) {
-            progress.add(fraction);
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
     }
 }

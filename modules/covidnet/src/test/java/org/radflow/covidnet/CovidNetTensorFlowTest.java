@@ -11,8 +11,11 @@ import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput.PlaneOptions;
 import org.radflow.covidnet.MeanIntensityModels.Spec;
+import org.radflow.api.StudyInput;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestModuleContext;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.Synth;
@@ -51,7 +54,7 @@ class CovidNetTensorFlowTest {
     static Path dir;
     static Path models;
     static HostInferenceEngine engine;
-    static SpoolStudyInput radiograph;
+    static StudyInput radiograph;
     static double mean;
 
     @BeforeAll
@@ -68,7 +71,7 @@ class CovidNetTensorFlowTest {
 
         GeneratedSeries file = Synth.chestRadiograph(Files.createDirectories(dir.resolve("dx")),
                 ChestOptions.defaults().withSize(640, 560).withSeed(5));
-        radiograph = SpoolStudyInput.of(file.studyInstanceUid(), file.files());
+        radiograph = TestStudies.dicom(file.studyInstanceUid(), file.files());
         float[] x = CovidNetPreprocessing.prepare(radiograph.series().get(0).instances().get(0)
                 .plane(0, PlaneOptions.BRIGHTER_IS_HIGHER)).nhwc();
         double sum = 0;
@@ -182,8 +185,9 @@ class CovidNetTensorFlowTest {
     // --- helpers ---
 
     private static ModuleResult run(Map<String, String> config) throws Exception {
-        try (AiModule module = HostContext.covidnet(engine, models, config)) {
-            return module.process(radiograph, HostContext.job("tf-test"));
+        try (AiModule module = TestModuleContext.builder(new CovidNetFactory()).config(config).modelDirectory(models)
+                .workDirectory(models).inference(engine).create()) {
+            return module.process(radiograph, new TestJob("tf-test"));
         }
     }
 

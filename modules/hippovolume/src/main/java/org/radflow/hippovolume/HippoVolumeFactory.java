@@ -90,26 +90,28 @@ public final class HippoVolumeFactory implements AiModuleFactory {
                 .trigger(Trigger.SERIES)
                 .resources(new Resources(1, 100, 2, 2048))
                 .timeout(Duration.ofMinutes(5))
-                .config(ConfigProperty.of("seriesDescription",
+                .config(ConfigProperty.string("seriesDescription",
                         "Regular expression found (case-insensitive) in Series Description of the series to measure",
                         DEFAULT_SERIES_DESCRIPTION))
-                .config(ConfigProperty.of("minSlices", "Fewest slices a series needs", String.valueOf(DEFAULT_MIN_SLICES)))
-                .config(ConfigProperty.of("spacingTolerance",
+                .config(ConfigProperty.integer("minSlices", "Fewest slices a series needs", DEFAULT_MIN_SLICES).atLeast(2))
+                .config(ConfigProperty.number("spacingTolerance",
                         "Largest deviation of a slice gap from the median gap, as a fraction of the median (0.01 = 1 %)",
-                        String.valueOf(DEFAULT_SPACING_TOLERANCE)))
-                .config(ConfigProperty.of("backend", "Model format: onnx or tensorflow-savedmodel", "onnx"))
-                .config(ConfigProperty.of("model",
+                        DEFAULT_SPACING_TOLERANCE).range(0, 1))
+                .config(ConfigProperty.choice("backend", "Model format: onnx or tensorflow-savedmodel", "onnx",
+                        BACKEND_NAMES.toArray(String[]::new)))
+                // text, not a path property: besides a path it takes auto and demo, and an empty value means auto
+                .config(ConfigProperty.string("model",
                         "Model path relative to the model directory; auto = hippovolume.onnx (hippovolume-savedmodel for"
                                 + " tensorflow-savedmodel); demo = the demo model bundled in the module JAR", "auto"))
-                .config(ConfigProperty.of("inputTensor", "Input tensor name ([N,1,H,W] float)", "input"))
-                .config(ConfigProperty.of("outputTensor", "Output tensor name ([N,3,H,W] logits)", "output"))
-                .config(ConfigProperty.of("normalisation",
+                .config(ConfigProperty.string("inputTensor", "Input tensor name ([N,1,H,W] float)", "input"))
+                .config(ConfigProperty.string("outputTensor", "Output tensor name ([N,3,H,W] logits)", "output"))
+                .config(ConfigProperty.choice("normalisation",
                         "Intensity scaling over the whole volume: minmax (to [0,1]), max (divide by the maximum) or none",
-                        "minmax"))
-                .config(ConfigProperty.of("axis",
+                        "minmax", Normalisation.NAMES.toArray(String[]::new)))
+                .config(ConfigProperty.choice("axis",
                         "Planes the 2-D model reads: native (the stored slices) or the stored grid axis closest to"
-                                + " axial, coronal or sagittal", "native"))
-                .config(ConfigProperty.of("batchSize", "Planes per model run", String.valueOf(DEFAULT_BATCH)))
+                                + " axial, coronal or sagittal", "native", Axis.NAMES.toArray(String[]::new)))
+                .config(ConfigProperty.integer("batchSize", "Planes per model run", DEFAULT_BATCH).range(1, 1024))
                 .build();
     }
 
@@ -117,13 +119,9 @@ public final class HippoVolumeFactory implements AiModuleFactory {
     public AiModule create(ModuleContext context) throws ModuleException {
         ModuleConfig config = context.config();
         Settings settings = settings(config);
-        String backendName = config.get("backend").orElse("onnx").trim();
+        String backendName = config.getChoice("backend"); // checked by the host against the allowed values
         Backend backend = BACKENDS.get(backendName);
-        if (backend == null) {
-            throw new ModuleException("Module hippovolume: configuration key 'backend' is '" + backendName
-                    + "'; allowed: " + String.join(", ", BACKEND_NAMES));
-        }
-        String model = config.get("model").orElse("auto").trim();
+        String model = config.getString("model").trim();
         Path path;
         ModelIdentity identity;
         if (model.equals("demo")) {
@@ -147,7 +145,7 @@ public final class HippoVolumeFactory implements AiModuleFactory {
             }
             if (!Files.exists(path)) {
                 throw new ModuleException("Module hippovolume: no model at " + path + " (configuration key 'model' is '"
-                        + config.get("model").orElse("auto") + "'). Convert the original HippoVolume model with"
+                        + config.getString("model") + "'). Convert the original HippoVolume model with"
                         + " tools/models/convert_hippovolume.py and put it there, or set 'model: demo' for the demo model");
             }
             String version = Files.isRegularFile(path) ? "sha256:" + sha256(path).substring(0, 12) : "site-provided";
@@ -163,8 +161,9 @@ public final class HippoVolumeFactory implements AiModuleFactory {
                     String outputTensor, Normalisation normalisation, Axis axis, int batchSize) {
     }
 
+    /** The configuration the module runs with; types, ranges and allowed values were checked by the host. */
     static Settings settings(ModuleConfig config) throws ModuleException {
-        String description = config.get("seriesDescription").orElse(DEFAULT_SERIES_DESCRIPTION).trim();
+        String description = config.getString("seriesDescription").trim();
         Pattern pattern;
         try {
             pattern = Pattern.compile(description, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -172,46 +171,15 @@ public final class HippoVolumeFactory implements AiModuleFactory {
             throw new ModuleException("Module hippovolume: configuration key 'seriesDescription' is not a regular"
                     + " expression: " + e.getDescription() + " in '" + description + "'");
         }
-        int minSlices = config.getInt("minSlices", DEFAULT_MIN_SLICES);
-        if (minSlices < 2) {
-            throw new ModuleException("Module hippovolume: configuration key 'minSlices' must be at least 2 (a volume),"
-                    + " was " + minSlices);
-        }
-        double tolerance;
-        String t = config.get("spacingTolerance").orElse(String.valueOf(DEFAULT_SPACING_TOLERANCE)).trim();
-        try {
-            tolerance = Double.parseDouble(t);
-        } catch (NumberFormatException e) {
-            tolerance = Double.NaN;
-        }
-        if (!(tolerance >= 0 && tolerance <= 1)) {
-            throw new ModuleException("Module hippovolume: configuration key 'spacingTolerance' must be a fraction"
-                    + " between 0 and 1 (0.01 = 1 % of the median slice gap), was '" + t + "'");
-        }
-        int batch = config.getInt("batchSize", DEFAULT_BATCH);
-        if (batch < 1 || batch > 1024) {
-            throw new ModuleException("Module hippovolume: configuration key 'batchSize' must be 1 to 1024, was " + batch);
-        }
-        String input = config.get("inputTensor").orElse("input").trim();
-        String output = config.get("outputTensor").orElse("output").trim();
+        String input = config.getString("inputTensor").trim();
+        String output = config.getString("outputTensor").trim();
         if (input.isEmpty() || output.isEmpty()) {
             throw new ModuleException("Module hippovolume: configuration keys 'inputTensor' and 'outputTensor' must not"
                     + " be empty");
         }
-        return new Settings(pattern, minSlices, tolerance, input, output,
-                choice(config, "normalisation", "minmax", Normalisation.values(), Normalisation.NAMES),
-                choice(config, "axis", "native", Axis.values(), Axis.NAMES), batch);
-    }
-
-    private static <E extends Enum<E>> E choice(ModuleConfig config, String key, String fallback, E[] values,
-                                                List<String> names) throws ModuleException {
-        String v = config.get(key).orElse(fallback).trim().toLowerCase(Locale.ROOT);
-        int i = names.indexOf(v);
-        if (i < 0) {
-            throw new ModuleException("Module hippovolume: configuration key '" + key + "' is '" + v + "'; allowed: "
-                    + String.join(", ", names));
-        }
-        return values[i];
+        return new Settings(pattern, config.getInt("minSlices"), config.getDouble("spacingTolerance"), input, output,
+                config.getEnum("normalisation", Normalisation.class), config.getEnum("axis", Axis.class),
+                config.getInt("batchSize"));
     }
 
     /** Copies the bundled demo model into the work directory (ONNX Runtime loads files). */

@@ -1,15 +1,11 @@
 package org.radflow.hippovolume;
 
 import org.radflow.api.AiModule;
-import org.radflow.api.ConfigProperty;
-import org.radflow.api.InferenceEngine;
-import org.radflow.api.JobContext;
-import org.radflow.api.ModuleConfig;
-import org.radflow.api.ModuleContext;
-import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleResult;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestModuleContext;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.MrOptions;
 import org.radflow.testdata.Synth;
@@ -109,20 +105,18 @@ public final class HippoVolumeBench {
         }
         List<Timing> timings = new ArrayList<>();
         try (HostInferenceEngine engine = new HostInferenceEngine()) {
-            HippoVolumeFactory factory = new HippoVolumeFactory();
-            ModuleDescriptor d = factory.descriptor();
             Map<String, String> config = Map.of("model", model.getFileName().toString(), "batchSize",
                     String.valueOf(batch), "minSlices", "2");
             Path modelDir = model.toAbsolutePath().getParent();
-            try (AiModule module = factory.create(new Context(d, config, modelDir, work.resolve("module-work"),
-                    engine.forModule(d.id(), threads)))) {
+            try (AiModule module = TestModuleContext.builder(new HippoVolumeFactory()).config(config).modelDirectory(modelDir)
+                    .workDirectory(work.resolve("module-work")).inference(engine, threads).create()) {
                 for (Case c : cases) {
                     GeneratedSeries series = generate(work, c);
                     double[] ms = new double[runs];
                     for (int r = -1; r < runs; r++) {
                         long t0 = System.nanoTime();
-                        ModuleResult result = module.process(SpoolStudyInput.of(series.studyInstanceUid(), series.files()),
-                                new QuietJob());
+                        ModuleResult result = module.process(TestStudies.dicom(series.studyInstanceUid(), series.files()),
+                                new TestJob("bench"));
                         long t1 = System.nanoTime();
                         if (result.status() != ModuleResult.Status.COMPLETED) {
                             throw new IllegalStateException(c.name() + ": " + result.status() + " " + result.reason());
@@ -157,36 +151,5 @@ public final class HippoVolumeBench {
         series = Synth.brainMr(dir, c.options());
         Files.writeString(done, series.studyInstanceUid());
         return series;
-    }
-
-    private record Context(ModuleDescriptor descriptor, Map<String, String> values, Path modelDirectory,
-                           Path workDirectory, InferenceEngine inference) implements ModuleContext {
-        @Override
-        public ModuleConfig config() {
-            return name -> values.containsKey(name) ? Optional.of(values.get(name))
-                    : descriptor.configProperties().stream().filter(p -> p.name().equals(name)).findFirst()
-                    .map(ConfigProperty::defaultValue);
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("hippovolume");
-        }
-    }
-
-    private static final class QuietJob implements JobContext {
-        @Override
-        public String jobId() {
-            return "bench";
-        }
-
-        @Override
-        public void progress(double fraction, String message) {
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
     }
 }

@@ -15,17 +15,17 @@ import org.radflow.api.AiModuleFactory;
 import org.radflow.api.ConfigProperty;
 import org.radflow.api.Finding;
 import org.radflow.api.InferenceEngine;
-import org.radflow.api.JobContext;
 import org.radflow.api.KeyImage;
-import org.radflow.api.ModuleConfig;
-import org.radflow.api.ModuleContext;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.Trigger;
 import org.radflow.api.Volume;
+import org.radflow.api.StudyInput;
 import org.radflow.inference.HostInferenceEngine;
-import org.radflow.pixels.SpoolStudyInput;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestModuleContext;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.CtOptions;
 import org.radflow.testdata.GeneratedSeries;
@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The module below the scheduler: synthetic MR volumes from the generator, decoded and assembled by the platform's
- * own {@link SpoolStudyInput}, and deterministic ONNX models written at test time (a 1x1 convolution whose three
+ * own {@code SpoolStudyInput} (through the module test kit), and deterministic ONNX models written at test time (a 1x1 convolution whose three
  * logits are linear in the intensity, so the argmax follows intensity thresholds) run by the real
  * {@link HostInferenceEngine}.
  */
@@ -101,7 +101,10 @@ class HippoVolumeModuleTest {
         for (Map.Entry<String, String> bad : Map.of("normalisation", "zscore", "axis", "oblique", "backend", "pytorch",
                 "minSlices", "1", "spacingTolerance", "5", "batchSize", "0", "seriesDescription", "(unclosed").entrySet()) {
             ModuleException e = assertThrows(ModuleException.class, () -> create(Map.of(bad.getKey(), bad.getValue())));
-            assertTrue(e.getMessage().contains("'" + bad.getKey() + "'"), e.getMessage());
+            // the host checks types, ranges and allowed values and names the key at its place; the module checks the regex
+            String named = bad.getKey().equals("seriesDescription") ? "'seriesDescription'"
+                    : "modules.hippovolume.config." + bad.getKey() + ": '" + bad.getValue() + "'";
+            assertTrue(e.getMessage().contains(named), e.getMessage());
         }
         ModuleException outside = assertThrows(ModuleException.class, () -> create(Map.of("model", "../x.onnx")));
         assertTrue(outside.getMessage().contains("inside the model directory"), outside.getMessage());
@@ -345,14 +348,14 @@ class HippoVolumeModuleTest {
         conv(models.resolve("two-classes.onnx"), new float[] {1f, -1f}, new float[] {0f, 0f}, 2, -1, -1);
         GeneratedSeries g = Synth.brainMr(Files.createDirectories(dir.resolve("shape")), MrOptions.defaults());
         try (AiModule module = create(Map.of("model", "two-classes.onnx"))) {
-            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new RecordingJob()));
+            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new TestJob()));
             assertTrue(e.getMessage().contains("has shape [16, 2, 64, 48]") && e.getMessage().contains("needs [16, 3, 64, 48]"),
                     e.getMessage());
         }
         // a model exported with a fixed 64 x 64 input cannot read 64 x 48 planes: say why
         conv(models.resolve("fixed.onnx"), new float[] {0f, 1f, 2f}, new float[] {0f, -0.25f, -1f}, 3, 64, 64);
         try (AiModule module = create(Map.of("model", "fixed.onnx"))) {
-            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new RecordingJob()));
+            ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new TestJob()));
             assertTrue(e.getMessage().contains("dynamic N, H and W"), e.getMessage());
         }
     }
@@ -362,7 +365,7 @@ class HippoVolumeModuleTest {
         GeneratedSeries g = Synth.brainMr(Files.createDirectories(dir.resolve("names")), MrOptions.defaults());
         for (String key : List.of("inputTensor", "outputTensor")) {
             try (AiModule module = create(Map.of(key, "logits"))) {
-                ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new RecordingJob()));
+                ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), new TestJob()));
                 assertTrue(e.getMessage().contains("'logits'") && e.getMessage().contains("configuration key '" + key + "'"),
                         e.getMessage());
             }
@@ -373,7 +376,8 @@ class HippoVolumeModuleTest {
     void demoModelMissingFromTheJarFailsAtCreate(@TempDir Path work) {
         HippoVolumeFactory factory = new HippoVolumeFactory(null);
         ModuleException e = assertThrows(ModuleException.class,
-                () -> factory.create(new TestContext(factory.descriptor(), Map.of("model", "demo"), work)));
+                () -> TestModuleContext.builder(factory).config("model", "demo").workDirectory(work).modelDirectory(models)
+                        .inference(engine).create());
         assertTrue(e.getMessage().contains(HippoVolumeFactory.DEMO_RESOURCE) && e.getMessage().contains("'model'"),
                 e.getMessage());
     }
@@ -383,25 +387,27 @@ class HippoVolumeModuleTest {
         Path demo = thresholdModel(dir.resolve("demo-src").resolve("demo.onnx"), 0.25, 0.75);
         HippoVolumeFactory factory = new HippoVolumeFactory(demo.toUri().toURL());
         GeneratedVolume truth = labelCoded("demo", MrOptions.defaults());
-        try (AiModule module = factory.create(new TestContext(factory.descriptor(), Map.of("model", "demo"), work))) {
+        try (AiModule module = TestModuleContext.builder(factory).config("model", "demo").workDirectory(work)
+                .modelDirectory(models).inference(engine).create()) {
             assertTrue(module.model().demo());
             assertEquals(HippoVolumeFactory.DEMO_NAME, module.model().name());
             assertArrayEquals(Files.readAllBytes(demo), Files.readAllBytes(work.resolve("hippovolume-demo.onnx")));
-            ModuleResult r = module.process(study(truth.series()), new RecordingJob());
+            ModuleResult r = module.process(study(truth.series()), new TestJob());
             assertEquals(ModuleResult.Status.COMPLETED, r.status(), r.reason());
             assertTrue(r.summary().contains("DEMO MODEL") && r.parameters().get("model").contains("DEMO MODEL"),
                     r.summary());
         }
-        ModuleException tf = assertThrows(ModuleException.class, () -> factory.create(new TestContext(factory.descriptor(),
-                Map.of("model", "demo", "backend", "tensorflow-savedmodel"), work)));
+        ModuleException tf = assertThrows(ModuleException.class, () -> TestModuleContext.builder(factory)
+                .config(Map.of("model", "demo", "backend", "tensorflow-savedmodel")).workDirectory(work).modelDirectory(models)
+                .inference(engine).create());
         assertTrue(tf.getMessage().contains("'backend'"), tf.getMessage());
     }
 
     @Test
     void aCancelledJobStops() throws Exception {
         GeneratedSeries g = Synth.brainMr(Files.createDirectories(dir.resolve("cancel")), MrOptions.defaults());
-        RecordingJob job = new RecordingJob();
-        job.cancelled = true;
+        TestJob job = new TestJob();
+        job.cancel();
         try (AiModule module = create(Map.of())) {
             ModuleException e = assertThrows(ModuleException.class, () -> module.process(study(g), job));
             assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
@@ -532,17 +538,18 @@ class HippoVolumeModuleTest {
 
     static ModuleResult runFiles(Map<String, String> config, String study, List<Path> files) throws Exception {
         try (AiModule module = create(config)) {
-            return module.process(SpoolStudyInput.of(study, files), new RecordingJob());
+            return module.process(TestStudies.dicom(study, files), new TestJob());
         }
     }
 
-    static SpoolStudyInput study(GeneratedSeries g) throws IOException {
-        return SpoolStudyInput.of(g.studyInstanceUid(), g.files());
+    static StudyInput study(GeneratedSeries g) throws IOException {
+        return TestStudies.dicom(g.studyInstanceUid(), g.files());
     }
 
     static AiModule create(Map<String, String> values) throws ModuleException {
         HippoVolumeFactory factory = new HippoVolumeFactory();
-        return factory.create(new TestContext(factory.descriptor(), values, dir.resolve("work")));
+        return TestModuleContext.builder(factory).config(values).modelDirectory(models).workDirectory(dir.resolve("work"))
+                .inference(engine).create();
     }
 
     static org.radflow.api.DicomTags tags(String... keyValues) {
@@ -551,59 +558,5 @@ class HippoVolumeModuleTest {
             m.put(keyValues[i], keyValues[i + 1]);
         }
         return keyword -> m.containsKey(keyword) ? List.of(m.get(keyword)) : List.of();
-    }
-
-    /** Declared defaults under the given values, the test models directory and the real host engine. */
-    record TestContext(ModuleDescriptor descriptor, Map<String, String> values, Path work) implements ModuleContext {
-        @Override
-        public ModuleConfig config() {
-            return name -> {
-                if (values.containsKey(name)) {
-                    return Optional.of(values.get(name));
-                }
-                return descriptor.configProperties().stream().filter(p -> p.name().equals(name)).findFirst()
-                        .map(ConfigProperty::defaultValue);
-            };
-        }
-
-        @Override
-        public Path modelDirectory() {
-            return models;
-        }
-
-        @Override
-        public Path workDirectory() {
-            return work;
-        }
-
-        @Override
-        public InferenceEngine inference() {
-            return engine.forModule(descriptor.id(), descriptor.resources().inferenceThreads());
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("hippovolume");
-        }
-    }
-
-    static final class RecordingJob implements JobContext {
-        final List<Double> progress = new ArrayList<>();
-        volatile boolean cancelled;
-
-        @Override
-        public String jobId() {
-            return "test-job";
-        }
-
-        @Override
-        public void progress(double fraction, String message) {
-            progress.add(fraction);
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
     }
 }

@@ -15,7 +15,8 @@ import org.radflow.api.Trigger;
 import org.radflow.inference.HostInferenceEngine;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobState;
-import org.radflow.pixels.SpoolStudyInput;
+import org.radflow.moduletest.TestJob;
+import org.radflow.moduletest.TestStudies;
 import org.radflow.report.PageWriter;
 import org.radflow.report.ReportInput;
 import org.radflow.report.SegWriter;
@@ -65,8 +66,7 @@ class HippoVolumeReportsTest {
         ModuleResult result;
         ModuleDescriptor descriptor;
         try (AiModule module = HippoVolumeModuleTest.create(Map.of())) {
-            result = module.process(SpoolStudyInput.of(truth.series().studyInstanceUid(), files),
-                    new HippoVolumeModuleTest.RecordingJob());
+            result = module.process(TestStudies.dicom(truth.series().studyInstanceUid(), files), new TestJob());
             descriptor = new HippoVolumeFactory().descriptor().withModel(module.model());
         }
         assertEquals(ModuleResult.Status.COMPLETED, result.status(), result.reason());

@@ -4,7 +4,6 @@ import org.radflow.api.AiModule;
 import org.radflow.api.AiModuleFactory;
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleContext;
-import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput;
@@ -22,7 +21,7 @@ public final class HangFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, SampleCodes.API_MAJOR, SampleCodes.API_MINOR)
                 .displayName("Sample hang (demo)")
                 .model(SampleCodes.demoModel("sample-hang", "Never finishes"))
                 .trigger(Trigger.SERIES)

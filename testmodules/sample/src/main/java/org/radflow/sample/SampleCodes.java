@@ -7,6 +7,13 @@ import org.radflow.api.ModelIdentity;
 final class SampleCodes {
 
     static final String VERSION = "1.0.0";
+    /**
+     * This JAR stays a module written against module API 0.2 on purpose (text properties made with
+     * {@code ConfigProperty.of}, values parsed by the module itself): loaded by every server test, it is the
+     * check that 0.2 modules keep loading on a 0.3 server.
+     */
+    static final int API_MAJOR = 0;
+    static final int API_MINOR = 2;
 
     static final Concept SERIES_INTENSITY = new Concept("99RADFLOW", "SAMPLE-001", "Series intensity");
     static final Concept MEAN_INTENSITY = new Concept("99RADFLOW", "SAMPLE-002", "Mean intensity");

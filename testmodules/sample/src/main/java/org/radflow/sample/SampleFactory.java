@@ -4,7 +4,6 @@ import org.radflow.api.AiModule;
 import org.radflow.api.AiModuleFactory;
 import org.radflow.api.ConfigProperty;
 import org.radflow.api.ModuleContext;
-import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.Selection;
@@ -23,7 +22,7 @@ public final class SampleFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, SampleCodes.API_MAJOR, SampleCodes.API_MINOR)
                 .displayName("Sample threshold (demo)")
                 .model(SampleCodes.demoModel("sample-threshold",
                         "Segments the voxels brighter than a threshold; a demonstration, not a trained model"))

@@ -6,7 +6,6 @@ import org.radflow.api.ConfigProperty;
 import org.radflow.api.Finding;
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleContext;
-import org.radflow.api.ApiVersion;
 import org.radflow.api.ModuleDescriptor;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
@@ -24,7 +23,7 @@ public final class SlowFactory implements AiModuleFactory {
 
     @Override
     public ModuleDescriptor descriptor() {
-        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, ApiVersion.MAJOR, ApiVersion.MINOR)
+        return ModuleDescriptor.builder(ID, SampleCodes.VERSION, SampleCodes.API_MAJOR, SampleCodes.API_MINOR)
                 .displayName("Sample slow (demo)")
                 .model(SampleCodes.demoModel("sample-wait", "Waits, then reports how long it waited"))
                 .trigger(Trigger.SERIES)
