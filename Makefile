@@ -11,7 +11,7 @@ build: setup
 	$(MVN) -q -DskipTests install
 
 # Build only when a source or POM is newer than the server jar.
-$(JAR): $(shell find pom.xml module-api dicom listener inference orchestrator testdata testkit modules deploy -name pom.xml -o -path '*/src/main/*' -type f 2>/dev/null)
+$(JAR): $(shell find pom.xml module-api module-testkit dicom listener inference orchestrator testdata testkit modules deploy -name pom.xml -o -path '*/src/main/*' -type f 2>/dev/null)
 	@bash scripts/setup.sh
 	$(MVN) -q -DskipTests install
 	@touch $(JAR)
