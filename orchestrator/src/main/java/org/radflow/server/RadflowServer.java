@@ -82,7 +82,8 @@ public final class RadflowServer implements AutoCloseable {
         if (max != null) {
             long ms = Long.parseLong(max.trim());
             o.setMaxEventLoopExecuteTime(ms).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                    .setBlockedThreadCheckInterval(Math.max(10, ms / 2)).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+                    .setBlockedThreadCheckInterval(Math.max(10, ms / 2)).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+                    .setWarningExceptionTime(ms).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS); // the warning shows where
         }
         return o;
     }

@@ -100,8 +100,11 @@ public final class ViewerServer {
             router.route().handler(ctx -> ctx.response().setStatusCode(503).putHeader("content-type", "text/html; charset=utf-8")
                     .end(missingPage()));
         }
+        // no compression: with it, Netty reads and gzips each file (OHIF's bundles are megabytes) on the event loop,
+        // which blocked it for over a second (DashboardBrowserIT); without it files go out by zero-copy sendfile.
+        // A site that serves the viewer over a slow link puts a compressing reverse proxy in front.
         HttpServerOptions options = new HttpServerOptions().setHost(config.bindAddress()).setPort(config.port())
-                .setTcpNoDelay(true).setCompressionSupported(true);
+                .setTcpNoDelay(true).setCompressionSupported(false);
         return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
             server = s;
             LOG.info("OHIF viewer on http://{}:{}/ (DICOMweb proxy {} -> {}){}", config.bindAddress(), s.actualPort(),
