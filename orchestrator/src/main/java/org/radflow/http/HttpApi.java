@@ -108,6 +108,10 @@ public final class HttpApi {
             String id = ctx.pathParam("id");
             job(id);
             if (!scheduler.cancel(id)) {
+                if (job(id).state() == JobState.RUNNING) {
+                    throw new ApiException(409, "job " + id + " is past its module: its reports are being written, and it ends "
+                            + "in a moment");
+                }
                 throw new ApiException(409, "job " + id + " is neither queued nor running");
             }
             return JobJson.summary(journal.find(id).orElseThrow());
