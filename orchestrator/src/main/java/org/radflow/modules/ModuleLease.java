@@ -55,9 +55,7 @@ public final class ModuleLease implements AutoCloseable {
             }
             LOG.warn("A lease of module {} ({}) was never released; the garbage collector released it", id, generation);
             // not on the Cleaner's own thread: it may not set a context class loader, which closing a module needs
-            Thread closer = new Thread(generation::release, "radflow-module-lease-cleaner");
-            closer.setDaemon(true);
-            closer.start();
+            org.radflow.pipeline.Threads.start("module-lease-cleaner", generation::release);
         }
     }
 

@@ -29,7 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -115,11 +114,7 @@ public final class ModuleRegistry implements AutoCloseable {
         }
         long every = settings.scanInterval().toMillis();
         if (every > 0 && settings.modulesDir() != null) {
-            watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "radflow-module-watcher");
-                t.setDaemon(true);
-                return t;
-            });
+            watcher = org.radflow.pipeline.Threads.scheduled("module-watcher");
             watcher.scheduleWithFixedDelay(this::scanQuietly, every, every, TimeUnit.MILLISECONDS);
         }
         LOG.info("Modules: {}{}", offered.isEmpty() ? "none" : String.join(", ", ids()),
