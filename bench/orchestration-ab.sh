@@ -6,13 +6,13 @@
 # Usage: bench/orchestration-ab.sh OTHER_CHECKOUT [STUDIES] [ROUNDS]     (docs/benchmarks.md)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-OTHER=$(cd "${1:?give the other checkout's folder}" && pwd)
+OTHER=$(cd "${1:?give the folder of the other checkout}" && pwd)
 STUDIES=${2:-50}
 ROUNDS=${3:-3}
 export TCP_NODELAY=1
 prepare() { # tree -> prints the class path
   local tree=$1
-  (cd "$tree" && mvn -B -q -o -Dohif.skip=true -pl orchestrator,testmodules/sample -am test-compile package -DskipTests \
+  (cd "$tree" && mvn -B -q -o -Dstyle.color=never -Dohif.skip=true -pl orchestrator,testmodules/sample -am test-compile package -DskipTests \
      dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null)
   echo "$tree/orchestrator/target/test-classes:$tree/orchestrator/target/classes:$(cat "$tree/orchestrator/target/bench.cp")"
 }
