@@ -266,24 +266,26 @@ public final class JobJournal implements AutoCloseable {
 
     /** Ends a running job; ignored when the job is no longer RUNNING (e.g. it timed out meanwhile). */
     public boolean finish(String id, JobState state, String reason) throws SQLException {
-        return write((c, changes) -> {
-            Instant now = Instant.now();
-            try (PreparedStatement u = c.prepareStatement(
-                    "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END "
-                            + "WHERE id = ? AND state = 'RUNNING'")) {
-                u.setString(1, state.name());
-                u.setString(2, truncate(reason));
-                u.setTimestamp(3, Timestamp.from(now));
-                u.setTimestamp(4, Timestamp.from(now));
-                u.setBoolean(5, state == JobState.SUCCEEDED);
-                u.setString(6, id);
-                if (u.executeUpdate() != 1) {
-                    return false;
-                }
+        return write((c, changes) -> finish(c, changes, id, state, reason));
+    }
+
+    private static boolean finish(Connection c, List<Change> changes, String id, JobState state, String reason) throws SQLException {
+        Instant now = Instant.now();
+        try (PreparedStatement u = c.prepareStatement(
+                "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END "
+                        + "WHERE id = ? AND state = 'RUNNING'")) {
+            u.setString(1, state.name());
+            u.setString(2, truncate(reason));
+            u.setTimestamp(3, Timestamp.from(now));
+            u.setTimestamp(4, Timestamp.from(now));
+            u.setBoolean(5, state == JobState.SUCCEEDED);
+            u.setString(6, id);
+            if (u.executeUpdate() != 1) {
+                return false;
             }
-            event(c, changes, id, state, reason);
-            return true;
-        });
+        }
+        event(c, changes, id, state, reason);
+        return true;
     }
 
     /** A running job failed transiently: back to the queue after {@code delay}. */
@@ -348,23 +350,53 @@ public final class JobJournal implements AutoCloseable {
         });
     }
 
-    /** At start-up: jobs left RUNNING by a crash go back to the queue. */
-    public List<String> recoverRunning() throws SQLException {
+    /** The message of the event that re-queues a job found RUNNING at start. */
+    static final String SERVER_STOPPED = "re-queued: the server stopped while it was running";
+
+    /** A job found RUNNING at start: queued again, or failed because it already used its attempts. */
+    public record Recovered(String jobId, String moduleId, int attempts, int serverStops, boolean failed) {
+    }
+
+    /**
+     * At start, before anything runs: every job still RUNNING was cut off by the server stopping (a crash, a kill, a
+     * power cut). That counts as one of its attempts: a job with attempts left is queued again; one that used them all
+     * ends FAILED, so that a module that takes the server down with it (System.exit, a native crash) cannot make a
+     * crash loop of every restart, and {@code attempts} never exceeds {@code maxAttempts}.
+     */
+    public List<Recovered> recoverRunning(int maxAttempts) throws SQLException {
         return write((c, changes) -> {
-            List<String> ids = new ArrayList<>();
-            try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE state = 'RUNNING'");
+            List<Recovered> found = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement("SELECT id, module_id, attempts FROM jobs WHERE state = 'RUNNING'");
                  ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getString(1));
+                    found.add(new Recovered(rs.getString(1), rs.getString(2), rs.getInt(3), 0, false));
                 }
             }
-            List<String> recovered = new ArrayList<>();
-            for (String id : ids) {
-                if (requeue(c, changes, id, "re-queued: the server stopped while it was running", "state = 'RUNNING'")) {
-                    recovered.add(id);
+            List<Recovered> out = new ArrayList<>();
+            for (Recovered r : found) {
+                int stops = 1;
+                try (PreparedStatement q = c.prepareStatement(
+                        "SELECT COUNT(*) FROM job_events WHERE job_id = ? AND state = 'QUEUED' AND message = ?")) {
+                    q.setString(1, r.jobId());
+                    q.setString(2, SERVER_STOPPED);
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (rs.next()) {
+                            stops += rs.getInt(1);
+                        }
+                    }
+                }
+                if (r.attempts() >= maxAttempts) {
+                    String why = "the server stopped while this job ran (" + stops + (stops == 1 ? " time" : " times")
+                            + "; attempt " + r.attempts() + " of " + maxAttempts + "): not run again, it may be what stops the "
+                            + "server. Look at module " + r.moduleId() + ", then retry the job";
+                    if (finish(c, changes, r.jobId(), JobState.FAILED, why)) {
+                        out.add(new Recovered(r.jobId(), r.moduleId(), r.attempts(), stops, true));
+                    }
+                } else if (requeue(c, changes, r.jobId(), SERVER_STOPPED, "state = 'RUNNING'")) {
+                    out.add(new Recovered(r.jobId(), r.moduleId(), r.attempts(), stops, false));
                 }
             }
-            return recovered;
+            return out;
         });
     }
 

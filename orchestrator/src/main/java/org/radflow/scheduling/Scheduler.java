@@ -143,9 +143,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public void start() throws SQLException {
-        List<String> recovered = journal.recoverRunning();
-        if (!recovered.isEmpty()) {
-            LOG.warn("{} job(s) were running when the server stopped; they are queued again", recovered.size());
+        for (JobJournal.Recovered r : journal.recoverRunning(settings.maxAttempts())) {
+            if (r.failed()) {
+                LOG.error("Job {} of module {} was running when the server stopped ({} time(s)); it used all {} attempts and is "
+                        + "FAILED, not run again: it may be what stops the server", r.jobId(), r.moduleId(), r.serverStops(),
+                        settings.maxAttempts());
+            } else {
+                LOG.warn("Job {} of module {} was running when the server stopped (attempt {} of {}); it is queued again",
+                        r.jobId(), r.moduleId(), r.attempts(), settings.maxAttempts());
+            }
         }
         running = true;
         dispatcher = Threads.start("dispatcher", this::dispatchLoop);

@@ -108,9 +108,41 @@ abstract class JobJournalContract {
         }
         try (Opened o = open()) {
             JobJournal j = o.journal();
-            assertEquals(1, j.recoverRunning().size());
+            assertEquals(1, j.recoverRunning(3).size());
             assertEquals(2, j.startable("sample", 10).size());
             assertEquals(2, o.queries().search(JobState.QUEUED, "sample", "1.2", 100).size());
+        }
+    }
+
+    @Test
+    void aJobThatKeepsStoppingTheServerFailsAfterItsAttemptsInsteadOfACrashLoop() throws Exception {
+        String id;
+        try (Opened o = open()) {
+            id = o.journal().enqueue(job("series:poison", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow().id();
+        }
+        for (int start = 1; start <= 3; start++) {
+            try (Opened o = open()) {
+                JobJournal j = o.journal();
+                List<JobJournal.Recovered> recovered = j.recoverRunning(3);
+                if (start > 1) {
+                    assertEquals(1, recovered.size(), "the job cut off by the previous stop");
+                    assertEquals(start - 1, recovered.get(0).serverStops());
+                    assertFalse(recovered.get(0).failed(), "attempt " + (start - 1) + " of 3: queued again");
+                }
+                assertEquals(List.of(id), j.claim("sample", 10).stream().map(Job::id).toList());
+                // ... and the server dies while the job runs
+            }
+        }
+        try (Opened o = open()) {
+            List<JobJournal.Recovered> recovered = o.journal().recoverRunning(3);
+            assertEquals(1, recovered.size());
+            assertTrue(recovered.get(0).failed());
+            Job j = o.queries().find(id).orElseThrow();
+            assertEquals(JobState.FAILED, j.state());
+            assertEquals(3, j.attempts(), "attempts never exceed the maximum");
+            assertTrue(j.reason().startsWith("the server stopped while this job ran (3 times; attempt 3 of 3): not run again"),
+                    j.reason());
+            assertTrue(o.journal().claim("sample", 10).isEmpty(), "it is not run a fourth time");
         }
     }
 
