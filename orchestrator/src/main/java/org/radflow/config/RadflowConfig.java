@@ -55,8 +55,32 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     }
 
     /** Operator overrides for one module (null: the descriptor's value) and the module's own configuration. */
+    /**
+     * @param isolation where the module's jobs run: {@code in-process} (the server's JVM) or {@code process} (supervised
+     *                  worker JVMs)
+     * @param heapMb    a worker's heap (-Xmx) in MB; null: 1024
+     */
     public record ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout,
-                                 Map<String, Object> config) {
+                                 Map<String, Object> config, Isolation isolation, Integer heapMb) {
+
+        public ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout, Map<String, Object> config) {
+            this(enabled, maxConcurrentJobs, queueLimit, timeout, config, Isolation.IN_PROCESS, null);
+        }
+    }
+
+    /** Where a module's jobs run. */
+    public enum Isolation {
+        IN_PROCESS("in-process"), PROCESS("process");
+
+        private final String configName;
+
+        Isolation(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
     }
 
 
@@ -469,8 +493,16 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             Integer queue = n.has("queueLimit") ? n.integer("queueLimit", 100, 1, 1_000_000) : null;
             Duration timeout = n.has("timeoutSeconds") ? Duration.ofSeconds(n.integer("timeoutSeconds", 600, 1, 86_400)) : null;
             Map<String, Object> config = n.rawMap("config");
+            String iso = n.string("isolation", "in-process");
+            Isolation isolation = switch (iso) {
+                case "in-process" -> Isolation.IN_PROCESS;
+                case "process" -> Isolation.PROCESS;
+                default -> throw new ConfigException(n.key("isolation") + ": '" + iso + "' is not 'in-process' (the server's JVM) "
+                        + "or 'process' (supervised worker processes)");
+            };
+            Integer heap = n.has("heapMb") ? n.integer("heapMb", 1024, 64, 262_144) : null;
             n.finish();
-            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config));
+            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap));
         }
         return new Modules(dir, models, watch, Map.copyOf(settings));
     }

@@ -9,6 +9,8 @@ import org.radflow.dispatch.Sender;
 import org.radflow.dispatch.Senders;
 import org.radflow.host.InProcessHost;
 import org.radflow.host.InferenceThreads;
+import org.radflow.host.ModuleHost;
+import org.radflow.host.ProcessModuleHost;
 import org.radflow.host.RegistryCatalog;
 import org.radflow.inference.HostInferenceEngine;
 import org.radflow.intake.HeaderCache;
@@ -93,6 +95,7 @@ public final class Pipeline implements AutoCloseable {
     private StudyTracker tracker;
     private Intake intake;
     private ScheduledExecutorService ticker;
+    private ProcessModuleHost workers;
 
     /**
      * @param audit null when the audit trail is off
@@ -131,13 +134,18 @@ public final class Pipeline implements AutoCloseable {
         outbox.start();
 
         reporter = new Reporter(journal, new ReportService(results, outbox, journal, this::descriptor), reportRetry(c));
-        scheduler = new Scheduler(journal, new RegistryCatalog(registry), new InProcessHost(new RegistryCatalog(registry), job -> {
+        InProcessHost inProcess = new InProcessHost(new RegistryCatalog(registry), job -> {
             try {
                 return SpoolStudyInput.of(job.studyUid(), job.inputFiles());
             } catch (IOException | IllegalArgumentException e) {
                 throw new org.radflow.api.ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
-        }), reporter, c.scheduler());
+        });
+        workers = new ProcessModuleHost(this::workerSpec);
+        // each module's isolation as configured now (modules.<id>.isolation)
+        ModuleHost host = (job, context) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
+                ? workers.run(job, context) : inProcess.run(job, context);
+        scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
         scheduler.start();
         warmUpModules();
@@ -163,6 +171,22 @@ public final class Pipeline implements AutoCloseable {
                 LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
             }
         }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Where a module's jobs run. */
+    public RadflowConfig.Isolation isolation(String moduleId) {
+        return config.modules().settingsFor(moduleId).isolation();
+    }
+
+    private ProcessModuleHost.WorkerSpec workerSpec(String moduleId) {
+        RadflowConfig c = config;
+        LoadedModule m = registry.find(moduleId).orElseThrow(() -> new IllegalStateException("module " + moduleId + " is not loaded"));
+        RadflowConfig.ModuleSettings s = c.modules().settingsFor(moduleId);
+        int threads = InferenceThreads.forModule(c, this::descriptor, moduleId, m.descriptor().resources().inferenceThreads());
+        long declaredMb = m.descriptor().resources().memoryMb();
+        int heap = s.heapMb() != null ? s.heapMb() : (int) Math.max(512, Math.min(16_384, declaredMb > 0 ? declaredMb : 1024));
+        return new ProcessModuleHost.WorkerSpec(moduleId, c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
+                s.config(), heap, threads, m.generation());
     }
 
     /** Audit and metrics hear every stage's events. */
@@ -315,7 +339,7 @@ public final class Pipeline implements AutoCloseable {
         if (ticker != null) {
             ticker.shutdownNow();
         }
-        for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, reporter, outbox, registry, inference}) {
+        for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);
         }
         observers.forEach(Pipeline::closeQuietly);

@@ -1,0 +1,213 @@
+package org.radflow.host.worker;
+
+import io.vertx.core.json.JsonObject;
+import org.radflow.api.JobContext;
+import org.radflow.api.ModuleException;
+import org.radflow.api.ModuleResult;
+import org.radflow.api.StudyInput;
+import org.radflow.inference.HostInferenceEngine;
+import org.radflow.modules.ModuleLease;
+import org.radflow.modules.ModuleRegistry;
+import org.radflow.modules.RegistrySettings;
+import org.radflow.pixels.SpoolStudyInput;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A module's worker process: loads one module (with the same class-loader rules as the server: built-ins from the
+ * class path, a drop-in from its folder), its inference runtime and models once, then runs the jobs the host sends
+ * over stdin, one at a time, answering on stdout in {@link Frames}. Everything else that would print to stdout goes to
+ * stderr, which the host logs with the module's id. Ends when the host says SHUTDOWN or closes stdin.
+ *
+ * <p>Arguments: module id, modules dir ("-" for none), models dir, data dir, inference threads, and a JSON file with
+ * the module's configuration.
+ */
+public final class WorkerMain {
+
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // the frame channel is the real stdout; System.out (and so the console log) goes to stderr from now on
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)));
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
+        String moduleId = args[0];
+        Path modulesDir = "-".equals(args[1]) ? null : Path.of(args[1]);
+        Path modelsDir = Path.of(args[2]);
+        Path dataDir = Path.of(args[3]);
+        int threads = Integer.parseInt(args[4]);
+        Map<String, Object> config = new JsonObject(Files.readString(Path.of(args[5]))).getMap();
+
+        HostInferenceEngine inference = new HostInferenceEngine(dataDir.resolve("native"));
+        ModuleRegistry registry = new ModuleRegistry(new RegistrySettings(modulesDir, modelsDir, dataDir, Map.of(moduleId, config),
+                Duration.ZERO, WorkerMain.class.getClassLoader()), (id, declared) -> inference.forModule(id, Math.min(declared, threads)));
+        registry.start();
+        String ready;
+        try (ModuleLease lease = registry.acquire(moduleId)) { // creates the module now: its model loads before the first job
+            ready = lease.descriptor().version();
+        } catch (Exception | LinkageError e) {
+            Frames.write(out, Frames.FAILURE, failure("the module cannot start in its worker: " + e.getMessage(), false));
+            System.exit(2);
+            return;
+        }
+        Frames.write(out, Frames.READY, text(ready + " pid " + ProcessHandle.current().pid()));
+        Worker w = new Worker(registry, moduleId, out);
+        Frames.Frame f;
+        while ((f = Frames.read(in)) != null) {
+            if (f.type() == Frames.JOB) {
+                w.start(f.payload());
+            } else if (f.type() == Frames.CANCEL) {
+                w.cancel();
+            } else if (f.type() == Frames.SHUTDOWN) {
+                break;
+            }
+        }
+        w.cancel();
+        registry.close();
+        inference.close();
+        out.flush();
+        System.exit(0);
+    }
+
+    /** One job at a time, on its own thread, so that a CANCEL can be read while it runs. */
+    private static final class Worker {
+        private final ModuleRegistry registry;
+        private final String moduleId;
+        private final DataOutputStream out;
+        private volatile Thread running;
+        private volatile boolean cancelled;
+
+        Worker(ModuleRegistry registry, String moduleId, DataOutputStream out) {
+            this.registry = registry;
+            this.moduleId = moduleId;
+            this.out = out;
+        }
+
+        void start(byte[] payload) throws IOException {
+            DataInputStream p = new DataInputStream(new ByteArrayInputStream(payload));
+            String jobId = p.readUTF();
+            String studyUid = p.readUTF();
+            int n = p.readInt();
+            List<Path> files = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                files.add(Path.of(p.readUTF()));
+            }
+            cancelled = false;
+            Thread t = new Thread(() -> run(jobId, studyUid, files), "radflow-worker-job");
+            running = t;
+            t.start();
+        }
+
+        void cancel() {
+            cancelled = true;
+            Thread t = running;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+
+        private void run(String jobId, String studyUid, List<Path> files) {
+            JobContext context = new JobContext() {
+                private long last;
+
+                @Override
+                public String jobId() {
+                    return jobId;
+                }
+
+                @Override
+                public void progress(double fraction, String message) {
+                    long now = System.nanoTime();
+                    if (now - last < 100_000_000L && fraction < 1) {
+                        return;
+                    }
+                    last = now;
+                    try {
+                        ByteArrayOutputStream b = new ByteArrayOutputStream();
+                        DataOutputStream d = new DataOutputStream(b);
+                        d.writeDouble(fraction);
+                        d.writeUTF(message == null ? "" : message.length() > 300 ? message.substring(0, 300) : message);
+                        Frames.write(out, Frames.PROGRESS, b.toByteArray());
+                    } catch (IOException e) {
+                        throw new IllegalStateException("the host is gone", e);
+                    }
+                }
+
+                @Override
+                public boolean isCancelled() {
+                    return cancelled || Thread.currentThread().isInterrupted();
+                }
+            };
+            try {
+                byte[] answer;
+                byte type;
+                try (ModuleLease lease = registry.acquire(moduleId)) {
+                    Thread.currentThread().setContextClassLoader(lease.classLoader());
+                    StudyInput input;
+                    try {
+                        input = SpoolStudyInput.of(studyUid, files);
+                    } catch (IOException | IllegalArgumentException e) {
+                        throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
+                    }
+                    context.progress(0, "started");
+                    ModuleResult result = lease.module().process(input, context);
+                    if (result == null) {
+                        type = Frames.FAILURE;
+                        answer = failure("module returned no result", false);
+                    } else {
+                        ByteArrayOutputStream b = new ByteArrayOutputStream();
+                        ResultCodec.write(result, new DataOutputStream(b));
+                        type = Frames.RESULT;
+                        answer = b.toByteArray();
+                    }
+                } catch (ModuleException e) {
+                    type = Frames.FAILURE;
+                    answer = failure(e.getMessage(), e.isTransient());
+                } catch (Throwable e) {
+                    if (e instanceof OutOfMemoryError oom) {
+                        throw oom; // -XX:+ExitOnOutOfMemoryError ends the worker; the host says why
+                    }
+                    type = Frames.FAILURE;
+                    answer = failure("module error: " + e, false);
+                }
+                Frames.write(out, type, answer);
+            } catch (IOException e) {
+                System.err.println("worker: cannot answer the host: " + e);
+                System.exit(4);
+            } finally {
+                running = null;
+            }
+        }
+    }
+
+    static byte[] failure(String message, boolean transientFailure) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeUTF(message == null ? "" : message.length() > 4000 ? message.substring(0, 4000) : message);
+        d.writeBoolean(transientFailure);
+        return b.toByteArray();
+    }
+
+    static byte[] text(String s) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        new DataOutputStream(b).writeUTF(s);
+        return b.toByteArray();
+    }
+}
