@@ -572,7 +572,7 @@ function moduleCard(m, failures) {
     h('h2', {}, m.displayName || id, ' ', h('span', { class: 'badge st-' + String(status).toLowerCase() }, String(status).toLowerCase())),
     h('p', {}, h('code', {}, id), ' ', m.version || '', ' · model ', model.name || '—', ' ', model.version || '',
       model.demo ? h('span', { class: 'badge demo', title: 'a demonstration model, not a trained clinical model' }, 'DEMO MODEL') : null,
-      m.trigger ? ' · trigger ' + m.trigger : ''),
+      m.trigger ? ' · trigger ' + m.trigger : '', m.isolation ? ' · runs ' + (m.isolation === 'process' ? 'in worker processes' : 'in the server process') : ''),
     h('dl', { class: 'counters' }, Object.entries(counters).filter(([, v]) => typeof v !== 'object')
       .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))))),
     h('p', { class: 'actions' },

@@ -136,11 +136,16 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         final String name;
         volatile int loggedThisJob;
         volatile String jobId = "-";
+        private final Thread stderrReader;
 
         private static final Object EOF = new Object();
 
-        private Worker(WorkerSpec spec, Process process) {
+        /** The worker's own folder: its module registry's JAR snapshots and scratch space, removed when it ends. */
+        final Path home;
+
+        private Worker(WorkerSpec spec, Process process, Path home) {
             this.spec = spec;
+            this.home = home;
             this.process = process;
             this.name = "worker " + spec.moduleId() + " (pid " + process.pid() + ")";
             this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
@@ -156,7 +161,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 }
                 frames.add(EOF);
             });
-            Threads.start("worker-" + spec.moduleId() + "-log", () -> {
+            stderrReader = Threads.start("worker-" + spec.moduleId() + "-log", () -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = r.readLine()) != null) {
@@ -184,16 +189,19 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         static Worker start(WorkerSpec spec) throws ModuleException {
             try {
                 Path dir = Files.createDirectories(spec.dataDir().resolve("workers"));
-                Path config = dir.resolve(spec.moduleId() + "-" + spec.generation() + ".json");
+                // a folder of its own: a module registry clears its snapshot folder at start, and must never clear the server's
+                Path home = Files.createTempDirectory(dir, spec.moduleId() + "-");
+                Path config = home.resolve("config.json");
                 Files.writeString(config, new JsonObject(spec.config()).encode());
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:ErrorFile=" + dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log"),
+                        "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr", "-XX:ErrorFile=" + dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log"),
                         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
                         "-Dradflow.console.level=INFO", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                         spec.moduleId(), spec.modulesDir() == null ? "-" : spec.modulesDir().toString(), spec.modelsDir().toString(),
-                        spec.dataDir().toString(), Integer.toString(spec.inferenceThreads()), config.toString()));
+                        home.toString(), spec.dataDir().resolve("native").toString(), Integer.toString(spec.inferenceThreads()),
+                        config.toString()));
                 Process p = new ProcessBuilder(cmd).start();
-                Worker w = new Worker(spec, p);
+                Worker w = new Worker(spec, p, home);
                 Object first = w.frames.poll(120, TimeUnit.SECONDS);
                 if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
                     LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, readUtf(f.payload()));
@@ -275,6 +283,11 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 return "worker " + name + " stopped answering";
             }
             int code = process.exitValue();
+            try {
+                stderrReader.join(2000); // its last lines say why (an OutOfMemoryError, a crash)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             String stderr;
             synchronized (lastStderr) {
                 stderr = String.join("\n", lastStderr);
@@ -299,8 +312,18 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             stop();
         }
 
-        /** TERM, then KILL after a grace period. */
+        /** TERM, then KILL after a grace period; then its folder goes. */
         void stop() {
+            try {
+                terminate();
+            } finally {
+                if (!process.isAlive()) {
+                    deleteTree(home);
+                }
+            }
+        }
+
+        private void terminate() {
             if (!process.isAlive()) {
                 return;
             }
@@ -318,6 +341,16 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             } catch (InterruptedException e) {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
+            }
+        }
+
+        private static void deleteTree(Path root) {
+            try (var files = Files.walk(root)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot remove {}: {}", root, e.toString());
             }
         }
 

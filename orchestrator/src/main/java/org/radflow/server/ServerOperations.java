@@ -153,6 +153,7 @@ final class ServerOperations implements Operations {
                     .put("loadError", problem.map(LoadProblem::reason).orElse(null))
                     .put("loadErrorAt", problem.map(p -> p.time().toString()).orElse(null))
                     .put("trigger", d.trigger().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("isolation", p.isolation(d.id()).configName())
                     .put("source", m.source())
                     .put("generation", m.generation())
                     .put("loadedAt", m.loadedAt().toString())

@@ -103,17 +103,19 @@ class ProcessIsolationIT {
                   fault-spin: {isolation: process, heapMb: 256, timeoutSeconds: 4}
                   fault-oom: {isolation: process, heapMb: 96}
                   sample: {isolation: process, heapMb: 256}
+                  sample-fail: {isolation: process, heapMb: 256, config: {mode: permanent, failTimes: -1}}
                 rules:
                   - {name: to-halt, module: fault-halt, match: {Modality: MR}}
                   - {name: to-spin, module: fault-spin, match: {Modality: MR}}
                   - {name: to-oom, module: fault-oom, match: {Modality: MR}}
                   - {name: to-sample, module: sample, match: {Modality: MR}}
+                  - {name: to-fail, module: sample-fail, match: {Modality: MR}}
                 """.formatted(dir.resolve("data"), modules));
         try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
             s.start().await(60, TimeUnit.SECONDS);
             GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(91).withDimensions(16, 16, 4));
             send(s.dicomPort(), mr.files());
-            List<JsonObject> jobs = awaitJobs(s.httpPort(), l -> l.size() == 4 && l.stream().allMatch(j -> terminal(j.getString("state"))),
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), l -> l.size() == 5 && l.stream().allMatch(j -> terminal(j.getString("state"))),
                     120_000);
             Map<String, JsonObject> byModule = new java.util.HashMap<>();
             jobs.forEach(j -> byModule.put(j.getString("module"), j));
@@ -129,6 +131,11 @@ class ProcessIsolationIT {
             assertEquals("FAILED", oom.getString("state"), oom.encode());
             assertTrue(oom.getString("reason").contains("worker ran out of memory (heap 96 MB; modules.fault-oom.heapMb)"),
                     oom.getString("reason"));
+
+            JsonObject thrown = byModule.get("sample-fail");
+            assertEquals("FAILED", thrown.getString("state"), thrown.encode());
+            assertEquals("planned permanent failure, attempt 1 for this study", thrown.getString("reason"),
+                    "a module's own exception comes back with its message; its worker is kept");
 
             JsonObject sample = byModule.get("sample");
             assertEquals("SUCCEEDED", sample.getString("state"), "a well-behaved module in a worker: " + sample.encode());
@@ -148,6 +155,11 @@ class ProcessIsolationIT {
             List<JsonObject> again = awaitJobs(s.httpPort(), l -> l.stream().filter(j -> "sample".equals(j.getString("module"))
                     && "SUCCEEDED".equals(j.getString("state"))).count() == 2, 120_000);
             assertEquals(2, again.stream().filter(j -> "sample".equals(j.getString("module")) && "SUCCEEDED".equals(j.getString("state"))).count());
+            JsonObject listed = new JsonObject().put("list", new JsonArray(HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + s.httpPort() + "/api/modules")).build(), HttpResponse.BodyHandlers.ofString()).body()));
+            assertTrue(listed.encode().contains("\"id\":\"sample\"") && listed.getJsonArray("list").stream()
+                    .map(o -> (JsonObject) o).filter(m -> "sample".equals(m.getString("id"))).allMatch(m -> "process".equals(m.getString("isolation"))),
+                    "the API says which isolation is in force");
         }
         assertEquals(List.of(), workers("sample"), "workers end with the server");
     }

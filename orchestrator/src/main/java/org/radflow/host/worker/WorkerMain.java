@@ -35,8 +35,9 @@ import java.util.Map;
  * over stdin, one at a time, answering on stdout in {@link Frames}. Everything else that would print to stdout goes to
  * stderr, which the host logs with the module's id. Ends when the host says SHUTDOWN or closes stdin.
  *
- * <p>Arguments: module id, modules dir ("-" for none), models dir, data dir, inference threads, and a JSON file with
- * the module's configuration.
+ * <p>Arguments: module id, modules dir ("-" for none), models dir, the worker's own folder (its registry's JAR
+ * snapshots and scratch space), the inference runtimes' native cache, inference threads, and a JSON file with the
+ * module's configuration.
  */
 public final class WorkerMain {
 
@@ -52,10 +53,11 @@ public final class WorkerMain {
         Path modulesDir = "-".equals(args[1]) ? null : Path.of(args[1]);
         Path modelsDir = Path.of(args[2]);
         Path dataDir = Path.of(args[3]);
-        int threads = Integer.parseInt(args[4]);
-        Map<String, Object> config = new JsonObject(Files.readString(Path.of(args[5]))).getMap();
+        Path nativeCache = Path.of(args[4]);
+        int threads = Integer.parseInt(args[5]);
+        Map<String, Object> config = new JsonObject(Files.readString(Path.of(args[6]))).getMap();
 
-        HostInferenceEngine inference = new HostInferenceEngine(dataDir.resolve("native"));
+        HostInferenceEngine inference = new HostInferenceEngine(nativeCache);
         ModuleRegistry registry = new ModuleRegistry(new RegistrySettings(modulesDir, modelsDir, dataDir, Map.of(moduleId, config),
                 Duration.ZERO, WorkerMain.class.getClassLoader()), (id, declared) -> inference.forModule(id, Math.min(declared, threads)));
         registry.start();
