@@ -37,6 +37,7 @@ public final class OrchestrationBench {
         int studies = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         Path dir = Files.createTempDirectory("radflow-bench");
         Path jar = Path.of(args.length > 1 ? args[1] : "orchestrator/target/test-modules/sample/radflow-sample-module.jar");
+        String isolation = args.length > 2 ? args[2] : "in-process"; // or "process": the module runs in a worker JVM
         Path modules = dir.resolve("modules");
         Files.createDirectories(modules.resolve("sample"));
         Files.copy(jar, modules.resolve("sample").resolve("sample.jar"));
@@ -50,12 +51,12 @@ public final class OrchestrationBench {
                     modules:
                       dir: %s
                       watch: false
-                      sample-slow: {maxConcurrentJobs: 1, config: {delayMs: 0}}
+                      sample-slow: {maxConcurrentJobs: 1, isolation: %s, heapMb: 512, config: {delayMs: 0}}
                     destinations:
                       pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
                     rules:
                       - {name: noop, module: sample-slow, destinations: [pacs], match: {Modality: MR}}
-                    """.formatted(dir.resolve("data"), FreePorts.find(), FreePorts.find(), modules, pacs.aeTitle(), pacs.dicomPort()));
+                    """.formatted(dir.resolve("data"), FreePorts.find(), FreePorts.find(), modules, isolation, pacs.aeTitle(), pacs.dicomPort()));
             try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
                 s.start().await(60, TimeUnit.SECONDS);
                 List<GeneratedSeries> series = new ArrayList<>();
