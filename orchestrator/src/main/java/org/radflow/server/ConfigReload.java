@@ -108,6 +108,9 @@ final class ConfigReload {
                     }
                     changedConfig.add(id);
                 }
+                if (a.isolation() != b.isolation() || !Objects.equals(a.heapMb(), b.heapMb())) {
+                    applied.add("modules." + id + ".isolation"); // the next job runs as configured now
+                }
                 if (a.enabled() != b.enabled() || !Objects.equals(a.maxConcurrentJobs(), b.maxConcurrentJobs())
                         || !Objects.equals(a.queueLimit(), b.queueLimit()) || !Objects.equals(a.timeout(), b.timeout())) {
                     applied.add("modules." + id);
