@@ -25,13 +25,19 @@ public final class InferenceThreads {
      */
     public static int forModule(RadflowConfig config, Function<String, Optional<ModuleDescriptor>> modules, String moduleId,
                                 int declared) {
+        return forModule(config, modules, moduleId, declared, true);
+    }
+
+    /** As above; {@code log}: say so when the threads are capped (once per model session, not once per job). */
+    public static int forModule(RadflowConfig config, Function<String, Optional<ModuleDescriptor>> modules, String moduleId,
+                                int declared, boolean log) {
         Integer configured = config.modules().settingsFor(moduleId).maxConcurrentJobs();
         int jobs = configured != null ? configured
                 : modules.apply(moduleId).map(d -> d.resources().maxConcurrentJobs()).orElse(1);
         int cores = Runtime.getRuntime().availableProcessors();
         int fair = Math.max(1, cores / Math.max(1, jobs));
         int threads = Math.max(1, Math.min(declared, fair));
-        if (threads < declared) {
+        if (threads < declared && log) {
             LOG.info("Module {}: {} inference thread(s) per job instead of the {} it asks for ({} job(s) at once on {} cores)",
                     moduleId, threads, declared, jobs, cores);
         }

@@ -182,7 +182,7 @@ public final class Pipeline implements AutoCloseable {
         RadflowConfig c = config;
         LoadedModule m = registry.find(moduleId).orElseThrow(() -> new IllegalStateException("module " + moduleId + " is not loaded"));
         RadflowConfig.ModuleSettings s = c.modules().settingsFor(moduleId);
-        int threads = InferenceThreads.forModule(c, this::descriptor, moduleId, m.descriptor().resources().inferenceThreads());
+        int threads = InferenceThreads.forModule(c, this::descriptor, moduleId, m.descriptor().resources().inferenceThreads(), false);
         long declaredMb = m.descriptor().resources().memoryMb();
         int heap = s.heapMb() != null ? s.heapMb() : (int) Math.max(512, Math.min(16_384, declaredMb > 0 ? declaredMb : 1024));
         return new ProcessModuleHost.WorkerSpec(moduleId, c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
