@@ -198,7 +198,18 @@ public final class DemoPacs implements AutoCloseable {
 
     private String send(HttpRequest req) throws IOException {
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r;
+            try {
+                r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException first) {
+                // Orthanc may close a kept-alive connection just as it is reused ("header parser received no bytes",
+                // seen in DemoIT): a read-only request (a GET, or the lookup POST) is sent once more, on a new connection
+                boolean readOnly = "GET".equals(req.method()) || req.uri().getPath().startsWith("/tools/lookup");
+                if (!readOnly || !process.isAlive()) {
+                    throw first;
+                }
+                r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            }
             return r.statusCode() == 200 ? r.body() : null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
