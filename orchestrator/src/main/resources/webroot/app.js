@@ -573,6 +573,7 @@ function moduleCard(m, failures) {
     h('p', {}, h('code', {}, id), ' ', m.version || '', ' · model ', model.name || '—', ' ', model.version || '',
       model.demo ? h('span', { class: 'badge demo', title: 'a demonstration model, not a trained clinical model' }, 'DEMO MODEL') : null,
       m.trigger ? ' · trigger ' + m.trigger : '', m.isolation ? ' · runs ' + (m.isolation === 'process' ? 'in worker processes' : 'in the server process') : ''),
+    m.pausedReason ? h('p', { class: 'error' }, 'Paused by RadFlow: ' + m.pausedReason) : null,
     h('dl', { class: 'counters' }, Object.entries(counters).filter(([, v]) => typeof v !== 'object')
       .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))))),
     h('p', { class: 'actions' },

@@ -59,12 +59,15 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * @param isolation where the module's jobs run: {@code in-process} (the server's JVM) or {@code process} (supervised
      *                  worker JVMs)
      * @param heapMb    a worker's heap (-Xmx) in MB; null: 1024
+     * @param maxWorkerCrashes workers of this module that may die during jobs in a row before it is paused
      */
     public record ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout,
-                                 Map<String, Object> config, Isolation isolation, Integer heapMb) {
+                                 Map<String, Object> config, Isolation isolation, Integer heapMb, int maxWorkerCrashes) {
+
+        public static final int DEFAULT_MAX_WORKER_CRASHES = 5;
 
         public ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout, Map<String, Object> config) {
-            this(enabled, maxConcurrentJobs, queueLimit, timeout, config, Isolation.IN_PROCESS, null);
+            this(enabled, maxConcurrentJobs, queueLimit, timeout, config, Isolation.IN_PROCESS, null, DEFAULT_MAX_WORKER_CRASHES);
         }
     }
 
@@ -501,8 +504,9 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                         + "or 'process' (supervised worker processes)");
             };
             Integer heap = n.has("heapMb") ? n.integer("heapMb", 1024, 64, 262_144) : null;
+            int crashes = n.integer("maxWorkerCrashes", ModuleSettings.DEFAULT_MAX_WORKER_CRASHES, 1, 1000);
             n.finish();
-            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap));
+            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap, crashes));
         }
         return new Modules(dir, models, watch, Map.copyOf(settings));
     }

@@ -33,6 +33,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -54,31 +56,48 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
 
     /** What a worker is started with. */
     public record WorkerSpec(String moduleId, Path modulesDir, Path modelsDir, Path dataDir, Map<String, Object> config,
-                             int heapMb, int inferenceThreads, int generation) {
+                             int heapMb, int inferenceThreads, int generation, int maxWorkerCrashes) {
     }
 
     private final Function<String, WorkerSpec> specs;
+    private final BiConsumer<String, String> crashLimit;
     private final Map<String, Deque<Worker>> idle = new ConcurrentHashMap<>();
+    /** Workers of a module that died during a job (or could not start) in a row; a finished job resets it. */
+    private final Map<String, AtomicInteger> crashesInARow = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
-     * @param specs what a module's worker is started with now (its current generation, configuration, heap)
+     * @param specs      what a module's worker is started with now (its current generation, configuration, heap)
+     * @param crashLimit told (module id, reason) when a module's workers died {@code maxWorkerCrashes} times in a row
      */
-    public ProcessModuleHost(Function<String, WorkerSpec> specs) {
+    public ProcessModuleHost(Function<String, WorkerSpec> specs, BiConsumer<String, String> crashLimit) {
         this.specs = specs;
+        this.crashLimit = crashLimit;
     }
 
     @Override
     public ModuleResult run(Job job, JobContext context) throws Exception {
         WorkerSpec spec = specs.apply(job.moduleId());
-        Worker w = borrow(spec);
+        Worker w;
+        try {
+            w = borrow(spec);
+        } catch (ModuleException cannotStart) {
+            crashed(spec, cannotStart.getMessage());
+            throw cannotStart;
+        }
         boolean reusable = false;
         try {
             ModuleResult result = w.run(job, context);
             reusable = true;
+            crashesInARow.remove(spec.moduleId());
             return result;
         } catch (ModuleException e) {
             reusable = w.alive(); // the module's own failure: the worker carries on
+            if (reusable) {
+                crashesInARow.remove(spec.moduleId());
+            } else if (!Thread.currentThread().isInterrupted()) { // a timeout or cancel stops the worker on purpose
+                crashed(spec, e.getMessage());
+            }
             throw e;
         } finally {
             if (reusable && !closed) {
@@ -89,6 +108,18 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             } else {
                 w.stop();
             }
+        }
+    }
+
+    private void crashed(WorkerSpec spec, String why) {
+        int n = crashesInARow.computeIfAbsent(spec.moduleId(), k -> new AtomicInteger()).incrementAndGet();
+        if (n >= spec.maxWorkerCrashes()) {
+            crashesInARow.remove(spec.moduleId());
+            String reason = n + " worker(s) in a row died during jobs or could not start (modules." + spec.moduleId()
+                    + ".maxWorkerCrashes: " + spec.maxWorkerCrashes() + "); the last: " + why;
+            LOG.error("Module {} paused: {}. Fix or replace the module, then enable it (POST /api/modules/{}/enable)",
+                    spec.moduleId(), reason, spec.moduleId());
+            crashLimit.accept(spec.moduleId(), reason);
         }
     }
 

@@ -141,7 +141,7 @@ public final class Pipeline implements AutoCloseable {
                 throw new org.radflow.api.ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
         });
-        workers = new ProcessModuleHost(this::workerSpec);
+        workers = new ProcessModuleHost(this::workerSpec, this::pauseCrashingModule);
         // each module's isolation as configured now (modules.<id>.isolation)
         ModuleHost host = (job, context) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
                 ? workers.run(job, context) : inProcess.run(job, context);
@@ -186,7 +186,32 @@ public final class Pipeline implements AutoCloseable {
         long declaredMb = m.descriptor().resources().memoryMb();
         int heap = s.heapMb() != null ? s.heapMb() : (int) Math.max(512, Math.min(16_384, declaredMb > 0 ? declaredMb : 1024));
         return new ProcessModuleHost.WorkerSpec(moduleId, c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
-                s.config(), heap, threads, m.generation());
+                s.config(), heap, threads, m.generation(), s.maxWorkerCrashes());
+    }
+
+    /** Why a module was paused by RadFlow (not by an operator), by id; cleared when an operator enables it. */
+    private final Map<String, String> paused = new ConcurrentHashMap<>();
+
+    /** A module whose workers keep dying is switched off (as an operator's disable, kept across restarts) with the reason. */
+    private void pauseCrashingModule(String moduleId, String reason) {
+        paused.put(moduleId, reason);
+        try {
+            switches.set(moduleId, false);
+        } catch (IOException e) {
+            LOG.error("Cannot record that module {} is paused: {}", moduleId, e.toString());
+        }
+    }
+
+    /** Why RadFlow paused a module, or null. */
+    public String pausedReason(String moduleId) {
+        return paused.get(moduleId);
+    }
+
+    /** An operator's enable or disable: it replaces a pause's reason. */
+    public void operatorSwitch(String moduleId, boolean enabled) throws IOException {
+        paused.remove(moduleId);
+        switches.set(moduleId, enabled);
+        scheduler.wake();
     }
 
     /** Audit and metrics hear every stage's events. */

@@ -154,6 +154,7 @@ final class ServerOperations implements Operations {
                     .put("loadErrorAt", problem.map(p -> p.time().toString()).orElse(null))
                     .put("trigger", d.trigger().name().toLowerCase(java.util.Locale.ROOT))
                     .put("isolation", p.isolation(d.id()).configName())
+                    .put("pausedReason", p.pausedReason(d.id()))
                     .put("source", m.source())
                     .put("generation", m.generation())
                     .put("loadedAt", m.loadedAt().toString())
@@ -177,8 +178,7 @@ final class ServerOperations implements Operations {
         if (p.registry().find(moduleId).isEmpty()) {
             throw new ApiException(404, "no module '" + moduleId + "'. Available: " + p.registry().ids());
         }
-        p.switches().set(moduleId, enabled);
-        p.scheduler().wake();
+        p.operatorSwitch(moduleId, enabled);
         LOG.info("Module {} {} through the API", moduleId, enabled ? "enabled" : "disabled");
         return new JsonObject().put("id", moduleId).put("enabled", enabled).put("status", enabled ? "enabled" : "disabled")
                 .put("note", enabled ? "new jobs are made and queued jobs start"

@@ -99,7 +99,7 @@ class ProcessIsolationIT {
                 modules:
                   dir: %s
                   watch: false
-                  fault-halt: {isolation: process, heapMb: 256}
+                  fault-halt: {isolation: process, heapMb: 256, maxWorkerCrashes: 2}
                   fault-spin: {isolation: process, heapMb: 256, timeoutSeconds: 4}
                   fault-oom: {isolation: process, heapMb: 96}
                   sample: {isolation: process, heapMb: 256}
@@ -123,6 +123,17 @@ class ProcessIsolationIT {
             JsonObject halt = byModule.get("fault-halt");
             assertEquals("FAILED", halt.getString("state"), halt.encode());
             assertEquals("gave up after 2 attempts: worker exited with status 3 during the job", halt.getString("reason"));
+
+            // two workers died in a row: the module is paused, with the reason, until an operator enables it
+            JsonObject haltModule = module(s.httpPort(), "fault-halt");
+            assertEquals(false, haltModule.getBoolean("enabled"), haltModule.encode());
+            assertTrue(haltModule.getString("pausedReason", "").startsWith("2 worker(s) in a row died during jobs or could not start "
+                    + "(modules.fault-halt.maxWorkerCrashes: 2); the last: worker exited with status 3"), haltModule.encode());
+            HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/api/modules/fault-halt/enable"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            haltModule = module(s.httpPort(), "fault-halt");
+            assertEquals(true, haltModule.getBoolean("enabled"));
+            assertEquals(null, haltModule.getString("pausedReason"), "an operator's enable clears the pause");
 
             JsonObject spin = byModule.get("fault-spin");
             assertEquals("TIMED_OUT", spin.getString("state"), spin.encode());
@@ -162,6 +173,12 @@ class ProcessIsolationIT {
                     "the API says which isolation is in force");
         }
         assertEquals(List.of(), workers("sample"), "workers end with the server");
+    }
+
+    private static JsonObject module(int port, String id) throws Exception {
+        JsonArray all = new JsonArray(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/modules")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        return all.stream().map(o -> (JsonObject) o).filter(m -> id.equals(m.getString("id"))).findFirst().orElseThrow();
     }
 
     private static List<ProcessHandle> workers(String moduleId) {
