@@ -48,10 +48,21 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * @param modelsDir built-in modules' model files: {@code <modelsDir>/<id>/}
      * @param watch     load added or replaced module folders while running
      */
-    public record Modules(Path dir, Path modelsDir, boolean watch, Map<String, ModuleSettings> settings) {
+    public record Modules(Path dir, Path modelsDir, boolean watch, Map<String, ModuleSettings> settings, Workers workers) {
         public ModuleSettings settingsFor(String id) {
             return settings.getOrDefault(id, new ModuleSettings(true, null, null, null, Map.of()));
         }
+    }
+
+    /**
+     * How worker processes are supervised (every module with {@code isolation: process}).
+     *
+     * @param idleTimeout      an idle worker is stopped after this (its module's next job starts a new one); zero: never
+     * @param heartbeatTimeout a worker not heard from for this long (stopped, stuck in garbage collection) is killed
+     * @param outputLimitBytes output (stdout + stderr) a worker may write during one job before it is stopped
+     */
+    public record Workers(Duration idleTimeout, Duration heartbeatTimeout, long outputLimitBytes) {
+        public static final Workers DEFAULTS = new Workers(Duration.ofMinutes(30), Duration.ofSeconds(15), 16L << 20);
     }
 
     /** Operator overrides for one module (null: the descriptor's value) and the module's own configuration. */
@@ -60,14 +71,19 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      *                  worker JVMs)
      * @param heapMb    a worker's heap (-Xmx) in MB; null: 1024
      * @param maxWorkerCrashes workers of this module that may die during jobs in a row before it is paused
+     * @param maxThreads a worker's thread limit (all of its threads, the JVM's own included); past it the worker is stopped
+     * @param cpus      the CPUs a worker may run on ({@code taskset -c} list, e.g. "2-3"); null: any
      */
     public record ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout,
-                                 Map<String, Object> config, Isolation isolation, Integer heapMb, int maxWorkerCrashes) {
+                                 Map<String, Object> config, Isolation isolation, Integer heapMb, int maxWorkerCrashes,
+                                 int maxThreads, String cpus) {
 
         public static final int DEFAULT_MAX_WORKER_CRASHES = 5;
+        public static final int DEFAULT_MAX_THREADS = 1024;
 
         public ModuleSettings(boolean enabled, Integer maxConcurrentJobs, Integer queueLimit, Duration timeout, Map<String, Object> config) {
-            this(enabled, maxConcurrentJobs, queueLimit, timeout, config, Isolation.IN_PROCESS, null, DEFAULT_MAX_WORKER_CRASHES);
+            this(enabled, maxConcurrentJobs, queueLimit, timeout, config, Isolation.PROCESS, null, DEFAULT_MAX_WORKER_CRASHES,
+                    DEFAULT_MAX_THREADS, null);
         }
     }
 
@@ -267,7 +283,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)));
         t.finish();
 
-        Modules modules = modules(root.child("modules"), dataDir);
+        Modules modules = modules(root.child("modules"), dataDir, workers(root.child("workers")));
         ConfigNode dl = root.child("delivery");
         int dAttempts = dl.integer("maxAttempts", 8, 1, 1000);
         int dInitial = dl.integer("initialBackoffSeconds", 5, 1, 86_400);
@@ -477,7 +493,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
     private static final java.util.Set<String> MODULES_KEYS = java.util.Set.of("dir", "modelsDir", "watch");
 
-    private static Modules modules(ConfigNode m, Path dataDir) {
+    private static Modules modules(ConfigNode m, Path dataDir, Workers workers) {
         Path dir = Path.of(m.string("dir", dataDir.resolve("modules").toString()));
         Path models = Path.of(m.string("modelsDir", dataDir.resolve("models").toString()));
         boolean watch = m.bool("watch", true);
@@ -496,7 +512,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             Integer queue = n.has("queueLimit") ? n.integer("queueLimit", 100, 1, 1_000_000) : null;
             Duration timeout = n.has("timeoutSeconds") ? Duration.ofSeconds(n.integer("timeoutSeconds", 600, 1, 86_400)) : null;
             Map<String, Object> config = n.rawMap("config");
-            String iso = n.string("isolation", "in-process");
+            String iso = n.string("isolation", "process");
             Isolation isolation = switch (iso) {
                 case "in-process" -> Isolation.IN_PROCESS;
                 case "process" -> Isolation.PROCESS;
@@ -505,10 +521,23 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             };
             Integer heap = n.has("heapMb") ? n.integer("heapMb", 1024, 64, 262_144) : null;
             int crashes = n.integer("maxWorkerCrashes", ModuleSettings.DEFAULT_MAX_WORKER_CRASHES, 1, 1000);
+            int threads = n.integer("maxThreads", ModuleSettings.DEFAULT_MAX_THREADS, 32, 1_000_000);
+            String cpus = n.string("cpus", null);
+            if (cpus != null && !cpus.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
+                throw new ConfigException(n.key("cpus") + ": '" + cpus + "' is not a CPU list; write it as taskset -c does, e.g. \"2-3\" or \"0,2,4-7\"");
+            }
             n.finish();
-            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap, crashes));
+            settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap, crashes, threads, cpus));
         }
-        return new Modules(dir, models, watch, Map.copyOf(settings));
+        return new Modules(dir, models, watch, Map.copyOf(settings), workers);
+    }
+
+    private static Workers workers(ConfigNode w) {
+        int idle = w.integer("idleMinutes", 30, 0, 7 * 24 * 60);
+        int heartbeat = w.integer("heartbeatTimeoutSeconds", 15, 2, 3600);
+        int output = w.integer("outputLimitMb", 16, 1, 4096);
+        w.finish();
+        return new Workers(Duration.ofMinutes(idle), Duration.ofSeconds(heartbeat), (long) output << 20);
     }
 
     private static Destination destination(String name, ConfigNode d, String ourAeTitle) {

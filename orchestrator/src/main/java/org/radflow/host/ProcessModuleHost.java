@@ -1,392 +1,368 @@
 package org.radflow.host;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
-import org.radflow.host.worker.Frames;
-import org.radflow.host.worker.ResultCodec;
+import org.radflow.config.RadflowConfig;
 import org.radflow.host.worker.WorkerMain;
 import org.radflow.jobs.Job;
 import org.radflow.pipeline.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 
 /**
  * Runs a module's jobs in worker JVMs ({@link WorkerMain}) that it starts and supervises: a worker loads the module
  * and its model once and serves jobs until it dies or is retired. Whatever the module does to its process — exits,
- * halts, runs out of memory, crashes in native code, spins past its timeout — costs that worker, never the server:
- * the job gets a reason a person can read and the next job gets a fresh worker. A timed-out or cancelled job's
- * worker is stopped (TERM, then KILL after a grace period), so no CPU keeps burning.
+ * halts, runs out of memory, crashes in native code, spins past its timeout, floods threads or output, stops
+ * answering — costs that worker, never the server: the job gets a reason a person can read and the next job gets a
+ * fresh worker. A timed-out or cancelled job's worker is stopped (TERM, then KILL after a grace period), so no CPU
+ * keeps burning.
  *
- * <p>Workers per module are bounded by the scheduler's lane (one job per worker at a time); idle workers are kept
- * for the next job. The worker's class path is the server's own, so there is no second installation.
+ * <p>Workers per module are bounded by the scheduler's lane (one job per worker at a time). Once a second a sweep
+ * retires idle workers that are dead, silent, of a replaced generation or configuration, of a module switched off or
+ * removed, or idle past {@code workers.idleMinutes} (one per routed module is kept warm), and starts a worker for a
+ * routed module that has none, with back-off when its workers cannot start.
  */
 public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessModuleHost.class);
-    private static final long GRACE_MS = 2000;
-    private static final int STDERR_LINES_KEPT = 40;
-    private static final int STDERR_LINES_LOGGED_PER_JOB = 200;
+    private static final Duration MAX_START_BACKOFF = Duration.ofSeconds(60);
 
     /** What a worker is started with. */
     public record WorkerSpec(String moduleId, Path modulesDir, Path modelsDir, Path dataDir, Map<String, Object> config,
-                             int heapMb, int inferenceThreads, int generation, int maxWorkerCrashes) {
+                             int heapMb, int inferenceThreads, int generation, int maxWorkerCrashes, int maxThreads, String cpus) {
     }
 
-    private final Function<String, WorkerSpec> specs;
-    private final BiConsumer<String, String> crashLimit;
-    private final Map<String, Deque<Worker>> idle = new ConcurrentHashMap<>();
-    /** Workers of a module that died during a job (or could not start) in a row; a finished job resets it. */
-    private final Map<String, AtomicInteger> crashesInARow = new ConcurrentHashMap<>();
+    /** What the host asks the server about modules, read at each use (configuration and modules change while running). */
+    public interface Environment {
+        /** What a module's worker is started with now; empty when the module is not loaded. */
+        Optional<WorkerSpec> spec(String moduleId);
+
+        /** Whether this module's workers should be kept: loaded, enabled, {@code isolation: process}. */
+        boolean wanted(String moduleId);
+
+        /** Whether a worker should be kept ready for this module (a rule routes to it). */
+        boolean keepWarm(String moduleId);
+
+        RadflowConfig.Workers settings();
+
+        /** Told when a module's workers died {@code maxWorkerCrashes} times in a row: it should be paused. */
+        void crashLimit(String moduleId, String reason);
+    }
+
+    private final Environment env;
+    private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper = Threads.scheduled("workers");
+    /** Workers started ahead of jobs boot one at a time: several JVMs starting at once would starve the server. */
+    private final ExecutorService starter = Threads.single("worker-start");
     private volatile boolean closed;
 
-    /**
-     * @param specs      what a module's worker is started with now (its current generation, configuration, heap)
-     * @param crashLimit told (module id, reason) when a module's workers died {@code maxWorkerCrashes} times in a row
-     */
-    public ProcessModuleHost(Function<String, WorkerSpec> specs, BiConsumer<String, String> crashLimit) {
-        this.specs = specs;
-        this.crashLimit = crashLimit;
+    public ProcessModuleHost(Environment env) {
+        this.env = env;
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                sweep();
+            } catch (RuntimeException e) {
+                LOG.error("Worker sweep failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
     public ModuleResult run(Job job, JobContext context) throws Exception {
-        WorkerSpec spec = specs.apply(job.moduleId());
-        Worker w;
+        WorkerSpec spec = env.spec(job.moduleId())
+                .orElseThrow(() -> new ModuleException("module " + job.moduleId() + " is not loaded", true, null));
+        Pool pool = pool(spec.moduleId());
+        WorkerProcess w;
         try {
-            w = borrow(spec);
+            w = borrow(pool, spec);
         } catch (ModuleException cannotStart) {
-            crashed(spec, cannotStart.getMessage());
+            if (!Thread.currentThread().isInterrupted()) {
+                crashed(pool, spec, cannotStart.getMessage());
+            }
             throw cannotStart;
         }
         boolean reusable = false;
         try {
-            ModuleResult result = w.run(job, context);
-            reusable = true;
-            crashesInARow.remove(spec.moduleId());
+            ModuleResult result = w.run(job, context, env.settings().heartbeatTimeout());
+            reusable = w.alive();
+            pool.crashesInARow = 0;
             return result;
         } catch (ModuleException e) {
             reusable = w.alive(); // the module's own failure: the worker carries on
             if (reusable) {
-                crashesInARow.remove(spec.moduleId());
+                pool.crashesInARow = 0;
             } else if (!Thread.currentThread().isInterrupted()) { // a timeout or cancel stops the worker on purpose
-                crashed(spec, e.getMessage());
+                crashed(pool, spec, e.getMessage());
             }
             throw e;
         } finally {
-            if (reusable && !closed) {
-                idle.computeIfAbsent(job.moduleId(), k -> new ArrayDeque<>());
-                synchronized (idle.get(job.moduleId())) {
-                    idle.get(job.moduleId()).push(w);
+            synchronized (pool) {
+                pool.busy.remove(w);
+                w.busy = false;
+                w.idleSince = System.nanoTime();
+                if (reusable && !closed) {
+                    pool.idle.push(w);
+                    w = null;
                 }
-            } else {
+            }
+            if (w != null) {
                 w.stop();
             }
         }
     }
 
-    private void crashed(WorkerSpec spec, String why) {
-        int n = crashesInARow.computeIfAbsent(spec.moduleId(), k -> new AtomicInteger()).incrementAndGet();
+    private Pool pool(String moduleId) {
+        return pools.computeIfAbsent(moduleId, Pool::new);
+    }
+
+    private void crashed(Pool pool, WorkerSpec spec, String why) {
+        int n;
+        synchronized (pool) {
+            n = ++pool.crashesInARow;
+            if (n >= spec.maxWorkerCrashes()) {
+                pool.crashesInARow = 0;
+            }
+        }
         if (n >= spec.maxWorkerCrashes()) {
-            crashesInARow.remove(spec.moduleId());
             String reason = n + " worker(s) in a row died during jobs or could not start (modules." + spec.moduleId()
                     + ".maxWorkerCrashes: " + spec.maxWorkerCrashes() + "); the last: " + why;
             LOG.error("Module {} paused: {}. Fix or replace the module, then enable it (POST /api/modules/{}/enable)",
                     spec.moduleId(), reason, spec.moduleId());
-            crashLimit.accept(spec.moduleId(), reason);
+            env.crashLimit(spec.moduleId(), reason);
         }
     }
 
-    private Worker borrow(WorkerSpec spec) throws ModuleException {
-        Deque<Worker> q = idle.computeIfAbsent(spec.moduleId(), k -> new ArrayDeque<>());
+    /** An idle worker of this spec, else a new one (after the back-off, when the module's last start failed). */
+    private WorkerProcess borrow(Pool pool, WorkerSpec spec) throws ModuleException {
         while (true) {
-            Worker w;
-            synchronized (q) {
-                w = q.poll();
+            WorkerProcess w;
+            synchronized (pool) {
+                w = pool.idle.poll();
+                if (w != null) {
+                    if (w.alive() && w.spec.equals(spec)) {
+                        w.busy = true;
+                        pool.busy.add(w);
+                        return w;
+                    }
+                }
             }
             if (w == null) {
-                return Worker.start(spec);
+                break;
             }
-            if (w.alive() && w.spec.equals(spec)) {
-                return w;
-            }
-            w.stop(); // died while idle, or a new generation or configuration: retired
+            retire(w, w.alive() ? "a new generation or configuration of the module" : "it died while idle");
         }
+        WorkerProcess w = startWorker(pool, spec, true);
+        synchronized (pool) {
+            w.busy = true;
+            pool.busy.add(w);
+        }
+        return w;
     }
 
-    /** Stops every idle worker of a module (disabled, replaced); running jobs finish on theirs. */
-    public void retire(String moduleId) {
-        Deque<Worker> q = idle.get(moduleId);
-        if (q != null) {
-            synchronized (q) {
-                q.forEach(Worker::stop);
-                q.clear();
+    private WorkerProcess startWorker(Pool pool, WorkerSpec spec, boolean waitForBackoff) throws ModuleException {
+        long wait = pool.notBefore - System.nanoTime();
+        if (wait > 0) {
+            if (!waitForBackoff) {
+                throw new ModuleException("waiting", true, null);
             }
-        }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        idle.keySet().forEach(this::retire);
-    }
-
-    /** One worker process and the threads that read its stdout (frames) and stderr (its log). */
-    static final class Worker {
-        final WorkerSpec spec;
-        final Process process;
-        final DataOutputStream toWorker;
-        final BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
-        final Deque<String> lastStderr = new ArrayDeque<>();
-        final String name;
-        volatile int loggedThisJob;
-        volatile String jobId = "-";
-        private final Thread stderrReader;
-
-        private static final Object EOF = new Object();
-
-        /** The worker's own folder: its module registry's JAR snapshots and scratch space, removed when it ends. */
-        final Path home;
-
-        private Worker(WorkerSpec spec, Process process, Path home) {
-            this.spec = spec;
-            this.home = home;
-            this.process = process;
-            this.name = "worker " + spec.moduleId() + " (pid " + process.pid() + ")";
-            this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
-            DataInputStream fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream()));
-            Threads.start("worker-" + spec.moduleId() + "-frames", () -> {
-                try {
-                    Frames.Frame f;
-                    while ((f = Frames.read(fromWorker)) != null) {
-                        frames.add(f);
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{}: frame channel ended: {}", name, e.toString());
-                }
-                frames.add(EOF);
-            });
-            stderrReader = Threads.start("worker-" + spec.moduleId() + "-log", () -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        String kept = line.length() > 2000 ? line.substring(0, 2000) + "…" : line;
-                        synchronized (lastStderr) {
-                            lastStderr.addLast(kept);
-                            if (lastStderr.size() > STDERR_LINES_KEPT) {
-                                lastStderr.removeFirst();
-                            }
-                        }
-                        // a flood of output is capped per job, never the server's log filled
-                        if (loggedThisJob++ < STDERR_LINES_LOGGED_PER_JOB) {
-                            LOG.info("[{} job {}] {}", spec.moduleId(), jobId, kept);
-                        } else if (loggedThisJob == STDERR_LINES_LOGGED_PER_JOB + 1) {
-                            LOG.warn("[{} job {}] more output than {} lines: the rest of this job's output is not logged",
-                                    spec.moduleId(), jobId, STDERR_LINES_LOGGED_PER_JOB);
-                        }
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{}: stderr ended: {}", name, e.toString());
-                }
-            });
-        }
-
-        static Worker start(WorkerSpec spec) throws ModuleException {
             try {
-                Path dir = Files.createDirectories(spec.dataDir().resolve("workers"));
-                // a folder of its own: a module registry clears its snapshot folder at start, and must never clear the server's
-                Path home = Files.createTempDirectory(dir, spec.moduleId() + "-");
-                Path config = home.resolve("config.json");
-                Files.writeString(config, new JsonObject(spec.config()).encode());
-                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr", "-XX:ErrorFile=" + dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log"),
-                        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                        "-Dradflow.console.level=INFO", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                        spec.moduleId(), spec.modulesDir() == null ? "-" : spec.modulesDir().toString(), spec.modelsDir().toString(),
-                        home.toString(), spec.dataDir().resolve("native").toString(), Integer.toString(spec.inferenceThreads()),
-                        config.toString()));
-                Process p = new ProcessBuilder(cmd).start();
-                Worker w = new Worker(spec, p, home);
-                Object first = w.frames.poll(120, TimeUnit.SECONDS);
-                if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
-                    LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, readUtf(f.payload()));
-                    return w;
-                }
-                String why = first instanceof Frames.Frame f && f.type() == Frames.FAILURE ? readUtf(f.payload()) : w.death();
-                w.stop();
-                throw new ModuleException("worker could not start: " + why, true, null);
-            } catch (IOException e) {
-                throw new ModuleException("worker could not start: " + e.getMessage(), true, e);
+                TimeUnit.NANOSECONDS.sleep(wait); // restarted with back-off: a module that cannot start is not started in a loop
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ModuleException("worker start interrupted", true, null);
             }
         }
-
-        boolean alive() {
-            return process.isAlive();
+        try {
+            WorkerProcess w = WorkerProcess.start(spec, env.settings().outputLimitBytes());
+            synchronized (pool) {
+                pool.startFailures = 0;
+                pool.notBefore = 0;
+                pool.problem = null;
+            }
+            return w;
+        } catch (ModuleException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                synchronized (pool) {
+                    pool.startFailures++;
+                    long backoff = Math.min(MAX_START_BACKOFF.toNanos(), TimeUnit.SECONDS.toNanos(1L << Math.min(pool.startFailures - 1, 20)));
+                    pool.notBefore = System.nanoTime() + backoff;
+                    pool.problem = e.getMessage();
+                    pool.problemAt = Instant.now();
+                }
+                LOG.error("Module {}: {} (next try in {} s at the earliest)", spec.moduleId(), e.getMessage(),
+                        TimeUnit.NANOSECONDS.toSeconds(pool.notBefore - System.nanoTime()));
+            }
+            throw e;
         }
+    }
 
-        ModuleResult run(Job job, JobContext context) throws Exception {
-            jobId = job.id();
-            loggedThisJob = 0;
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            DataOutputStream d = new DataOutputStream(b);
-            d.writeUTF(job.id());
-            d.writeUTF(job.studyUid());
-            d.writeInt(job.inputFiles().size());
-            for (Path f : job.inputFiles()) {
-                d.writeUTF(f.toString());
-            }
-            try {
-                Frames.write(toWorker, Frames.JOB, b.toByteArray());
-            } catch (IOException e) {
-                throw new ModuleException("worker " + name + " is gone: " + death(), true, null);
-            }
-            while (true) {
-                Object o;
-                try {
-                    o = frames.take();
-                } catch (InterruptedException e) {
-                    // timed out or cancelled by the scheduler: the worker stops, whatever the module does
-                    cancelOrKill();
-                    Thread.currentThread().interrupt();
-                    throw new ModuleException("worker stopped: the job was timed out or cancelled", false, null);
-                }
-                if (o == EOF) {
-                    throw new ModuleException(death(), true, null);
-                }
-                Frames.Frame f = (Frames.Frame) o;
-                switch (f.type()) {
-                    case Frames.PROGRESS -> {
-                        DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
-                        context.progress(p.readDouble(), p.readUTF());
+    /** Retires idle workers that should go and keeps one ready for each routed module. */
+    void sweep() {
+        if (closed) {
+            return;
+        }
+        RadflowConfig.Workers settings = env.settings();
+        for (Pool pool : List.copyOf(pools.values())) {
+            String id = pool.moduleId;
+            boolean wanted = env.wanted(id);
+            Optional<WorkerSpec> spec = wanted ? env.spec(id) : Optional.empty();
+            boolean warm = wanted && env.keepWarm(id);
+            List<WorkerProcess> go = new ArrayList<>();
+            List<String> why = new ArrayList<>();
+            synchronized (pool) {
+                for (WorkerProcess w : List.copyOf(pool.idle)) {
+                    String reason = !w.process.isAlive() ? "it died while idle"
+                            : !w.alive() ? null // the host is stopping it already
+                            : w.silentFor().compareTo(settings.heartbeatTimeout()) > 0
+                            ? "no heartbeat for " + w.silentFor().toSeconds() + " s while idle"
+                            : !wanted ? "the module is switched off, removed or runs in-process now"
+                            : spec.isEmpty() || !spec.get().equals(w.spec) ? "a new generation or configuration of the module"
+                            : idleTooLong(pool, w, settings, warm) ? "idle for " + settings.idleTimeout().toMinutes()
+                            + " min (workers.idleMinutes)" : null;
+                    if (reason != null || !w.alive()) {
+                        pool.idle.remove(w);
+                        go.add(w);
+                        why.add(reason == null ? "stopped by the host" : reason);
                     }
-                    case Frames.RESULT -> {
-                        jobId = "-";
-                        return ResultCodec.read(new DataInputStream(new ByteArrayInputStream(f.payload())));
-                    }
-                    case Frames.FAILURE -> {
-                        jobId = "-";
-                        DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
-                        String message = p.readUTF();
-                        throw new ModuleException(message, p.readBoolean(), null);
-                    }
-                    default -> LOG.debug("{}: frame type {} ignored", name, f.type());
                 }
             }
-        }
-
-        /** Why the worker ended, in words: exit status, signal, out of memory, the hs_err file. */
-        String death() {
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    return "worker " + name + " stopped answering";
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "worker " + name + " stopped answering";
+            for (int i = 0; i < go.size(); i++) {
+                retire(go.get(i), why.get(i));
             }
-            int code = process.exitValue();
-            try {
-                stderrReader.join(2000); // its last lines say why (an OutOfMemoryError, a crash)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            String stderr;
-            synchronized (lastStderr) {
-                stderr = String.join("\n", lastStderr);
-            }
-            if (stderr.contains("java.lang.OutOfMemoryError")) {
-                return "worker ran out of memory (heap " + spec.heapMb() + " MB; modules." + spec.moduleId() + ".heapMb) during the job";
-            }
-            if (code > 128) {
-                Path hsErr = spec.dataDir().resolve("workers").resolve("hs_err_" + spec.moduleId() + "_pid" + process.pid() + ".log");
-                return "worker crashed (signal " + (code - 128) + ") during the job"
-                        + (Files.exists(hsErr) ? "; crash report " + hsErr : "");
-            }
-            return "worker exited with status " + code + " during the job";
-        }
-
-        private void cancelOrKill() {
-            try {
-                Frames.write(toWorker, Frames.CANCEL, new byte[0]);
-            } catch (IOException ignored) {
-                // already gone
-            }
-            stop();
-        }
-
-        /** TERM, then KILL after a grace period; then its folder goes. */
-        void stop() {
-            try {
-                terminate();
-            } finally {
-                if (!process.isAlive()) {
-                    deleteTree(home);
-                }
+            if (warm && spec.isPresent()) {
+                prestart(pool, spec.get());
             }
         }
+    }
 
-        private void terminate() {
-            if (!process.isAlive()) {
+    private static boolean idleTooLong(Pool pool, WorkerProcess w, RadflowConfig.Workers settings, boolean warm) {
+        if (settings.idleTimeout().isZero() || System.nanoTime() - w.idleSince < settings.idleTimeout().toNanos()) {
+            return false;
+        }
+        // one worker per routed module is kept ready: the most recently used, at the head of the idle queue
+        return !warm || pool.idle.size() + pool.busy.size() > 1 && pool.idle.peek() != w;
+    }
+
+    /** Starts a worker in the background for a module that has none, unless one is starting or its starts back off. */
+    private void prestart(Pool pool, WorkerSpec spec) {
+        synchronized (pool) {
+            if (pool.starting || !pool.idle.isEmpty() || !pool.busy.isEmpty() || pool.notBefore - System.nanoTime() > 0) {
                 return;
             }
+            pool.starting = true;
+        }
+        starter.execute(() -> {
             try {
-                Frames.write(toWorker, Frames.SHUTDOWN, new byte[0]);
-            } catch (IOException ignored) {
-                // already gone
-            }
-            process.destroy();
-            try {
-                if (!process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS);
+                WorkerProcess w = startWorker(pool, spec, false);
+                boolean keep;
+                synchronized (pool) {
+                    keep = !closed;
+                    if (keep) {
+                        w.idleSince = System.nanoTime();
+                        pool.idle.addLast(w);
+                    }
                 }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
+                if (!keep) {
+                    w.stop();
+                }
+            } catch (ModuleException e) {
+                LOG.debug("Module {}: no worker ready in advance: {}", spec.moduleId(), e.getMessage());
+            } finally {
+                synchronized (pool) {
+                    pool.starting = false;
+                }
+            }
+        });
+    }
+
+    /** Starts a worker for each of these modules now, in the background (at server start: models load before the first job). */
+    public void warmUp(Iterable<String> moduleIds) {
+        for (String id : moduleIds) {
+            if (env.wanted(id)) {
+                env.spec(id).ifPresent(s -> prestart(pool(id), s));
             }
         }
+    }
 
-        private static void deleteTree(Path root) {
-            try (var files = Files.walk(root)) {
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            } catch (IOException e) {
-                LOG.debug("cannot remove {}: {}", root, e.toString());
-            }
+    private static void retire(WorkerProcess w, String why) {
+        LOG.info("Module {}: {} retired: {}", w.spec.moduleId(), w.name, why);
+        w.stop();
+    }
+
+    /** Stops every idle worker of a module now (switched off, replaced); running jobs finish on theirs. */
+    public void retire(String moduleId) {
+        Pool pool = pools.get(moduleId);
+        if (pool == null) {
+            return;
         }
+        List<WorkerProcess> go;
+        synchronized (pool) {
+            go = List.copyOf(pool.idle);
+            pool.idle.clear();
+        }
+        go.forEach(w -> retire(w, "retired by the server"));
+    }
 
-        private static String readUtf(byte[] payload) throws IOException {
-            return new DataInputStream(new ByteArrayInputStream(payload)).readUTF();
+    /** A module's workers for the API: each worker, and why its workers cannot start, when they cannot. */
+    public JsonObject status(String moduleId) {
+        Pool pool = pools.get(moduleId);
+        JsonObject o = new JsonObject().put("workers", new JsonArray());
+        if (pool == null) {
+            return o.put("health", "no worker yet");
+        }
+        synchronized (pool) {
+            pool.busy.forEach(w -> o.getJsonArray("workers").add(w.describe()));
+            pool.idle.forEach(w -> o.getJsonArray("workers").add(w.describe()));
+            o.put("health", pool.problem != null ? "unhealthy" : pool.idle.isEmpty() && pool.busy.isEmpty()
+                    ? (pool.starting ? "starting" : "no worker running") : "ok");
+            o.put("problem", pool.problem).put("problemAt", pool.problemAt == null ? null : pool.problemAt.toString());
+            o.put("crashesInARow", pool.crashesInARow);
+        }
+        return o;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Threads.shutdown(sweeper, 5, TimeUnit.SECONDS);
+        starter.shutdownNow();
+        Threads.shutdown(starter, 10, TimeUnit.SECONDS);
+        pools.keySet().forEach(this::retire);
+    }
+
+    /** One module's workers. Guarded by itself. */
+    private static final class Pool {
+        final String moduleId;
+        final Deque<WorkerProcess> idle = new ArrayDeque<>();
+        final Set<WorkerProcess> busy = ConcurrentHashMap.newKeySet();
+        /** Workers that died during a job (or could not start) in a row; a finished job resets it. */
+        volatile int crashesInARow;
+        volatile int startFailures;
+        volatile long notBefore;
+        volatile boolean starting;
+        volatile String problem;
+        volatile Instant problemAt;
+
+        Pool(String moduleId) {
+            this.moduleId = moduleId;
         }
     }
 }

@@ -141,7 +141,33 @@ public final class Pipeline implements AutoCloseable {
                 throw new org.radflow.api.ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
         });
-        workers = new ProcessModuleHost(this::workerSpec, this::pauseCrashingModule);
+        workers = new ProcessModuleHost(new ProcessModuleHost.Environment() {
+            @Override
+            public Optional<ProcessModuleHost.WorkerSpec> spec(String moduleId) {
+                return workerSpec(moduleId);
+            }
+
+            @Override
+            public boolean wanted(String moduleId) {
+                return isolation(moduleId) == RadflowConfig.Isolation.PROCESS && switches.enabled(moduleId)
+                        && registry.find(moduleId).isPresent();
+            }
+
+            @Override
+            public boolean keepWarm(String moduleId) {
+                return config.rules().moduleIds().contains(moduleId);
+            }
+
+            @Override
+            public RadflowConfig.Workers settings() {
+                return config.modules().workers();
+            }
+
+            @Override
+            public void crashLimit(String moduleId, String reason) {
+                pauseCrashingModule(moduleId, reason);
+            }
+        });
         // each module's isolation as configured now (modules.<id>.isolation)
         ModuleHost host = (job, context) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
                 ? workers.run(job, context) : inProcess.run(job, context);
@@ -178,25 +204,25 @@ public final class Pipeline implements AutoCloseable {
         return config.modules().settingsFor(moduleId).isolation();
     }
 
-    private ProcessModuleHost.WorkerSpec workerSpec(String moduleId) {
+    private Optional<ProcessModuleHost.WorkerSpec> workerSpec(String moduleId) {
         RadflowConfig c = config;
-        LoadedModule m = registry.find(moduleId).orElseThrow(() -> new IllegalStateException("module " + moduleId + " is not loaded"));
+        Optional<LoadedModule> loaded = registry.find(moduleId);
+        if (loaded.isEmpty()) {
+            return Optional.empty();
+        }
+        LoadedModule m = loaded.get();
         RadflowConfig.ModuleSettings s = c.modules().settingsFor(moduleId);
         int threads = InferenceThreads.forModule(c, this::descriptor, moduleId, m.descriptor().resources().inferenceThreads(), false);
         long declaredMb = m.descriptor().resources().memoryMb();
         int heap = s.heapMb() != null ? s.heapMb() : (int) Math.max(512, Math.min(16_384, declaredMb > 0 ? declaredMb : 1024));
-        return new ProcessModuleHost.WorkerSpec(moduleId, c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
-                s.config(), heap, threads, m.generation(), s.maxWorkerCrashes());
+        return Optional.of(new ProcessModuleHost.WorkerSpec(moduleId, c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
+                s.config(), heap, threads, m.generation(), s.maxWorkerCrashes(), s.maxThreads(), s.cpus()));
     }
 
-    /** Why a module was paused by RadFlow (not by an operator), by id; cleared when an operator enables it. */
-    private final Map<String, String> paused = new ConcurrentHashMap<>();
-
-    /** A module whose workers keep dying is switched off (as an operator's disable, kept across restarts) with the reason. */
+    /** A module whose workers keep dying is switched off (as an operator's disable) with the reason, both kept across restarts. */
     private void pauseCrashingModule(String moduleId, String reason) {
-        paused.put(moduleId, reason);
         try {
-            switches.set(moduleId, false);
+            switches.pause(moduleId, reason);
         } catch (IOException e) {
             LOG.error("Cannot record that module {} is paused: {}", moduleId, e.toString());
         }
@@ -204,14 +230,21 @@ public final class Pipeline implements AutoCloseable {
 
     /** Why RadFlow paused a module, or null. */
     public String pausedReason(String moduleId) {
-        return paused.get(moduleId);
+        return switches.pausedReason(moduleId);
     }
 
     /** An operator's enable or disable: it replaces a pause's reason. */
     public void operatorSwitch(String moduleId, boolean enabled) throws IOException {
-        paused.remove(moduleId);
         switches.set(moduleId, enabled);
         scheduler.wake();
+        if (!enabled && workers != null) {
+            workers.retire(moduleId); // its idle workers go now; a running job finishes on its worker
+        }
+    }
+
+    /** The worker processes' supervisor. */
+    public ProcessModuleHost workers() {
+        return workers;
     }
 
     /** Audit and metrics hear every stage's events. */
@@ -264,9 +297,11 @@ public final class Pipeline implements AutoCloseable {
      */
     private void warmUpModules() {
         ModuleRegistry r = registry;
+        // modules in workers: a worker for each routed one starts now and loads its model there, never in the server
+        workers.warmUp(config.rules().moduleIds());
         Threads.start("module-warmup", () -> {
             for (String id : r.ids()) {
-                if (!switches.enabled(id)) {
+                if (!switches.enabled(id) || isolation(id) == RadflowConfig.Isolation.PROCESS) {
                     continue;
                 }
                 try (ModuleLease lease = r.acquire(id)) {

@@ -108,14 +108,18 @@ final class ConfigReload {
                     }
                     changedConfig.add(id);
                 }
-                if (a.isolation() != b.isolation() || !Objects.equals(a.heapMb(), b.heapMb())) {
-                    applied.add("modules." + id + ".isolation"); // the next job runs as configured now
+                if (a.isolation() != b.isolation() || !Objects.equals(a.heapMb(), b.heapMb()) || a.maxThreads() != b.maxThreads()
+                        || !Objects.equals(a.cpus(), b.cpus()) || a.maxWorkerCrashes() != b.maxWorkerCrashes()) {
+                    applied.add("modules." + id + ".isolation"); // the next job runs as configured now, in a new worker
                 }
                 if (a.enabled() != b.enabled() || !Objects.equals(a.maxConcurrentJobs(), b.maxConcurrentJobs())
                         || !Objects.equals(a.queueLimit(), b.queueLimit()) || !Objects.equals(a.timeout(), b.timeout())) {
                     applied.add("modules." + id);
                     lanes = true;
                 }
+            }
+            if (!om.workers().equals(nm.workers())) {
+                applied.add("workers");
             }
             if (!old.scheduler().equals(next.scheduler())) {
                 if (!lanes) {
@@ -149,7 +153,7 @@ final class ConfigReload {
             RadflowConfig running = new RadflowConfig(old.server(), old.listener(),
                     new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
                     next.destinations(), old.tracking(),
-                    new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings()),
+                    new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings(), nm.workers()),
                     next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store());
             p.apply(running, senders);
             server.updateAuth(na.auth());

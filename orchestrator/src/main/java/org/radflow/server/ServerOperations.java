@@ -155,6 +155,7 @@ final class ServerOperations implements Operations {
                     .put("trigger", d.trigger().name().toLowerCase(java.util.Locale.ROOT))
                     .put("isolation", p.isolation(d.id()).configName())
                     .put("pausedReason", p.pausedReason(d.id()))
+                    .put("workers", p.isolation(d.id()) == RadflowConfig.Isolation.PROCESS ? p.workers().status(d.id()) : null)
                     .put("source", m.source())
                     .put("generation", m.generation())
                     .put("loadedAt", m.loadedAt().toString())

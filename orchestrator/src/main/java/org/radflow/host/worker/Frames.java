@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public final class Frames {
 
+    /** The protocol's version: host and worker must agree (the host passes it to the worker, which refuses another). */
+    public static final int VERSION = 1;
+
     /** A frame above this is a corrupt stream or a runaway module, never a real message. */
     public static final int MAX_FRAME = 256 * 1024 * 1024;
 

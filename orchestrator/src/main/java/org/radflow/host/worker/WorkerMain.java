@@ -37,9 +37,12 @@ import java.util.Map;
  *
  * <p>Arguments: module id, modules dir ("-" for none), models dir, the worker's own folder (its registry's JAR
  * snapshots and scratch space), the inference runtimes' native cache, inference threads, and a JSON file with the
- * module's configuration.
+ * module's configuration, the thread limit, and the protocol version ({@link Frames#VERSION}).
  */
 public final class WorkerMain {
+
+    /** Exit status when the module started more threads than the worker's limit. */
+    public static final int EXIT_THREAD_LIMIT = 70;
 
     private WorkerMain() {
     }
@@ -56,6 +59,13 @@ public final class WorkerMain {
         Path nativeCache = Path.of(args[4]);
         int threads = Integer.parseInt(args[5]);
         Map<String, Object> config = new JsonObject(Files.readString(Path.of(args[6]))).getMap();
+        int maxThreads = Integer.parseInt(args[7]);
+        if (Integer.parseInt(args[8]) != Frames.VERSION) {
+            Frames.write(out, Frames.FAILURE, failure("the host speaks protocol version " + args[8] + ", this worker "
+                    + Frames.VERSION + ": the installation is inconsistent", false));
+            System.exit(2);
+        }
+        Watchdog.start(out, moduleId, maxThreads);
 
         HostInferenceEngine inference = new HostInferenceEngine(nativeCache);
         ModuleRegistry registry = new ModuleRegistry(new RegistrySettings(modulesDir, modelsDir, dataDir, Map.of(moduleId, config),

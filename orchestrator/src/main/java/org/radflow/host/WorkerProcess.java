@@ -1,0 +1,381 @@
+package org.radflow.host;
+
+import io.vertx.core.json.JsonObject;
+import org.radflow.api.JobContext;
+import org.radflow.api.ModuleException;
+import org.radflow.api.ModuleResult;
+import org.radflow.host.worker.Frames;
+import org.radflow.host.worker.ResultCodec;
+import org.radflow.host.worker.WorkerMain;
+import org.radflow.jobs.Job;
+import org.radflow.pipeline.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One worker JVM and the two threads that read it: its stdout carries {@link Frames}, its stderr its log, which goes
+ * to the server's log with the module id and the job id, capped per job. The worker says it is alive with a
+ * heartbeat every second; whoever waits on it checks {@link #silentFor()}.
+ */
+final class WorkerProcess {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerProcess.class);
+    private static final long GRACE_MS = 2000;
+    private static final int STDERR_LINES_KEPT = 40;
+    static final int LINES_LOGGED_PER_JOB = 200;
+    private static final Object EOF = new Object();
+    private static final Pattern HS_ERR_SIGNAL = Pattern.compile("#\\s+(SIG[A-Z]+) \\(0x([0-9a-f]+)\\)");
+
+    final ProcessModuleHost.WorkerSpec spec;
+    final Process process;
+    final String name;
+    final Instant startedAt = Instant.now();
+    /** The worker's own folder: its module registry's JAR snapshots and scratch space, removed when it ends. */
+    final Path home;
+    private final Path errorFile;
+    private final long outputLimit;
+    private final DataOutputStream toWorker;
+    private final BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
+    private final Deque<String> lastStderr = new ArrayDeque<>();
+    private final Thread stderrReader;
+    private final AtomicInteger linesThisJob = new AtomicInteger();
+    private final AtomicLong bytesThisJob = new AtomicLong();
+    private volatile long lastHeard = System.nanoTime();
+    private volatile String jobId = "-";
+    /** Why the host stopped this worker itself (output flood, no heartbeat, a broken channel), or null. */
+    private volatile String stoppedFor;
+    volatile long idleSince = System.nanoTime();
+    volatile boolean busy;
+    final AtomicInteger jobsServed = new AtomicInteger();
+
+    private WorkerProcess(ProcessModuleHost.WorkerSpec spec, Process process, Path home, Path errorFile, long outputLimit) {
+        this.spec = spec;
+        this.home = home;
+        this.errorFile = errorFile;
+        this.process = process;
+        this.outputLimit = outputLimit;
+        this.name = "worker " + spec.moduleId() + " (pid " + process.pid() + ")";
+        this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
+        DataInputStream fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream()));
+        Threads.start("worker-" + spec.moduleId() + "-frames", () -> readFrames(fromWorker));
+        stderrReader = Threads.start("worker-" + spec.moduleId() + "-log", () -> readLog(process.getErrorStream()));
+    }
+
+    /** Starts a worker and waits until its module is loaded (READY) or it says why it cannot start. */
+    static WorkerProcess start(ProcessModuleHost.WorkerSpec spec, long outputLimit) throws ModuleException {
+        WorkerProcess w = null;
+        try {
+            Path dir = Files.createDirectories(spec.dataDir().resolve("workers"));
+            // a folder of its own: a module registry clears its snapshot folder at start, and must never clear the server's
+            Path home = Files.createTempDirectory(dir, spec.moduleId() + "-");
+            Path config = home.resolve("config.json");
+            Files.writeString(config, new JsonObject(spec.config()).encode());
+            Path errorFile = dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log");
+            Process p = new ProcessBuilder(WorkerCommand.build(spec, home, config, errorFile)).start();
+            w = new WorkerProcess(spec, p, home, errorFile, outputLimit);
+            Object first = w.frames.poll(120, TimeUnit.SECONDS);
+            if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
+                LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, readUtf(f.payload()));
+                return w;
+            }
+            String why = first instanceof Frames.Frame f && f.type() == Frames.FAILURE ? readUtf(f.payload())
+                    : first == null ? "it did not say it was ready within 120 s" : w.death();
+            w.stop();
+            throw new ModuleException("worker could not start: " + why, true, null);
+        } catch (IOException e) {
+            if (w != null) {
+                w.stop();
+            }
+            throw new ModuleException("worker could not start: " + e.getMessage(), true, e);
+        } catch (InterruptedException e) {
+            if (w != null) {
+                w.process.destroyForcibly();
+                w.stop();
+            }
+            Thread.currentThread().interrupt();
+            throw new ModuleException("worker start interrupted", true, null);
+        }
+    }
+
+    private void readFrames(DataInputStream fromWorker) {
+        try {
+            Frames.Frame f;
+            while ((f = Frames.read(fromWorker)) != null) {
+                lastHeard = System.nanoTime();
+                if (f.type() != Frames.HEARTBEAT) {
+                    frames.add(f);
+                }
+            }
+        } catch (IOException e) {
+            // the worker died inside a frame, or something in it wrote to its stdout directly and broke the channel
+            try {
+                if (process.waitFor(500, TimeUnit.MILLISECONDS)) {
+                    LOG.debug("{}: frame channel ended: {}", name, e.toString());
+                } else {
+                    kill("the worker's channel to RadFlow broke (" + e.getMessage() + "); something in the module wrote "
+                            + "to the process's standard output directly (use System.out or a logger, which RadFlow redirects)");
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        frames.add(EOF);
+    }
+
+    private void readLog(InputStream stderr) {
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(stderr, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String kept = line.length() > 2000 ? line.substring(0, 2000) + "…" : line;
+                synchronized (lastStderr) {
+                    lastStderr.addLast(kept);
+                    if (lastStderr.size() > STDERR_LINES_KEPT) {
+                        lastStderr.removeFirst();
+                    }
+                }
+                // a flood of output is capped per job, never the server's log filled; past the byte limit the worker goes
+                int n = linesThisJob.incrementAndGet();
+                if (n <= LINES_LOGGED_PER_JOB) {
+                    LOG.info("[{} job {}] {}", spec.moduleId(), jobId, kept);
+                } else if (n == LINES_LOGGED_PER_JOB + 1) {
+                    LOG.warn("[{} job {}] more output than {} lines: the rest of this job's output is not logged",
+                            spec.moduleId(), jobId, LINES_LOGGED_PER_JOB);
+                }
+                if (bytesThisJob.addAndGet(line.length() + 1L) > outputLimit && stoppedFor == null) {
+                    kill("the module wrote more than " + (outputLimit >> 20) + " MB of output (workers.outputLimitMb) "
+                            + (busy ? "during the job" : "while idle") + "; the worker was stopped (the first "
+                            + LINES_LOGGED_PER_JOB + " lines are in RadFlow's log)");
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: stderr ended: {}", name, e.toString());
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive() && stoppedFor == null;
+    }
+
+    /** How long since the worker was last heard from (a frame or a heartbeat). */
+    Duration silentFor() {
+        return Duration.ofNanos(System.nanoTime() - lastHeard);
+    }
+
+    /**
+     * Runs one job in the worker: sends it, relays progress, and returns its result or throws its failure.
+     *
+     * @param heartbeatTimeout the worker is killed when not heard from for this long
+     */
+    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout) throws Exception {
+        jobId = job.id();
+        linesThisJob.set(0);
+        bytesThisJob.set(0);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeUTF(job.id());
+        d.writeUTF(job.studyUid());
+        d.writeInt(job.inputFiles().size());
+        for (Path f : job.inputFiles()) {
+            d.writeUTF(f.toString());
+        }
+        try {
+            Frames.write(toWorker, Frames.JOB, b.toByteArray());
+        } catch (IOException e) {
+            throw new ModuleException("worker " + name + " is gone: " + death(), true, null);
+        }
+        try {
+            while (true) {
+                Object o;
+                try {
+                    o = frames.poll(250, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    // timed out or cancelled by the scheduler: the worker stops, whatever the module does
+                    cancelOrKill();
+                    Thread.currentThread().interrupt();
+                    throw new ModuleException("worker stopped: the job was timed out or cancelled", false, null);
+                }
+                if (o == null) {
+                    if (silentFor().compareTo(heartbeatTimeout) > 0 && process.isAlive()) {
+                        kill("the worker stopped answering: no heartbeat for " + silentFor().toSeconds() + " s (workers."
+                                + "heartbeatTimeoutSeconds: " + heartbeatTimeout.toSeconds() + "; stopped, or stuck in garbage "
+                                + "collection near its heap limit of " + spec.heapMb() + " MB); it was killed");
+                    }
+                    continue;
+                }
+                if (o == EOF) {
+                    throw new ModuleException(death(), true, null);
+                }
+                Frames.Frame f = (Frames.Frame) o;
+                switch (f.type()) {
+                    case Frames.PROGRESS -> {
+                        DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
+                        context.progress(p.readDouble(), p.readUTF());
+                    }
+                    case Frames.RESULT -> {
+                        return ResultCodec.read(new DataInputStream(new ByteArrayInputStream(f.payload())));
+                    }
+                    case Frames.FAILURE -> {
+                        DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
+                        String message = p.readUTF();
+                        throw new ModuleException(message, p.readBoolean(), null);
+                    }
+                    default -> LOG.debug("{}: frame type {} ignored", name, f.type());
+                }
+            }
+        } finally {
+            jobId = "-";
+            jobsServed.incrementAndGet();
+        }
+    }
+
+    /** Why the worker ended, in words: the host's reason, exit status, signal, out of memory, the crash report. */
+    String death() {
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                return stoppedFor != null ? stoppedFor : "worker " + name + " stopped answering";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "worker " + name + " stopped answering";
+        }
+        if (stoppedFor != null) {
+            return stoppedFor;
+        }
+        int code = process.exitValue();
+        try {
+            stderrReader.join(2000); // its last lines say why (an OutOfMemoryError, a crash)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String stderr;
+        synchronized (lastStderr) {
+            stderr = String.join("\n", lastStderr);
+        }
+        if (stderr.contains("java.lang.OutOfMemoryError")) {
+            return "worker ran out of memory (heap " + spec.heapMb() + " MB; modules." + spec.moduleId() + ".heapMb) during the job";
+        }
+        if (code == WorkerMain.EXIT_THREAD_LIMIT) {
+            return "the module started more threads than its limit (modules." + spec.moduleId() + ".maxThreads: "
+                    + spec.maxThreads() + "); the worker was stopped";
+        }
+        if (code > 128) {
+            return crashed(code - 128);
+        }
+        return "worker exited with status " + code + " during the job";
+    }
+
+    /** A crash in words; the JVM's crash report (hs_err) names the signal that really hit it and is kept. */
+    private String crashed(int signal) {
+        Path report = Path.of(errorFile.toString().replace("%p", Long.toString(process.pid())));
+        if (Files.isRegularFile(report)) {
+            String what = "signal " + signal;
+            try (var lines = Files.lines(report, StandardCharsets.ISO_8859_1)) {
+                for (String l : (Iterable<String>) lines.limit(40)::iterator) {
+                    Matcher m = HS_ERR_SIGNAL.matcher(l);
+                    if (m.find()) {
+                        what = "signal " + Integer.parseInt(m.group(2), 16) + ", " + m.group(1);
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("cannot read {}: {}", report, e.toString());
+            }
+            return "worker crashed (" + what + ") during the job; crash report " + report;
+        }
+        return "worker crashed (signal " + signal + (signal == 9 ? ": killed, e.g. by the kernel's out-of-memory killer" : "")
+                + ") during the job";
+    }
+
+    /** Stops the worker now for a reason the job will carry. */
+    void kill(String why) {
+        if (stoppedFor == null) {
+            stoppedFor = why;
+            LOG.warn("Module {}: {} stopped: {}", spec.moduleId(), name, why);
+        }
+        process.destroyForcibly();
+    }
+
+    private void cancelOrKill() {
+        try {
+            Frames.write(toWorker, Frames.CANCEL, new byte[0]);
+        } catch (IOException ignored) {
+            // already gone
+        }
+        stop();
+    }
+
+    /** TERM, then KILL after a grace period; then its folder goes. */
+    void stop() {
+        try {
+            terminate();
+        } finally {
+            if (!process.isAlive()) {
+                deleteTree(home);
+            }
+        }
+    }
+
+    private void terminate() {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            Frames.write(toWorker, Frames.SHUTDOWN, new byte[0]);
+        } catch (IOException ignored) {
+            // already gone
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var files = Files.walk(root)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove {}: {}", root, e.toString());
+        }
+    }
+
+    private static String readUtf(byte[] payload) throws IOException {
+        return new DataInputStream(new ByteArrayInputStream(payload)).readUTF();
+    }
+
+    /** For the API: pid, busy or idle, since when, jobs served. */
+    JsonObject describe() {
+        return new JsonObject().put("pid", process.pid()).put("state", busy ? "busy" : "idle")
+                .put("startedAt", startedAt.toString()).put("jobs", jobsServed.get()).put("heapMb", spec.heapMb());
+    }
+}
