@@ -23,16 +23,22 @@ final class WorkerCommand {
 
     private static final Path PRLIMIT = tool("prlimit");
     private static final Path TASKSET = tool("taskset");
+    private static final Path NICE = tool("nice");
+    /** Workers yield the CPU to the server (listener, API, reports) when both want it; alone they run at full speed. */
+    static final int NICENESS = 5;
     private static volatile boolean described;
 
     private WorkerCommand() {
     }
 
-    static List<String> build(ProcessModuleHost.WorkerSpec spec, Path home, Path config, Path errorFile) {
+    static List<String> build(ProcessModuleHost.WorkerSpec spec, Path home, Path config, Path errorFile, Path socket) {
         describeOnce();
         List<String> cmd = new ArrayList<>();
         if (PRLIMIT != null) {
             cmd.addAll(List.of(PRLIMIT.toString(), "--core=0", "--nofile=" + MAX_OPEN_FILES + ":" + MAX_OPEN_FILES, "--"));
+        }
+        if (NICE != null) {
+            cmd.addAll(List.of(NICE.toString(), "-n", Integer.toString(NICENESS)));
         }
         if (spec.cpus() != null && TASKSET != null) {
             cmd.addAll(List.of(TASKSET.toString(), "-c", spec.cpus()));
@@ -44,7 +50,7 @@ final class WorkerCommand {
                 "-Dradflow.console.level=INFO", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                 spec.moduleId(), spec.modulesDir() == null ? "-" : spec.modulesDir().toString(), spec.modelsDir().toString(),
                 home.toString(), spec.dataDir().resolve("native").toString(), Integer.toString(spec.inferenceThreads()),
-                config.toString(), Integer.toString(spec.maxThreads()), Integer.toString(Frames.VERSION)));
+                config.toString(), Integer.toString(spec.maxThreads()), Integer.toString(Frames.VERSION), socket.toString()));
         return cmd;
     }
 
@@ -54,12 +60,13 @@ final class WorkerCommand {
             return;
         }
         described = true;
-        LOG.info("Worker processes: heap (-Xmx) and thread limits are enforced; {}; {}; reading the spool read-only is "
+        LOG.info("Worker processes: heap (-Xmx) and thread limits are enforced; {}; {}; {}; reading the spool read-only is "
                         + "not enforced (workers run as the server's user and are trusted not to write outside their folders)",
                 PRLIMIT != null ? "process limits via prlimit (no core files, " + MAX_OPEN_FILES + " open files)"
                         : "process limits NOT enforced (no prlimit on this host; install util-linux)",
                 TASKSET != null ? "CPU affinity (modules.<id>.cpus) via taskset"
-                        : "CPU affinity NOT enforced (no taskset on this host; install util-linux)");
+                        : "CPU affinity NOT enforced (no taskset on this host; install util-linux)",
+                NICE != null ? "lower CPU priority than the server (nice " + NICENESS + ")" : "same CPU priority as the server (no nice)");
     }
 
     /** Whether a module's {@code cpus} can be applied here. */

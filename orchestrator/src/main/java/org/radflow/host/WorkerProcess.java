@@ -19,6 +19,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import org.radflow.host.worker.ChannelStreams;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,8 +41,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One worker JVM and the two threads that read it: its stdout carries {@link Frames}, its stderr its log, which goes
- * to the server's log with the module id and the job id, capped per job. The worker says it is alive with a
+ * One worker JVM and the two threads that read it: a Unix domain socket it connects to carries {@link Frames}; its
+ * stdout and stderr are its log, which goes to the server's log with the module id and the job id, capped per job
+ * (nothing a module or the JVM prints can corrupt the frames). The worker says it is alive with a
  * heartbeat every second; whoever waits on it checks {@link #silentFor()}.
  */
 final class WorkerProcess {
@@ -57,7 +63,11 @@ final class WorkerProcess {
     final Path home;
     private final Path errorFile;
     private final long outputLimit;
-    private final DataOutputStream toWorker;
+    /** The frame channel: a Unix domain socket the worker connects to (its stdout and stderr are only its log). */
+    private final ServerSocketChannel listening;
+    private final Path socket;
+    private volatile SocketChannel channel;
+    private volatile DataOutputStream toWorker;
     private final BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
     private final Deque<String> lastStderr = new ArrayDeque<>();
     private final Thread stderrReader;
@@ -71,17 +81,33 @@ final class WorkerProcess {
     volatile boolean busy;
     final AtomicInteger jobsServed = new AtomicInteger();
 
-    private WorkerProcess(ProcessModuleHost.WorkerSpec spec, Process process, Path home, Path errorFile, long outputLimit) {
+    private WorkerProcess(ProcessModuleHost.WorkerSpec spec, Process process, Path home, Path errorFile, long outputLimit,
+                          ServerSocketChannel listening, Path socket) {
         this.spec = spec;
         this.home = home;
         this.errorFile = errorFile;
         this.process = process;
         this.outputLimit = outputLimit;
+        this.listening = listening;
+        this.socket = socket;
         this.name = "worker " + spec.moduleId() + " (pid " + process.pid() + ")";
-        this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
-        DataInputStream fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream()));
-        Threads.start("worker-" + spec.moduleId() + "-frames", () -> readFrames(fromWorker));
-        stderrReader = Threads.start("worker-" + spec.moduleId() + "-log", () -> readLog(process.getErrorStream()));
+        Threads.start("worker-" + spec.moduleId() + "-frames", this::readFrames);
+        stderrReader = Threads.start("worker-" + spec.moduleId() + "-log", () -> readLog(process.getInputStream()));
+        // a worker that dies before it connects must not leave the frame reader waiting for it
+        process.onExit().thenRun(() -> {
+            if (channel == null) {
+                closeQuietly(listening);
+            }
+        });
+    }
+
+    /** A socket path short enough for the kernel's limit (about 107 bytes): in the worker's folder, else a private temp folder. */
+    private static Path socketPath(Path home) throws IOException {
+        Path inHome = home.resolve("channel");
+        if (inHome.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length < 100) {
+            return inHome;
+        }
+        return Files.createTempDirectory("radflow-worker-").resolve("channel");
     }
 
     /** Starts a worker and waits until its module is loaded (READY) or it says why it cannot start. */
@@ -94,8 +120,16 @@ final class WorkerProcess {
             Path config = home.resolve("config.json");
             Files.writeString(config, new JsonObject(spec.config()).encode());
             Path errorFile = dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log");
-            Process p = new ProcessBuilder(WorkerCommand.build(spec, home, config, errorFile)).start();
-            w = new WorkerProcess(spec, p, home, errorFile, outputLimit);
+            Path socket = socketPath(home);
+            ServerSocketChannel listening = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket), 1);
+            Process p;
+            try {
+                p = new ProcessBuilder(WorkerCommand.build(spec, home, config, errorFile, socket)).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                closeQuietly(listening);
+                throw e;
+            }
+            w = new WorkerProcess(spec, p, home, errorFile, outputLimit, listening, socket);
             Object first = w.frames.poll(120, TimeUnit.SECONDS);
             if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
                 LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, readUtf(f.payload()));
@@ -120,8 +154,13 @@ final class WorkerProcess {
         }
     }
 
-    private void readFrames(DataInputStream fromWorker) {
+    private void readFrames() {
         try {
+            SocketChannel ch = listening.accept();
+            closeQuietly(listening); // one worker, one connection
+            channel = ch;
+            toWorker = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch)));
+            DataInputStream fromWorker = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch)));
             Frames.Frame f;
             while ((f = Frames.read(fromWorker)) != null) {
                 lastHeard = System.nanoTime();
@@ -130,13 +169,12 @@ final class WorkerProcess {
                 }
             }
         } catch (IOException e) {
-            // the worker died inside a frame, or something in it wrote to its stdout directly and broke the channel
+            // the worker died inside a frame, or the channel broke
             try {
                 if (process.waitFor(500, TimeUnit.MILLISECONDS)) {
                     LOG.debug("{}: frame channel ended: {}", name, e.toString());
                 } else {
-                    kill("the worker's channel to RadFlow broke (" + e.getMessage() + "); something in the module wrote "
-                            + "to the process's standard output directly (use System.out or a logger, which RadFlow redirects)");
+                    kill("the worker's channel to RadFlow broke (" + e.getMessage() + ")");
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
@@ -202,7 +240,7 @@ final class WorkerProcess {
             d.writeUTF(f.toString());
         }
         try {
-            Frames.write(toWorker, Frames.JOB, b.toByteArray());
+            send(Frames.JOB, b.toByteArray());
         } catch (IOException e) {
             throw new ModuleException("worker " + name + " is gone: " + death(), true, null);
         }
@@ -281,17 +319,17 @@ final class WorkerProcess {
             return "the module started more threads than its limit (modules." + spec.moduleId() + ".maxThreads: "
                     + spec.maxThreads() + "); the worker was stopped";
         }
-        if (code > 128) {
-            return crashed(code - 128);
+        if (code > 128 || Files.isRegularFile(crashReport())) { // a JVM that crashed without dumping core exits with 1
+            return crashed(code > 128 ? code - 128 : 0);
         }
         return "worker exited with status " + code + " during the job";
     }
 
     /** A crash in words; the JVM's crash report (hs_err) names the signal that really hit it and is kept. */
     private String crashed(int signal) {
-        Path report = Path.of(errorFile.toString().replace("%p", Long.toString(process.pid())));
+        Path report = crashReport();
         if (Files.isRegularFile(report)) {
-            String what = "signal " + signal;
+            String what = signal > 0 ? "signal " + signal : "a fatal error in the JVM";
             try (var lines = Files.lines(report, StandardCharsets.ISO_8859_1)) {
                 for (String l : (Iterable<String>) lines.limit(40)::iterator) {
                     Matcher m = HS_ERR_SIGNAL.matcher(l);
@@ -309,6 +347,11 @@ final class WorkerProcess {
                 + ") during the job";
     }
 
+    /** Where the JVM writes its crash report (hs_err) if it crashes. */
+    private Path crashReport() {
+        return Path.of(errorFile.toString().replace("%p", Long.toString(process.pid())));
+    }
+
     /** Stops the worker now for a reason the job will carry. */
     void kill(String why) {
         if (stoppedFor == null) {
@@ -320,21 +363,44 @@ final class WorkerProcess {
 
     private void cancelOrKill() {
         try {
-            Frames.write(toWorker, Frames.CANCEL, new byte[0]);
+            send(Frames.CANCEL, new byte[0]);
         } catch (IOException ignored) {
             // already gone
         }
         stop();
     }
 
-    /** TERM, then KILL after a grace period; then its folder goes. */
+    private void send(byte type, byte[] payload) throws IOException {
+        DataOutputStream out = toWorker;
+        if (out == null) {
+            throw new IOException("the worker has not connected");
+        }
+        Frames.write(out, type, payload);
+    }
+
+    /** TERM, then KILL after a grace period; then its channel and folder go. */
     void stop() {
         try {
             terminate();
         } finally {
+            closeQuietly(listening);
+            closeQuietly(channel);
             if (!process.isAlive()) {
                 deleteTree(home);
+                if (!socket.startsWith(home)) {
+                    deleteTree(socket.getParent());
+                }
             }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException ignored) {
+            // closing
         }
     }
 
@@ -343,7 +409,7 @@ final class WorkerProcess {
             return;
         }
         try {
-            Frames.write(toWorker, Frames.SHUTDOWN, new byte[0]);
+            send(Frames.SHUTDOWN, new byte[0]);
         } catch (IOException ignored) {
             // already gone
         }

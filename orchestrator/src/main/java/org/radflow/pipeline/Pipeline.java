@@ -247,6 +247,11 @@ public final class Pipeline implements AutoCloseable {
         return workers;
     }
 
+    /** Modules in workers: a worker for each routed one starts now and loads its model there, never in the server. */
+    public void warmUpWorkers() {
+        workers.warmUp(config.rules().moduleIds());
+    }
+
     /** Audit and metrics hear every stage's events. */
     private void observe() {
         List<PipelineEvents> list = new ArrayList<>();
@@ -297,8 +302,6 @@ public final class Pipeline implements AutoCloseable {
      */
     private void warmUpModules() {
         ModuleRegistry r = registry;
-        // modules in workers: a worker for each routed one starts now and loads its model there, never in the server
-        workers.warmUp(config.rules().moduleIds());
         Threads.start("module-warmup", () -> {
             for (String id : r.ids()) {
                 if (!switches.enabled(id) || isolation(id) == RadflowConfig.Isolation.PROCESS) {

@@ -295,7 +295,7 @@ public final class Scheduler implements AutoCloseable {
                 return "failed transiently (attempt " + attempts + " of " + settings.maxAttempts() + "), retry in "
                         + delay.toSeconds() + " s: " + reason;
             }
-            String why = transientFailure ? "gave up after " + attempts + " attempts: " + reason : reason;
+            String why = transientFailure ? "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + reason : reason;
             journal.finish(r.job.id(), JobState.FAILED, why);
             lane.failed.incrementAndGet();
             if (cause != null && !(cause instanceof ModuleException)) {

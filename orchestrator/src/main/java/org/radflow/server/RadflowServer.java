@@ -120,6 +120,12 @@ public final class RadflowServer implements AutoCloseable {
                 .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
                 .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
                         : (viewer = new ViewerServer(vertx, config.viewer())).start());
+        // workers for the routed modules boot once the server listens: several JVMs starting at once would slow its start
+        all = all.onSuccess(x -> {
+            if (pipeline != null) {
+                pipeline.warmUpWorkers();
+            }
+        });
         return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
             closePipeline();

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The frames host and worker exchange over the worker's stdin/stdout: a 4-byte big-endian length
+ * The frames host and worker exchange over the worker's Unix domain socket: a 4-byte big-endian length
  * (of type + payload), one type byte, then the payload. Both sides use this class, so the wire format
  * lives in one place.
  */

@@ -17,11 +17,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,12 +30,12 @@ import java.util.Map;
 /**
  * A module's worker process: loads one module (with the same class-loader rules as the server: built-ins from the
  * class path, a drop-in from its folder), its inference runtime and models once, then runs the jobs the host sends
- * over stdin, one at a time, answering on stdout in {@link Frames}. Everything else that would print to stdout goes to
- * stderr, which the host logs with the module's id. Ends when the host says SHUTDOWN or closes stdin.
+ * over a Unix domain socket the host listens on, one at a time, answering in {@link Frames}. Its stdout and stderr are
+ * its log, which the host logs with the module's id. Ends when the host says SHUTDOWN or the socket closes.
  *
  * <p>Arguments: module id, modules dir ("-" for none), models dir, the worker's own folder (its registry's JAR
  * snapshots and scratch space), the inference runtimes' native cache, inference threads, and a JSON file with the
- * module's configuration, the thread limit, and the protocol version ({@link Frames#VERSION}).
+ * module's configuration, the thread limit, the protocol version ({@link Frames#VERSION}) and the socket's path.
  */
 public final class WorkerMain {
 
@@ -48,10 +46,10 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        // the frame channel is the real stdout; System.out (and so the console log) goes to stderr from now on
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)));
-        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
-        DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
+        // frames go over the host's Unix domain socket; stdout and stderr are only the log, so nothing printed can corrupt them
+        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[9])));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(channel)));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel)));
         String moduleId = args[0];
         Path modulesDir = "-".equals(args[1]) ? null : Path.of(args[1]);
         Path modelsDir = Path.of(args[2]);
