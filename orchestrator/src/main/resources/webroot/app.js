@@ -574,6 +574,7 @@ function moduleCard(m, failures) {
       model.demo ? h('span', { class: 'badge demo', title: 'a demonstration model, not a trained clinical model' }, 'DEMO MODEL') : null,
       m.trigger ? ' · trigger ' + m.trigger : '', m.isolation ? ' · runs ' + (m.isolation === 'process' ? 'in worker processes' : 'in the server process') : ''),
     m.pausedReason ? h('p', { class: 'error' }, 'Paused by RadFlow: ' + m.pausedReason) : null,
+    m.workers ? workersLine(m.workers) : null,
     h('dl', { class: 'counters' }, Object.entries(counters).filter(([, v]) => typeof v !== 'object')
       .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))))),
     h('p', { class: 'actions' },
@@ -587,6 +588,14 @@ function moduleCard(m, failures) {
       h('a', { href: '#/job/' + encodeURIComponent(j.id) }, time(j.finishedAt)), ' ', j.reason || '')))
       : h('p', { class: 'muted' }, 'None.'),
     m.source ? h('p', { class: 'muted small' }, 'from ' + m.source + (m.loadedAt ? ', loaded ' + dateTime(m.loadedAt) : '')) : null);
+}
+
+/** A module's worker processes: health, and each worker's pid, state and jobs served. */
+function workersLine(w) {
+  const list = (w.workers || []).map(x => 'pid ' + x.pid + ' ' + x.state + ' (' + x.jobs + ' jobs, heap ' + x.heapMb + ' MB)');
+  return h('p', { class: w.health === 'unhealthy' ? 'error workers' : 'muted small workers' },
+    'Workers: ' + (w.health || '—') + (list.length ? ' · ' + list.join(', ') : ''),
+    w.problem ? ' · ' + w.problem + (w.problemAt ? ' (' + dateTime(w.problemAt) + ')' : '') : '');
 }
 
 /** Destinations: backlog, sent, dead letters, last error; retry dead letters. */

@@ -71,7 +71,7 @@ class CrashLoopIT {
                 api: {port: %d}
                 viewer: {enabled: false}
                 tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 3600}
-                modules: {dir: %s, watch: false}
+                modules: {dir: %s, watch: false, halt-on-job: {isolation: in-process}}
                 scheduler: {maxAttempts: 3}
                 rules:
                   - {name: to-halt, module: halt-on-job, match: {Modality: MR}}
@@ -118,6 +118,51 @@ class CrashLoopIT {
             last.destroy();
             if (!last.waitFor(30, TimeUnit.SECONDS)) {
                 last.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * The same module with the default isolation, in the installed product: each job's halt costs a worker (started by
+     * {@code bin/radflow}'s server from its own lib/), the job ends FAILED after its attempts with the worker's exit
+     * status, and the server never stops.
+     */
+    @Test
+    void inItsWorkerProcessTheSameModuleNeverStopsTheServer() throws Exception {
+        Path modules = dir.resolve("modules");
+        buildModule(modules.resolve("halt-on-job"));
+        int dicomPort = FreePorts.find();
+        int apiPort = FreePorts.find();
+        Path cfg = dir.resolve("radflow.yaml");
+        Files.writeString(cfg, """
+                server: {dataDir: %s}
+                listener: {bindAddress: 127.0.0.1, port: %d, minFreeSpaceMb: 0, fsync: false}
+                api: {port: %d}
+                viewer: {enabled: false}
+                tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 3600}
+                modules: {dir: %s, watch: false, halt-on-job: {heapMb: 128}}
+                scheduler: {maxAttempts: 3, initialBackoffSeconds: 1}
+                rules:
+                  - {name: to-halt, module: halt-on-job, match: {Modality: MR}}
+                """.formatted(dir.resolve("data"), dicomPort, apiPort, modules));
+        Process server = start(cfg, 1);
+        try {
+            awaitHealthy(server, apiPort);
+            GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(72).withDimensions(16, 16, 4));
+            Dcmtk.storescu().host("127.0.0.1").port(dicomPort).calledAe("RADFLOW").files(mr.files()).run().assertOk();
+            List<JsonObject> jobs = Api.awaitJobs(apiPort, "&module=halt-on-job", l -> l.size() == 1 && Api.allTerminal(l), 120_000);
+            JsonObject job = jobs.get(0);
+            assertEquals("FAILED", job.getString("state"), job.encode());
+            assertEquals(3, job.getInteger("attempts"), job.encode());
+            assertEquals("gave up after 3 attempts: worker exited with status 3 during the job", job.getString("reason"));
+            assertTrue(server.isAlive(), "the server is still up");
+            Dcmtk.echoscu("127.0.0.1", dicomPort, "RADFLOW").assertOk();
+            String log = Files.readString(dir.resolve("radflow-1.log"));
+            assertTrue(log.contains("Module halt-on-job: worker halt-on-job (pid "), "the server started workers from its installation");
+        } finally {
+            server.destroy();
+            if (!server.waitFor(30, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
             }
         }
     }

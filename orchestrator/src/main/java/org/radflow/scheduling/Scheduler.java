@@ -110,6 +110,8 @@ public final class Scheduler implements AutoCloseable {
         final JobJournal journal;
         volatile Thread thread;
         volatile long lastProgressWrite;
+        /** Counted down when the module call returns (or throws): the lane's thread is free again, whatever the pool does with it. */
+        final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
 
         Running(Job job, Duration timeout, JobJournal journal) {
             this.job = job;
@@ -251,6 +253,7 @@ public final class Scheduler implements AutoCloseable {
                 wake();
             }
             r.thread = null;
+            r.returned.countDown();
         }
         LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
     }
@@ -347,7 +350,7 @@ public final class Scheduler implements AutoCloseable {
         LOG.warn("Job {} of module {} timed out after {} s; its thread is abandoned ({} abandoned so far)", r.job.id(),
                 lane.moduleId, r.timeout.toSeconds(), stuck);
         // a thread that honours the interrupt ends soon: count it back when it does
-        lane.threads.execute(() -> watchAbandoned(lane, t));
+        lane.threads.execute(() -> watchAbandoned(lane, r));
         if (stuck > settings.stuckThreadLimit()) {
             lane.paused = true;
             LOG.error("Module {} paused: {} of its threads are stuck after timeouts. Fix or replace the module, then restart "
@@ -356,10 +359,10 @@ public final class Scheduler implements AutoCloseable {
         wake();
     }
 
-    private static void watchAbandoned(Lane lane, Thread t) {
+    private static void watchAbandoned(Lane lane, Running r) {
         try {
-            t.join(TimeUnit.MINUTES.toMillis(10));
-            if (!t.isAlive()) {
+            // the call returning is what counts: the pooled thread itself lives on idle for a minute
+            if (r.returned.await(10, TimeUnit.MINUTES)) {
                 lane.abandoned.decrementAndGet();
             }
         } catch (InterruptedException e) {

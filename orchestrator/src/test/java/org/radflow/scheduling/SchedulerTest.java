@@ -178,6 +178,28 @@ class SchedulerTest {
     }
 
     @Test
+    void aTimedOutCallThatReturnsIsNoLongerCountedAbandoned() throws Exception {
+        // as the process host does: the interrupt stops the worker and the call returns at once
+        module("polite", 1, Duration.ofSeconds(1), (in, job) -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                throw new ModuleException("stopped");
+            }
+            return ok();
+        });
+        start(SchedulerSettings.defaults());
+        Job j = enqueue("polite", "p1");
+        assertEquals(JobState.TIMED_OUT, await(j, JobState.TIMED_OUT, 8000));
+        long end = System.currentTimeMillis() + 5000;
+        while (!Integer.valueOf(0).equals(scheduler.laneStatus("polite").get("abandonedThreads")) && System.currentTimeMillis() < end) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, scheduler.laneStatus("polite").get("abandonedThreads"),
+                "counted back when the call returns, not when the pool retires its thread a minute later");
+    }
+
+    @Test
     void transientFailuresAreRetriedWithBackOffAndPermanentOnesAreNot() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         module("flaky", 1, Duration.ofSeconds(30), (in, job) -> {

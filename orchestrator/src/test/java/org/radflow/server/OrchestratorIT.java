@@ -159,6 +159,8 @@ class OrchestratorIT {
                   - {name: to-fail, module: sample-fail, match: {Modality: MR}}
                   - {name: to-sample, module: sample, match: {Modality: MR}}
                 """)) {
+            // what is measured is lanes side by side, not workers starting: each module's worker is ready first
+            awaitWorkersReady(s.httpPort(), List.of("sample-hang", "sample-slow", "sample-fail", "sample"));
             Instant sent = Instant.now();
             send(s.dicomPort(), mr.files());
             List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == 4 && allIn(l, "SUCCEEDED", "FAILED", "TIMED_OUT"), 40_000);
@@ -206,6 +208,21 @@ class OrchestratorIT {
         return jobDetail.getJsonObject("outputs").getJsonArray("objects").stream().map(o -> (JsonObject) o)
                 .filter(o -> "1.2.840.10008.5.1.4.1.1.88.33".equals(o.getString("sopClassUid"))).findFirst()
                 .orElseThrow(() -> new AssertionError("no SR in " + jobDetail));
+    }
+
+    private static void awaitWorkersReady(int port, List<String> modules) throws Exception {
+        long end = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < end) {
+            io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray(HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/modules")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            if (all.stream().map(o -> (JsonObject) o).filter(m -> modules.contains(m.getString("id")))
+                    .filter(m -> m.getJsonObject("workers") != null && "ok".equals(m.getJsonObject("workers").getString("health")))
+                    .count() == modules.size()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the workers of " + modules + " were not ready within 120 s");
     }
 
     private static JsonObject byRule(List<JsonObject> jobs, String rule) {
