@@ -140,6 +140,15 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         }
     }
 
+    /** Starts a worker for the module now and keeps it for the module's next job, which then does not wait for the start. */
+    public void prestart(String moduleId) throws ModuleException {
+        Worker w = Worker.start(specs.apply(moduleId));
+        Deque<Worker> q = idle.computeIfAbsent(moduleId, k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.push(w);
+        }
+    }
+
     /** Stops every idle worker of a module (disabled, replaced); running jobs finish on theirs. */
     public void retire(String moduleId) {
         Deque<Worker> q = idle.get(moduleId);
