@@ -234,13 +234,16 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 Path config = home.resolve("config.json");
                 Files.writeString(config, new JsonObject(spec.config()).encode());
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr", "-XX:ErrorFile=" + dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log"),
+                        "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:ErrorFile=" + dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log"),
                         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
                         "-Dradflow.console.level=INFO", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                         spec.moduleId(), spec.modulesDir() == null ? "-" : spec.modulesDir().toString(), spec.modelsDir().toString(),
                         home.toString(), spec.dataDir().resolve("native").toString(), Integer.toString(spec.inferenceThreads()),
                         config.toString()));
+                WorkerClassData classData = WorkerClassData.forWorker(dir, System.getProperty("java.class.path"), System.getProperty("java.home"));
+                cmd.addAll(cmd.indexOf("-cp"), classData.options());
                 Process p = new ProcessBuilder(cmd).start();
+                classData.started(p);
                 Worker w = new Worker(spec, p, home);
                 Object first = w.frames.poll(120, TimeUnit.SECONDS);
                 if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
