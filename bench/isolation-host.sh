@@ -14,8 +14,11 @@ WARMUP=${3:-20}
 RESTARTS=${4:-3}
 mvn -B -q -o -Dstyle.color=never -Dohif.skip=true -pl orchestrator,testmodules/sample,modules/covidnet -am test-compile package -DskipTests \
   dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
-# the built-in module on the class path, as in the installed lib/ (the worker's class path is the server's)
-CP="orchestrator/target/test-classes:orchestrator/target/classes:modules/covidnet/target/classes:$(cat orchestrator/target/bench.cp)"
+# JARs only, as in the installed lib/ (the worker's class path is the server's, and class data sharing needs JARs),
+# with the built-in module on it; the benchmark's own classes in a JAR of their own
+jar --create --file orchestrator/target/bench-tests.jar -C orchestrator/target/test-classes .
+CP=$(ls orchestrator/target/bench-tests.jar orchestrator/target/radflow-orchestrator*.jar modules/covidnet/target/radflow-module-covidnet-*.jar \
+  | grep -v sources | tr '\n' ':')$(tr ':' '\n' < orchestrator/target/bench.cp | grep '\.jar$' | tr '\n' ':')
 JAR=$(ls testmodules/sample/target/radflow-sample-module-*.jar | grep -v sources | head -1)
 RADFLOW_LOG_LEVEL=WARN java -Xmx2g -cp "$CP" -Dlogback.configurationFile=bench/quiet-logback.xml org.radflow.bench.IsolationHostBench \
   "$MODULE" "$JOBS" "$WARMUP" "$RESTARTS" "$JAR"
