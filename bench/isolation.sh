@@ -28,3 +28,7 @@ mi=$(median "${IN[@]}"); mp=$(median "${PR[@]}")
 echo "in-process: p50 per round ${IN[*]} ms, median $mi ms; first study ${INF[*]} ms"
 echo "process:    p50 per round ${PR[*]} ms, median $mp ms; first study ${PRF[*]} ms"
 awk -v a="$mp" -v b="$mi" 'BEGIN {printf "extra per job in a worker: %+.0f ms at the median (ratio %.2f)\n", a - b, a / b}'
+# each round's pair ran back to back: their difference is less exposed to the machine's load drifting between rounds
+D=(); for i in "${!IN[@]}"; do D+=("$((PR[i] - IN[i]))"); done
+echo "per round, process - in-process: ${D[*]} ms, median $(median "${D[@]}") ms"
+echo "(bench/isolation-host.sh measures the boundary alone, without the reports' and the PACS's tens of ms of noise)"

@@ -248,7 +248,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 retire(go.get(i), why.get(i));
             }
             if (warm && spec.isPresent()) {
-                prestart(pool, spec.get());
+                prestartInBackground(pool, spec.get());
             }
         }
     }
@@ -261,8 +261,19 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         return !warm || pool.idle.size() + pool.busy.size() > 1 && pool.idle.peek() != w;
     }
 
+    /** Starts a worker for the module now and keeps it for the module's next job; returns once it is ready. */
+    public void prestart(String moduleId) throws ModuleException {
+        WorkerSpec spec = env.spec(moduleId).orElseThrow(() -> new ModuleException("module " + moduleId + " is not loaded", true, null));
+        Pool pool = pool(moduleId);
+        WorkerProcess w = startWorker(pool, spec, true);
+        synchronized (pool) {
+            w.idleSince = System.nanoTime();
+            pool.idle.push(w);
+        }
+    }
+
     /** Starts a worker in the background for a module that has none, unless one is starting or its starts back off. */
-    private void prestart(Pool pool, WorkerSpec spec) {
+    private void prestartInBackground(Pool pool, WorkerSpec spec) {
         synchronized (pool) {
             if (pool.starting || !pool.idle.isEmpty() || !pool.busy.isEmpty() || pool.notBefore - System.nanoTime() > 0) {
                 return;
@@ -297,7 +308,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
     public void warmUp(Iterable<String> moduleIds) {
         for (String id : moduleIds) {
             if (env.wanted(id)) {
-                env.spec(id).ifPresent(s -> prestart(pool(id), s));
+                env.spec(id).ifPresent(s -> prestartInBackground(pool(id), s));
             }
         }
     }

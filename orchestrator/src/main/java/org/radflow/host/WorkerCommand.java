@@ -31,7 +31,11 @@ final class WorkerCommand {
     private WorkerCommand() {
     }
 
-    static List<String> build(ProcessModuleHost.WorkerSpec spec, Path home, Path config, Path errorFile, Path socket) {
+    /**
+     * @param classData the class data sharing options ({@link WorkerClassData}), placed before the class path
+     */
+    static List<String> build(ProcessModuleHost.WorkerSpec spec, Path home, Path config, Path errorFile, Path socket,
+                              List<String> classData) {
         describeOnce();
         List<String> cmd = new ArrayList<>();
         if (PRLIMIT != null) {
@@ -45,9 +49,12 @@ final class WorkerCommand {
         }
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + spec.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:-CreateCoredumpOnCrash",
-                "-XX:+DisplayVMOutputToStderr", "-XX:ErrorFile=" + errorFile,
+                // the JVM's own warnings (a thread it cannot start, class data notes) go to the logged stderr
+                "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:ErrorFile=" + errorFile,
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                "-Dradflow.console.level=INFO", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+                "-Dradflow.console.level=INFO"));
+        cmd.addAll(classData);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                 spec.moduleId(), spec.modulesDir() == null ? "-" : spec.modulesDir().toString(), spec.modelsDir().toString(),
                 home.toString(), spec.dataDir().resolve("native").toString(), Integer.toString(spec.inferenceThreads()),
                 config.toString(), Integer.toString(spec.maxThreads()), Integer.toString(Frames.VERSION), socket.toString()));

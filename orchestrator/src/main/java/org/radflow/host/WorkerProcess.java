@@ -122,13 +122,16 @@ final class WorkerProcess {
             Path errorFile = dir.resolve("hs_err_" + spec.moduleId() + "_pid%p.log");
             Path socket = socketPath(home);
             ServerSocketChannel listening = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket), 1);
+            WorkerClassData classData = WorkerClassData.forWorker(dir, System.getProperty("java.class.path"), System.getProperty("java.home"));
             Process p;
             try {
-                p = new ProcessBuilder(WorkerCommand.build(spec, home, config, errorFile, socket)).redirectErrorStream(true).start();
+                p = new ProcessBuilder(WorkerCommand.build(spec, home, config, errorFile, socket, classData.options()))
+                        .redirectErrorStream(true).start();
             } catch (IOException e) {
                 closeQuietly(listening);
                 throw e;
             }
+            classData.started(p);
             w = new WorkerProcess(spec, p, home, errorFile, outputLimit, listening, socket);
             Object first = w.frames.poll(120, TimeUnit.SECONDS);
             if (first instanceof Frames.Frame f && f.type() == Frames.READY) {

@@ -96,12 +96,12 @@ public final class WorkerMain {
         System.exit(0);
     }
 
-    /** One job at a time, on its own thread, so that a CANCEL can be read while it runs. */
+    /** One job at a time, on the job thread, so that a CANCEL can be read while it runs. */
     private static final class Worker {
         private final ModuleRegistry registry;
         private final String moduleId;
         private final DataOutputStream out;
-        private volatile Thread running;
+        private final JobThread jobThread = new JobThread("radflow-worker-job");
         private volatile boolean cancelled;
 
         Worker(ModuleRegistry registry, String moduleId, DataOutputStream out) {
@@ -120,17 +120,17 @@ public final class WorkerMain {
                 files.add(Path.of(p.readUTF()));
             }
             cancelled = false;
-            Thread t = new Thread(() -> run(jobId, studyUid, files), "radflow-worker-job");
-            running = t;
-            t.start();
+            try {
+                jobThread.run(() -> run(jobId, studyUid, files));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while handing job " + jobId + " to the job thread", e);
+            }
         }
 
         void cancel() {
             cancelled = true;
-            Thread t = running;
-            if (t != null) {
-                t.interrupt();
-            }
+            jobThread.interrupt();
         }
 
         private void run(String jobId, String studyUid, List<Path> files) {
@@ -201,8 +201,6 @@ public final class WorkerMain {
             } catch (IOException e) {
                 System.err.println("worker: cannot answer the host: " + e);
                 System.exit(4);
-            } finally {
-                running = null;
             }
         }
     }
