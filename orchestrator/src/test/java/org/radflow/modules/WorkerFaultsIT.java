@@ -113,7 +113,7 @@ class WorkerFaultsIT {
                   fault-output: {heapMb: 128}
                   fault-silent: {heapMb: 128}
                   fault-nomodel: {heapMb: 128}
-                  sample: {heapMb: 256}
+                  sample: {heapMb: 256, cpus: "0"}
                 rules:
                   - {name: native, module: fault-native, match: {Modality: MR, StudyDescription: FAULTS}}
                   - {name: threads, module: fault-threads, match: {Modality: MR, StudyDescription: FAULTS}}
@@ -184,6 +184,16 @@ class WorkerFaultsIT {
                 assertEquals(1, workers(id + " ").size(), id + ": the faulty worker is gone (killed, not left stopped or spinning)");
             }
             Dcmtk.echoscu("127.0.0.1", s.dicomPort(), "RADFLOW").assertOk();
+
+            // the limits the host applies, as the kernel sees them (this machine has prlimit, taskset and nice)
+            ProcessHandle sample = workers("sample ").get(0);
+            String status = Files.readString(Path.of("/proc", Long.toString(sample.pid()), "status"));
+            assertTrue(status.lines().anyMatch(l -> l.matches("Cpus_allowed_list:\\s+0\\s*")), "modules.sample.cpus: \"0\": " + status);
+            String limits = Files.readString(Path.of("/proc", Long.toString(sample.pid()), "limits"));
+            assertTrue(limits.lines().anyMatch(l -> l.matches("Max core file size\\s+0\\s+0\\s+bytes\\s*")), limits);
+            assertTrue(limits.lines().anyMatch(l -> l.matches("Max open files\\s+16384\\s+16384\\s+files\\s*")), limits);
+            String[] stat = Files.readString(Path.of("/proc", Long.toString(sample.pid()), "stat")).replaceFirst(".*\\) ", "").split(" ");
+            assertEquals("5", stat[16], "nice 5: the server comes first under contention");
         }
         assertEquals(List.of(), workers("fault-"), "workers end with the server");
     }
