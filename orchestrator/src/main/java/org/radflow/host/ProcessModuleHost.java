@@ -155,6 +155,16 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         while (true) {
             WorkerProcess w;
             synchronized (pool) {
+                // a worker booting ahead of jobs is this job's: wait for it rather than boot a second JVM beside it
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+                while (pool.starting && pool.idle.isEmpty() && System.nanoTime() < until) {
+                    try {
+                        pool.wait(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ModuleException("interrupted while its worker was starting", false, null);
+                    }
+                }
                 w = pool.idle.poll();
                 if (w != null) {
                     if (w.alive() && w.spec.equals(spec)) {
@@ -299,6 +309,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             } finally {
                 synchronized (pool) {
                     pool.starting = false;
+                    pool.notifyAll(); // a job waiting for this worker
                 }
             }
         });
