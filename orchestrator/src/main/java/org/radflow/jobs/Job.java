@@ -15,6 +15,7 @@ import java.util.List;
  * @param revision     1 for the first job of this unit and module; a re-opened unit gets the next number
  * @param supersedes   the job this one replaces (same unit and module, earlier revision), or null
  * @param nextAttemptAt a queued job is not started before this (retry back-off)
+ * @param lease        a running job's lease (its node, token and expiry); null when the job is not running
  */
 public record Job(
         String id,
@@ -41,11 +42,23 @@ public record Job(
         Instant updatedAt,
         Instant startedAt,
         Instant finishedAt,
-        Instant nextAttemptAt) {
+        Instant nextAttemptAt,
+        Lease lease) {
 
     public Job {
         destinations = List.copyOf(destinations);
         inputFiles = List.copyOf(inputFiles);
+    }
+
+    /** A job without a lease (not running, or made by a test or a tool rather than claimed). */
+    public Job(String id, String unitKey, Trigger trigger, String studyUid, String seriesUid, String sopUid, String moduleId,
+               String moduleVersion, String ruleName, Priority priority, List<String> destinations, List<Path> inputFiles,
+               String inputHash, int revision, String supersedes, JobState state, int attempts, String reason, double progress,
+               String progressMessage, Instant createdAt, Instant updatedAt, Instant startedAt, Instant finishedAt,
+               Instant nextAttemptAt) {
+        this(id, unitKey, trigger, studyUid, seriesUid, sopUid, moduleId, moduleVersion, ruleName, priority, destinations,
+                inputFiles, inputHash, revision, supersedes, state, attempts, reason, progress, progressMessage, createdAt,
+                updatedAt, startedAt, finishedAt, nextAttemptAt, null);
     }
 
     /** One entry of a job's timeline. */

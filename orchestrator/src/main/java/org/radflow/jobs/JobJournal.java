@@ -27,6 +27,10 @@ import java.util.UUID;
  * {@link Store} (embedded H2 by default, PostgreSQL shared by several schedulers or nodes): each
  * change is one transaction on a connection of its own, guarded by its row's current state, and
  * queued work is taken with {@link #claim}, which two schedulers never both win.
+ *
+ * <p>A claim gives this journal's node a {@link Lease} on the job: the node renews it while the job runs
+ * ({@link #renew}), writes that move the job on can be made with it (they fail once the lease was taken
+ * over), and any node re-queues a job whose lease expired ({@link #recoverExpired}).
  */
 public final class JobJournal implements AutoCloseable {
 
@@ -35,8 +39,14 @@ public final class JobJournal implements AutoCloseable {
     public static final Duration AGING_PER_PRIORITY_STEP = Duration.ofMinutes(5);
     /** How often enqueue reads a unit again after another writer took the revision it wanted. */
     private static final int ENQUEUE_ATTEMPTS = 5;
+    /** The lease a claim takes when its caller names none ({@code scheduler.leaseSeconds}' default). */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** The node name of a journal given none: one node alone on its store. */
+    public static final String LOCAL_NODE = "local";
 
     private final Store store;
+    /** This node's name ({@code server.nodeName}): the owner of the leases it claims. */
+    private final String node;
     /** The store this journal opened itself ({@link #openEmbedded}) and closes; null when it was given one. */
     private final Store ownStore;
     /** Commits and their hand-over to the notifier happen under this lock, so listeners hear changes in commit order. */
@@ -59,14 +69,28 @@ public final class JobJournal implements AutoCloseable {
         listeners.add(l);
     }
 
-    /** A journal on {@code store}; closing the journal leaves the store open. */
+    /** A journal on {@code store} for a node alone on it; closing the journal leaves the store open. */
     public JobJournal(Store store) {
-        this(store, null);
+        this(store, LOCAL_NODE, null);
     }
 
-    private JobJournal(Store store, Store ownStore) {
+    /** A journal on {@code store} for the node {@code nodeName} (one of several that may share the store). */
+    public JobJournal(Store store, String nodeName) {
+        this(store, nodeName, null);
+    }
+
+    private JobJournal(Store store, String nodeName, Store ownStore) {
+        if (nodeName == null || nodeName.isBlank()) {
+            throw new IllegalArgumentException("a journal needs its node's name (server.nodeName)");
+        }
         this.store = store;
+        this.node = nodeName;
         this.ownStore = ownStore;
+    }
+
+    /** The node whose leases this journal claims and renews. */
+    public String nodeName() {
+        return node;
     }
 
     /** The store this journal writes to (tests read it through {@link JobQueries}). */
@@ -77,7 +101,7 @@ public final class JobJournal implements AutoCloseable {
     /** Opens (creating or migrating if needed) the embedded store at {@code <dir>/journal}, owned and closed by this journal. */
     public static JobJournal openEmbedded(Path dir) {
         Store s = Store.open(StoreSettings.embedded(dir));
-        return new JobJournal(s, s);
+        return new JobJournal(s, LOCAL_NODE, s);
     }
 
     /** A state change, told to the listeners once its transaction has committed. */
@@ -201,9 +225,14 @@ public final class JobJournal implements AutoCloseable {
      * Takes up to {@code limit} of a module's startable jobs, in queue order, and marks them RUNNING in
      * one transaction. Rows another scheduler has locked are skipped ({@code FOR UPDATE SKIP LOCKED}),
      * and each row changes only while it is still QUEUED, so two schedulers on one store never both
-     * take a job. Returns the jobs as they are now (RUNNING).
+     * take a job. Returns the jobs as they are now (RUNNING), each with this node's new lease on it.
      */
     public List<Job> claim(String moduleId, int limit) throws SQLException {
+        return claim(moduleId, limit, DEFAULT_LEASE);
+    }
+
+    /** {@link #claim(String, int)} with leases of {@code lease} (until renewed). */
+    public List<Job> claim(String moduleId, int limit, Duration lease) throws SQLException {
         if (limit <= 0) {
             return List.of();
         }
@@ -222,7 +251,7 @@ public final class JobJournal implements AutoCloseable {
             }
             List<Job> claimed = new ArrayList<>();
             for (String id : ids) {
-                if (markRunning(c, changes, id)) {
+                if (markRunning(c, changes, id, lease)) {
                     claimed.add(JobRows.find(c, id).orElseThrow());
                 }
             }
@@ -243,19 +272,22 @@ public final class JobJournal implements AutoCloseable {
         });
     }
 
-    /** Moves QUEUED to RUNNING atomically; false when someone else took it or it changed meanwhile. */
+    /** Moves QUEUED to RUNNING atomically under a new lease of this node; false when someone else took it or it changed meanwhile. */
     public boolean markRunning(String id) throws SQLException {
-        return write((c, changes) -> markRunning(c, changes, id));
+        return write((c, changes) -> markRunning(c, changes, id, DEFAULT_LEASE));
     }
 
-    private boolean markRunning(Connection c, List<Change> changes, String id) throws SQLException {
+    private boolean markRunning(Connection c, List<Change> changes, String id, Duration lease) throws SQLException {
         Instant now = Instant.now();
         try (PreparedStatement u = c.prepareStatement(
                 "UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, started_at = ?, updated_at = ?, progress = 0, "
-                        + "progress_message = NULL WHERE id = ? AND state = 'QUEUED'")) {
+                        + "progress_message = NULL, lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ? "
+                        + "WHERE id = ? AND state = 'QUEUED'")) {
             u.setTimestamp(1, Timestamp.from(now));
             u.setTimestamp(2, Timestamp.from(now));
-            u.setString(3, id);
+            u.setString(3, node);
+            u.setTimestamp(4, Timestamp.from(now.plus(lease)));
+            u.setString(5, id);
             if (u.executeUpdate() != 1) {
                 return false;
             }
@@ -264,22 +296,39 @@ public final class JobJournal implements AutoCloseable {
         return true;
     }
 
-    /** Ends a running job; ignored when the job is no longer RUNNING (e.g. it timed out meanwhile). */
+    /**
+     * Ends a running job whoever holds it (a caller without a lease); ignored when the job is no longer RUNNING
+     * (e.g. it timed out meanwhile). Holders of a lease use {@link #finish(Lease, JobState, String)}.
+     */
     public boolean finish(String id, JobState state, String reason) throws SQLException {
-        return write((c, changes) -> finish(c, changes, id, state, reason));
+        return write((c, changes) -> finish(c, changes, id, null, state, reason));
     }
 
-    private static boolean finish(Connection c, List<Change> changes, String id, JobState state, String reason) throws SQLException {
+    /** Ends a running job only while {@code lease} still holds it; false when it was taken over or ended meanwhile. */
+    public boolean finish(Lease lease, JobState state, String reason) throws SQLException {
+        return write((c, changes) -> finish(c, changes, lease.jobId(), lease.token(), state, reason));
+    }
+
+    /** {@code AND lease_token = ?} when the write is fenced by a lease's token. */
+    private static String fence(Long token) {
+        return token == null ? "" : " AND lease_token = ?";
+    }
+
+    private static boolean finish(Connection c, List<Change> changes, String id, Long token, JobState state, String reason)
+            throws SQLException {
         Instant now = Instant.now();
         try (PreparedStatement u = c.prepareStatement(
-                "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END "
-                        + "WHERE id = ? AND state = 'RUNNING'")) {
+                "UPDATE jobs SET state = ?, reason = ?, finished_at = ?, updated_at = ?, progress = CASE WHEN ? THEN 1 ELSE progress END, "
+                        + "lease_expires_at = NULL WHERE id = ? AND state = 'RUNNING'" + fence(token))) {
             u.setString(1, state.name());
             u.setString(2, truncate(reason));
             u.setTimestamp(3, Timestamp.from(now));
             u.setTimestamp(4, Timestamp.from(now));
             u.setBoolean(5, state == JobState.SUCCEEDED);
             u.setString(6, id);
+            if (token != null) {
+                u.setLong(7, token);
+            }
             if (u.executeUpdate() != 1) {
                 return false;
             }
@@ -288,16 +337,29 @@ public final class JobJournal implements AutoCloseable {
         return true;
     }
 
-    /** A running job failed transiently: back to the queue after {@code delay}. */
+    /** A running job failed transiently: back to the queue after {@code delay} (a caller without a lease). */
     public boolean retryLater(String id, Duration delay, String reason) throws SQLException {
+        return retryLater(id, null, delay, reason);
+    }
+
+    /** {@link #retryLater(String, Duration, String)} only while {@code lease} still holds the job. */
+    public boolean retryLater(Lease lease, Duration delay, String reason) throws SQLException {
+        return retryLater(lease.jobId(), lease.token(), delay, reason);
+    }
+
+    private boolean retryLater(String id, Long token, Duration delay, String reason) throws SQLException {
         return write((c, changes) -> {
             Instant now = Instant.now();
             try (PreparedStatement u = c.prepareStatement(
-                    "UPDATE jobs SET state = 'QUEUED', reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'RUNNING'")) {
+                    "UPDATE jobs SET state = 'QUEUED', reason = ?, next_attempt_at = ?, updated_at = ?, lease_expires_at = NULL "
+                            + "WHERE id = ? AND state = 'RUNNING'" + fence(token))) {
                 u.setString(1, truncate(reason));
                 u.setTimestamp(2, Timestamp.from(now.plus(delay)));
                 u.setTimestamp(3, Timestamp.from(now));
                 u.setString(4, id);
+                if (token != null) {
+                    u.setLong(5, token);
+                }
                 if (u.executeUpdate() != 1) {
                     return false;
                 }
@@ -312,17 +374,21 @@ public final class JobJournal implements AutoCloseable {
      * now. A running job is refused (it is running).
      */
     public boolean requeue(String id, String why) throws SQLException {
-        return write((c, changes) -> requeue(c, changes, id, why, "state <> 'RUNNING'"));
+        return write((c, changes) -> requeue(c, changes, id, null, why, "state <> 'RUNNING'"));
     }
 
-    private boolean requeue(Connection c, List<Change> changes, String id, String why, String condition) throws SQLException {
+    private boolean requeue(Connection c, List<Change> changes, String id, Long token, String why, String condition)
+            throws SQLException {
         Instant now = Instant.now();
         try (PreparedStatement u = c.prepareStatement(
-                "UPDATE jobs SET state = 'QUEUED', next_attempt_at = ?, updated_at = ?, finished_at = NULL, progress = 0 "
-                        + "WHERE id = ? AND " + condition)) {
+                "UPDATE jobs SET state = 'QUEUED', next_attempt_at = ?, updated_at = ?, finished_at = NULL, progress = 0, "
+                        + "lease_expires_at = NULL WHERE id = ? AND " + condition + fence(token))) {
             u.setTimestamp(1, Timestamp.from(now));
             u.setTimestamp(2, Timestamp.from(now));
             u.setString(3, id);
+            if (token != null) {
+                u.setLong(4, token);
+            }
             if (u.executeUpdate() != 1) {
                 return false;
             }
@@ -352,62 +418,195 @@ public final class JobJournal implements AutoCloseable {
 
     /** The message of the event that re-queues a job found RUNNING at start. */
     static final String SERVER_STOPPED = "re-queued: the server stopped while it was running";
+    /** How the event that re-queues a job whose lease expired begins; the node's name follows. */
+    static final String LEASE_EXPIRED = "re-queued: the lease of node ";
 
-    /** A job found RUNNING at start: queued again, or failed because it already used its attempts. */
-    public record Recovered(String jobId, String moduleId, int attempts, int serverStops, boolean failed) {
+    /**
+     * A job found cut off (RUNNING at start, or with an expired lease): queued again, or failed because it already used
+     * its attempts.
+     *
+     * @param serverStops how often this job was cut off so, this time included
+     * @param owner       the node that held it (null for a job running from before leases)
+     */
+    public record Recovered(String jobId, String moduleId, int attempts, int serverStops, boolean failed, String owner) {
+    }
+
+    /** A RUNNING row as recovery reads it. */
+    private record Cutoff(String jobId, String moduleId, int attempts, String owner, long token) {
     }
 
     /**
-     * At start, before anything runs: every job still RUNNING was cut off by the server stopping (a crash, a kill, a
-     * power cut). That counts as one of its attempts: a job with attempts left is queued again; one that used them all
-     * ends FAILED, so that a module that takes the server down with it (System.exit, a native crash) cannot make a
-     * crash loop of every restart, and {@code attempts} never exceeds {@code maxAttempts}.
+     * At start, before anything runs: every job this node (or a node from before leases) still has RUNNING was cut off
+     * by its stopping (a crash, a kill, a power cut). That counts as one of its attempts: a job with attempts left is
+     * queued again; one that used them all ends FAILED, so that a module that takes the server down with it
+     * (System.exit, a native crash) cannot make a crash loop of every restart, and {@code attempts} never exceeds
+     * {@code maxAttempts}. Other nodes' running jobs are left to their leases ({@link #recoverExpired}).
      */
     public List<Recovered> recoverRunning(int maxAttempts) throws SQLException {
+        return recover(maxAttempts, "(lease_owner = ? OR lease_owner IS NULL)", false);
+    }
+
+    /**
+     * Re-queues the RUNNING jobs of any node whose lease expired (their node stopped, hung or lost the store), counting
+     * it as an attempt like {@link #recoverRunning}; past {@code maxAttempts} they end FAILED with a reason naming the node.
+     * Each change is conditional on the lease seen, so a renewal or another node's sweep at the same moment is no harm.
+     */
+    public List<Recovered> recoverExpired(int maxAttempts) throws SQLException {
+        return recover(maxAttempts, "lease_expires_at < ?", true);
+    }
+
+    private List<Recovered> recover(int maxAttempts, String which, boolean expired) throws SQLException {
         return write((c, changes) -> {
-            List<Recovered> found = new ArrayList<>();
-            try (PreparedStatement q = c.prepareStatement("SELECT id, module_id, attempts FROM jobs WHERE state = 'RUNNING'");
-                 ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    found.add(new Recovered(rs.getString(1), rs.getString(2), rs.getInt(3), 0, false));
+            Instant now = Instant.now();
+            List<Cutoff> found = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement("SELECT id, module_id, attempts, lease_owner, lease_token FROM jobs "
+                    + "WHERE state = 'RUNNING' AND " + which + " FOR UPDATE SKIP LOCKED")) {
+                if (expired) {
+                    q.setTimestamp(1, Timestamp.from(now));
+                } else {
+                    q.setString(1, node);
+                }
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new Cutoff(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getLong(5)));
+                    }
                 }
             }
             List<Recovered> out = new ArrayList<>();
-            for (Recovered r : found) {
-                int stops = 1;
-                try (PreparedStatement q = c.prepareStatement(
-                        "SELECT COUNT(*) FROM job_events WHERE job_id = ? AND state = 'QUEUED' AND message = ?")) {
-                    q.setString(1, r.jobId());
-                    q.setString(2, SERVER_STOPPED);
-                    try (ResultSet rs = q.executeQuery()) {
-                        if (rs.next()) {
-                            stops += rs.getInt(1);
-                        }
-                    }
+            for (Cutoff r : found) {
+                int stops = 1 + earlierStops(c, r.jobId());
+                // a lease renewed meanwhile is no longer expired: the job stays with its node
+                String still = expired ? "state = 'RUNNING' AND lease_expires_at < ?" : "state = 'RUNNING'";
+                boolean failed = r.attempts() >= maxAttempts;
+                String subject = expired ? "node " + r.owner() + " stopped" : "the server stopped";
+                boolean done;
+                if (failed) {
+                    String why = subject + " while this job ran (" + stops + (stops == 1 ? " time" : " times") + "; attempt "
+                            + r.attempts() + " of " + maxAttempts + "): not run again, it may be what stops the "
+                            + (expired ? "node" : "server") + ". Look at module " + r.moduleId() + ", then retry the job";
+                    done = expired ? finishExpired(c, changes, r, now, why) : finish(c, changes, r.jobId(), null, JobState.FAILED, why);
+                } else {
+                    String event = expired ? LEASE_EXPIRED + r.owner() + " expired while it was running (the node stopped, hung "
+                            + "or lost the store)" : SERVER_STOPPED;
+                    done = expired ? requeueExpired(c, changes, r, now, event) : requeue(c, changes, r.jobId(), null, event, still);
                 }
-                if (r.attempts() >= maxAttempts) {
-                    String why = "the server stopped while this job ran (" + stops + (stops == 1 ? " time" : " times")
-                            + "; attempt " + r.attempts() + " of " + maxAttempts + "): not run again, it may be what stops the "
-                            + "server. Look at module " + r.moduleId() + ", then retry the job";
-                    if (finish(c, changes, r.jobId(), JobState.FAILED, why)) {
-                        out.add(new Recovered(r.jobId(), r.moduleId(), r.attempts(), stops, true));
-                    }
-                } else if (requeue(c, changes, r.jobId(), SERVER_STOPPED, "state = 'RUNNING'")) {
-                    out.add(new Recovered(r.jobId(), r.moduleId(), r.attempts(), stops, false));
+                if (done) {
+                    out.add(new Recovered(r.jobId(), r.moduleId(), r.attempts(), stops, failed, r.owner()));
                 }
             }
             return out;
         });
     }
 
-    public void progress(String id, double fraction, String message) throws SQLException {
-        store.read(c -> {
+    /** How often a job was re-queued before because its server stopped or its lease expired. */
+    private static int earlierStops(Connection c, String jobId) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(
+                "SELECT COUNT(*) FROM job_events WHERE job_id = ? AND state = 'QUEUED' AND (message = ? OR message LIKE ?)")) {
+            q.setString(1, jobId);
+            q.setString(2, SERVER_STOPPED);
+            q.setString(3, LEASE_EXPIRED + "%");
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** Fails a job whose lease expired, unless it was renewed or taken over since it was read. */
+    private static boolean finishExpired(Connection c, List<Change> changes, Cutoff r, Instant now, String why) throws SQLException {
+        try (PreparedStatement u = c.prepareStatement("UPDATE jobs SET state = 'FAILED', reason = ?, finished_at = ?, updated_at = ?, "
+                + "lease_expires_at = NULL WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_expires_at < ?")) {
+            u.setString(1, truncate(why));
+            u.setTimestamp(2, Timestamp.from(now));
+            u.setTimestamp(3, Timestamp.from(now));
+            u.setString(4, r.jobId());
+            u.setLong(5, r.token());
+            u.setTimestamp(6, Timestamp.from(now));
+            if (u.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        event(c, changes, r.jobId(), JobState.FAILED, why);
+        return true;
+    }
+
+    /** Queues again a job whose lease expired, unless it was renewed or taken over since it was read. */
+    private static boolean requeueExpired(Connection c, List<Change> changes, Cutoff r, Instant now, String why) throws SQLException {
+        try (PreparedStatement u = c.prepareStatement("UPDATE jobs SET state = 'QUEUED', next_attempt_at = ?, updated_at = ?, "
+                + "progress = 0, lease_expires_at = NULL WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_expires_at < ?")) {
+            u.setTimestamp(1, Timestamp.from(now));
+            u.setTimestamp(2, Timestamp.from(now));
+            u.setString(3, r.jobId());
+            u.setLong(4, r.token());
+            u.setTimestamp(5, Timestamp.from(now));
+            if (u.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        event(c, changes, r.jobId(), JobState.QUEUED, why);
+        return true;
+    }
+
+    /**
+     * Extends the leases this node holds by {@code duration} from now, in one transaction. Returns the ids of the jobs
+     * whose lease is gone (taken over, or the job is no longer RUNNING): their holders must drop their results.
+     */
+    public java.util.Set<String> renew(java.util.Collection<Lease> leases, Duration duration) throws SQLException {
+        if (leases.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return store.transaction(c -> {
+            java.util.Set<String> gone = new java.util.HashSet<>();
             try (PreparedStatement u = c.prepareStatement(
-                    "UPDATE jobs SET progress = ?, progress_message = ? WHERE id = ? AND state = 'RUNNING'")) {
+                    "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_owner = ?")) {
+                Timestamp until = Timestamp.from(Instant.now().plus(duration));
+                for (Lease l : leases) {
+                    u.setTimestamp(1, until);
+                    u.setString(2, l.jobId());
+                    u.setLong(3, l.token());
+                    u.setString(4, l.owner());
+                    if (u.executeUpdate() != 1) {
+                        gone.add(l.jobId());
+                    }
+                }
+            }
+            return gone;
+        });
+    }
+
+    /** Whether {@code lease} still holds its job (RUNNING under this token): checked before outputs leave for good. */
+    public boolean holds(Lease lease) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE id = ? AND state = 'RUNNING' AND lease_token = ?")) {
+                q.setString(1, lease.jobId());
+                q.setLong(2, lease.token());
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() && rs.getInt(1) == 1;
+                }
+            }
+        });
+    }
+
+    /** Records a running job's progress (a caller without a lease). */
+    public void progress(String id, double fraction, String message) throws SQLException {
+        progress(id, null, fraction, message);
+    }
+
+    /** Records a running job's progress while {@code lease} holds it; false when the lease is gone. */
+    public boolean progress(Lease lease, double fraction, String message) throws SQLException {
+        return progress(lease.jobId(), lease.token(), fraction, message);
+    }
+
+    private boolean progress(String id, Long token, double fraction, String message) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET progress = ?, progress_message = ? WHERE id = ? AND state = 'RUNNING'" + fence(token))) {
                 u.setDouble(1, Math.max(0, Math.min(1, fraction)));
                 u.setString(2, message == null ? null : message.length() > 300 ? message.substring(0, 300) : message);
                 u.setString(3, id);
-                return u.executeUpdate();
+                if (token != null) {
+                    u.setLong(4, token);
+                }
+                return u.executeUpdate() == 1;
             }
         });
     }

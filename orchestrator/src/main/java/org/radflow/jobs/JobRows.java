@@ -65,7 +65,17 @@ final class JobRows {
                 instant(rs, "updated_at"),
                 instant(rs, "started_at"),
                 instant(rs, "finished_at"),
-                instant(rs, "next_attempt_at"));
+                instant(rs, "next_attempt_at"),
+                lease(rs));
+    }
+
+    /** The lease of a running job that has one (jobs running from before leases have no owner). */
+    private static Lease lease(ResultSet rs) throws SQLException {
+        String owner = rs.getString("lease_owner");
+        if (owner == null || !"RUNNING".equals(rs.getString("state"))) {
+            return null;
+        }
+        return new Lease(rs.getString("id"), owner, rs.getLong("lease_token"), instant(rs, "lease_expires_at"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {
