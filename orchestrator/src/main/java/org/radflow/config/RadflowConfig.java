@@ -300,12 +300,14 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int initialBackoff = sc.integer("initialBackoffSeconds", 5, 1, 86_400);
         int maxBackoff = sc.integer("maxBackoffSeconds", 300, initialBackoff, 86_400);
         int stuck = sc.integer("stuckThreadLimit", 4, 0, 1000);
+        // a running job is re-queued elsewhere this long after its node stopped renewing it (every third of it)
+        int leaseSeconds = sc.integer("leaseSeconds", 30, 5, 3600);
         sc.finish();
         Map<String, SchedulerSettings.Lane> lanes = new LinkedHashMap<>();
         modules.settings().forEach((id, m) -> lanes.put(id, new SchedulerSettings.Lane(m.maxConcurrentJobs(), m.queueLimit(),
                 m.timeout(), m.enabled())));
         SchedulerSettings scheduler = new SchedulerSettings(Duration.ofMillis(500), maxAttempts, Duration.ofSeconds(initialBackoff),
-                Duration.ofSeconds(maxBackoff), stuck, lanes);
+                Duration.ofSeconds(maxBackoff), stuck, lanes, Duration.ofSeconds(leaseSeconds));
 
         Viewer viewer = viewer(root.child("viewer"), api);
         StoreSettings store = store(root.child("store"), dataDir);

@@ -4,6 +4,7 @@ import org.radflow.api.ModuleResult;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
+import org.radflow.jobs.Lease;
 import org.radflow.scheduling.ResultHandoff;
 import org.radflow.report.ResultSink;
 import org.radflow.pipeline.Threads;
@@ -22,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * outbox ({@link ReportService}), and only then is the job marked SUCCEEDED. A failure here is RadFlow's, not the
  * module's: it is retried with back-off, and after the last attempt the job FAILS with a reason that says it was the
  * report. A crash before SUCCEEDED leaves the job RUNNING, so the next start runs it again (same output UIDs).
+ *
+ * <p>The job's lease stays with the scheduler's renewals while its reports are written ({@link #leasesHeld}). A job
+ * whose lease was lost (another node took it over) is dropped: its reports are not written, and it is not finished.
  */
 public final class Reporter implements ResultHandoff, AutoCloseable {
 
@@ -42,6 +46,10 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
     private final JobJournal journal;
     private final ResultSink writer;
     private volatile Retry retry;
+    /** Jobs handed over and not finished yet, with their leases (jobs without a lease are not listed). */
+    private final java.util.Map<String, Lease> held = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Jobs whose lease a renewal found gone while they were here. */
+    private final java.util.Set<String> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, Threads.factory("reporter"));
 
     /**
@@ -61,12 +69,48 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
 
     @Override
     public void handOff(Job job, ModuleResult result) {
-        try {
-            journal.progress(job.id(), 1, "writing reports");
-        } catch (SQLException e) {
-            LOG.debug("progress of {} not recorded: {}", job.id(), e.toString());
+        if (job.lease() != null) {
+            held.put(job.id(), job.lease());
         }
+        note(job, "writing reports");
         submit(job, result, 1, Duration.ZERO);
+    }
+
+    @Override
+    public java.util.Collection<Lease> leasesHeld() {
+        return java.util.List.copyOf(held.values());
+    }
+
+    @Override
+    public void leaseLost(String jobId) {
+        if (held.containsKey(jobId)) {
+            lost.add(jobId);
+            LOG.warn("Job {}: this node's lease on it is gone while its reports were being written (it was re-queued or taken "
+                    + "over by another node); its result is dropped", jobId);
+        }
+    }
+
+    /** Whether this node may still commit {@code job}: its lease was not found gone and still holds it in the journal. */
+    private boolean stillHeld(Job job) {
+        if (job.lease() == null) {
+            return true;
+        }
+        if (lost.contains(job.id())) {
+            return false;
+        }
+        try {
+            return journal.holds(job.lease());
+        } catch (SQLException e) {
+            // cannot tell: the fenced finish decides, and the reports carry the same UIDs as any re-run's
+            LOG.debug("lease of {} not checked: {}", job.id(), e.toString());
+            return true;
+        }
+    }
+
+    /** The job leaves the report stage: its lease is no longer renewed by this node. */
+    private void release(Job job) {
+        held.remove(job.id());
+        lost.remove(job.id());
     }
 
     private void submit(Job job, ModuleResult result, int attempt, Duration delay) {
@@ -78,6 +122,12 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
     }
 
     private void attempt(Job job, ModuleResult result, int attempt) {
+        if (!stillHeld(job)) {
+            LOG.warn("Job {} ({} on {}): this node's lease on it was lost before its reports were written; result dropped, "
+                    + "nothing sent", job.id(), job.moduleId(), job.unitKey());
+            release(job);
+            return;
+        }
         try {
             writer.completed(job, result);
         } catch (Exception e) {
@@ -99,24 +149,36 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
         String summary = result.summary().isEmpty() ? null : result.summary();
         if (finish(job, JobState.SUCCEEDED, summary)) {
             LOG.info("Job {} ({} on {}) succeeded", job.id(), job.moduleId(), job.unitKey());
+        } else if (job.lease() != null) {
+            LOG.warn("Job {} ({} on {}): reports written, but this node's lease on it was lost meanwhile (re-queued or taken "
+                    + "over by another node): not marked SUCCEEDED here; its report objects carry the same UIDs as the new "
+                    + "holder's", job.id(), job.moduleId(), job.unitKey());
         } else {
             LOG.info("Job {} ({} on {}): reports written, but the job had meanwhile changed state; result kept", job.id(),
                     job.moduleId(), job.unitKey());
         }
     }
 
+    /** Ends the job, fenced by its lease when it has one; the job leaves the report stage either way. */
     private boolean finish(Job job, JobState state, String reason) {
         try {
-            return journal.finish(job.id(), state, reason);
+            return job.lease() == null ? journal.finish(job.id(), state, reason) : journal.finish(job.lease(), state, reason);
         } catch (SQLException e) {
             LOG.error("Could not journal {} for job {}: {} (it runs again after the next start)", state, job.id(), e.toString());
             return false;
+        } finally {
+            release(job);
         }
     }
 
     private void note(Job job, String message) {
+        String text = message.length() > 290 ? message.substring(0, 290) + "…" : message;
         try {
-            journal.progress(job.id(), 1, message.length() > 290 ? message.substring(0, 290) + "…" : message);
+            if (job.lease() == null) {
+                journal.progress(job.id(), 1, text);
+            } else {
+                journal.progress(job.lease(), 1, text);
+            }
         } catch (SQLException e) {
             LOG.debug("progress of {} not recorded: {}", job.id(), e.toString());
         }

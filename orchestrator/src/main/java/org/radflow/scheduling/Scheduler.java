@@ -3,6 +3,7 @@ package org.radflow.scheduling;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
+import org.radflow.jobs.Lease;
 
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleDescriptor;
@@ -37,6 +38,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * times out jobs that run too long: the job is marked TIMED_OUT, its thread interrupted and
  * abandoned (its slot goes back to the lane at once, and a late result is discarded). A module
  * whose abandoned threads pile up beyond a limit is paused rather than allowed to exhaust the JVM.
+ *
+ * <p>Each claimed job is held under a lease in the journal, renewed every third of its duration while the module runs
+ * and while the report stage writes its reports. Every journal write that moves a job on is fenced by that lease: once
+ * another node took a job over (its lease had lapsed), this node's result is discarded. A sweep re-queues the jobs of
+ * any node whose lease lapsed.
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -52,6 +58,8 @@ public final class Scheduler implements AutoCloseable {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Object signal = new Object();
     private final ScheduledExecutorService watchdog = Threads.scheduled("watchdog");
+    /** Lease renewal and the sweep for lapsed leases: store round trips kept off the watchdog's clock. */
+    private final ScheduledExecutorService leases = Threads.scheduled("leases");
     private volatile boolean running;
     private Thread dispatcher;
 
@@ -107,6 +115,8 @@ public final class Scheduler implements AutoCloseable {
         final Instant started = Instant.now();
         final Duration timeout;
         final AtomicBoolean cancelled = new AtomicBoolean();
+        /** Set when a renewal found the job's lease taken over: whatever the module returns is discarded. */
+        final AtomicBoolean leaseLost = new AtomicBoolean();
         final JobJournal journal;
         volatile Thread thread;
         volatile long lastProgressWrite;
@@ -132,7 +142,11 @@ public final class Scheduler implements AutoCloseable {
             }
             lastProgressWrite = now;
             try {
-                journal.progress(job.id(), fraction, message);
+                if (job.lease() == null) {
+                    journal.progress(job.id(), fraction, message);
+                } else {
+                    journal.progress(job.lease(), fraction, message);
+                }
             } catch (SQLException e) {
                 LOG.debug("progress of {} not recorded: {}", job.id(), e.toString());
             }
@@ -140,7 +154,7 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public boolean isCancelled() {
-            return cancelled.get() || Thread.currentThread().isInterrupted();
+            return cancelled.get() || leaseLost.get() || Thread.currentThread().isInterrupted();
         }
     }
 
@@ -158,6 +172,113 @@ public final class Scheduler implements AutoCloseable {
         running = true;
         dispatcher = Threads.start("dispatcher", this::dispatchLoop);
         watchdog.scheduleWithFixedDelay(this::checkTimeouts, 200, 200, TimeUnit.MILLISECONDS);
+        // other nodes' jobs whose lease already lapsed are taken back at once, then every few seconds
+        leases.execute(this::sweepLoop);
+        leases.schedule(this::renewLoop, renewEvery().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How often held leases are renewed: three renewals fit in one lease, so one lost round trip loses nothing. */
+    private Duration renewEvery() {
+        return settings.lease().dividedBy(3);
+    }
+
+    private void renewLoop() {
+        try {
+            renewLeases();
+        } catch (RuntimeException e) {
+            LOG.error("Lease renewal error (continuing): {}", e.toString(), e);
+        }
+        reschedule(this::renewLoop, renewEvery());
+    }
+
+    private void sweepLoop() {
+        try {
+            sweepExpiredLeases();
+        } catch (RuntimeException e) {
+            LOG.error("Lease sweep error (continuing): {}", e.toString(), e);
+        }
+        Duration every = renewEvery();
+        reschedule(this::sweepLoop, every.compareTo(Duration.ofSeconds(5)) < 0 ? every : Duration.ofSeconds(5));
+    }
+
+    private void reschedule(Runnable task, Duration after) {
+        if (!running) {
+            return;
+        }
+        try {
+            leases.schedule(task, after.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    /**
+     * Extends the leases of the jobs this node runs and of those whose reports are being written; a job whose lease is
+     * gone (another node took it over after it lapsed) is told so: its module is asked to stop and its result is
+     * discarded. Package-visible for tests.
+     */
+    void renewLeases() {
+        List<Lease> held = new ArrayList<>();
+        for (Lane lane : lanes.values()) {
+            for (Running r : lane.active.values()) {
+                if (r.job.lease() != null && !r.leaseLost.get()) {
+                    held.add(r.job.lease());
+                }
+            }
+        }
+        held.addAll(reporter.leasesHeld());
+        java.util.Set<String> gone;
+        try {
+            gone = journal.renew(held, settings.lease());
+        } catch (SQLException e) {
+            LOG.warn("Could not renew the leases of {} running job(s) ({}); they lapse {} s after the last renewal unless a "
+                    + "later one reaches the store", held.size(), e.toString(), settings.lease().toSeconds());
+            return;
+        }
+        for (String id : gone) {
+            leaseLost(id);
+        }
+    }
+
+    private void leaseLost(String jobId) {
+        for (Lane lane : lanes.values()) {
+            Running r = lane.active.get(jobId);
+            if (r != null && !r.cancelled.get() && r.leaseLost.compareAndSet(false, true)) {
+                LOG.warn("Job {} of module {}: this node's lease on it is gone (it lapsed and the job was re-queued or taken "
+                        + "over by another node); the module is asked to stop and its result will be discarded", jobId, lane.moduleId);
+                Thread t = r.thread;
+                if (t != null) {
+                    t.interrupt();
+                }
+                return;
+            }
+        }
+        // not on a lane: the report stage may hold it (it ignores ids it finished meanwhile)
+        reporter.leaseLost(jobId);
+    }
+
+    /** Queues again (or fails, past their attempts) the running jobs of any node whose lease lapsed. Package-visible for tests. */
+    void sweepExpiredLeases() {
+        List<JobJournal.Recovered> recovered;
+        try {
+            recovered = journal.recoverExpired(settings.maxAttempts());
+        } catch (SQLException e) {
+            LOG.warn("Could not look for jobs whose lease lapsed: {}", e.toString());
+            return;
+        }
+        for (JobJournal.Recovered r : recovered) {
+            String who = journal.nodeName().equals(r.owner()) ? "this node (" + r.owner() + ")" : "node " + r.owner();
+            if (r.failed()) {
+                LOG.error("Job {} of module {} was running on {}, whose lease on it lapsed ({} time(s) cut off); it used all {} "
+                        + "attempts and is FAILED, not run again", r.jobId(), r.moduleId(), who, r.serverStops(), settings.maxAttempts());
+            } else {
+                LOG.warn("Job {} of module {} was running on {}, whose lease on it lapsed (attempt {} of {}); it is queued again",
+                        r.jobId(), r.moduleId(), who, r.attempts(), settings.maxAttempts());
+            }
+        }
+        if (!recovered.isEmpty()) {
+            wake();
+        }
     }
 
     /** New settings from a configuration reload: limits, timeouts and retry policy apply to jobs started from now on. */
@@ -219,7 +340,7 @@ public final class Scheduler implements AutoCloseable {
             if (free <= 0) {
                 continue;
             }
-            for (Job started : journal.claim(d.id(), free)) {
+            for (Job started : journal.claim(d.id(), free, settings.lease())) {
                 Running r = new Running(started, lane.timeout(d), journal);
                 lane.active.put(started.id(), r);
                 lane.threads.execute(() -> execute(lane, r));
@@ -255,12 +376,19 @@ public final class Scheduler implements AutoCloseable {
             r.thread = null;
             r.returned.countDown();
         }
-        LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+        if (outcome.startsWith(LEASE_LOST)) {
+            LOG.warn("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+        } else {
+            LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+        }
     }
 
     private String settle(Lane lane, Running r, ModuleResult result) throws SQLException {
         if (r.cancelled.get()) {
             return "finished after it was timed out or cancelled; result discarded";
+        }
+        if (r.leaseLost.get()) {
+            return LEASE_LOST;
         }
         if (result == null) {
             return failure(lane, r, "module returned no result", false, null);
@@ -273,7 +401,9 @@ public final class Scheduler implements AutoCloseable {
                 return "completed; handed to the report stage";
             }
             case NOT_APPLICABLE -> {
-                journal.finish(r.job.id(), JobState.NOT_APPLICABLE, result.reason());
+                if (!finishHeld(r, JobState.NOT_APPLICABLE, result.reason())) {
+                    return LEASE_LOST;
+                }
                 return "not applicable: " + result.reason();
             }
             default -> {
@@ -286,6 +416,9 @@ public final class Scheduler implements AutoCloseable {
         if (r.cancelled.get()) {
             return "ended after it was timed out or cancelled (" + reason + ")";
         }
+        if (r.leaseLost.get()) {
+            return LEASE_LOST + " (" + reason + ")";
+        }
         if (!running) {
             // interrupted by shutdown: left RUNNING in the journal, so the next start queues it again
             return "interrupted by shutdown; it runs again after the next start (" + reason + ")";
@@ -294,12 +427,18 @@ public final class Scheduler implements AutoCloseable {
             int attempts = r.job.attempts();
             if (transientFailure && attempts < settings.maxAttempts()) {
                 Duration delay = backoff(attempts);
-                journal.retryLater(r.job.id(), delay, reason);
+                boolean held = r.job.lease() == null ? journal.retryLater(r.job.id(), delay, reason)
+                        : journal.retryLater(r.job.lease(), delay, reason);
+                if (!held) {
+                    return LEASE_LOST + " (" + reason + ")";
+                }
                 return "failed transiently (attempt " + attempts + " of " + settings.maxAttempts() + "), retry in "
                         + delay.toSeconds() + " s: " + reason;
             }
             String why = transientFailure ? "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + reason : reason;
-            journal.finish(r.job.id(), JobState.FAILED, why);
+            if (!finishHeld(r, JobState.FAILED, why)) {
+                return LEASE_LOST + " (" + why + ")";
+            }
             lane.failed.incrementAndGet();
             if (cause != null && !(cause instanceof ModuleException)) {
                 LOG.warn("Job {} of module {} failed", r.job.id(), r.job.moduleId(), cause);
@@ -309,6 +448,15 @@ public final class Scheduler implements AutoCloseable {
             LOG.error("Could not journal the failure of job {}: {}", r.job.id(), e.toString());
             return "failed (not journaled: " + e.getMessage() + ")";
         }
+    }
+
+    /** What the log says of a result that came back after its lease was lost. */
+    static final String LEASE_LOST = "ended after this node's lease on it was lost (the job was re-queued or taken over by "
+            + "another node); result discarded";
+
+    /** Ends a job this node runs, fenced by its lease; false when the lease is gone (nothing was written). */
+    private boolean finishHeld(Running r, JobState state, String reason) throws SQLException {
+        return r.job.lease() == null ? journal.finish(r.job.id(), state, reason) : journal.finish(r.job.lease(), state, reason);
     }
 
     Duration backoff(int attempt) {
@@ -337,7 +485,10 @@ public final class Scheduler implements AutoCloseable {
         }
         // journaled after the lane's figures changed: whoever sees TIMED_OUT sees the abandoned thread counted too
         try {
-            journal.finish(r.job.id(), JobState.TIMED_OUT, "exceeded the module's timeout of " + r.timeout.toSeconds() + " s");
+            if (!finishHeld(r, JobState.TIMED_OUT, "exceeded the module's timeout of " + r.timeout.toSeconds() + " s")) {
+                LOG.warn("Job {} of module {} timed out, but this node's lease on it is gone: the timeout is not journaled",
+                        r.job.id(), lane.moduleId);
+            }
         } catch (SQLException e) {
             LOG.error("Could not journal the timeout of job {}: {}", r.job.id(), e.toString());
         }
@@ -401,12 +552,12 @@ public final class Scheduler implements AutoCloseable {
         for (Lane lane : lanes.values()) {
             Running r = lane.active.get(jobId);
             if (r != null && r.cancelled.compareAndSet(false, true)) {
-                journal.finish(jobId, JobState.CANCELLED, "cancelled by an operator");
+                boolean held = finishHeld(r, JobState.CANCELLED, "cancelled by an operator");
                 Thread t = r.thread;
                 if (t != null) {
                     t.interrupt();
                 }
-                return true;
+                return held;
             }
         }
         Optional<Job> job = journal.find(jobId);
@@ -418,6 +569,8 @@ public final class Scheduler implements AutoCloseable {
         running = false;
         wake();
         watchdog.shutdownNow();
+        // the jobs still running keep their leases until these lapse: the next start (or another node) takes them back
+        leases.shutdownNow();
         for (Lane lane : lanes.values()) {
             lane.threads.shutdown();
         }

@@ -1,5 +1,7 @@
 package org.radflow.scheduling;
 
+import org.radflow.jobs.JobJournal;
+
 import java.time.Duration;
 import java.util.Map;
 
@@ -8,12 +10,28 @@ import java.util.Map;
  * @param initialBackoff  wait before the second attempt; doubles each time up to {@code maxBackoff}
  * @param stuckThreadLimit a module with more abandoned (timed-out, still busy) threads than this is paused
  * @param lanes           per-module overrides of the descriptor's resources and timeout
+ * @param lease           how long a claimed job stays this node's without a renewal (renewed every third of it);
+ *                        when it lapses another node (or this one's sweep) queues the job again
  */
 public record SchedulerSettings(Duration pollInterval, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
-                                int stuckThreadLimit, Map<String, Lane> lanes) {
+                                int stuckThreadLimit, Map<String, Lane> lanes, Duration lease) {
 
     public SchedulerSettings {
         lanes = Map.copyOf(lanes);
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a job lease must be longer than zero, not " + lease);
+        }
+    }
+
+    /** Settings with the default lease ({@link JobJournal#DEFAULT_LEASE}). */
+    public SchedulerSettings(Duration pollInterval, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                             int stuckThreadLimit, Map<String, Lane> lanes) {
+        this(pollInterval, maxAttempts, initialBackoff, maxBackoff, stuckThreadLimit, lanes, JobJournal.DEFAULT_LEASE);
+    }
+
+    /** These settings with another lease duration. */
+    public SchedulerSettings withLease(Duration next) {
+        return new SchedulerSettings(pollInterval, maxAttempts, initialBackoff, maxBackoff, stuckThreadLimit, lanes, next);
     }
 
     /** Overrides for one module; null fields keep the descriptor's values. */
