@@ -57,6 +57,140 @@ abstract class JobJournalContract {
         return new Opened(store, new JobJournal(store), new JobQueries(store));
     }
 
+    /** A node named {@code node} on the shared store. */
+    private Opened open(String node) {
+        Store store = Store.open(settings);
+        return new Opened(store, new JobJournal(store, node), new JobQueries(store));
+    }
+
+    private static final Duration SHORT_LEASE = Duration.ofMillis(300);
+
+    /** Waits until a lease of {@link #SHORT_LEASE} taken before this call has surely lapsed. */
+    private static void letLapse() throws InterruptedException {
+        Thread.sleep(SHORT_LEASE.toMillis() + 150);
+    }
+
+    @Test
+    void aLapsedLeaseIsTakenOverByAnotherNodeAndTheFirstHolderCanNoLongerCommit() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            Job queued = a.journal().enqueue(job("series:lease", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            Job first = a.journal().claim("sample", 1, SHORT_LEASE).get(0);
+            Lease held = first.lease();
+            assertEquals(queued.id(), held.jobId());
+            assertEquals("node-a", held.owner());
+            assertTrue(held.expiresAt().isAfter(first.startedAt()), "the lease ends after the claim");
+            assertTrue(b.journal().recoverExpired(3).isEmpty(), "a live lease is not taken");
+            assertTrue(b.journal().claim("sample", 1, SHORT_LEASE).isEmpty(), "nor is a running job claimed twice");
+
+            letLapse(); // node-a stops renewing: it hangs, or lost the store
+            List<JobJournal.Recovered> swept = b.journal().recoverExpired(3);
+            assertEquals(1, swept.size());
+            assertEquals("node-a", swept.get(0).owner());
+            assertFalse(swept.get(0).failed(), "attempt 1 of 3: queued again");
+            assertTrue(b.journal().recoverExpired(3).isEmpty(), "swept once");
+            Job second = b.journal().claim("sample", 1, Duration.ofMinutes(1)).get(0);
+            Lease taken = second.lease();
+            assertEquals(queued.id(), second.id());
+            assertEquals("node-b", taken.owner());
+            assertTrue(taken.token() > held.token(), "each claim has a higher token: " + held.token() + " then " + taken.token());
+            assertEquals(2, second.attempts(), "the lapsed run counted as an attempt");
+
+            // node-a wakes up: nothing it writes about the job takes effect
+            assertFalse(a.journal().holds(held));
+            assertEquals(Set.of(queued.id()), a.journal().renew(List.of(held), Duration.ofMinutes(1)), "its renewal finds the lease gone");
+            assertFalse(a.journal().progress(held, 0.5, "half way"));
+            assertFalse(a.journal().retryLater(held, Duration.ZERO, "busy"));
+            assertFalse(a.journal().finish(held, JobState.SUCCEEDED, "node-a's result"));
+            Job now = a.journal().find(queued.id()).orElseThrow();
+            assertEquals(JobState.RUNNING, now.state(), "still node-b's running job");
+            assertEquals("node-b", now.lease().owner());
+            assertEquals(taken.token(), now.lease().token());
+
+            assertTrue(b.journal().progress(taken, 0.5, "half way"));
+            assertTrue(b.journal().finish(taken, JobState.SUCCEEDED, "node-b's result"));
+            Job done = b.journal().find(queued.id()).orElseThrow();
+            assertEquals(JobState.SUCCEEDED, done.state());
+            assertEquals("node-b's result", done.reason());
+            assertEquals(null, done.lease(), "a finished job holds no lease");
+            assertTrue(b.queries().timeline(queued.id()).stream().map(Job.Event::message)
+                    .anyMatch(m -> m.startsWith("re-queued: the lease of node node-a expired")), "the timeline names the node");
+        }
+    }
+
+    @Test
+    void renewalKeepsALeaseAliveAndTheSweepAwayFromIt() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            a.journal().enqueue(job("series:renewed", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            Lease held = a.journal().claim("sample", 1, SHORT_LEASE).get(0).lease();
+            long end = System.nanoTime() + SHORT_LEASE.multipliedBy(5).toNanos();
+            while (System.nanoTime() < end) {
+                Thread.sleep(SHORT_LEASE.toMillis() / 3);
+                assertTrue(a.journal().renew(List.of(held), SHORT_LEASE).isEmpty(), "renewed");
+                assertTrue(b.journal().recoverExpired(3).isEmpty(), "a renewed lease is never swept");
+            }
+            assertTrue(a.journal().holds(held));
+            assertTrue(a.journal().finish(held, JobState.SUCCEEDED, null));
+            assertEquals(1, a.journal().find(held.jobId()).orElseThrow().attempts());
+
+            // without renewals the next job's lease lapses, and this node's own sweep takes it back too
+            a.journal().enqueue(job("series:unrenewed", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            Lease lapsed = a.journal().claim("sample", 1, SHORT_LEASE).get(0).lease();
+            letLapse();
+            assertEquals(List.of(lapsed.jobId()), a.journal().recoverExpired(3).stream().map(JobJournal.Recovered::jobId).toList());
+            assertEquals(Set.of(lapsed.jobId()), a.journal().renew(List.of(lapsed), SHORT_LEASE), "a swept lease is not renewed");
+        }
+    }
+
+    @Test
+    void atStartANodeTakesBackItsOwnRunningJobsAtOnceButLeavesOtherNodesLiveLeases() throws Exception {
+        String mine;
+        String theirs;
+        Lease theirLease;
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            mine = a.journal().enqueue(job("series:mine", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow().id();
+            assertEquals(List.of(mine), a.journal().claim("sample", 1, Duration.ofHours(1)).stream().map(Job::id).toList());
+            theirs = b.journal().enqueue(job("series:theirs", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow().id();
+            Job t = b.journal().claim("sample", 1, Duration.ofHours(1)).get(0);
+            assertEquals(theirs, t.id());
+            theirLease = t.lease();
+        }
+        // node-a dies and starts again; node-b lives on
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            List<JobJournal.Recovered> recovered = a.journal().recoverRunning(3);
+            assertEquals(List.of(mine), recovered.stream().map(JobJournal.Recovered::jobId).toList(), "its own job, not node-b's");
+            assertEquals("node-a", recovered.get(0).owner());
+            assertEquals(JobState.QUEUED, a.journal().find(mine).orElseThrow().state());
+            assertEquals(JobJournal.SERVER_STOPPED, a.queries().timeline(mine).get(a.queries().timeline(mine).size() - 1).message());
+            assertTrue(a.journal().recoverExpired(3).isEmpty(), "node-b's lease is live");
+            assertEquals(JobState.RUNNING, a.journal().find(theirs).orElseThrow().state());
+            assertTrue(b.journal().finish(theirLease, JobState.SUCCEEDED, null), "node-b still holds its job");
+        }
+    }
+
+    @Test
+    void lapsedLeasesNeverMakeAJobRunMoreThanItsAttempts() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            String id = a.journal().enqueue(job("series:lapses", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow().id();
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                Opened holder = attempt % 2 == 1 ? a : b;
+                Opened other = holder == a ? b : a;
+                assertEquals(List.of(id), holder.journal().claim("sample", 1, SHORT_LEASE).stream().map(Job::id).toList());
+                letLapse();
+                List<JobJournal.Recovered> swept = other.journal().recoverExpired(3);
+                assertEquals(1, swept.size());
+                assertEquals(attempt, swept.get(0).serverStops());
+                assertEquals(attempt == 3, swept.get(0).failed(), "attempt " + attempt + " of 3");
+            }
+            Job failed = a.queries().find(id).orElseThrow();
+            assertEquals(JobState.FAILED, failed.state());
+            assertEquals(3, failed.attempts(), "attempts never exceed the maximum");
+            assertTrue(failed.reason().startsWith("node node-a stopped while this job ran (3 times; attempt 3 of 3): not run again"),
+                    failed.reason());
+            assertTrue(b.journal().claim("sample", 10).isEmpty(), "it is not run a fourth time");
+            assertTrue(a.journal().recoverRunning(3).isEmpty(), "nothing left running");
+        }
+    }
+
     private static JobJournal.NewJob job(String unit, String hash, Priority p) {
         return new JobJournal.NewJob(unit, Trigger.SERIES, "1.2", "1.2.3", null, "sample", "1.0.0", "r1", p, List.of("pacs"),
                 List.of(Path.of("/spool/a.dcm")), hash);
