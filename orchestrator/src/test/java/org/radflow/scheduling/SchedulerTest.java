@@ -82,10 +82,16 @@ class SchedulerTest {
     private Reporter reporter;
     /** The next this many report writings fail. */
     private volatile int failReports;
+    /** When set, report writing waits for it (a report stage still busy). */
+    private volatile java.util.concurrent.CountDownLatch reportGate;
 
     private Scheduler start(SchedulerSettings s) throws Exception {
         journal = JobJournal.openEmbedded(dir);
         reporter = new Reporter(journal, (job, result) -> {
+            java.util.concurrent.CountDownLatch gate = reportGate;
+            if (gate != null) {
+                gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
             if (failReports > 0) {
                 failReports--;
                 throw new java.io.IOException("disk full");
@@ -263,5 +269,127 @@ class SchedulerTest {
         assertEquals(0, scheduler.laneStatus("quick").get("running"), "the module's slot came free when the module returned");
         assertEquals(2, scheduler.laneStatus("quick").get("succeeded"), "the module did its part both times");
         assertEquals(0, scheduler.laneStatus("quick").get("failed"), "a report failure is not the module's");
+    }
+
+    /** Another node takes the job over as if this node's lease had lapsed: returns the new lease. */
+    private org.radflow.jobs.Lease takeOver(Job job, JobJournal otherNode) throws Exception {
+        // the lapse itself, without waiting a whole lease
+        journal.store().read(c -> {
+            try (var u = c.prepareStatement("UPDATE jobs SET lease_expires_at = ? WHERE id = ?")) {
+                u.setTimestamp(1, java.sql.Timestamp.from(java.time.Instant.now().minusSeconds(1)));
+                u.setString(2, job.id());
+                return u.executeUpdate();
+            }
+        });
+        assertEquals(List.of(job.id()), otherNode.recoverExpired(3).stream().map(JobJournal.Recovered::jobId).toList());
+        List<Job> claimed = otherNode.claim(job.moduleId(), 1, Duration.ofMinutes(5));
+        assertEquals(List.of(job.id()), claimed.stream().map(Job::id).toList());
+        return claimed.get(0).lease();
+    }
+
+    /** Waits until a lane runs this many jobs (or the time is up). */
+    private void awaitRunning(String moduleId, int running, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end && !Integer.valueOf(running).equals(scheduler.laneStatus(moduleId).get("running"))) {
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aResultWhoseLeaseWasLostIsDiscardedAndNothingIsReported() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean toldToStop = new java.util.concurrent.atomic.AtomicBoolean();
+        module("held", 1, Duration.ofSeconds(60), (in, ctx) -> {
+            started.countDown();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                // asked to stop: answer as if the work were done, so that only the lease decides
+            }
+            toldToStop.set(ctx.isCancelled());
+            return ok();
+        });
+        start(SchedulerSettings.defaults());
+        Job job = enqueue("held", "u-lost");
+        assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        JobJournal nodeB = new JobJournal(journal.store(), "node-b");
+        try {
+            org.radflow.jobs.Lease taken = takeOver(job, nodeB);
+            scheduler.renewLeases(); // this node's next renewal finds its lease gone
+            release.countDown();
+            awaitRunning("held", 0, 5000);
+            assertEquals(0, scheduler.laneStatus("held").get("running"), "the slot came free");
+            Thread.sleep(300); // room for a wrong hand-over to the report stage
+            assertTrue(toldToStop.get(), "the module was asked to stop");
+            assertTrue(sunk.isEmpty(), "no reports written for a result whose lease was lost");
+            Job now = journal.find(job.id()).orElseThrow();
+            assertEquals(JobState.RUNNING, now.state(), "still node-b's job");
+            assertEquals("node-b", now.lease().owner());
+            assertTrue(nodeB.finish(taken, JobState.SUCCEEDED, "node-b's result"));
+            assertEquals("node-b's result", journal.find(job.id()).orElseThrow().reason());
+        } finally {
+            nodeB.close();
+        }
+    }
+
+    @Test
+    void aJobTakenOverWhileItsReportsAreWrittenIsNotFinishedByTheOldHolder() throws Exception {
+        module("quick", 1, Duration.ofSeconds(30), (in, job) -> ok());
+        start(SchedulerSettings.defaults());
+        reportGate = new java.util.concurrent.CountDownLatch(1);
+        Job job = enqueue("quick", "u-report");
+        awaitRunning("quick", 0, 5000);
+        long end = System.currentTimeMillis() + 5000;
+        while (reporter.leasesHeld().isEmpty() && System.currentTimeMillis() < end) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, reporter.leasesHeld().size(), "the report stage holds the job's lease, renewed by the scheduler");
+        JobJournal nodeB = new JobJournal(journal.store(), "node-b");
+        try {
+            org.radflow.jobs.Lease taken = takeOver(job, nodeB);
+            reportGate.countDown(); // the reports are written, then the fenced finish fails
+            end = System.currentTimeMillis() + 5000;
+            while (!reporter.leasesHeld().isEmpty() && System.currentTimeMillis() < end) {
+                Thread.sleep(20);
+            }
+            assertTrue(reporter.leasesHeld().isEmpty(), "the report stage let go of the job");
+            Job now = journal.find(job.id()).orElseThrow();
+            assertEquals(JobState.RUNNING, now.state(), "not SUCCEEDED by the old holder");
+            assertEquals(taken.token(), now.lease().token());
+            assertTrue(nodeB.finish(taken, JobState.SUCCEEDED, null));
+        } finally {
+            nodeB.close();
+        }
+    }
+
+    @Test
+    void leasesAreRenewedWhileTheModuleRunsAndWhileItsReportsAreWritten() throws Exception {
+        module("slow", 1, Duration.ofSeconds(30), (in, job) -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                throw new ModuleException("interrupted");
+            }
+            return ok();
+        });
+        // three lease lengths in the module, two in the report stage; the scheduler's own sweep runs every 200 ms
+        start(SchedulerSettings.defaults().withLease(Duration.ofMillis(600)));
+        reportGate = new java.util.concurrent.CountDownLatch(1);
+        Job job = enqueue("slow", "u-renewed");
+        JobJournal nodeB = new JobJournal(journal.store(), "node-b");
+        try {
+            long end = System.currentTimeMillis() + 1500 + 1200;
+            while (System.currentTimeMillis() < end) {
+                assertTrue(nodeB.recoverExpired(3).isEmpty(), "the lease never lapsed");
+                Thread.sleep(100);
+            }
+            reportGate.countDown();
+            assertEquals(JobState.SUCCEEDED, await(job, JobState.SUCCEEDED, 5000));
+            assertEquals(1, journal.find(job.id()).orElseThrow().attempts(), "never re-queued");
+            assertTrue(sunk.contains(job.id()));
+        } finally {
+            nodeB.close();
+        }
     }
 }
