@@ -113,7 +113,7 @@ public final class Pipeline implements AutoCloseable {
         Path data = c.server().dataDir();
         Files.createDirectories(data);
         store = Store.open(c.store());
-        journal = new JobJournal(store);
+        journal = new JobJournal(store, c.server().nodeName());
         queries = new JobQueries(store);
         observe();
         inference = new HostInferenceEngine(data.resolve("native"));

@@ -94,6 +94,16 @@ class RadflowConfigTest {
     }
 
     @Test
+    void theJobLeaseDefaultsToThirtySecondsAndIsNeverShorterThanFive() throws Exception {
+        assertEquals(java.time.Duration.ofSeconds(30), RadflowConfig.defaults().scheduler().lease());
+        assertEquals(java.time.Duration.ofSeconds(30),
+                RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml")).scheduler().lease());
+        assertEquals(java.time.Duration.ofSeconds(12), load("scheduler: {leaseSeconds: 12}").scheduler().lease());
+        String m = error("scheduler: {leaseSeconds: 2}");
+        assertTrue(m.contains("scheduler.leaseSeconds: 2 is out of range"), m);
+    }
+
+    @Test
     void unknownKeysAreNamedWithASuggestion() {
         String m = error("listener:\n  prot: 104\n");
         assertTrue(m.contains("unknown key 'listener.prot'"), m);
