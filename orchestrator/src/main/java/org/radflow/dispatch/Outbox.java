@@ -102,6 +102,14 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** This node's lease on a job is gone (another node re-queued or took it): its reports must not be sent. */
+    public static final class LeaseLostException extends SQLException {
+        public LeaseLostException(org.radflow.jobs.Lease lease) {
+            super("the lease (token " + lease.token() + ") of node " + lease.owner() + " on job " + lease.jobId()
+                    + " no longer holds it: another node re-queued or took the job");
+        }
+    }
+
     /** One object for one destination. */
     public record Item(String destination, String sopInstanceUid, String jobId, Path file, State state, int attempts,
                        String lastError, Instant sentAt, Instant createdAt) {
@@ -112,6 +120,16 @@ public final class Outbox implements AutoCloseable {
      * UID: a re-run of the same job) is queued again with the new file.
      */
     public void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+        enqueue(jobId, destination, filesBySopUid, null);
+    }
+
+    /**
+     * As {@link #enqueue(String, String, Map)}, fenced: the objects are queued only while this lease still holds its
+     * job (locked in the same transaction, so a node that lost the job to another cannot send its reports).
+     *
+     * @throws LeaseLostException when the lease no longer holds the job; nothing was queued
+     */
+    public void enqueue(String jobId, String destination, Map<String, Path> filesBySopUid, org.radflow.jobs.Lease lease) throws SQLException {
         Map<String, Sender> senders = this.senders;
         if (!senders.containsKey(destination)) {
             throw new IllegalArgumentException("no destination '" + destination + "'. Configured: " + senders.keySet());
@@ -119,6 +137,18 @@ public final class Outbox implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 store.transaction(c -> {
+                    if (lease != null) {
+                        try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE id = ? AND state = 'RUNNING' "
+                                + "AND lease_token = ? FOR UPDATE")) {
+                            q.setString(1, lease.jobId());
+                            q.setLong(2, lease.token());
+                            try (var rs = q.executeQuery()) {
+                                if (!rs.next()) {
+                                    throw new LeaseLostException(lease);
+                                }
+                            }
+                        }
+                    }
                     upsert(c, jobId, destination, filesBySopUid);
                     return null;
                 });

@@ -100,7 +100,7 @@ public final class ReportService implements ResultSink {
             return;
         }
         for (String d : job.destinations()) {
-            outbox.enqueue(job.id(), d, bySop);
+            outbox.enqueue(job.id(), d, bySop, job.lease()); // fenced: a node that lost the job sends nothing
         }
         LOG.info("Job {}: {} report object(s) queued for {}", job.id(), bySop.size(), job.destinations());
     }

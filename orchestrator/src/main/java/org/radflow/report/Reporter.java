@@ -130,6 +130,11 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
         }
         try {
             writer.completed(job, result);
+        } catch (org.radflow.dispatch.Outbox.LeaseLostException lost) {
+            LOG.warn("Job {} ({} on {}): {}; its reports were written here but not queued for sending", job.id(), job.moduleId(),
+                    job.unitKey(), lost.getMessage());
+            release(job);
+            return;
         } catch (Exception e) {
             Retry policy = retry;
             if (attempt < policy.maxAttempts()) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,6 +90,32 @@ abstract class OutboxContract {
                 assertEquals(3, await(outbox, "pacs", "sent", 3).getInteger("sent"));
                 assertEquals(3, outbox.items("job-1").size());
             }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aNodeThatLostItsLeaseQueuesNothing() throws Exception {
+        org.radflow.jobs.JobJournal a = new org.radflow.jobs.JobJournal(store, "node-a");
+        org.radflow.jobs.JobJournal b = new org.radflow.jobs.JobJournal(store, "node-b");
+        a.enqueue(new org.radflow.jobs.JobJournal.NewJob("u1", org.radflow.api.Trigger.SERIES, "1.2", "1.2.3", null, "sample",
+                "1.0.0", "r1", org.radflow.routing.Priority.NORMAL, java.util.List.of("pacs"), java.util.List.of(Path.of("/spool/a.dcm")),
+                "h1"), org.radflow.jobs.JobState.QUEUED, null);
+        org.radflow.jobs.Job held = a.claim("sample", 1, Duration.ofMillis(200)).get(0);
+        Map<String, Path> files = Map.of("1.2.3.4", dir.resolve("sr.dcm"));
+        Vertx vertx = Vertx.vertx();
+        try (Outbox outbox = new Outbox(store, Map.of("pacs", new CStoreSender(vertx, "pacs",
+                CStoreSender.Settings.of("RADFLOW", "127.0.0.1", FreePorts.find(), "TEST"))), Outbox.Settings.defaults())) {
+            outbox.enqueue(held.id(), "pacs", files, held.lease());
+            assertEquals(1, outbox.items(held.id()).size(), "queued while the lease holds the job");
+
+            Thread.sleep(400); // node-a's lease lapses; node-b re-queues and claims the job
+            assertEquals(1, b.recoverExpired(3).size());
+            assertEquals(1, b.claim("sample", 1, Duration.ofSeconds(30)).size());
+            Map<String, Path> again = Map.of("1.2.3.5", dir.resolve("sr2.dcm"));
+            assertThrows(Outbox.LeaseLostException.class, () -> outbox.enqueue(held.id(), "pacs", again, held.lease()));
+            assertEquals(1, outbox.items(held.id()).size(), "nothing queued by the node that lost the job");
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
