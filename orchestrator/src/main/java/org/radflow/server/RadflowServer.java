@@ -108,7 +108,10 @@ public final class RadflowServer implements AutoCloseable {
         return pipeline == null ? initialConfig : pipeline.config();
     }
 
-    /** Starts everything; fails (and stops what did start) when a port cannot be bound or state cannot be opened. */
+    /**
+     * Starts everything; fails (and stops what did start) when a port cannot be bound, state cannot be opened or, with
+     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage).
+     */
     public Future<Void> start() {
         RadflowConfig config = config();
         if (config.audit().enabled() && audit == null) {
