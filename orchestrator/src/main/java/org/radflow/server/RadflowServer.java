@@ -77,7 +77,9 @@ public final class RadflowServer implements AutoCloseable {
         this.listenerOnly = listenerOnly;
         this.configFile = configFile;
         this.initialConfig = config;
-        this.cluster = config.cluster().enabled() ? new ClusterMembership(config.cluster(), config.server().nodeName()) : null;
+        // listen mode only spools: it claims no work and has no API, so it does not join the cluster
+        this.cluster = config.cluster().enabled() && !listenerOnly
+                ? new ClusterMembership(config.cluster(), config.server().nodeName()) : null;
         this.vertx = cluster == null ? Vertx.vertx(vertxOptions()) : null;
     }
 
