@@ -35,7 +35,33 @@ import java.util.regex.Pattern;
  */
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
                             Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
-                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store) {
+                            org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store,
+                            Cluster cluster) {
+
+    /** Without a cluster section (one node): what callers written before clustering existed build. */
+    public RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
+                         Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
+                         org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store) {
+        this(server, listener, api, destinations, tracking, modules, scheduler, rules, delivery, audit, viewer, store, Cluster.DISABLED);
+    }
+
+    /**
+     * Cluster membership over Hazelcast (TCP-IP join with a member list; multicast and phone-home always off).
+     * Membership only so far: nodes see each other, work is still claimed from the shared store.
+     *
+     * @param name        the Hazelcast cluster name: nodes with another name never join
+     * @param bindAddress this node's address on the cluster network (Hazelcast and the event bus bind to it)
+     * @param port        this node's Hazelcast port (no auto-increment: a taken port fails the start)
+     * @param members     "host:port" of the nodes to join through (this one may be listed too)
+     * @param minSize     the smallest cluster that may claim work (kept, not enforced yet)
+     */
+    public record Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize) {
+        public static final Cluster DISABLED = new Cluster(false, "radflow", "127.0.0.1", 5701, List.of(), 1);
+
+        public Cluster {
+            members = List.copyOf(members);
+        }
+    }
 
     /** When series and studies count as complete: this long after their last instance. */
     public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
@@ -311,10 +337,52 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
         Viewer viewer = viewer(root.child("viewer"), api);
         StoreSettings store = store(root.child("store"), dataDir);
+        Cluster cluster = cluster(root.child("cluster"), store);
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules, delivery, audit, viewer, store);
+                scheduler, rules, delivery, audit, viewer, store, cluster);
+    }
+
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*):(\\d{1,5})");
+
+    /** The cluster section: checked even when disabled, so that turning it on later does not meet old mistakes. */
+    private static Cluster cluster(ConfigNode c, StoreSettings store) {
+        boolean enabled = c.bool("enabled", false);
+        String name = c.string("name", Cluster.DISABLED.name());
+        String bind = c.string("bindAddress", Cluster.DISABLED.bindAddress()).trim();
+        int port = c.integer("port", Cluster.DISABLED.port(), 1, 65535);
+        List<String> members = c.strings("members", List.of());
+        int minSize = c.integer("minSize", 1, 1, 1000);
+        c.finish();
+        if (!CLUSTER_NAME.matcher(name).matches()) {
+            throw new ConfigException(c.key("name") + ": '" + name + "' is not a cluster name; use letters, digits, '.', '_' and '-' "
+                    + "(at most 64), the same on every node");
+        }
+        if (bind.isEmpty() || bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]")) {
+            throw new ConfigException(c.key("bindAddress") + ": '" + bind + "' is not one address; give this node's IP address on the "
+                    + "cluster network (the other members connect to it), e.g. 10.0.0.11");
+        }
+        List<String> normalized = new java.util.ArrayList<>();
+        for (String m : members) {
+            String member = m.trim();
+            java.util.regex.Matcher hp = HOST_PORT.matcher(member);
+            if (!hp.matches() || Integer.parseInt(hp.group(2)) < 1 || Integer.parseInt(hp.group(2)) > 65535) {
+                throw new ConfigException(c.key("members") + ": '" + m + "' is not \"host:port\"; list each node's cluster address "
+                        + "and port, e.g. \"10.0.0.12:5701\"");
+            }
+            normalized.add(member);
+        }
+        if (enabled && normalized.isEmpty()) {
+            throw new ConfigException(c.key("members") + ": empty while " + c.key("enabled") + " is true; list the nodes to join "
+                    + "as \"host:port\" (every node's " + c.key("bindAddress") + ":" + c.key("port") + "; multicast is never used)");
+        }
+        if (enabled && !store.postgres()) {
+            throw new ConfigException(c.key("enabled") + " needs store.url on PostgreSQL shared by all nodes "
+                    + "(jdbc:postgresql://HOST:5432/DATABASE); the embedded H2 store is this node's alone");
+        }
+        return new Cluster(enabled, name, bind, port, normalized, minSize);
     }
 
     /**

@@ -140,6 +140,9 @@ final class ConfigReload {
             if (!old.store().equals(next.store())) {
                 restart.add("store");
             }
+            if (!old.cluster().equals(next.cluster())) {
+                restart.add("cluster");
+            }
             if (!old.rules().equals(next.rules())) {
                 applied.add("rules");
             }
@@ -154,7 +157,8 @@ final class ConfigReload {
                     new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings(), nm.workers()),
-                    next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store());
+                    next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store(),
+                    old.cluster());
             p.apply(running, senders);
             server.updateAuth(na.auth());
             for (String id : changedConfig) {

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import org.radflow.audit.AuditLog;
+import org.radflow.cluster.ClusterMembership;
 import org.radflow.config.RadflowConfig;
 import org.radflow.dispatch.Outbox;
 import org.radflow.http.ApiAuth;
@@ -49,7 +50,10 @@ public final class RadflowServer implements AutoCloseable {
 
     private final boolean listenerOnly;
     final Path configFile;
-    private final Vertx vertx;
+    /** Built here for one node; for a cluster at start (joining is asynchronous), null until then. */
+    private volatile Vertx vertx;
+    /** Null unless cluster.enabled. */
+    private final ClusterMembership cluster;
     final Instant startedAt = Instant.now();
     private final Metrics metrics = new Metrics();
     private final AtomicLong instancesReceived = new AtomicLong();
@@ -72,8 +76,11 @@ public final class RadflowServer implements AutoCloseable {
     public RadflowServer(RadflowConfig config, boolean listenerOnly, Path configFile) {
         this.listenerOnly = listenerOnly;
         this.configFile = configFile;
-        this.vertx = Vertx.vertx(vertxOptions());
         this.initialConfig = config;
+        // listen mode only spools: it claims no work and has no API, so it does not join the cluster
+        this.cluster = config.cluster().enabled() && !listenerOnly
+                ? new ClusterMembership(config.cluster(), config.server().nodeName()) : null;
+        this.vertx = cluster == null ? Vertx.vertx(vertxOptions()) : null;
     }
 
     static VertxOptions vertxOptions() {
@@ -88,8 +95,14 @@ public final class RadflowServer implements AutoCloseable {
         return o;
     }
 
+    /** Null before start() in a cluster (the clustered Vert.x is built when joining). */
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** This node's cluster membership; null when cluster.enabled is false. */
+    ClusterMembership cluster() {
+        return cluster;
     }
 
     /** The configuration in force (a reload changes its live parts). */
@@ -97,7 +110,10 @@ public final class RadflowServer implements AutoCloseable {
         return pipeline == null ? initialConfig : pipeline.config();
     }
 
-    /** Starts everything; fails (and stops what did start) when a port cannot be bound or state cannot be opened. */
+    /**
+     * Starts everything; fails (and stops what did start) when a port cannot be bound, state cannot be opened or, with
+     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage).
+     */
     public Future<Void> start() {
         RadflowConfig config = config();
         if (config.audit().enabled() && audit == null) {
@@ -106,9 +122,24 @@ public final class RadflowServer implements AutoCloseable {
             } catch (IOException e) {
                 IllegalStateException err = new IllegalStateException("cannot open the audit trail in " + config.audit().dir()
                         + " (audit.dir): " + e.getMessage(), e);
-                return vertx.close().transform(x -> Future.failedFuture(err));
+                return vertx == null ? Future.failedFuture(err) : vertx.close().transform(x -> Future.failedFuture(err));
             }
         }
+        if (vertx == null) {
+            // clustered: join first, so that a node that cannot join starts nothing else
+            return cluster.start(vertxOptions()).compose(v -> {
+                vertx = v;
+                return startStages(config);
+            }, err -> {
+                LOG.error("RadFlow failed to start: {}", err.getMessage());
+                closePipeline();
+                return Future.failedFuture(err);
+            });
+        }
+        return startStages(config);
+    }
+
+    private Future<Void> startStages(RadflowConfig config) {
         Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             Pipeline p = new Pipeline(config, vertx, metrics, audit);
             pipeline = p;
@@ -257,7 +288,10 @@ public final class RadflowServer implements AutoCloseable {
     @Override
     public void close() {
         try {
-            vertx.close().await(30, TimeUnit.SECONDS);
+            Vertx v = vertx;
+            if (v != null) {
+                v.close().await(30, TimeUnit.SECONDS); // a clustered Vert.x leaves the cluster here
+            }
         } catch (Exception e) {
             LOG.warn("Shutdown did not complete cleanly: {}", e.toString());
         }

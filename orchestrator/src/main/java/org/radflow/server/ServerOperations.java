@@ -279,6 +279,9 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject cluster() {
+        if (server.cluster() != null) {
+            return server.cluster().view();
+        }
         RadflowConfig c = p.config();
         JsonObject self = new JsonObject()
                 .put("nodeId", c.server().nodeName())

@@ -136,6 +136,42 @@ class RadflowConfigTest {
         assertEquals(RadflowConfig.defaults().store(), RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml")).store());
     }
 
+    private static final String PG = "store: {url: 'jdbc:postgresql://db:5432/radflow'}\n";
+
+    @Test
+    void theClusterIsOffByDefaultAndReadWhenOn() throws Exception {
+        assertEquals(RadflowConfig.Cluster.DISABLED, RadflowConfig.defaults().cluster());
+        assertFalse(RadflowConfig.defaults().cluster().enabled());
+        assertEquals(new RadflowConfig.Cluster(false, "radflow", "127.0.0.1", 5701, java.util.List.of(), 1),
+                RadflowConfig.defaults().cluster());
+        assertEquals(RadflowConfig.defaults().cluster(), RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml")).cluster());
+        RadflowConfig c = load(PG + "cluster: {enabled: true, name: ward-a, bindAddress: 10.0.0.11, port: 5801, "
+                + "members: ['10.0.0.11:5801', ' 10.0.0.12:5801', 'node3.example.org:5801'], minSize: 2}");
+        assertEquals(new RadflowConfig.Cluster(true, "ward-a", "10.0.0.11", 5801,
+                java.util.List.of("10.0.0.11:5801", "10.0.0.12:5801", "node3.example.org:5801"), 2), c.cluster());
+    }
+
+    @Test
+    void clusterMistakesNameTheKeyAndTheFix() {
+        String m = error(PG + "cluster: {enabled: true}");
+        assertTrue(m.contains("cluster.members: empty while cluster.enabled is true"), m);
+        assertTrue(m.contains("host:port"), m);
+        m = error("cluster: {enabled: true, members: ['127.0.0.1:5701']}");
+        assertTrue(m.contains("cluster.enabled needs store.url on PostgreSQL shared by all nodes"), m);
+        m = error(PG + "cluster: {enabled: true, members: ['10.0.0.12']}");
+        assertTrue(m.contains("cluster.members: '10.0.0.12' is not \"host:port\""), m);
+        m = error(PG + "cluster: {enabled: true, members: ['10.0.0.12:99999']}");
+        assertTrue(m.contains("cluster.members: '10.0.0.12:99999'"), m);
+        m = error(PG + "cluster: {enabled: true, bindAddress: 0.0.0.0, members: ['10.0.0.12:5701']}");
+        assertTrue(m.contains("cluster.bindAddress: '0.0.0.0' is not one address"), m);
+        m = error("cluster: {name: 'a b'}");
+        assertTrue(m.contains("cluster.name: 'a b' is not a cluster name"), m);
+        assertTrue(error("cluster: {port: 0}").contains("cluster.port: 0 is out of range"));
+        assertTrue(error("cluster: {minSize: 0}").contains("cluster.minSize: 0 is out of range"));
+        m = error("cluster: {multicast: true}");
+        assertTrue(m.contains("unknown key 'cluster.multicast'"), m);
+    }
+
     @Test
     void theStorePasswordComesFromAFileOrTheEnvironmentNeverTheYaml() throws Exception {
         Path secret = dir.resolve("db-password");

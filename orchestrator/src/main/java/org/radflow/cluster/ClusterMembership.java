@@ -1,0 +1,143 @@
+package org.radflow.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.radflow.config.RadflowConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * This node's membership in a RadFlow cluster: a clustered Vert.x on Hazelcast (TCP-IP join with the configured
+ * members, multicast, auto-detection and phone-home off) and the view of who is in it. Each member carries its
+ * {@code server.nodeName} as a Hazelcast member attribute, so every node can name all the others without a round trip.
+ * Membership only: durable state and work claims stay in the shared PostgreSQL store.
+ */
+public final class ClusterMembership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
+    /** The member attribute holding the node's {@code server.nodeName}. */
+    static final String NODE_NAME_ATTRIBUTE = "radflow.nodeName";
+
+    private final RadflowConfig.Cluster settings;
+    private final HazelcastClusterManager manager;
+
+    public ClusterMembership(RadflowConfig.Cluster settings, String nodeName) {
+        this.settings = settings;
+        this.manager = new HazelcastClusterManager(hazelcastConfig(settings, nodeName));
+    }
+
+    public RadflowConfig.Cluster settings() {
+        return settings;
+    }
+
+    /** Hazelcast for RadFlow: everything explicit, nothing read from a cluster.xml on the class path. */
+    static Config hazelcastConfig(RadflowConfig.Cluster c, String nodeName) {
+        Config hz = new Config();
+        hz.setClusterName(c.name());
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        // RadflowServer.close() leaves the cluster after the server's own stop; Hazelcast's hook would leave first
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // bind to the configured address only (with interfaces on), not to every address of the host
+        hz.setProperty("hazelcast.socket.bind.any", "false");
+        hz.getMemberAttributeConfig().setAttribute(NODE_NAME_ATTRIBUTE, nodeName);
+
+        NetworkConfig net = hz.getNetworkConfig();
+        net.setPort(c.port()).setPortAutoIncrement(false); // a taken port must fail the start, not move silently
+        net.getInterfaces().setEnabled(true).setInterfaces(List.of(c.bindAddress()));
+        JoinConfig join = net.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(c.members());
+
+        // the structures Vert.x keeps in Hazelcast (as in vertx-hazelcast's default-cluster.xml)
+        hz.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        return hz;
+    }
+
+    /**
+     * Builds the clustered Vert.x (its event bus on the cluster address too) and joins. On failure nothing of
+     * Hazelcast is left running and the error names the settings to check.
+     */
+    public Future<Vertx> start(VertxOptions options) {
+        options.getEventBusOptions().setHost(settings.bindAddress()).setClusterPublicHost(settings.bindAddress());
+        LOG.info("Joining cluster '{}' as {}:{} through {}", settings.name(), settings.bindAddress(), settings.port(), settings.members());
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .onSuccess(v -> {
+                    HazelcastInstance hz = manager.getHazelcastInstance();
+                    hz.getCluster().addMembershipListener(new MembershipLog());
+                    LOG.info("In cluster '{}': {} member(s)", settings.name(), hz.getCluster().getMembers().size());
+                })
+                .recover(err -> {
+                    shutdownHazelcast();
+                    return Future.failedFuture(new IllegalStateException("cannot join cluster '" + settings.name() + "' on "
+                            + settings.bindAddress() + ":" + settings.port() + " (cluster.bindAddress/cluster.port; is the port free "
+                            + "and the address this host's?): " + err.getMessage(), err));
+                });
+    }
+
+    private void shutdownHazelcast() {
+        try {
+            HazelcastInstance hz = manager.getHazelcastInstance();
+            if (hz != null && hz.getLifecycleService().isRunning()) {
+                hz.shutdown();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Hazelcast did not shut down cleanly after a failed join: {}", e.toString());
+        }
+    }
+
+    /** {@code GET /api/cluster} when clustered: Hazelcast's current member list with each node's name. */
+    public JsonObject view() {
+        JsonObject out = new JsonObject().put("role", "cluster").put("name", settings.name()).put("minSize", settings.minSize());
+        HazelcastInstance hz = manager.getHazelcastInstance();
+        if (hz == null || !hz.getLifecycleService().isRunning()) {
+            return out.put("size", 0).put("members", new JsonArray()).put("note", "not in the cluster (starting or stopping)");
+        }
+        Member local = hz.getCluster().getLocalMember();
+        JsonArray members = new JsonArray();
+        hz.getCluster().getMembers().stream()
+                .sorted(Comparator.comparing(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort()))
+                .forEach(m -> members.add(member(m).put("local", m.localMember())));
+        return out.put("size", members.size()).put("self", member(local)).put("members", members);
+    }
+
+    private static JsonObject member(Member m) {
+        return new JsonObject().put("id", m.getUuid().toString()).put("nodeName", m.getAttribute(NODE_NAME_ATTRIBUTE))
+                .put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort());
+    }
+
+    /** Joins and departures at INFO: an operator's first question when a node's work stops. */
+    private static final class MembershipLog implements MembershipListener {
+        @Override
+        public void memberAdded(MembershipEvent e) {
+            LOG.info("Cluster member joined: {} ({}); now {}", e.getMember().getAttribute(NODE_NAME_ATTRIBUTE),
+                    e.getMember().getAddress(), e.getMembers().size());
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent e) {
+            LOG.warn("Cluster member left: {} ({}); now {}", e.getMember().getAttribute(NODE_NAME_ATTRIBUTE),
+                    e.getMember().getAddress(), e.getMembers().size());
+        }
+    }
+}
