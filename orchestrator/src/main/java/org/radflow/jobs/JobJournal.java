@@ -79,6 +79,18 @@ public final class JobJournal implements AutoCloseable {
         this(store, nodeName, null);
     }
 
+    /** Whether jobs planned here may only be claimed here (a cluster: inputs are in this node's spool). */
+    private volatile boolean inputsLocal;
+
+    /**
+     * In a cluster each node's spool is its own: jobs this node plans are then claimable only by this node
+     * ({@code input_node}). Off (a single node): any node name may claim them, so a renamed host loses nothing.
+     */
+    public JobJournal inputsLocal(boolean on) {
+        this.inputsLocal = on;
+        return this;
+    }
+
     private JobJournal(Store store, String nodeName, Store ownStore) {
         if (nodeName == null || nodeName.isBlank()) {
             throw new IllegalArgumentException("a journal needs its node's name (server.nodeName)");
@@ -175,8 +187,8 @@ public final class JobJournal implements AutoCloseable {
         try (PreparedStatement ins = c.prepareStatement("""
                 INSERT INTO jobs (id, unit_key, trigger_kind, study_uid, series_uid, sop_uid, module_id, module_version, rule_name,
                   priority, destinations, input_files, input_hash, revision, supersedes, state, attempts, reason, progress,
-                  progress_message, sort_key, created_at, updated_at, started_at, finished_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, NULL, ?, ?, ?, NULL, ?, ?)""")) {
+                  progress_message, sort_key, created_at, updated_at, started_at, finished_at, next_attempt_at, input_node)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, NULL, ?, ?, ?, NULL, ?, ?, ?)""")) {
             int i = 1;
             ins.setString(i++, id);
             ins.setString(i++, n.unitKey());
@@ -199,7 +211,8 @@ public final class JobJournal implements AutoCloseable {
             ins.setTimestamp(i++, Timestamp.from(now));
             ins.setTimestamp(i++, Timestamp.from(now));
             ins.setTimestamp(i++, initialState.terminal() ? Timestamp.from(now) : null);
-            ins.setTimestamp(i, Timestamp.from(now));
+            ins.setTimestamp(i++, Timestamp.from(now));
+            ins.setString(i, inputsLocal ? node : null);
             ins.executeUpdate();
         }
         event(c, changes, id, initialState, initialState == JobState.QUEUED
@@ -238,11 +251,14 @@ public final class JobJournal implements AutoCloseable {
         }
         return write((c, changes) -> {
             List<String> ids = new ArrayList<>();
+            // only jobs whose inputs this node has: planned here, or anywhere when inputs are not node-local
             try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE module_id = ? AND state = 'QUEUED' "
-                    + "AND next_attempt_at <= ? ORDER BY sort_key, created_at LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                    + "AND next_attempt_at <= ? AND (input_node IS NULL OR input_node = ?) "
+                    + "ORDER BY sort_key, created_at LIMIT ? FOR UPDATE SKIP LOCKED")) {
                 q.setString(1, moduleId);
                 q.setTimestamp(2, Timestamp.from(Instant.now()));
-                q.setInt(3, limit);
+                q.setString(3, node);
+                q.setInt(4, limit);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
                         ids.add(rs.getString(1));

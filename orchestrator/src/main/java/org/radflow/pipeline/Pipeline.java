@@ -113,7 +113,8 @@ public final class Pipeline implements AutoCloseable {
         Path data = c.server().dataDir();
         Files.createDirectories(data);
         store = Store.open(c.store());
-        journal = new JobJournal(store, c.server().nodeName());
+        // in a cluster a node's spool is its own: the jobs it plans run on it (until inputs are replicated)
+        journal = new JobJournal(store, c.server().nodeName()).inputsLocal(c.cluster().enabled());
         queries = new JobQueries(store);
         observe();
         inference = new HostInferenceEngine(data.resolve("native"));

@@ -63,6 +63,22 @@ abstract class JobJournalContract {
         return new Opened(store, new JobJournal(store, node), new JobQueries(store));
     }
 
+    @Test
+    void inAClusterAJobIsClaimedOnlyByTheNodeWhoseSpoolHasItsInputs() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            a.journal().inputsLocal(true);
+            b.journal().inputsLocal(true);
+            Job mine = a.journal().enqueue(job("series:local", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            assertTrue(b.journal().claim("sample", 5).isEmpty(), "node-b has not got node-a's spooled files");
+            assertEquals(List.of(mine.id()), a.journal().claim("sample", 5).stream().map(Job::id).toList());
+
+            // jobs planned where inputs are not node-local (a single node, older rows) are anyone's
+            a.journal().inputsLocal(false);
+            Job anyones = a.journal().enqueue(job("series:any", "h2", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            assertEquals(List.of(anyones.id()), b.journal().claim("sample", 5).stream().map(Job::id).toList());
+        }
+    }
+
     private static final Duration SHORT_LEASE = Duration.ofMillis(300);
 
     /** Waits until a lease of {@link #SHORT_LEASE} taken before this call has surely lapsed. */
