@@ -106,6 +106,20 @@ public final class ClusterMembership {
         }
     }
 
+    /**
+     * Why this node must not claim work, as split-brain protection: the cluster it sees has fewer members than
+     * {@code cluster.minSize} (it may be the minority side of a partition). Null when it may.
+     */
+    public String belowMinimum() {
+        HazelcastInstance hz = manager.getHazelcastInstance();
+        int size = hz == null || !hz.getLifecycleService().isRunning() ? 0 : hz.getCluster().getMembers().size();
+        if (size >= settings.minSize()) {
+            return null;
+        }
+        return "this node sees " + size + " cluster member(s), fewer than cluster.minSize (" + settings.minSize()
+                + "): it keeps receiving and spooling studies but claims no work until the cluster is whole again";
+    }
+
     /** {@code GET /api/cluster} when clustered: Hazelcast's current member list with each node's name. */
     public JsonObject view() {
         JsonObject out = new JsonObject().put("role", "cluster").put("name", settings.name()).put("minSize", settings.minSize());

@@ -140,6 +140,8 @@ public final class HttpApi {
                 new JsonObject().put("requeued", ops.retryDestination(ctx.pathParam("name")))));
 
         get(r, "/api/cluster", ctx -> ctx.json(ops.cluster()));
+        post(r, "/api/cluster/drain", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.drain(true)));
+        post(r, "/api/cluster/resume", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.drain(false)));
         post(r, "/api/config/reload", Role.ADMIN, ctx -> blocking(ctx, ops::reloadConfig));
 
         r.route("/api/*").last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "

@@ -40,6 +40,9 @@ public interface Operations {
 
     JsonObject cluster();
 
+    /** Drain ({@code on}) or resume this node: whether it claims work. */
+    JsonObject drain(boolean on) throws Exception;
+
     /** Re-reads the configuration file; throws ApiException(400) with the validation message when it is invalid. */
     JsonObject reloadConfig() throws Exception;
 

@@ -243,6 +243,34 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private volatile boolean draining;
+    private volatile java.util.function.Supplier<String> clusterGate;
+
+    /** Split-brain protection from the cluster membership (null for a single node). */
+    public void clusterGate(java.util.function.Supplier<String> gate) {
+        this.clusterGate = gate;
+        scheduler.claimGate(this::notClaimingBecause);
+    }
+
+    /** An operator's drain: this node stops claiming work (running jobs finish; it keeps receiving), or resumes. */
+    public void drain(boolean on) {
+        draining = on;
+        scheduler.claimGate(this::notClaimingBecause);
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Why this node claims no work now, or null. */
+    public String notClaimingBecause() {
+        if (draining) {
+            return "draining: an operator asked this node to stop taking work (POST /api/cluster/resume to take work again)";
+        }
+        java.util.function.Supplier<String> g = clusterGate;
+        return g == null ? null : g.get();
+    }
+
     /** The worker processes' supervisor. */
     public ProcessModuleHost workers() {
         return workers;

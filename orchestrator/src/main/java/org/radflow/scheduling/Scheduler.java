@@ -293,6 +293,21 @@ public final class Scheduler implements AutoCloseable {
         wake();
     }
 
+    /** Why this node may not claim work now (draining, a cluster below its minimum size), or null; checked at each dispatch. */
+    private volatile java.util.function.Supplier<String> claimGate;
+    private volatile String notClaiming;
+
+    /** What decides whether this node claims work at all; running jobs and the lease sweep carry on either way. */
+    public void claimGate(java.util.function.Supplier<String> gate) {
+        this.claimGate = gate;
+        wake();
+    }
+
+    /** Why this node claims no work now, or null when it does. */
+    public String notClaimingBecause() {
+        return notClaiming;
+    }
+
     /** Something was queued or a slot came free: dispatch now rather than at the next poll. */
     public void wake() {
         synchronized (signal) {
@@ -329,6 +344,19 @@ public final class Scheduler implements AutoCloseable {
 
     /** Fills every lane's free slots from the queue; package-visible for tests. */
     void dispatchOnce() throws SQLException {
+        java.util.function.Supplier<String> gate = claimGate;
+        String no = gate == null ? null : gate.get();
+        if (!java.util.Objects.equals(no, notClaiming)) {
+            if (no != null) {
+                LOG.warn("Not claiming work: {}", no);
+            } else {
+                LOG.info("Claiming work again");
+            }
+            notClaiming = no;
+        }
+        if (no != null) {
+            return;
+        }
         for (ModuleDescriptor d : catalog.descriptors()) {
             Lane lane = lanes.computeIfAbsent(d.id(), Lane::new);
             java.util.function.Predicate<String> check = this.enabled;

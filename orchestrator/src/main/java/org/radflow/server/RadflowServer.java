@@ -144,6 +144,9 @@ public final class RadflowServer implements AutoCloseable {
             Pipeline p = new Pipeline(config, vertx, metrics, audit);
             pipeline = p;
             p.start();
+            if (cluster != null) {
+                p.clusterGate(cluster::belowMinimum); // split-brain protection: below cluster.minSize, claim nothing
+            }
             return null;
         }, false);
         listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded);

@@ -278,7 +278,20 @@ final class ServerOperations implements Operations {
     // ---------------------------------------------------------------------------------------- node
 
     @Override
+    public JsonObject drain(boolean on) {
+        p.drain(on);
+        LOG.info("Node {} {} through the API", p.config().server().nodeName(), on ? "drained" : "resumed");
+        return new JsonObject().put("draining", on).put("claiming", p.notClaimingBecause() == null)
+                .put("notClaimingBecause", p.notClaimingBecause());
+    }
+
+    @Override
     public JsonObject cluster() {
+        String no = p.notClaimingBecause();
+        return clusterView().put("draining", p.draining()).put("claiming", no == null).put("notClaimingBecause", no);
+    }
+
+    private JsonObject clusterView() {
         if (server.cluster() != null) {
             return server.cluster().view();
         }

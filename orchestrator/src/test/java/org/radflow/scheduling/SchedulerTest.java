@@ -184,6 +184,22 @@ class SchedulerTest {
     }
 
     @Test
+    void aClosedClaimGateLeavesWorkQueuedUntilItOpens() throws Exception {
+        module("fast", 1, Duration.ofSeconds(30), (in, job) -> ok());
+        start(SchedulerSettings.defaults());
+        java.util.concurrent.atomic.AtomicReference<String> gate = new java.util.concurrent.atomic.AtomicReference<>("draining");
+        scheduler.claimGate(gate::get);
+        Job j = enqueue("fast", "g1");
+        Thread.sleep(1500);
+        assertEquals(JobState.QUEUED, journal.find(j.id()).orElseThrow().state(), "not claimed while the gate is closed");
+        assertEquals("draining", scheduler.notClaimingBecause());
+        gate.set(null);
+        scheduler.wake();
+        assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
+        assertEquals(null, scheduler.notClaimingBecause());
+    }
+
+    @Test
     void aTimedOutCallThatReturnsIsNoLongerCountedAbandoned() throws Exception {
         // as the process host does: the interrupt stops the worker and the call returns at once
         module("polite", 1, Duration.ofSeconds(1), (in, job) -> {

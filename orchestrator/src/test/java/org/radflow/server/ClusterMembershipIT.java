@@ -124,6 +124,20 @@ class ClusterMembershipIT {
             assertEquals(ids(cluster(nodes.get(0))), ids(cluster(nodes.get(1))));
             assertEquals(ids(cluster(nodes.get(0))), ids(cluster(nodes.get(2))));
 
+            // a whole cluster claims work; a drained node does not, until it resumes
+            for (RadflowServer s : nodes) {
+                assertEquals(true, cluster(s).getBoolean("claiming"), cluster(s).encodePrettily());
+            }
+            HttpResponse<String> drained = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(0).httpPort()
+                    + "/api/cluster/drain")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, drained.statusCode(), drained.body());
+            assertEquals(false, cluster(nodes.get(0)).getBoolean("claiming"));
+            assertTrue(cluster(nodes.get(0)).getString("notClaimingBecause").startsWith("draining"), cluster(nodes.get(0)).encode());
+            assertEquals(true, cluster(nodes.get(1)).getBoolean("claiming"), "a drain is one node's");
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(0).httpPort() + "/api/cluster/resume"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(true, cluster(nodes.get(0)).getBoolean("claiming"));
+
             // cluster settings need a restart: a reload says so and keeps the running membership
             Path configA = dir.resolve("node-a.yaml");
             Files.writeString(configA, Files.readString(configA).replace("minSize: 2", "minSize: 3"));
@@ -139,6 +153,14 @@ class ClusterMembershipIT {
                 assertEquals(new TreeSet<>(List.of("node-a", "node-b")), nodeNames(awaitSize(s, 2)));
             }
             System.out.printf("ClusterMembershipIT: node-c stopped and gone from both views in %.1f s%n", (System.nanoTime() - stop) / 1e9);
+            assertEquals(true, cluster(nodes.get(0)).getBoolean("claiming"), "two of three is cluster.minSize (2)");
+
+            // alone, below cluster.minSize: node-a may be a partition's minority side and claims nothing
+            nodes.remove(1).close();
+            JsonObject alone = awaitSize(nodes.get(0), 1);
+            assertEquals(false, cluster(nodes.get(0)).getBoolean("claiming"), alone.encodePrettily());
+            assertTrue(cluster(nodes.get(0)).getString("notClaimingBecause").contains("fewer than cluster.minSize (2)"),
+                    cluster(nodes.get(0)).encode());
         } finally {
             nodes.forEach(RadflowServer::close);
         }
