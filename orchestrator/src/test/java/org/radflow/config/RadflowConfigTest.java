@@ -243,4 +243,30 @@ class RadflowConfigTest {
         assertTrue(RadflowConfig.isLoopback("127.0.0.1") && RadflowConfig.isLoopback("::1") && RadflowConfig.isLoopback("localhost"));
         assertFalse(RadflowConfig.isLoopback("0.0.0.0") || RadflowConfig.isLoopback("10.1.2.3") || RadflowConfig.isLoopback("pacs.example"));
     }
+
+    @Test
+    void theThreeNodeClusterExampleIsOneValidClusterOfThreeNodes() throws Exception {
+        Path password = Files.writeString(dir.resolve("db-password"), "change-me");
+        java.util.List<RadflowConfig> nodes = new java.util.ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            String yaml = Files.readString(Path.of("..", "deploy", "cluster", "radflow-node" + n + ".yaml"))
+                    .replace("/etc/radflow/db-password", password.toString());
+            nodes.add(RadflowConfig.load(Files.writeString(dir.resolve("node" + n + ".yaml"), yaml)));
+        }
+        RadflowConfig first = nodes.get(0);
+        assertTrue(first.cluster().enabled());
+        assertEquals(3, first.cluster().members().size());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (RadflowConfig c : nodes) {
+            assertEquals(first.cluster().name(), c.cluster().name());
+            assertEquals(first.cluster().members(), c.cluster().members());
+            assertEquals(first.cluster().minSize(), c.cluster().minSize());
+            assertEquals(first.store().url(), c.store().url(), "one shared store");
+            assertEquals(first.rules().rules().toString(), c.rules().rules().toString(), "the same rules on every node");
+            assertTrue(c.cluster().members().contains(c.cluster().bindAddress() + ":" + c.cluster().port()),
+                    c.server().nodeName() + " is among the members");
+            names.add(c.server().nodeName());
+        }
+        assertEquals(3, names.size(), "each node its own name");
+    }
 }
