@@ -630,6 +630,37 @@ function destinationsView(root) {
   };
 }
 
+/** Cluster: this node and its members, whether it claims work and why not; drain and resume. */
+function clusterView(root) {
+  const out = h('div', {});
+  replace(root, h('h1', {}, 'Cluster'), out);
+  return {
+    async refresh() {
+      let c;
+      try {
+        c = await api('/api/cluster');
+      } catch (e) {
+        replace(out, problem(e, 'Cluster'));
+        return;
+      }
+      const clustered = c.role === 'cluster';
+      const members = (c.members || []).map(m => h('tr', { dataset: { member: m.nodeName || m.nodeId || '' } },
+        h('td', {}, h('strong', {}, m.nodeName || m.nodeId || '—'), m.local ? h('span', { class: 'muted small' }, ' this node') : null),
+        h('td', {}, m.address || '—'), h('td', { class: 'muted small' }, m.id || m.version || '')));
+      replace(out,
+        h('p', { id: 'cluster-summary' }, clustered
+          ? 'Cluster ' + c.name + ': ' + c.size + ' member(s), minimum ' + c.minSize + '.'
+          : 'This node works alone (cluster.enabled is false).'),
+        h('p', { id: 'cluster-claiming', class: c.claiming ? '' : 'error' }, c.claiming
+          ? 'This node claims work.' : 'This node claims no work: ' + (c.notClaimingBecause || '')),
+        h('p', { class: 'actions' }, c.draining
+          ? button('Resume', () => act('Resume this node', '/api/cluster/resume'))
+          : button('Drain', () => act('Drain this node', '/api/cluster/drain'))),
+        table('Members', ['Node', 'Address', ''], members, 'No members.'));
+    },
+  };
+}
+
 /** Rule tester: a received study against the active rules; which match, and why the others do not. */
 function rulesView(root) {
   const p = hashParams();
@@ -726,6 +757,7 @@ const VIEWS = {
   modules: modulesView,
   destinations: destinationsView,
   rules: rulesView,
+  cluster: clusterView,
 };
 
 function route() {

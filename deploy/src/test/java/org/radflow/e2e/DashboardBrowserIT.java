@@ -238,6 +238,15 @@ class DashboardBrowserIT {
             assertEquals("matched", attr(browser, "tr[data-rule='mr-hippo']", "data-outcome"), "the rule tester says mr-hippo matched");
             browser.get(ui + "#/destinations");
             wait(10).until(d -> d.findElement(By.cssSelector("tr[data-destination='pacs']")).getText().contains("pacs"));
+            browser.get(ui + "#/cluster");
+            wait(10).until(d -> d.findElement(By.id("cluster-claiming")).getText().equals("This node claims work."));
+            assertTrue(browser.findElement(By.id("cluster-summary")).getText().contains("works alone"));
+            screenshot("06-cluster");
+            // an operator drains the node from the page and resumes it
+            browser.findElement(By.xpath("//button[text()='Drain']")).click();
+            wait(10).until(d -> d.findElement(By.id("cluster-claiming")).getText().startsWith("This node claims no work: draining"));
+            browser.findElement(By.xpath("//button[text()='Resume']")).click();
+            wait(10).until(d -> d.findElement(By.id("cluster-claiming")).getText().equals("This node claims work."));
             browser.get(ui + "#/study/" + study);
             wait(10).until(d -> d.findElements(By.cssSelector("tr[data-study='" + study + "'][data-state='SUCCEEDED']")).size() == 2);
             screenshot("06-study");
