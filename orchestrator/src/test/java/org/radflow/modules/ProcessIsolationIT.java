@@ -21,9 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.radflow.modules.WorkerProbe.awaitJobs;
+import static org.radflow.modules.WorkerProbe.module;
+import static org.radflow.modules.WorkerProbe.send;
+import static org.radflow.modules.WorkerProbe.terminal;
+import static org.radflow.modules.WorkerProbe.workers;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -159,7 +163,7 @@ class ProcessIsolationIT {
                 Thread.sleep(200);
             }
             assertTrue(onlyFreshWorkers(s.httpPort(), "fault-spin"), "the timed-out worker was stopped: "
-                    + workers("fault-spin") + " " + module(s.httpPort(), "fault-spin").getJsonObject("workers"));
+                    + workers("fault-spin ") + " " + module(s.httpPort(), "fault-spin").getJsonObject("workers"));
 
             // the server carries on: it answers, stores, and the well-behaved module runs again (in its kept worker)
             Dcmtk.echoscu("127.0.0.1", s.dicomPort(), "RADFLOW").assertOk();
@@ -174,50 +178,13 @@ class ProcessIsolationIT {
                     .map(o -> (JsonObject) o).filter(m -> "sample".equals(m.getString("id"))).allMatch(m -> "process".equals(m.getString("isolation"))),
                     "the API says which isolation is in force");
         }
-        assertEquals(List.of(), workers("sample"), "workers end with the server");
-    }
-
-    private static JsonObject module(int port, String id) throws Exception {
-        JsonArray all = new JsonArray(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/modules")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
-        return all.stream().map(o -> (JsonObject) o).filter(m -> id.equals(m.getString("id"))).findFirst().orElseThrow();
+        assertEquals(List.of(), workers("sample "), "workers end with the server");
     }
 
     /** Whether every live worker process of the module is one the API lists as having run no job. */
     private static boolean onlyFreshWorkers(int port, String moduleId) throws Exception {
         JsonArray listed = module(port, moduleId).getJsonObject("workers").getJsonArray("workers");
-        return workers(moduleId).stream().allMatch(p -> listed.stream().map(o -> (JsonObject) o)
+        return workers(moduleId + " ").stream().allMatch(p -> listed.stream().map(o -> (JsonObject) o)
                 .anyMatch(w -> w.getLong("pid") == p.pid() && w.getInteger("jobs") == 0));
-    }
-
-    private static List<ProcessHandle> workers(String moduleId) {
-        return WorkerFaultsIT.workers(moduleId + " ");
-    }
-
-    private static boolean terminal(String state) {
-        return List.of("SUCCEEDED", "FAILED", "TIMED_OUT", "NOT_APPLICABLE", "CANCELLED").contains(state);
-    }
-
-    private static void send(int port, List<Path> files) {
-        Dcmtk.storescu().host("127.0.0.1").port(port).calledAe("RADFLOW").files(files).run().assertOk();
-    }
-
-    private static List<JsonObject> awaitJobs(int port, Predicate<List<JsonObject>> done, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        List<JsonObject> jobs = List.of();
-        while (System.currentTimeMillis() < end) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs?limit=100")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonArray a = new JsonObject(r.body()).getJsonArray("jobs");
-            jobs = new ArrayList<>();
-            for (Object o : a) {
-                jobs.add((JsonObject) o);
-            }
-            if (done.test(jobs)) {
-                return jobs;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("jobs did not reach the expected states in " + millis + " ms: " + jobs);
     }
 }

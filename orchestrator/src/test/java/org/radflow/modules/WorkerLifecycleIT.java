@@ -99,7 +99,7 @@ class WorkerLifecycleIT {
             await(() -> health(port, "sample").equals("ok"), 60_000, "a worker once enabled again");
             Dcmtk.echoscu("127.0.0.1", s.dicomPort(), "RADFLOW").assertOk();
         }
-        assertEquals(List.of(), WorkerFaultsIT.workers("sample"), "workers end with the server");
+        assertEquals(List.of(), WorkerProbe.workers("sample"), "workers end with the server");
     }
 
     private static java.util.Optional<JsonObject> job(int port, String module) throws Exception {
