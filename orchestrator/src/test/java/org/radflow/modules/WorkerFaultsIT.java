@@ -74,7 +74,6 @@ class WorkerFaultsIT {
             return ModuleResult.failed("a stopped worker answered");
             """;
 
-
     @TempDir
     Path dir;
 
