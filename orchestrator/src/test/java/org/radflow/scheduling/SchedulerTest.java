@@ -189,6 +189,11 @@ class SchedulerTest {
         start(SchedulerSettings.defaults());
         java.util.concurrent.atomic.AtomicReference<String> gate = new java.util.concurrent.atomic.AtomicReference<>("draining");
         scheduler.claimGate(gate::get);
+        // a dispatch already under way when the gate closed may still claim; wait until the dispatcher has seen it
+        long until = System.currentTimeMillis() + 5000;
+        while (!"draining".equals(scheduler.notClaimingBecause()) && System.currentTimeMillis() < until) {
+            Thread.sleep(10);
+        }
         Job j = enqueue("fast", "g1");
         Thread.sleep(1500);
         assertEquals(JobState.QUEUED, journal.find(j.id()).orElseThrow().state(), "not claimed while the gate is closed");
