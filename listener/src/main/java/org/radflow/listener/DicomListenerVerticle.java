@@ -15,18 +15,26 @@ public final class DicomListenerVerticle extends VerticleBase {
     private final ListenerSettings settings;
     private final InstanceSink sink;
     private final Consumer<AssociationSummary> observer;
+    private final Replication replication;
     private StoreScp scp;
 
     public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
+        this(settings, sink, observer, Replication.NONE);
+    }
+
+    /** @param replication what makes each instance durable on a second node before it is acknowledged */
+    public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer,
+                                 Replication replication) {
         this.settings = settings;
         this.sink = sink;
         this.observer = observer;
+        this.replication = replication;
     }
 
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
-            StoreScp s = new StoreScp(settings, sink, observer);
+            StoreScp s = new StoreScp(settings, sink, observer, replication);
             s.start();
             scp = s;
             return s.port();

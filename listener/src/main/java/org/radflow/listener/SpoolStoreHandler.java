@@ -32,10 +32,16 @@ final class SpoolStoreHandler implements CStoreHandler {
 
     private final Spool spool;
     private final InstanceSink sink;
+    private final Replication replication;
 
     SpoolStoreHandler(Spool spool, InstanceSink sink) {
+        this(spool, sink, Replication.NONE);
+    }
+
+    SpoolStoreHandler(Spool spool, InstanceSink sink, Replication replication) {
         this.spool = spool;
         this.sink = sink;
+        this.replication = replication;
     }
 
     @Override
@@ -138,6 +144,13 @@ final class SpoolStoreHandler implements CStoreHandler {
                         + Uids.forLog(header.seriesInstanceUid()) + " is " + seriesProblem);
             }
             long fileSize = metaLength + size;
+            try {
+                replication.replicate(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
+                        rq.sopClassUid(), header.modality(), rq.transferSyntax(), rq.callingAeTitle(), temp, fileSize, Instant.now()));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Instance {} refused: no second copy ({})", Uids.forLog(sopInstance), Uids.forLog(e.getMessage()));
+                throw refuse(DimseCommand.STATUS_OUT_OF_RESOURCES, "cannot keep a second copy on another cluster node: " + e.getMessage());
+            }
             Path target = spool.commit(temp, header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance);
             sink.stored(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
                     rq.sopClassUid(), header.modality(), rq.transferSyntax(), rq.callingAeTitle(), target, fileSize,

@@ -27,12 +27,16 @@ public final class StoreScp implements AutoCloseable {
     private final DicomServer server;
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
+        this(settings, sink, observer, Replication.NONE);
+    }
+
+    public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication) {
         this.settings = settings;
         this.spool = new Spool(settings.spoolDir(), settings.fsync(), settings.minFreeSpaceBytes());
         this.observer = observer == null ? s -> { } : observer;
         DicomServiceRegistry services = new DicomServiceRegistry()
                 .register(new CEchoService())
-                .register(new CStoreService(new SpoolStoreHandler(spool, sink)));
+                .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication)));
         // one timeout for both waits, as listener.idleTimeout always meant
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
                 settings.idleTimeout(), settings.idleTimeout(), settings.transferSyntaxes());

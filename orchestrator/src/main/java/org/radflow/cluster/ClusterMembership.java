@@ -33,6 +33,11 @@ public final class ClusterMembership {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
     /** The member attribute holding the node's {@code server.nodeName}. */
     static final String NODE_NAME_ATTRIBUTE = "radflow.nodeName";
+    /** The member attribute holding the node's peer endpoint, "host:port" ({@code cluster.bindAddress:cluster.peerPort}). */
+    static final String PEER_ATTRIBUTE = "radflow.peer";
+    /** Each node's current facts (modules it runs, draining, load), refreshed every few seconds; a cache, never the truth. */
+    static final String NODES_MAP = "radflow.nodes";
+    private final java.util.List<Runnable> membershipChanged = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final RadflowConfig.Cluster settings;
     private final HazelcastClusterManager manager;
@@ -57,6 +62,7 @@ public final class ClusterMembership {
         // bind to the configured address only (with interfaces on), not to every address of the host
         hz.setProperty("hazelcast.socket.bind.any", "false");
         hz.getMemberAttributeConfig().setAttribute(NODE_NAME_ATTRIBUTE, nodeName);
+        hz.getMemberAttributeConfig().setAttribute(PEER_ATTRIBUTE, c.bindAddress() + ":" + c.peerPort());
 
         NetworkConfig net = hz.getNetworkConfig();
         net.setPort(c.port()).setPortAutoIncrement(false); // a taken port must fail the start, not move silently
@@ -71,6 +77,7 @@ public final class ClusterMembership {
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
         hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
         hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        hz.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1).setTimeToLiveSeconds(30));
         return hz;
     }
 
@@ -85,6 +92,17 @@ public final class ClusterMembership {
                 .onSuccess(v -> {
                     HazelcastInstance hz = manager.getHazelcastInstance();
                     hz.getCluster().addMembershipListener(new MembershipLog());
+                    hz.getCluster().addMembershipListener(new MembershipListener() {
+                        @Override
+                        public void memberAdded(MembershipEvent e) {
+                            membershipChanged.forEach(Runnable::run);
+                        }
+
+                        @Override
+                        public void memberRemoved(MembershipEvent e) {
+                            membershipChanged.forEach(Runnable::run);
+                        }
+                    });
                     LOG.info("In cluster '{}': {} member(s)", settings.name(), hz.getCluster().getMembers().size());
                 })
                 .recover(err -> {
@@ -120,6 +138,49 @@ public final class ClusterMembership {
                 + "): it keeps receiving and spooling studies but claims no work until the cluster is whole again";
     }
 
+    /** Called (on a Hazelcast thread: hand long work on) whenever a member joins or leaves. */
+    public void onMembershipChange(Runnable r) {
+        membershipChanged.add(r);
+    }
+
+    /** The members up now, as this node sees them (itself included); empty while not in the cluster. */
+    public List<Peer> peers() {
+        HazelcastInstance hz = manager.getHazelcastInstance();
+        if (hz == null || !hz.getLifecycleService().isRunning()) {
+            return List.of();
+        }
+        return hz.getCluster().getMembers().stream()
+                .map(m -> new Peer(m.getAttribute(NODE_NAME_ATTRIBUTE), m.getAttribute(PEER_ATTRIBUTE), m.localMember(),
+                        m.getAddress().getHost()))
+                .filter(p -> p.nodeName() != null && p.endpoint() != null)
+                .toList();
+    }
+
+    /** The names of the members up now. */
+    public java.util.Set<String> liveNodeNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        peers().forEach(p -> names.add(p.nodeName()));
+        return names;
+    }
+
+    /** Publishes this node's facts for the others (modules it runs, draining, load); they expire unless refreshed. */
+    public void publish(String nodeName, JsonObject facts) {
+        HazelcastInstance hz = manager.getHazelcastInstance();
+        if (hz != null && hz.getLifecycleService().isRunning()) {
+            hz.<String, String>getMap(NODES_MAP).set(nodeName, facts.encode());
+        }
+    }
+
+    /** The facts each node published last (nodes that stopped publishing are gone after 30 s). */
+    public java.util.Map<String, JsonObject> facts() {
+        HazelcastInstance hz = manager.getHazelcastInstance();
+        java.util.Map<String, JsonObject> out = new java.util.TreeMap<>();
+        if (hz != null && hz.getLifecycleService().isRunning()) {
+            hz.<String, String>getMap(NODES_MAP).forEach((k, v) -> out.put(k, new JsonObject(v)));
+        }
+        return out;
+    }
+
     /** {@code GET /api/cluster} when clustered: Hazelcast's current member list with each node's name. */
     public JsonObject view() {
         JsonObject out = new JsonObject().put("role", "cluster").put("name", settings.name()).put("minSize", settings.minSize());
@@ -137,7 +198,8 @@ public final class ClusterMembership {
 
     private static JsonObject member(Member m) {
         return new JsonObject().put("id", m.getUuid().toString()).put("nodeName", m.getAttribute(NODE_NAME_ATTRIBUTE))
-                .put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort());
+                .put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort())
+                .put("peerEndpoint", m.getAttribute(PEER_ATTRIBUTE));
     }
 
     /** Joins and departures at INFO: an operator's first question when a node's work stops. */

@@ -46,20 +46,40 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     }
 
     /**
-     * Cluster membership over Hazelcast (TCP-IP join with a member list; multicast and phone-home always off).
-     * Membership only so far: nodes see each other, work is still claimed from the shared store.
+     * Cluster membership over Hazelcast (TCP-IP join with a member list; multicast and phone-home always off), and how
+     * members share received instances.
      *
-     * @param name        the Hazelcast cluster name: nodes with another name never join
-     * @param bindAddress this node's address on the cluster network (Hazelcast and the event bus bind to it)
-     * @param port        this node's Hazelcast port (no auto-increment: a taken port fails the start)
-     * @param members     "host:port" of the nodes to join through (this one may be listed too)
-     * @param minSize     the smallest cluster that may claim work (kept, not enforced yet)
+     * @param name              the Hazelcast cluster name: nodes with another name never join
+     * @param bindAddress       this node's address on the cluster network (Hazelcast, the event bus and the peer endpoint)
+     * @param port              this node's Hazelcast port (no auto-increment: a taken port fails the start)
+     * @param members           "host:port" of the nodes to join through (this one may be listed too)
+     * @param minSize           the smallest cluster that may claim work (split-brain protection)
+     * @param replicationFactor on how many nodes a received instance is durable before it is acknowledged (1 or 2)
+     * @param peerPort          this node's peer endpoint (instance copies and fetches between members), on bindAddress
+     * @param secret            shared by all members; every peer request carries it
+     * @param stealAfter        a queued job planned on another live node that runs its module may be taken after this
      */
-    public record Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize) {
+    public record Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize,
+                          int replicationFactor, int peerPort, Secret secret, Duration stealAfter) {
         public static final Cluster DISABLED = new Cluster(false, "radflow", "127.0.0.1", 5701, List.of(), 1);
 
         public Cluster {
             members = List.copyOf(members);
+        }
+
+        /** Membership only, with the defaults for the rest (tests of membership). */
+        public Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize) {
+            this(enabled, name, bindAddress, port, members, minSize, enabled ? 2 : 1, port + 100, Secret.NONE, Duration.ofSeconds(30));
+        }
+    }
+
+    /** A secret read from a file or the environment; never printed. */
+    public record Secret(String value) {
+        public static final Secret NONE = new Secret("");
+
+        @Override
+        public String toString() {
+            return value.isEmpty() ? "(none)" : "(secret)";
         }
     }
 
@@ -355,6 +375,15 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int port = c.integer("port", Cluster.DISABLED.port(), 1, 65535);
         List<String> members = c.strings("members", List.of());
         int minSize = c.integer("minSize", 1, 1, 1000);
+        int replication = c.integer("replicationFactor", enabled ? 2 : 1, 1, 2);
+        int peerPort = c.integer("peerPort", Math.min(65535, port + 100), 1, 65535);
+        Duration stealAfter = Duration.ofSeconds(c.integer("stealAfterSeconds", 30, 1, 86_400));
+        if (c.has("secret")) {
+            throw new ConfigException(c.key("secret") + ": the secret is never written in the configuration; put it in a file only "
+                    + "RadFlow can read and set " + c.key("secretFile") + ", or name an environment variable in " + c.key("secretEnv"));
+        }
+        String secretFile = c.string("secretFile", null);
+        String secretEnv = c.string("secretEnv", null);
         c.finish();
         if (!CLUSTER_NAME.matcher(name).matches()) {
             throw new ConfigException(c.key("name") + ": '" + name + "' is not a cluster name; use letters, digits, '.', '_' and '-' "
@@ -382,7 +411,52 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             throw new ConfigException(c.key("enabled") + " needs store.url on PostgreSQL shared by all nodes "
                     + "(jdbc:postgresql://HOST:5432/DATABASE); the embedded H2 store is this node's alone");
         }
-        return new Cluster(enabled, name, bind, port, normalized, minSize);
+        if (peerPort == port) {
+            throw new ConfigException(c.key("peerPort") + ": " + peerPort + " is also " + c.key("port") + " (Hazelcast's); give the "
+                    + "peer endpoint a port of its own (default: cluster.port + 100)");
+        }
+        if (enabled && replication > 1 && minSize < replication) {
+            throw new ConfigException(c.key("minSize") + ": " + minSize + " is below " + c.key("replicationFactor") + " (" + replication
+                    + "); a node alone cannot keep two copies, so it would refuse every instance: set minSize to at least "
+                    + replication + " or replicationFactor to 1");
+        }
+        Secret secret = secret(c, enabled, secretFile, secretEnv);
+        return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter);
+    }
+
+    /** The members' shared secret: from a file or an environment variable, as the store's password; required in a cluster. */
+    private static Secret secret(ConfigNode c, boolean enabled, String file, String env) {
+        if (file != null && env != null) {
+            throw new ConfigException(c.key("secretFile") + "/" + c.key("secretEnv") + ": give one of them, not both");
+        }
+        String value = null;
+        if (file != null) {
+            try {
+                value = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                throw new ConfigException(c.key("secretFile") + ": cannot read '" + file + "' (" + e.getMessage() + "); give a file "
+                        + "that holds the cluster's shared secret and that the RadFlow user may read (chmod 600)");
+            }
+        } else if (env != null) {
+            value = System.getenv(env);
+            if (value == null) {
+                throw new ConfigException(c.key("secretEnv") + ": the environment variable '" + env + "' is not set; set it to the "
+                        + "cluster's shared secret in RadFlow's environment, or use " + c.key("secretFile"));
+            }
+        }
+        if (value == null) {
+            if (enabled) {
+                throw new ConfigException(c.key("secretFile") + ": missing while " + c.key("enabled") + " is true; members copy "
+                        + "instances to each other only with a shared secret: write one (e.g. `openssl rand -hex 32`) into a file "
+                        + "on every node and set " + c.key("secretFile") + " (or " + c.key("secretEnv") + ")");
+            }
+            return Secret.NONE;
+        }
+        if (value.length() < 16) {
+            throw new ConfigException((file != null ? c.key("secretFile") : c.key("secretEnv")) + ": the secret has " + value.length()
+                    + " characters; use at least 16 (e.g. `openssl rand -hex 32`)");
+        }
+        return new Secret(value);
     }
 
     /**

@@ -91,6 +91,25 @@ public final class JobJournal implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Which queued jobs planned on other nodes this node may claim (a cluster whose nodes fetch inputs from each other).
+     * Without one, a journal with {@link #inputsLocal} claims only its own node's jobs.
+     */
+    public interface ClaimScope {
+        /** Nodes whose planned jobs of this module are left to them: they are up and run the module. */
+        java.util.Set<String> leaveTo(String moduleId);
+
+        /** A job left to another node that stayed queued this long may be taken anyway (that node is busy). */
+        Duration stealAfter();
+    }
+
+    private volatile ClaimScope claimScope;
+
+    public JobJournal claimScope(ClaimScope scope) {
+        this.claimScope = scope;
+        return this;
+    }
+
     private JobJournal(Store store, String nodeName, Store ownStore) {
         if (nodeName == null || nodeName.isBlank()) {
             throw new IllegalArgumentException("a journal needs its node's name (server.nodeName)");
@@ -251,14 +270,36 @@ public final class JobJournal implements AutoCloseable {
         }
         return write((c, changes) -> {
             List<String> ids = new ArrayList<>();
-            // only jobs whose inputs this node has: planned here, or anywhere when inputs are not node-local
+            // which nodes' planned jobs this node may take: its own and unplaced ones always; in a cluster that fetches
+            // inputs, also those of nodes that are gone, do not run the module, or left them queued past stealAfter
+            ClaimScope scope = claimScope;
+            java.util.Set<String> leave = scope == null ? java.util.Set.of() : scope.leaveTo(moduleId);
+            String where;
+            if (scope == null) {
+                where = inputsLocal ? "AND (input_node IS NULL OR input_node = ?) " : "";
+            } else if (leave.isEmpty()) {
+                where = "";
+            } else {
+                where = "AND (input_node IS NULL OR input_node = ? OR input_node NOT IN ("
+                        + String.join(", ", java.util.Collections.nCopies(leave.size(), "?")) + ") OR updated_at <= ?) ";
+            }
+            Instant now = Instant.now();
             try (PreparedStatement q = c.prepareStatement("SELECT id FROM jobs WHERE module_id = ? AND state = 'QUEUED' "
-                    + "AND next_attempt_at <= ? AND (input_node IS NULL OR input_node = ?) "
+                    + "AND next_attempt_at <= ? " + where
                     + "ORDER BY sort_key, created_at LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                q.setString(1, moduleId);
-                q.setTimestamp(2, Timestamp.from(Instant.now()));
-                q.setString(3, node);
-                q.setInt(4, limit);
+                int i = 1;
+                q.setString(i++, moduleId);
+                q.setTimestamp(i++, Timestamp.from(now));
+                if (!where.isEmpty()) {
+                    q.setString(i++, node);
+                    if (scope != null) {
+                        for (String n : leave) {
+                            q.setString(i++, n);
+                        }
+                        q.setTimestamp(i++, Timestamp.from(now.minus(scope.stealAfter())));
+                    }
+                }
+                q.setInt(i, limit);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
                         ids.add(rs.getString(1));
@@ -351,6 +392,41 @@ public final class JobJournal implements AutoCloseable {
         }
         event(c, changes, id, state, reason);
         return true;
+    }
+
+    /** The node that planned a job and holds its inputs (input_node), or null (any node). */
+    public String inputNode(String id) throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT input_node FROM jobs WHERE id = ?")) {
+                q.setString(1, id);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    /**
+     * A job this node took from another node's plan now has its inputs here: its input files become these paths and its
+     * input node this node, while {@code lease} still holds it. Returns the job as it is now, or empty when it was
+     * taken over meanwhile.
+     */
+    public Optional<Job> relocate(Lease lease, List<Path> inputs, String fromNode) throws SQLException {
+        return write((c, changes) -> {
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE jobs SET input_files = ?, input_node = ? WHERE id = ? AND state = 'RUNNING' AND lease_token = ?")) {
+                u.setString(1, new JsonArray(inputs.stream().map(Path::toString).toList()).encode());
+                u.setString(2, node);
+                u.setString(3, lease.jobId());
+                u.setLong(4, lease.token());
+                if (u.executeUpdate() != 1) {
+                    return Optional.<Job>empty();
+                }
+            }
+            event(c, changes, lease.jobId(), JobState.RUNNING, "inputs fetched to node " + node
+                    + (fromNode == null ? "" : " (planned on " + fromNode + ")"));
+            return JobRows.find(c, lease.jobId());
+        });
     }
 
     /** A running job failed transiently: back to the queue after {@code delay} (a caller without a lease). */

@@ -96,6 +96,11 @@ public final class Pipeline implements AutoCloseable {
     private Intake intake;
     private ScheduledExecutorService ticker;
     private ProcessModuleHost workers;
+    /** Null for a single node. */
+    private org.radflow.cluster.ClusterMembership membership;
+    private org.radflow.cluster.SharedSpool shared;
+    private org.radflow.cluster.PeerServer peerServer;
+    private ScheduledExecutorService clusterTasks;
 
     /**
      * @param audit null when the audit trail is off
@@ -107,6 +112,11 @@ public final class Pipeline implements AutoCloseable {
         this.audit = audit;
     }
 
+    /** Makes this pipeline a cluster member's: call before {@link #start}, once joined. */
+    public void joinCluster(org.radflow.cluster.ClusterMembership m) {
+        this.membership = m;
+    }
+
     /** Opens the journal and builds every stage, last stage first, so that each is ready before work reaches it. Blocks. */
     public void start() throws Exception {
         RadflowConfig c = config;
@@ -115,6 +125,27 @@ public final class Pipeline implements AutoCloseable {
         store = Store.open(c.store());
         // in a cluster a node's spool is its own: the jobs it plans run on it (until inputs are replicated)
         journal = new JobJournal(store, c.server().nodeName()).inputsLocal(c.cluster().enabled());
+        if (membership != null) {
+            org.radflow.listener.Spool spool = new org.radflow.listener.Spool(c.listener().spoolDir(), c.listener().fsync(),
+                    c.listener().minFreeSpaceBytes());
+            Files.createDirectories(spool.incoming());
+            Files.createDirectories(spool.root().resolve("tmp"));
+            org.radflow.cluster.PeerClient client = new org.radflow.cluster.PeerClient(c.cluster().secret().value(),
+                    c.server().nodeName(), Duration.ofSeconds(60));
+            shared = new org.radflow.cluster.SharedSpool(c.server().nodeName(), spool, membership::peers, client,
+                    c.cluster().replicationFactor());
+            journal.claimScope(new JobJournal.ClaimScope() {
+                @Override
+                public java.util.Set<String> leaveTo(String moduleId) {
+                    return nodesRunning(moduleId);
+                }
+
+                @Override
+                public Duration stealAfter() {
+                    return config.cluster().stealAfter();
+                }
+            });
+        }
         queries = new JobQueries(store);
         observe();
         inference = new HostInferenceEngine(data.resolve("native"));
@@ -174,6 +205,9 @@ public final class Pipeline implements AutoCloseable {
                 ? workers.run(job, context) : inProcess.run(job, context);
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
+        if (shared != null) {
+            scheduler.inputPlacement(this::inputsHere);
+        }
         scheduler.start();
         warmUpModules();
 
@@ -181,7 +215,7 @@ public final class Pipeline implements AutoCloseable {
         planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
         planner.enabledCheck(switches::enabled);
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
-                planner::submit, Clock.systemUTC());
+                this::planIfOwned, Clock.systemUTC());
         intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
         ticker = Threads.scheduled("tracker");
         ticker.execute(() -> {
@@ -198,6 +232,101 @@ public final class Pipeline implements AutoCloseable {
                 LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
             }
         }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** In a cluster only a study's owner plans its units (every instance reaches the owner); others just hold copies. */
+    private void planIfOwned(org.radflow.tracking.Unit unit) {
+        if (shared == null || shared.owns(unit.studyUid())) {
+            planner.submit(unit);
+        }
+    }
+
+    /** A claimed job's inputs in this node's spool, fetched from the members that hold them when planned elsewhere. */
+    private org.radflow.jobs.Job inputsHere(org.radflow.jobs.Job job) throws org.radflow.api.ModuleException {
+        try {
+            String plannedOn = journal.inputNode(job.id());
+            List<Path> here = shared.localize(job.inputFiles(), plannedOn);
+            if (here.equals(job.inputFiles())) {
+                return job;
+            }
+            if (job.lease() == null) {
+                return job;
+            }
+            return journal.relocate(job.lease(), here, plannedOn).orElseThrow(() -> org.radflow.api.ModuleException.transientFailure(
+                    "the job was taken over by another node while its inputs were fetched", null));
+        } catch (IOException | java.sql.SQLException e) {
+            throw org.radflow.api.ModuleException.transientFailure("cannot bring the job's inputs to node "
+                    + config.server().nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The other members up now that run a module (enabled, loaded, not draining): their planned jobs are left to them. */
+    private java.util.Set<String> nodesRunning(String moduleId) {
+        java.util.Set<String> live = membership.liveNodeNames();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        membership.facts().forEach((node, facts) -> {
+            if (!node.equals(config.server().nodeName()) && live.contains(node) && !facts.getBoolean("draining", false)
+                    && facts.getJsonArray("modules", new io.vertx.core.json.JsonArray()).contains(moduleId)) {
+                out.add(node);
+            }
+        });
+        return out;
+    }
+
+    /** What the other members need to know of this node to leave its jobs to it. */
+    private io.vertx.core.json.JsonObject facts() {
+        io.vertx.core.json.JsonArray modules = new io.vertx.core.json.JsonArray();
+        if (registry != null) {
+            registry.ids().stream().filter(switches::enabled).sorted().forEach(modules::add);
+        }
+        return new io.vertx.core.json.JsonObject().put("modules", modules).put("draining", notClaimingBecause() != null)
+                .put("running", scheduler == null ? 0 : scheduler.runningCount()).put("version", org.radflow.Main.version());
+    }
+
+    /** Copies to and from other members: the listener makes each instance durable on a second node through this. */
+    public org.radflow.listener.Replication replication() {
+        return shared == null ? org.radflow.listener.Replication.NONE : shared;
+    }
+
+    /**
+     * Opens this node's peer endpoint (other members copy instances here and fetch from here), publishes its facts and
+     * repairs ownership as members come and go. Called once the listener is up (its start cleans the spool's tmp/).
+     */
+    public void startCluster(org.radflow.listener.InstanceSink sink) throws IOException {
+        if (membership == null) {
+            return;
+        }
+        RadflowConfig c = config;
+        org.radflow.listener.Spool spool = new org.radflow.listener.Spool(c.listener().spoolDir(), c.listener().fsync(),
+                c.listener().minFreeSpaceBytes());
+        peerServer = new org.radflow.cluster.PeerServer(spool, c.cluster().secret().value(), () -> {
+            java.util.Set<String> hosts = new java.util.HashSet<>();
+            membership.peers().forEach(p -> hosts.add(p.host()));
+            return hosts;
+        }, sink).start(c.cluster().bindAddress(), c.cluster().peerPort());
+        clusterTasks = Threads.scheduled("cluster");
+        clusterTasks.scheduleWithFixedDelay(() -> {
+            try {
+                membership.publish(config.server().nodeName(), facts());
+            } catch (RuntimeException e) {
+                LOG.warn("Could not publish this node's facts to the cluster: {}", e.toString());
+            }
+        }, 0, 2, TimeUnit.SECONDS);
+        java.util.concurrent.atomic.AtomicBoolean repairDue = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable repair = () -> {
+            repairDue.set(false);
+            try {
+                shared.repair(config.tracking().forgetAfter());
+            } catch (RuntimeException e) {
+                LOG.error("Cluster repair failed: {}", e.toString(), e);
+            }
+        };
+        membership.onMembershipChange(() -> {
+            if (repairDue.compareAndSet(false, true)) {
+                clusterTasks.schedule(repair, 2, TimeUnit.SECONDS); // a few changes in a row: one repair
+            }
+        });
+        clusterTasks.schedule(repair, 5, TimeUnit.SECONDS);
     }
 
     /** Where a module's jobs run. */
@@ -431,6 +560,10 @@ public final class Pipeline implements AutoCloseable {
         if (ticker != null) {
             ticker.shutdownNow();
         }
+        if (clusterTasks != null) {
+            clusterTasks.shutdownNow();
+        }
+        closeQuietly(peerServer);
         for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);
         }

@@ -111,7 +111,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** A job on a lane thread. */
     static final class Running implements JobContext {
-        final Job job;
+        /** Replaced once when the job's inputs are fetched to this node (a cluster). */
+        volatile Job job;
         final Instant started = Instant.now();
         final Duration timeout;
         final AtomicBoolean cancelled = new AtomicBoolean();
@@ -293,6 +294,22 @@ public final class Scheduler implements AutoCloseable {
         wake();
     }
 
+    /**
+     * Brings a claimed job's inputs to this node when they are elsewhere (a cluster); returns the job with its inputs here
+     * (the same job when they already were), or throws a transient {@link org.radflow.api.ModuleException} naming what
+     * is missing.
+     */
+    @FunctionalInterface
+    public interface InputPlacement {
+        Job localize(Job job) throws org.radflow.api.ModuleException;
+    }
+
+    private volatile InputPlacement inputs;
+
+    public void inputPlacement(InputPlacement p) {
+        this.inputs = p;
+    }
+
     /** Why this node may not claim work now (draining, a cluster below its minimum size), or null; checked at each dispatch. */
     private volatile java.util.function.Supplier<String> claimGate;
     private volatile String notClaiming;
@@ -387,6 +404,14 @@ public final class Scheduler implements AutoCloseable {
         }
         String outcome;
         try {
+            InputPlacement place = inputs;
+            if (place != null) {
+                Job here = place.localize(job);
+                if (here != job) {
+                    r.job = here;
+                    job = here;
+                }
+            }
             ModuleResult result = host.run(job, r);
             outcome = settle(lane, r, result);
         } catch (ModuleException e) {
@@ -550,6 +575,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Lane figures for the API: running, abandoned, paused, counters. */
+    /** Jobs running on this node now, all modules. */
+    public int runningCount() {
+        return lanes.values().stream().mapToInt(l -> l.active.size()).sum();
+    }
+
     public Map<String, Object> laneStatus(String moduleId) {
         Lane lane = lanes.get(moduleId);
         if (lane == null) {

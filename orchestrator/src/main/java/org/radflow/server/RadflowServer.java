@@ -143,14 +143,26 @@ public final class RadflowServer implements AutoCloseable {
         Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             Pipeline p = new Pipeline(config, vertx, metrics, audit);
             pipeline = p;
+            if (cluster != null) {
+                p.joinCluster(cluster);
+            }
             p.start();
             if (cluster != null) {
                 p.clusterGate(cluster::belowMinimum); // split-brain protection: below cluster.minSize, claim nothing
             }
             return null;
         }, false);
-        listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded);
-        Future<?> all = core.compose(x -> vertx.deployVerticle(listener))
+        Future<?> all = core.compose(x -> {
+                    // in a cluster each instance is durable on a second member before it is acknowledged
+                    listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
+                            pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
+                    return vertx.deployVerticle(listener);
+                })
+                .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
+                        : vertx.executeBlocking(() -> {
+                            pipeline.startCluster(this::stored);
+                            return null;
+                        }, false))
                 .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
                 .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
                         : (viewer = new ViewerServer(vertx, config.viewer())).start());

@@ -145,10 +145,40 @@ class RadflowConfigTest {
         assertEquals(new RadflowConfig.Cluster(false, "radflow", "127.0.0.1", 5701, java.util.List.of(), 1),
                 RadflowConfig.defaults().cluster());
         assertEquals(RadflowConfig.defaults().cluster(), RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml")).cluster());
+        Path secret = Files.writeString(dir.resolve("cluster-secret"), "0123456789abcdef0123\n");
         RadflowConfig c = load(PG + "cluster: {enabled: true, name: ward-a, bindAddress: 10.0.0.11, port: 5801, "
-                + "members: ['10.0.0.11:5801', ' 10.0.0.12:5801', 'node3.example.org:5801'], minSize: 2}");
+                + "members: ['10.0.0.11:5801', ' 10.0.0.12:5801', 'node3.example.org:5801'], minSize: 2, secretFile: " + secret + "}");
         assertEquals(new RadflowConfig.Cluster(true, "ward-a", "10.0.0.11", 5801,
-                java.util.List.of("10.0.0.11:5801", "10.0.0.12:5801", "node3.example.org:5801"), 2), c.cluster());
+                java.util.List.of("10.0.0.11:5801", "10.0.0.12:5801", "node3.example.org:5801"), 2, 2, 5901,
+                new RadflowConfig.Secret("0123456789abcdef0123"), java.time.Duration.ofSeconds(30)), c.cluster());
+        assertEquals("(secret)", c.cluster().secret().toString(), "never printed");
+        c = load(PG + "cluster: {enabled: true, bindAddress: 10.0.0.11, members: ['10.0.0.11:5701'], minSize: 1, "
+                + "replicationFactor: 1, peerPort: 7000, stealAfterSeconds: 5, secretFile: " + secret + "}");
+        assertEquals(1, c.cluster().replicationFactor());
+        assertEquals(7000, c.cluster().peerPort());
+        assertEquals(java.time.Duration.ofSeconds(5), c.cluster().stealAfter());
+    }
+
+    @Test
+    void theClusterSecretComesFromAFileOrTheEnvironmentNeverTheYaml() throws Exception {
+        String base = PG + "cluster: {enabled: true, bindAddress: 10.0.0.11, members: ['10.0.0.11:5701'], minSize: 2, ";
+        String m = error(base + "}");
+        assertTrue(m.contains("cluster.secretFile: missing while cluster.enabled is true"), m);
+        m = error(base + "secret: 0123456789abcdef0123}");
+        assertTrue(m.contains("cluster.secret: the secret is never written in the configuration"), m);
+        Path shortSecret = Files.writeString(dir.resolve("short"), "abc");
+        m = error(base + "secretFile: " + shortSecret + "}");
+        assertTrue(m.contains("cluster.secretFile: the secret has 3 characters; use at least 16"), m);
+        m = error(base + "secretFile: " + dir.resolve("absent") + "}");
+        assertTrue(m.contains("cluster.secretFile: cannot read"), m);
+        m = error(base + "secretEnv: RADFLOW_TEST_UNSET_VARIABLE_X}");
+        assertTrue(m.contains("cluster.secretEnv: the environment variable 'RADFLOW_TEST_UNSET_VARIABLE_X' is not set"), m);
+        Path ok = Files.writeString(dir.resolve("ok"), "0123456789abcdef0123");
+        m = error(PG + "cluster: {enabled: true, bindAddress: 10.0.0.11, members: ['10.0.0.11:5701'], minSize: 1, secretFile: " + ok + "}");
+        assertTrue(m.contains("cluster.minSize: 1 is below cluster.replicationFactor (2)"), m);
+        m = error(PG + "cluster: {enabled: true, bindAddress: 10.0.0.11, port: 5701, peerPort: 5701, members: ['10.0.0.11:5701'], "
+                + "minSize: 2, secretFile: " + ok + "}");
+        assertTrue(m.contains("cluster.peerPort: 5701 is also cluster.port"), m);
     }
 
     @Test
@@ -249,8 +279,10 @@ class RadflowConfigTest {
         Path password = Files.writeString(dir.resolve("db-password"), "change-me");
         java.util.List<RadflowConfig> nodes = new java.util.ArrayList<>();
         for (int n = 1; n <= 3; n++) {
+            Path secret = Files.writeString(dir.resolve("cluster-secret"), "0123456789abcdef0123456789abcdef");
             String yaml = Files.readString(Path.of("..", "deploy", "cluster", "radflow-node" + n + ".yaml"))
-                    .replace("/etc/radflow/db-password", password.toString());
+                    .replace("/etc/radflow/db-password", password.toString())
+                    .replace("/etc/radflow/cluster-secret", secret.toString());
             nodes.add(RadflowConfig.load(Files.writeString(dir.resolve("node" + n + ".yaml"), yaml)));
         }
         RadflowConfig first = nodes.get(0);
@@ -261,6 +293,8 @@ class RadflowConfigTest {
             assertEquals(first.cluster().name(), c.cluster().name());
             assertEquals(first.cluster().members(), c.cluster().members());
             assertEquals(first.cluster().minSize(), c.cluster().minSize());
+            assertEquals(2, c.cluster().replicationFactor(), "every acknowledged instance on two nodes");
+            assertEquals(first.cluster().secret(), c.cluster().secret(), "one shared secret");
             assertEquals(first.store().url(), c.store().url(), "one shared store");
             assertEquals(first.rules().rules().toString(), c.rules().rules().toString(), "the same rules on every node");
             assertTrue(c.cluster().members().contains(c.cluster().bindAddress() + ":" + c.cluster().port()),

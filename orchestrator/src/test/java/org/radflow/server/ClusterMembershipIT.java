@@ -49,14 +49,18 @@ class ClusterMembershipIT {
                                String clusterName) throws Exception {
         List<String> members = clusterPorts.stream().map(p -> "'127.0.0.1:" + p + "'").toList();
         Path config = dir.resolve(name + ".yaml");
+        Path secret = dir.resolve("cluster-secret");
+        Files.writeString(secret, "membership-it-secret-0123456789\n");
         Files.writeString(config, """
                 server: {dataDir: %s, nodeName: %s}
                 listener: {bindAddress: 127.0.0.1, port: 0, minFreeSpaceMb: 0}
                 api: {port: %d}
                 viewer: {enabled: false}
                 store: {url: '%s', user: %s}
-                cluster: {enabled: true, name: %s, bindAddress: 127.0.0.1, port: %d, members: %s, minSize: 2}
-                """.formatted(dir.resolve(name), name, apiPort, store, POSTGRES.user(), clusterName, clusterPort, members));
+                cluster: {enabled: true, name: %s, bindAddress: 127.0.0.1, port: %d, members: %s, minSize: 2,
+                          peerPort: %d, secretFile: %s}
+                """.formatted(dir.resolve(name), name, apiPort, store, POSTGRES.user(), clusterName, clusterPort, members,
+                FreePorts.find(), secret));
         return new RadflowServer(RadflowConfig.load(config), false, config);
     }
 

@@ -1,0 +1,212 @@
+package org.radflow.cluster;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.radflow.dicom.Uids;
+import org.radflow.listener.InstanceSink;
+import org.radflow.listener.InstanceStored;
+import org.radflow.listener.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * This node's peer endpoint: where other members put the second copy of an instance (or the owner's copy), list what
+ * this node holds of a study and fetch an instance they lack. HTTP on {@code cluster.bindAddress:cluster.peerPort};
+ * a request is served only from a member's address and with the cluster's shared secret.
+ *
+ * <pre>
+ * PUT /peer/v1/instances/{study}/{series}/{sop}   Part-10 file; 204 once durable here (and handed to intake)
+ * GET /peer/v1/studies/{study}                    {"instances": [{"series": ..., "sop": ...}]}
+ * GET /peer/v1/instances/{study}/{series}/{sop}   the Part-10 file, or 404
+ * </pre>
+ */
+public final class PeerServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerServer.class);
+    static final String SECRET_HEADER = "X-RadFlow-Secret";
+    static final String NODE_HEADER = "X-RadFlow-Node";
+    static final String PREFIX = "/peer/v1/";
+
+    private final Spool spool;
+    private final byte[] secret;
+    private final Supplier<Set<String>> memberHosts;
+    private final InstanceSink sink;
+    private final ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "peer-endpoint");
+        t.setDaemon(true);
+        return t;
+    });
+    private HttpServer server;
+
+    /**
+     * @param memberHosts the addresses members joined from (requests from anywhere else are refused)
+     * @param sink        intake: an instance put here is tracked like one received over DICOM
+     */
+    public PeerServer(Spool spool, String secret, Supplier<Set<String>> memberHosts, InstanceSink sink) {
+        this.spool = spool;
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.memberHosts = memberHosts;
+        this.sink = sink;
+    }
+
+    public PeerServer start(String host, int port) throws IOException {
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        } catch (IOException e) {
+            throw new IOException("cannot open the cluster peer endpoint on " + host + ":" + port
+                    + " (cluster.bindAddress/cluster.peerPort; is the port free?): " + e.getMessage(), e);
+        }
+        server.setExecutor(threads);
+        server.createContext(PREFIX, this::handle);
+        server.start();
+        LOG.info("Cluster peer endpoint on {}:{}", host, server.getAddress().getPort());
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            String from = x.getRemoteAddress().getAddress().getHostAddress();
+            if (!memberHosts.get().contains(from)) {
+                LOG.warn("Peer request from {} refused: not a cluster member's address", Uids.forLog(from));
+                reply(x, 403, "not a cluster member's address");
+                return;
+            }
+            String given = x.getRequestHeaders().getFirst(SECRET_HEADER);
+            if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
+                LOG.warn("Peer request from {} refused: wrong or missing cluster secret", from);
+                reply(x, 403, "wrong or missing cluster secret (cluster.secretFile must be the same on every node)");
+                return;
+            }
+            String[] parts = x.getRequestURI().getPath().substring(PREFIX.length()).split("/");
+            String method = x.getRequestMethod();
+            if (parts.length == 4 && parts[0].equals("instances") && valid(parts)) {
+                if (method.equals("PUT")) {
+                    put(x, parts[1], parts[2], parts[3]);
+                } else if (method.equals("GET")) {
+                    get(x, spool.finalPath(parts[1], parts[2], parts[3]));
+                } else {
+                    reply(x, 405, "PUT or GET");
+                }
+            } else if (parts.length == 2 && parts[0].equals("studies") && valid(parts) && method.equals("GET")) {
+                list(x, parts[1]);
+            } else {
+                reply(x, 404, "no such peer resource");
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Peer request failed: {}", e.toString(), e);
+        }
+    }
+
+    private static boolean valid(String[] parts) {
+        for (int i = 1; i < parts.length; i++) {
+            if (!Uids.isValid(parts[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void put(HttpExchange x, String study, String series, String sop) throws IOException {
+        if (!spool.hasRoom()) {
+            reply(x, 507, "spool free space is below listener.minFreeSpaceMb on " + "this node");
+            return;
+        }
+        Path temp = spool.newTempFile();
+        long size;
+        try (InputStream in = x.getRequestBody(); FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            size = out.transferFrom(java.nio.channels.Channels.newChannel(in), 0, Long.MAX_VALUE);
+            if (spool.fsync()) {
+                out.force(false);
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            LOG.error("Storing a peer's copy of {} failed: {}", Uids.forLog(sop), e.toString());
+            reply(x, 500, "spool write failed: " + e.getMessage());
+            return;
+        }
+        Path target = spool.commit(temp, study, series, sop);
+        var h = x.getRequestHeaders();
+        sink.stored(new InstanceStored(study, series, sop, h.getFirst("X-Sop-Class"), h.getFirst("X-Modality"),
+                h.getFirst("X-Transfer-Syntax"), h.getFirst("X-Calling-Ae"), target, size, Instant.now()));
+        x.sendResponseHeaders(204, -1);
+    }
+
+    private static void get(HttpExchange x, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            reply(x, 404, "not held here");
+            return;
+        }
+        x.sendResponseHeaders(200, Files.size(file));
+        try (OutputStream out = x.getResponseBody()) {
+            Files.copy(file, out);
+        }
+    }
+
+    private void list(HttpExchange x, String study) throws IOException {
+        JsonArray out = new JsonArray();
+        Path dir = spool.incoming().resolve(study);
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> seriesDirs = Files.newDirectoryStream(dir)) {
+                for (Path s : seriesDirs) {
+                    if (!Files.isDirectory(s)) {
+                        continue;
+                    }
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(s, "*" + Spool.SUFFIX)) {
+                        for (Path f : files) {
+                            String n = f.getFileName().toString();
+                            out.add(new JsonObject().put("series", s.getFileName().toString())
+                                    .put("sop", n.substring(0, n.length() - Spool.SUFFIX.length())));
+                        }
+                    }
+                }
+            }
+        }
+        byte[] body = new JsonObject().put("instances", out).encode().getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "application/json");
+        x.sendResponseHeaders(200, body.length);
+        try (OutputStream o = x.getResponseBody()) {
+            o.write(body);
+        }
+    }
+
+    private static void reply(HttpExchange x, int status, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        x.sendResponseHeaders(status, b.length);
+        try (OutputStream o = x.getResponseBody()) {
+            o.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(1);
+        }
+        threads.shutdownNow();
+    }
+}
