@@ -199,6 +199,28 @@ public final class SharedSpool implements Replication {
         return given;
     }
 
+    /** The studies this node holds, owns now and that had an instance within {@code active}. */
+    public List<String> ownedRecent(Duration active) {
+        List<String> out = new ArrayList<>();
+        List<Peer> peers = members.get();
+        if (peers.stream().noneMatch(Peer::local)) {
+            return out;
+        }
+        Instant since = Instant.now().minus(active);
+        try (DirectoryStream<Path> studies = Files.newDirectoryStream(spool.incoming())) {
+            for (Path study : studies) {
+                String uid = study.getFileName().toString();
+                if (Files.isDirectory(study) && Uids.isValid(uid) && recent(study, since)
+                        && self.equals(Placement.owner(uid, names(peers)))) {
+                    out.add(uid);
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("Cannot list the spool: {}", e.toString());
+        }
+        return out;
+    }
+
     private static boolean recent(Path study, Instant since) throws IOException {
         if (Files.getLastModifiedTime(study).toInstant().isAfter(since)) {
             return true;

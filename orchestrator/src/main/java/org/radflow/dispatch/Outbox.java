@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.radflow.store.Store;
 
@@ -89,6 +90,26 @@ public final class Outbox implements AutoCloseable {
         this.settings = settings;
     }
 
+    /** Every column but the object's copy (read only when a row is sent from it). */
+    private static final String COLUMNS = "destination, sop_instance_uid, job_id, file_path, state, attempts, last_error, "
+            + "next_attempt_at, created_at, updated_at, sent_at";
+
+    /** This node's name in a cluster (its rows), or null for a node alone. */
+    private volatile String node;
+    private volatile java.util.function.Supplier<java.util.Set<String>> liveNodes;
+    private volatile Path copies;
+
+    /**
+     * A cluster member's outbox: it sends the rows it queued and those of nodes that are gone, from the copy kept in the
+     * store (written to {@code copies} first); a live member's rows are left to it.
+     */
+    public Outbox clustered(String nodeName, java.util.function.Supplier<java.util.Set<String>> live, Path copiesDir) {
+        this.copies = copiesDir;
+        this.liveNodes = live;
+        this.node = nodeName;
+        return this;
+    }
+
     public void start() {
         loop.scheduleWithFixedDelay(this::pump, 0, settings.poll().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -149,7 +170,7 @@ public final class Outbox implements AutoCloseable {
                             }
                         }
                     }
-                    upsert(c, jobId, destination, filesBySopUid);
+                    upsert(c, jobId, destination, filesBySopUid, node);
                     return null;
                 });
                 break;
@@ -163,25 +184,39 @@ public final class Outbox implements AutoCloseable {
         wake();
     }
 
-    /** Portable upsert (H2 and PostgreSQL share no MERGE/ON CONFLICT form): update the row, insert it when there is none. */
-    private static void upsert(Connection c, String jobId, String destination, Map<String, Path> filesBySopUid) throws SQLException {
+    /**
+     * Portable upsert (H2 and PostgreSQL share no MERGE/ON CONFLICT form): update the row, insert it when there is none.
+     * In a cluster ({@code node} set) the row names its node and carries a copy of the object.
+     */
+    private static void upsert(Connection c, String jobId, String destination, Map<String, Path> filesBySopUid, String node)
+            throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
         try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET job_id = ?, file_path = ?, state = 'PENDING', attempts = 0, "
-                + "last_error = NULL, next_attempt_at = ?, created_at = ?, updated_at = ?, sent_at = NULL "
+                + "last_error = NULL, next_attempt_at = ?, created_at = ?, updated_at = ?, sent_at = NULL, node = ?, payload = ? "
                 + "WHERE destination = ? AND sop_instance_uid = ?");
              PreparedStatement ins = c.prepareStatement("""
                      INSERT INTO outbox (destination, sop_instance_uid, job_id, file_path, state, attempts, last_error, next_attempt_at,
-                       created_at, updated_at, sent_at)
-                     VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?, ?, NULL)""")) {
+                       created_at, updated_at, sent_at, node, payload)
+                     VALUES (?, ?, ?, ?, 'PENDING', 0, NULL, ?, ?, ?, NULL, ?, ?)""")) {
             for (Map.Entry<String, Path> e : filesBySopUid.entrySet()) {
                 String file = e.getValue().toAbsolutePath().toString();
+                byte[] copy = null;
+                if (node != null) {
+                    try {
+                        copy = Files.readAllBytes(e.getValue());
+                    } catch (java.io.IOException ex) {
+                        throw new SQLException("cannot read report object " + file + " to keep its copy in the store: " + ex.getMessage(), ex);
+                    }
+                }
                 u.setString(1, jobId);
                 u.setString(2, file);
                 u.setTimestamp(3, now);
                 u.setTimestamp(4, now);
                 u.setTimestamp(5, now);
-                u.setString(6, destination);
-                u.setString(7, e.getKey());
+                u.setString(6, node);
+                u.setBytes(7, copy);
+                u.setString(8, destination);
+                u.setString(9, e.getKey());
                 if (u.executeUpdate() == 0) {
                     ins.setString(1, destination);
                     ins.setString(2, e.getKey());
@@ -190,6 +225,8 @@ public final class Outbox implements AutoCloseable {
                     ins.setTimestamp(5, now);
                     ins.setTimestamp(6, now);
                     ins.setTimestamp(7, now);
+                    ins.setString(8, node);
+                    ins.setBytes(9, copy);
                     ins.executeUpdate();
                 }
             }
@@ -215,7 +252,7 @@ public final class Outbox implements AutoCloseable {
 
     public List<Item> items(String jobId) throws SQLException {
         return store.read(c -> {
-            try (PreparedStatement q = c.prepareStatement("SELECT * FROM outbox WHERE job_id = ? ORDER BY destination, sop_instance_uid")) {
+            try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM outbox WHERE job_id = ? ORDER BY destination, sop_instance_uid")) {
                 q.setString(1, jobId);
                 return list(q);
             }
@@ -293,15 +330,82 @@ public final class Outbox implements AutoCloseable {
     }
 
     private List<Item> due(String destination) throws SQLException {
-        return store.read(c -> {
-            try (PreparedStatement q = c.prepareStatement("SELECT * FROM outbox WHERE destination = ? AND state = 'PENDING' "
-                    + "AND next_attempt_at <= ? ORDER BY created_at LIMIT ?")) {
-                q.setString(1, destination);
-                q.setTimestamp(2, Timestamp.from(Instant.now()));
-                q.setInt(3, settings.batchSize());
+        String self = node;
+        if (self != null) {
+            adoptOrphans(destination, self);
+        }
+        List<Item> due = store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM outbox WHERE destination = ? AND state = 'PENDING' "
+                    + "AND next_attempt_at <= ? " + (self == null ? "" : "AND (node IS NULL OR node = ?) ")
+                    + "ORDER BY created_at LIMIT ?")) {
+                int i = 1;
+                q.setString(i++, destination);
+                q.setTimestamp(i++, Timestamp.from(Instant.now()));
+                if (self != null) {
+                    q.setString(i++, self);
+                }
+                q.setInt(i, settings.batchSize());
                 return list(q);
             }
         });
+        if (self == null) {
+            return due;
+        }
+        List<Item> here = new ArrayList<>(due.size());
+        for (Item it : due) {
+            here.add(Files.isRegularFile(it.file()) ? it : fromCopy(it));
+        }
+        return here;
+    }
+
+    /** Rows of nodes that are no longer in the cluster become this node's (they send nothing any more). */
+    private void adoptOrphans(String destination, String self) throws SQLException {
+        java.util.Set<String> live = liveNodes.get();
+        if (live.isEmpty() || !live.contains(self)) {
+            return; // not in the cluster now: cannot tell who is gone
+        }
+        int n = store.transaction(c -> {
+            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET node = ? WHERE destination = ? AND state = 'PENDING' "
+                    + "AND node IS NOT NULL AND node NOT IN (" + String.join(", ", java.util.Collections.nCopies(live.size(), "?")) + ")")) {
+                int i = 1;
+                u.setString(i++, self);
+                u.setString(i++, destination);
+                for (String l : live) {
+                    u.setString(i++, l);
+                }
+                return u.executeUpdate();
+            }
+        });
+        if (n > 0) {
+            LOG.warn("Took over {} report object(s) for {} queued by a node that left the cluster; sending them from the store's copy",
+                    n, destination);
+        }
+    }
+
+    /** The row's object from the store's copy, as a file here (its node's file is on another disk). */
+    private Item fromCopy(Item it) throws SQLException {
+        byte[] copy = store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT payload FROM outbox WHERE destination = ? AND sop_instance_uid = ?")) {
+                q.setString(1, it.destination());
+                q.setString(2, it.sopInstanceUid());
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? rs.getBytes(1) : null;
+                }
+            }
+        });
+        if (copy == null) {
+            return it; // no copy: the send fails with the missing file, and the row is retried or dead-lettered as always
+        }
+        try {
+            Files.createDirectories(copies);
+            Path f = copies.resolve(it.sopInstanceUid() + ".dcm");
+            Files.write(f, copy);
+            return new Item(it.destination(), it.sopInstanceUid(), it.jobId(), f, it.state(), it.attempts(), it.lastError(),
+                    it.sentAt(), it.createdAt());
+        } catch (java.io.IOException e) {
+            LOG.error("Cannot write the store's copy of {} to {}: {}", it.sopInstanceUid(), copies, e.toString());
+            return it;
+        }
     }
 
     private void settle(String destination, List<Item> items, DeliveryReport report, Throwable failure) throws SQLException {

@@ -162,6 +162,9 @@ public final class Pipeline implements AutoCloseable {
 
         senders.putAll(Senders.create(vertx, c));
         outbox = new Outbox(store, senders, c.delivery());
+        if (membership != null) {
+            outbox.clustered(c.server().nodeName(), membership::liveNodeNames, data.resolve("results").resolve("from-store"));
+        }
         outbox.addListener(d -> events.deliveryAttempted(d));
         outbox.start();
 
@@ -316,7 +319,19 @@ public final class Pipeline implements AutoCloseable {
         Runnable repair = () -> {
             repairDue.set(false);
             try {
-                shared.repair(config.tracking().forgetAfter());
+                Duration active = config.tracking().forgetAfter();
+                shared.repair(active);
+                // studies this node owns now (their owner left): what it held as copies is planned here
+                int studies = 0;
+                for (String study : shared.ownedRecent(active)) {
+                    try {
+                        tracker.reoffer(study);
+                        studies++;
+                    } catch (IOException e) {
+                        LOG.error("Cannot offer study {} again: {}", org.radflow.dicom.Uids.forLog(study), e.toString());
+                    }
+                }
+                LOG.info("Cluster membership changed: {} recently active study(ies) owned here were offered to the planner again", studies);
             } catch (RuntimeException e) {
                 LOG.error("Cluster repair failed: {}", e.toString(), e);
             }

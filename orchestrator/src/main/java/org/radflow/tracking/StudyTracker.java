@@ -103,23 +103,40 @@ public final class StudyTracker {
                 if (!Files.isDirectory(studyDir)) {
                     continue;
                 }
-                try (DirectoryStream<Path> seriesDirs = Files.newDirectoryStream(studyDir)) {
-                    for (Path seriesDir : seriesDirs) {
-                        for (Path f : files(seriesDir)) {
-                            String name = f.getFileName().toString();
-                            Instant mtime = Files.getLastModifiedTime(f).toInstant();
-                            String study = studyDir.getFileName().toString();
-                            String seriesUid = seriesDir.getFileName().toString();
-                            arrived(study, seriesUid, mtime);
-                            onReady.accept(new Unit(Trigger.INSTANCE, study, seriesUid,
-                                    name.substring(0, name.length() - Spool.SUFFIX.length()), List.of(f)));
-                            count++;
-                        }
-                    }
-                }
+                count += offer(studyDir, null);
             }
         }
         LOG.info("Spool rescan: {} instance(s) in {} series offered to the router again", count, pendingSeries());
+        return count;
+    }
+
+    /**
+     * Offers one study's instances again and makes its series and the study pending from now (this node became the
+     * study's owner in a cluster: units it did not plan before are planned after the quiet periods; the journal ignores
+     * those it already has). Returns the number of instances.
+     */
+    public int reoffer(String studyUid) throws IOException {
+        Path dir = incoming.resolve(studyUid);
+        return Files.isDirectory(dir) ? offer(dir, clock.instant()) : 0;
+    }
+
+    /** Offers a study folder's instances; {@code at} null: each series pending from its newest file's time. */
+    private int offer(Path studyDir, Instant at) throws IOException {
+        int count = 0;
+        try (DirectoryStream<Path> seriesDirs = Files.newDirectoryStream(studyDir)) {
+            for (Path seriesDir : seriesDirs) {
+                for (Path f : files(seriesDir)) {
+                    String name = f.getFileName().toString();
+                    Instant mtime = at != null ? at : Files.getLastModifiedTime(f).toInstant();
+                    String study = studyDir.getFileName().toString();
+                    String seriesUid = seriesDir.getFileName().toString();
+                    arrived(study, seriesUid, mtime);
+                    onReady.accept(new Unit(Trigger.INSTANCE, study, seriesUid,
+                            name.substring(0, name.length() - Spool.SUFFIX.length()), List.of(f)));
+                    count++;
+                }
+            }
+        }
         return count;
     }
 

@@ -120,4 +120,47 @@ abstract class OutboxContract {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void objectsQueuedByANodeThatLeftTheClusterAreSentByAnotherFromTheStoresCopy() throws Exception {
+        GeneratedSeries ct = Synth.ctSeries(dir.resolve("in"), CtOptions.defaults().withCount(2).withSize(32, 32));
+        // node-a queues two objects, keeping copies in the store, then dies before sending: its files go with its disk
+        Path aDisk = java.nio.file.Files.createDirectories(dir.resolve("node-a-results"));
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            Path f = aDisk.resolve(ct.sopInstanceUids().get(i) + ".dcm");
+            java.nio.file.Files.copy(ct.files().get(i), f);
+            files.put(ct.sopInstanceUids().get(i), f);
+        }
+        int port = FreePorts.find();
+        Vertx vertx = Vertx.vertx();
+        java.util.Set<String> live = new java.util.concurrent.CopyOnWriteArraySet<>(java.util.List.of("node-a", "node-b"));
+        Outbox.Settings fast = new Outbox.Settings(5, Duration.ofMillis(100), Duration.ofMillis(200), 50, Duration.ofMillis(50));
+        try (Outbox a = new Outbox(store, Map.of("pacs", new CStoreSender(vertx, "pacs",
+                CStoreSender.Settings.of("RADFLOW", "127.0.0.1", port, "TEST"))), fast).clustered("node-a", () -> live, dir.resolve("a-copies"))) {
+            a.enqueue("job-a", "pacs", files); // node-a's outbox is not started: it never sends
+        }
+        for (Path f : files.values()) {
+            java.nio.file.Files.delete(f);
+        }
+        ListenerSettings s = ListenerSettings.defaults(dir.resolve("spool")).withBindAddress("127.0.0.1").withPort(port)
+                .withMinFreeSpaceBytes(0);
+        java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (StoreScp pacs = new StoreScp(s, e -> received.add(e.sopInstanceUid()), x -> { });
+             Outbox b = new Outbox(store, Map.of("pacs", new CStoreSender(vertx, "pacs",
+                     CStoreSender.Settings.of("RADFLOW", "127.0.0.1", port, "TEST"))), fast)
+                     .clustered("node-b", () -> live, dir.resolve("b-copies"))) {
+            pacs.start();
+            b.start();
+            Thread.sleep(600);
+            assertTrue(received.isEmpty(), "node-a is still a member: its objects are left to it");
+            assertEquals(0, b.status().getJsonObject("pacs").getInteger("sent"));
+            live.remove("node-a"); // node-a left the cluster
+            JsonObject sent = await(b, "pacs", "sent", 2);
+            assertEquals(2, sent.getInteger("sent"), sent.encode());
+            assertEquals(new java.util.TreeSet<>(files.keySet()), new java.util.TreeSet<>(received), "each object once, from the copy");
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
 }

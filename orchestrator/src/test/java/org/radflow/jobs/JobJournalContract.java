@@ -79,6 +79,53 @@ abstract class JobJournalContract {
         }
     }
 
+    /** A claim scope that leaves node-a's jobs to it while {@code aRuns} is true, with the given steal delay. */
+    private static JobJournal.ClaimScope leavingTo(java.util.concurrent.atomic.AtomicBoolean aRuns, Duration steal) {
+        return new JobJournal.ClaimScope() {
+            @Override
+            public java.util.Set<String> leaveTo(String moduleId) {
+                return aRuns.get() ? java.util.Set.of("node-a") : java.util.Set.of();
+            }
+
+            @Override
+            public Duration stealAfter() {
+                return steal;
+            }
+        };
+    }
+
+    @Test
+    void aNodeTakesAnotherNodesJobOnlyWhenThatNodeIsGoneDoesNotRunTheModuleOrLeftItQueuedTooLong() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            a.journal().inputsLocal(true);
+            java.util.concurrent.atomic.AtomicBoolean aRuns = new java.util.concurrent.atomic.AtomicBoolean(true);
+            b.journal().inputsLocal(true).claimScope(leavingTo(aRuns, Duration.ofHours(1)));
+            Job ofA = a.journal().enqueue(job("series:of-a", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            assertTrue(b.journal().claim("sample", 5).isEmpty(), "node-a is up and runs the module: its job is left to it");
+            aRuns.set(false); // node-a left the cluster (or switched the module off, or drains)
+            Job taken = b.journal().claim("sample", 5).get(0);
+            assertEquals(ofA.id(), taken.id());
+            assertEquals("node-b", taken.lease().owner());
+            assertEquals("node-a", b.journal().inputNode(taken.id()), "planned on node-a: its inputs are fetched from there");
+
+            // relocating the inputs (fetched to node-b) is fenced by node-b's lease
+            List<java.nio.file.Path> here = List.of(java.nio.file.Path.of("/b/spool/incoming/1.2/1.2.3/1.2.3.4.dcm"));
+            Job moved = b.journal().relocate(taken.lease(), here, "node-a").orElseThrow();
+            assertEquals(here, moved.inputFiles());
+            assertEquals("node-b", b.journal().inputNode(taken.id()));
+            Lease stale = new Lease(taken.id(), "node-b", taken.lease().token() - 1, taken.lease().expiresAt());
+            assertTrue(b.journal().relocate(stale, List.of(), "node-a").isEmpty(), "an older lease moves nothing");
+
+            // a job left to a live node is taken anyway once it waited longer than stealAfter
+            aRuns.set(true);
+            b.journal().claimScope(leavingTo(aRuns, Duration.ofMillis(200)));
+            Job waiting = a.journal().enqueue(job("series:waits", "h3", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            assertTrue(b.journal().claim("sample", 5).isEmpty(), "not yet");
+            Thread.sleep(400);
+            assertEquals(List.of(waiting.id()), b.journal().claim("sample", 5).stream().map(Job::id).toList(), "node-a is busy: taken");
+        }
+    }
+
     private static final Duration SHORT_LEASE = Duration.ofMillis(300);
 
     /** Waits until a lease of {@link #SHORT_LEASE} taken before this call has surely lapsed. */
