@@ -190,9 +190,20 @@ public final class ClusterMembership {
         }
         Member local = hz.getCluster().getLocalMember();
         JsonArray members = new JsonArray();
+        java.util.Map<String, JsonObject> facts = facts();
         hz.getCluster().getMembers().stream()
                 .sorted(Comparator.comparing(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort()))
-                .forEach(m -> members.add(member(m).put("local", m.localMember())));
+                .forEach(m -> {
+                    JsonObject o = member(m).put("local", m.localMember());
+                    JsonObject f = facts.get(String.valueOf((Object) m.getAttribute(NODE_NAME_ATTRIBUTE)));
+                    if (f != null) {
+                        // what the node published last (every 2 s): the modules it runs, whether it drains, its load
+                        o.put("modules", f.getJsonArray("modules")).put("draining", f.getBoolean("draining"))
+                                .put("runningJobs", f.getInteger("running")).put("version", f.getString("version"));
+                    }
+                    members.add(o);
+                });
+        out.put("replicationFactor", settings.replicationFactor());
         return out.put("size", members.size()).put("self", member(local)).put("members", members);
     }
 
