@@ -216,7 +216,8 @@ public final class Pipeline implements AutoCloseable {
 
         headers = new HeaderCache(HEADER_CACHE_SIZE);
         planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
-        planner.enabledCheck(switches::enabled);
+        // in a cluster a study's owner also plans jobs for modules that only other nodes run (placement)
+        planner.enabledCheck(id -> switches.enabled(id) || (membership != null && !nodesRunning(id).isEmpty()));
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
                 this::planIfOwned, Clock.systemUTC());
         intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
