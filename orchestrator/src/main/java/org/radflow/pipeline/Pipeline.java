@@ -99,6 +99,7 @@ public final class Pipeline implements AutoCloseable {
     /** Null for a single node. */
     private org.radflow.cluster.ClusterMembership membership;
     private org.radflow.cluster.SharedSpool shared;
+    private org.radflow.cluster.ClusterView view;
     private org.radflow.cluster.PeerServer peerServer;
     private ScheduledExecutorService clusterTasks;
 
@@ -132,7 +133,8 @@ public final class Pipeline implements AutoCloseable {
             Files.createDirectories(spool.root().resolve("tmp"));
             org.radflow.cluster.PeerClient client = new org.radflow.cluster.PeerClient(c.cluster().secret().value(),
                     c.server().nodeName(), Duration.ofSeconds(60));
-            shared = new org.radflow.cluster.SharedSpool(c.server().nodeName(), spool, membership::peers, client,
+            view = new org.radflow.cluster.ClusterView(membership, c.server().nodeName()).start();
+            shared = new org.radflow.cluster.SharedSpool(c.server().nodeName(), spool, view::ready, client,
                     c.cluster().replicationFactor());
             journal.claimScope(new JobJournal.ClaimScope() {
                 @Override
@@ -264,17 +266,9 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** The other members up now that run a module (enabled, loaded, not draining): their planned jobs are left to them. */
+    /** The other ready members that run a module (enabled, loaded, not draining): their planned jobs are left to them. */
     private java.util.Set<String> nodesRunning(String moduleId) {
-        java.util.Set<String> live = membership.liveNodeNames();
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        membership.facts().forEach((node, facts) -> {
-            if (!node.equals(config.server().nodeName()) && live.contains(node) && !facts.getBoolean("draining", false)
-                    && facts.getJsonArray("modules", new io.vertx.core.json.JsonArray()).contains(moduleId)) {
-                out.add(node);
-            }
-        });
-        return out;
+        return view.running(moduleId);
     }
 
     /** What the other members need to know of this node to leave its jobs to it. */
@@ -285,6 +279,15 @@ public final class Pipeline implements AutoCloseable {
         }
         return new io.vertx.core.json.JsonObject().put("modules", modules).put("draining", notClaimingBecause() != null)
                 .put("running", scheduler == null ? 0 : scheduler.runningCount()).put("version", org.radflow.Main.version());
+    }
+
+    /** The members this node places studies on and copies to now (up, with their peer endpoint open); empty alone. */
+    public java.util.Set<String> readyMembers() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (view != null) {
+            view.ready().forEach(x -> out.add(x.nodeName()));
+        }
+        return out;
     }
 
     /** Copies to and from other members: the listener makes each instance durable on a second node through this. */
@@ -309,16 +312,7 @@ public final class Pipeline implements AutoCloseable {
             return hosts;
         }, sink).start(c.cluster().bindAddress(), c.cluster().peerPort());
         clusterTasks = Threads.scheduled("cluster");
-        clusterTasks.scheduleWithFixedDelay(() -> {
-            try {
-                membership.publish(config.server().nodeName(), facts());
-            } catch (RuntimeException e) {
-                LOG.warn("Could not publish this node's facts to the cluster: {}", e.toString());
-            }
-        }, 0, 2, TimeUnit.SECONDS);
-        java.util.concurrent.atomic.AtomicBoolean repairDue = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable repair = () -> {
-            repairDue.set(false);
             try {
                 Duration active = config.tracking().forgetAfter();
                 shared.repair(active);
@@ -332,17 +326,26 @@ public final class Pipeline implements AutoCloseable {
                         LOG.error("Cannot offer study {} again: {}", org.radflow.dicom.Uids.forLog(study), e.toString());
                     }
                 }
-                LOG.info("Cluster membership changed: {} recently active study(ies) owned here were offered to the planner again", studies);
+                if (studies > 0) {
+                    LOG.info("Cluster members changed: {} recently active study(ies) owned here offered to the planner again", studies);
+                }
             } catch (RuntimeException e) {
                 LOG.error("Cluster repair failed: {}", e.toString(), e);
             }
         };
-        membership.onMembershipChange(() -> {
-            if (repairDue.compareAndSet(false, true)) {
-                clusterTasks.schedule(repair, 2, TimeUnit.SECONDS); // a few changes in a row: one repair
+        // when the ready members change (a node left, or a new one opened its peer endpoint), studies change owners
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable soon = () -> {
+            if (due.compareAndSet(false, true)) { // several changes in a row: one repair
+                clusterTasks.schedule(() -> {
+                    due.set(false);
+                    repair.run();
+                }, 1, TimeUnit.SECONDS);
             }
-        });
-        clusterTasks.schedule(repair, 5, TimeUnit.SECONDS);
+        };
+        view.onReadyChange(soon);
+        view.publish(this::facts); // this node is ready: others may copy instances to it and leave jobs to it
+        soon.run(); // a node that restarts may hold copies of studies others own now
     }
 
     /** Where a module's jobs run. */
@@ -579,6 +582,7 @@ public final class Pipeline implements AutoCloseable {
         if (clusterTasks != null) {
             clusterTasks.shutdownNow();
         }
+        closeQuietly(view);
         closeQuietly(peerServer);
         for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);

@@ -160,7 +160,8 @@ public final class RadflowServer implements AutoCloseable {
                 })
                 .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
                         : vertx.executeBlocking(() -> {
-                            pipeline.startCluster(this::stored);
+                            // peers' copies go to intake directly: the listener's counters count what this node received
+                            pipeline.startCluster(e -> pipeline.intake().stored(e));
                             return null;
                         }, false))
                 .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))

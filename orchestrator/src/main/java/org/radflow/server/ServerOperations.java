@@ -293,7 +293,13 @@ final class ServerOperations implements Operations {
 
     private JsonObject clusterView() {
         if (server.cluster() != null) {
-            return server.cluster().view();
+            JsonObject v = server.cluster().view();
+            java.util.Set<String> ready = p.readyMembers();
+            for (Object o : v.getJsonArray("members", new JsonArray())) {
+                JsonObject m = (JsonObject) o;
+                m.put("ready", ready.contains(m.getString("nodeName")));
+            }
+            return v;
         }
         RadflowConfig c = p.config();
         JsonObject self = new JsonObject()
@@ -305,7 +311,7 @@ final class ServerOperations implements Operations {
                 .put("version", Main.version())
                 .put("role", "standalone");
         return self.copy().put("members", new JsonArray().add(self))
-                .put("note", "clustering is not implemented yet: this node works alone (role standalone)");
+                .put("note", "cluster.enabled is false: this node works alone (role standalone)");
     }
 
     @Override

@@ -123,7 +123,9 @@ class ClusterStudiesIT {
                     studyUid = candidate;
                 }
             }
-            awaitMembers(nodes.get(0), 3);
+            for (Node n : nodes) {
+                awaitMembers(n, 3);
+            }
             GeneratedSeries s1 = Synth.brainMr(dir.resolve("s1"), MrOptions.defaults().withSeed(31).withStudyInstanceUid(studyUid)
                     .withSeriesNumber(1).withDimensions(16, 16, 3));
             GeneratedSeries s2 = Synth.brainMr(dir.resolve("s2"), MrOptions.defaults().withSeed(32).withStudyInstanceUid(studyUid)
@@ -180,7 +182,9 @@ class ClusterStudiesIT {
         while (System.currentTimeMillis() < end) {
             c = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.server().httpPort()
                     + "/api/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
-            if (c.getInteger("size", 0) == size) {
+            // ready: up, and its peer endpoint open (it published its facts), as this node sees it
+            if (c.getInteger("size", 0) == size
+                    && c.getJsonArray("members").stream().allMatch(m -> ((JsonObject) m).getBoolean("ready", false))) {
                 return c;
             }
             Thread.sleep(200);
