@@ -61,6 +61,9 @@ public final class ClusterMembership {
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
         // bind to the configured address only (with interfaces on), not to every address of the host
         hz.setProperty("hazelcast.socket.bind.any", "false");
+        // a member that died without closing its connections (power, network) is removed after this, not Hazelcast's 60 s
+        hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(c.failureDetection().toSeconds()));
+        hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(Math.max(1, c.failureDetection().toSeconds() / 5)));
         hz.getMemberAttributeConfig().setAttribute(NODE_NAME_ATTRIBUTE, nodeName);
         hz.getMemberAttributeConfig().setAttribute(PEER_ATTRIBUTE, c.bindAddress() + ":" + c.peerPort());
 

@@ -58,9 +58,10 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * @param peerPort          this node's peer endpoint (instance copies and fetches between members), on bindAddress
      * @param secret            shared by all members; every peer request carries it
      * @param stealAfter        a queued job planned on another live node that runs its module may be taken after this
+     * @param failureDetection  a member not heard from for this long is removed (Hazelcast's heartbeat timeout)
      */
     public record Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize,
-                          int replicationFactor, int peerPort, Secret secret, Duration stealAfter) {
+                          int replicationFactor, int peerPort, Secret secret, Duration stealAfter, Duration failureDetection) {
         public static final Cluster DISABLED = new Cluster(false, "radflow", "127.0.0.1", 5701, List.of(), 1);
 
         public Cluster {
@@ -69,7 +70,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
         /** Membership only, with the defaults for the rest (tests of membership). */
         public Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize) {
-            this(enabled, name, bindAddress, port, members, minSize, enabled ? 2 : 1, port + 100, Secret.NONE, Duration.ofSeconds(30));
+            this(enabled, name, bindAddress, port, members, minSize, enabled ? 2 : 1, port + 100, Secret.NONE, Duration.ofSeconds(30),
+                    Duration.ofSeconds(15));
         }
     }
 
@@ -378,6 +380,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int replication = c.integer("replicationFactor", enabled ? 2 : 1, 1, 2);
         int peerPort = c.integer("peerPort", Math.min(65535, port + 100), 1, 65535);
         Duration stealAfter = Duration.ofSeconds(c.integer("stealAfterSeconds", 30, 1, 86_400));
+        Duration failureDetection = Duration.ofSeconds(c.integer("failureDetectionSeconds", 15, 3, 600));
         if (c.has("secret")) {
             throw new ConfigException(c.key("secret") + ": the secret is never written in the configuration; put it in a file only "
                     + "RadFlow can read and set " + c.key("secretFile") + ", or name an environment variable in " + c.key("secretEnv"));
@@ -421,7 +424,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                     + replication + " or replicationFactor to 1");
         }
         Secret secret = secret(c, enabled, secretFile, secretEnv);
-        return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter);
+        return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter, failureDetection);
     }
 
     /** The members' shared secret: from a file or an environment variable, as the store's password; required in a cluster. */
