@@ -64,6 +64,9 @@ public final class ClusterMembership {
         // a member that died without closing its connections (power, network) is removed after this, not Hazelcast's 60 s
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(c.failureDetection().toSeconds()));
         hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(Math.max(1, c.failureDetection().toSeconds() / 5)));
+        // after a network partition heals, the two sides look for each other and merge within this (Hazelcast: 300 s, then 120 s)
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(c.failureDetection().toSeconds()));
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(c.failureDetection().toSeconds()));
         hz.getMemberAttributeConfig().setAttribute(NODE_NAME_ATTRIBUTE, nodeName);
         hz.getMemberAttributeConfig().setAttribute(PEER_ATTRIBUTE, c.bindAddress() + ":" + c.peerPort());
 
