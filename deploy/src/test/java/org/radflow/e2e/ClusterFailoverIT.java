@@ -279,13 +279,13 @@ class ClusterFailoverIT {
         System.out.println("ClusterFailoverIT: kill -> first re-run of a node-3 job: " + failoverText
                 + "; of a job of a study node-3 received: " + seconds(planned) + " (job " + plannedJob + ")");
         if (requeued != null) {
-            phases.put("kill -> node-3's running job re-queued (its lease lapsed)", requeued.toMillis() / 1000.0);
+            phases.put("kill -> node-3's running job re-queued (its lease lapsed)", requeued.toMillis() / 100 / 10.0);
         }
         if (held != null) {
-            phases.put("kill -> node-3's running job started elsewhere", held.toMillis() / 1000.0);
+            phases.put("kill -> node-3's running job started elsewhere", held.toMillis() / 100 / 10.0);
         }
         if (planned != null) {
-            phases.put("kill -> first job of a node-3 study started", planned.toMillis() / 1000.0);
+            phases.put("kill -> first job of a node-3 study started", planned.toMillis() / 100 / 10.0);
         }
         System.out.println("ClusterFailoverIT: jobs at the end: " + states(jobs));
 
@@ -443,7 +443,7 @@ class ClusterFailoverIT {
     }
 
     private static String seconds(Duration d) {
-        return d == null ? "never" : String.format("%.1f s", d.toMillis() / 1000.0);
+        return d == null ? "never" : String.format("%.1f s", d.toMillis() / 100 / 10.0);
     }
 
     private static boolean terminal(JsonObject job) {
