@@ -133,19 +133,35 @@ final class ClusterNode {
     }
 
     /**
-     * kill -9 of the whole node: the server JVM ({@code bin/radflow} execs java, so this is it) and, as a lost machine
-     * would, its worker processes. Returns the moment of the kill.
+     * kill -9 of the node's server JVM ({@code bin/radflow} execs java, so the launched process is it). Its worker
+     * processes are left to notice on their own (their socket to the server closes); returns the moment of the kill.
      */
     Instant killNow() throws Exception {
-        List<ProcessHandle> children = process.descendants().toList();
+        killedChildren.addAll(process.descendants().toList());
         Instant at = Instant.now();
         process.destroyForcibly();
-        children.forEach(ProcessHandle::destroyForcibly);
-        killedChildren.addAll(children);
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError(name + " survived SIGKILL for 10 s");
         }
         return at;
+    }
+
+    /**
+     * Waits up to {@code millis} for the worker processes of a killed server to exit by themselves; returns how many were
+     * still alive then (and kills those, as the loss of the machine would).
+     */
+    int awaitOrphansGone(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (killedChildren.stream().anyMatch(ProcessHandle::isAlive) && System.currentTimeMillis() < end) {
+            Thread.sleep(100);
+        }
+        List<ProcessHandle> left = killedChildren.stream().filter(ProcessHandle::isAlive).toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        return left.size();
+    }
+
+    int killedChildren() {
+        return killedChildren.size();
     }
 
     /** Graceful stop (SIGTERM, 30 s), then SIGKILL; its workers too. Safe to call on a dead or never started node. */
