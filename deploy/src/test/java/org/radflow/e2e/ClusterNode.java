@@ -1,0 +1,210 @@
+package org.radflow.e2e;
+
+import io.vertx.core.json.JsonObject;
+import org.radflow.testkit.FreePorts;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One RadFlow node of {@link ClusterFailoverIT}: a separate JVM started by {@code bin/radflow serve --config}, with its
+ * own data directory, DICOM, API, Hazelcast and peer ports (free loopback ports), its log in a file.
+ */
+final class ClusterNode {
+
+    /**
+     * The cluster keys of the replication/failover work (issue 13), in this one place. A tree without that work refuses
+     * them as unknown keys: run with {@code -Dradflow.it.replicationKeys=false} there to test the rest of the harness.
+     */
+    static final boolean REPLICATION_KEYS = Boolean.parseBoolean(System.getProperty("radflow.it.replicationKeys", "true"));
+
+    static String replicationKeys(int peerPort, String secret) {
+        String keys = """
+                  replicationFactor: 2
+                  peerPort: %d
+                  secret: "%s"
+                """.formatted(peerPort, secret);
+        return REPLICATION_KEYS ? keys : keys.lines().map(l -> "#" + l).reduce("", (a, l) -> a + l + "\n");
+    }
+
+    /** Everything the nodes have in common. */
+    record Cluster(String name, String secret, String storeUrl, String storeUser, List<Integer> hazelcastPorts,
+                   String pacsAeTitle, int pacsPort, Path work) {
+    }
+
+    final String name;
+    final Path dataDir;
+    final Path config;
+    final Path log;
+    final int dicomPort;
+    final int apiPort;
+    final int hazelcastPort;
+    final int peerPort;
+    private Process process;
+    private final List<ProcessHandle> killedChildren = new ArrayList<>();
+
+    private ClusterNode(String name, Path dataDir, Path config, Path log, int hazelcastPort) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.config = config;
+        this.log = log;
+        this.dicomPort = FreePorts.find();
+        this.apiPort = FreePorts.find();
+        this.hazelcastPort = hazelcastPort;
+        this.peerPort = FreePorts.find();
+    }
+
+    /** Writes the node's configuration and installs the drop-in modules into its own modules folder. */
+    static ClusterNode create(Cluster c, int index, java.util.Map<String, Path> moduleJars) throws Exception {
+        String name = "node-" + index;
+        ClusterNode n = new ClusterNode(name, c.work().resolve(name), c.work().resolve(name + ".yaml"),
+                c.work().resolve(name + ".log"), c.hazelcastPorts().get(index - 1));
+        Path modules = n.dataDir.resolve("modules");
+        FailoverModules.install(moduleJars, modules);
+        String members = String.join(", ", c.hazelcastPorts().stream().map(p -> "'127.0.0.1:" + p + "'").toList());
+        Files.writeString(n.config, """
+                server: {dataDir: %s, nodeName: %s}
+                listener: {bindAddress: 127.0.0.1, port: %d, minFreeSpaceMb: 0, fsync: false}
+                api: {port: %d}
+                viewer: {enabled: false}
+                store: {url: '%s', user: %s}
+                tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 3}
+                scheduler: {leaseSeconds: 5, initialBackoffSeconds: 1}
+                modules:
+                  dir: %s
+                  watch: false
+                  %s: {heapMb: 128}
+                  %s: {heapMb: 128}
+                destinations:
+                  pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
+                rules:
+                  - {name: mr-slow, module: %s, destinations: [pacs], match: {Modality: MR, StudyDescription: {not: {regex: "two-node.*"}}}}
+                  - {name: two-node-study, module: %s, destinations: [pacs], match: {Modality: MR, StudyDescription: {regex: "two-node.*"}}}
+                cluster:
+                  enabled: true
+                  name: %s
+                  bindAddress: 127.0.0.1
+                  port: %d
+                  members: [%s]
+                  minSize: 2
+                %s""".formatted(n.dataDir, name, n.dicomPort, n.apiPort, c.storeUrl(), c.storeUser(), modules,
+                FailoverModules.SLOW, FailoverModules.STUDY, c.pacsAeTitle(), c.pacsPort(), FailoverModules.SLOW,
+                FailoverModules.STUDY, c.name(), n.hazelcastPort, members, replicationKeys(n.peerPort, c.secret())));
+        return n;
+    }
+
+    void start() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "../bin/radflow", "serve", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        // three servers and their workers share two cores with the build: small heaps, the serial collector
+        pb.environment().put("RADFLOW_JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC");
+        pb.environment().put("TCP_NODELAY", "1");
+        process = pb.start();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    void awaitHealthy(long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            if (!alive()) {
+                throw new AssertionError(name + " died while starting:\n" + logTail(40));
+            }
+            try {
+                if (Api.fetch(apiPort, "/api/health").statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet (the API starts once the node has joined its cluster)
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(name + " did not answer /api/health within " + millis / 1000 + " s:\n" + logTail(40));
+    }
+
+    JsonObject cluster() throws Exception {
+        return Api.get(apiPort, "/api/cluster");
+    }
+
+    /**
+     * kill -9 of the node's server JVM ({@code bin/radflow} execs java, so the launched process is it). Its worker
+     * processes are left to notice on their own (their socket to the server closes); returns the moment of the kill.
+     */
+    Instant killNow() throws Exception {
+        killedChildren.addAll(process.descendants().toList());
+        Instant at = Instant.now();
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " survived SIGKILL for 10 s");
+        }
+        return at;
+    }
+
+    /**
+     * Waits up to {@code millis} for the worker processes of a killed server to exit by themselves; returns how many were
+     * still alive then (and kills those, as the loss of the machine would).
+     */
+    int awaitOrphansGone(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (killedChildren.stream().anyMatch(ProcessHandle::isAlive) && System.currentTimeMillis() < end) {
+            Thread.sleep(100);
+        }
+        List<ProcessHandle> left = killedChildren.stream().filter(ProcessHandle::isAlive).toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        return left.size();
+    }
+
+    int killedChildren() {
+        return killedChildren.size();
+    }
+
+    /** Graceful stop (SIGTERM, 30 s), then SIGKILL; its workers too. Safe to call on a dead or never started node. */
+    void stop() {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
+        children.addAll(killedChildren);
+        try {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        } finally {
+            children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** SIGTERM without waiting, so that several nodes shut down at once. */
+    void beginStop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+        }
+    }
+
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (Exception e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (DICOM " + dicomPort + ", API " + apiPort + ", Hazelcast " + hazelcastPort + ", peer " + peerPort + ")";
+    }
+}
