@@ -16,19 +16,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterNode {
 
-    /**
-     * The cluster keys of the replication/failover work (issue 13), in this one place. A tree without that work refuses
-     * them as unknown keys: run with {@code -Dradflow.it.replicationKeys=false} there to test the rest of the harness.
-     */
-    static final boolean REPLICATION_KEYS = Boolean.parseBoolean(System.getProperty("radflow.it.replicationKeys", "true"));
-
-    static String replicationKeys(int peerPort, String secret) {
-        String keys = """
+    /** The keys of replication and failover; the secret file is shared by all nodes (written by the test). */
+    static String replicationKeys(int peerPort, Path secretFile) {
+        return """
                   replicationFactor: 2
+                  failureDetectionSeconds: 6
                   peerPort: %d
-                  secret: "%s"
-                """.formatted(peerPort, secret);
-        return REPLICATION_KEYS ? keys : keys.lines().map(l -> "#" + l).reduce("", (a, l) -> a + l + "\n");
+                  secretFile: %s
+                """.formatted(peerPort, secretFile);
     }
 
     /** Everything the nodes have in common. */
@@ -93,8 +88,17 @@ final class ClusterNode {
                   minSize: 2
                 %s""".formatted(n.dataDir, name, n.dicomPort, n.apiPort, c.storeUrl(), c.storeUser(), modules,
                 FailoverModules.SLOW, FailoverModules.STUDY, c.pacsAeTitle(), c.pacsPort(), FailoverModules.SLOW,
-                FailoverModules.STUDY, c.name(), n.hazelcastPort, members, replicationKeys(n.peerPort, c.secret())));
+                FailoverModules.STUDY, c.name(), n.hazelcastPort, members, replicationKeys(n.peerPort, secretFile(c))));
         return n;
+    }
+
+    /** The cluster's shared secret in a file (the configuration never holds it). */
+    private static Path secretFile(Cluster c) throws java.io.IOException {
+        Path f = c.work().resolve("cluster-secret");
+        if (!Files.exists(f)) {
+            Files.writeString(f, c.secret() + "\n");
+        }
+        return f;
     }
 
     void start() throws Exception {
