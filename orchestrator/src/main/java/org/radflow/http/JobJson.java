@@ -27,6 +27,8 @@ public final class JobJson {
                 .put("sopInstanceUid", j.sopUid())
                 .put("revision", j.revision())
                 .put("attempts", j.attempts())
+                .put("node", j.node())
+                .put("inputNode", j.inputNode())
                 .put("progress", j.progress())
                 .put("progressMessage", j.progressMessage())
                 .put("reason", j.reason())

@@ -16,6 +16,8 @@ import java.util.List;
  * @param supersedes   the job this one replaces (same unit and module, earlier revision), or null
  * @param nextAttemptAt a queued job is not started before this (retry back-off)
  * @param lease        a running job's lease (its node, token and expiry); null when the job is not running
+ * @param node         the node that claimed the job last (runs or ran it); null before its first claim
+ * @param inputNode    in a cluster, the node whose spool has the job's inputs (it planned the job, or fetched them)
  */
 public record Job(
         String id,
@@ -43,7 +45,9 @@ public record Job(
         Instant startedAt,
         Instant finishedAt,
         Instant nextAttemptAt,
-        Lease lease) {
+        Lease lease,
+        String node,
+        String inputNode) {
 
     public Job {
         destinations = List.copyOf(destinations);
@@ -58,7 +62,7 @@ public record Job(
                Instant nextAttemptAt) {
         this(id, unitKey, trigger, studyUid, seriesUid, sopUid, moduleId, moduleVersion, ruleName, priority, destinations,
                 inputFiles, inputHash, revision, supersedes, state, attempts, reason, progress, progressMessage, createdAt,
-                updatedAt, startedAt, finishedAt, nextAttemptAt, null);
+                updatedAt, startedAt, finishedAt, nextAttemptAt, null, null, null);
     }
 
     /** One entry of a job's timeline. */

@@ -66,7 +66,9 @@ final class JobRows {
                 instant(rs, "started_at"),
                 instant(rs, "finished_at"),
                 instant(rs, "next_attempt_at"),
-                lease(rs));
+                lease(rs),
+                rs.getString("lease_owner"),
+                rs.getString("input_node"));
     }
 
     /** The lease of a running job that has one (jobs running from before leases have no owner). */
