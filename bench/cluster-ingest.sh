@@ -23,12 +23,13 @@ export TCP_NODELAY=1   # DCMTK leaves Nagle on otherwise (see shared PITFALLS)
 case "$OWNERS" in half|receiver) ;; *) echo "OWNERS must be half or receiver, not '$OWNERS'" >&2; exit 2 ;; esac
 
 # the assembled server for bin/radflow (deploy/target/radflow/lib) and the benchmark's helpers; no 'mvn install'
+mkdir -p "$OUT"
 mvn -B -q -o -Dstyle.color=never -Dohif.skip=true -pl deploy,orchestrator -am package -DskipTests \
-  dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
+  dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >"$OUT/build.log" 2>&1 \
+  || { cat "$OUT/build.log" >&2; exit 1; }
 CP="orchestrator/target/test-classes:orchestrator/target/classes:$(cat orchestrator/target/bench.cp)"
 helper() { java -cp "$CP" -Dlogback.configurationFile=bench/quiet-logback.xml "org.radflow.bench.$1" "${@:2}"; }
 
-mkdir -p "$OUT"
 INPUT="$OUT/input-$COUNT-$OWNERS"
 if [ ! -f "$INPUT.complete" ]; then
   rm -rf "$INPUT"
@@ -78,7 +79,7 @@ wait_cluster() { # api-port: until this node sees both members
 send() { # dicom-port folder -> seconds
   local t0 t1
   t0=$(date +%s.%N)
-  storescu -aec RADFLOW 127.0.0.1 "$1" +sd "$2" >/dev/null 2>"$OUT/storescu.err" || { cat "$OUT/storescu.err" >&2; return 1; }
+  storescu -aec RADFLOW 127.0.0.1 "$1" +sd +r "$2" >/dev/null 2>"$OUT/storescu.err" || { cat "$OUT/storescu.err" >&2; return 1; }
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
 }
@@ -134,8 +135,8 @@ echo "instances: $FILES per pass ($(awk -v b="$BYTES" 'BEGIN {printf "%.0f", b/1
   "one association to node-1, TCP_NODELAY=1, listener fsync on, PostgreSQL fsync on; rounds: $ROUNDS"
 R1=(); R2=()
 for r in $(seq 1 "$ROUNDS"); do
-  R1+=("$(rate "$(run_cluster 1)")"); echo "round $r: RF1 ${R1[-1]} inst/s"
-  R2+=("$(rate "$(run_cluster 2)")"); echo "round $r: RF2 ${R2[-1]} inst/s"
+  t=$(run_cluster 1) || exit 1; R1+=("$(rate "$t")"); echo "round $r: RF1 $t s, ${R1[-1]} inst/s"
+  t=$(run_cluster 2) || exit 1; R2+=("$(rate "$t")"); echo "round $r: RF2 $t s, ${R2[-1]} inst/s"
 done
 m1=$(printf '%s\n' "${R1[@]}" | median); m2=$(printf '%s\n' "${R2[@]}" | median)
 echo "RF1: ${R1[*]} inst/s, median $m1 inst/s ($(awk -v m="$m1" -v b="$BYTES" -v f="$FILES" 'BEGIN {printf "%.1f", m * b / f / 1e6}') MB/s)"
