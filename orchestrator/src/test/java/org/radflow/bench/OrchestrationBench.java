@@ -10,6 +10,7 @@ import org.radflow.testdata.Synth;
 import org.radflow.testkit.Dcmtk;
 import org.radflow.testkit.FreePorts;
 import org.radflow.testkit.OrthancServer;
+import org.radflow.testkit.PostgresServer;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,11 +30,32 @@ import java.util.concurrent.TimeUnit;
  * to the last output acknowledged by Orthanc, with a module that does no work (sample-slow with
  * delayMs 0, one measurement, no mask), so what is measured is RadFlow: planning, scheduling,
  * reading the inputs, writing the SR and the report page, the outbox and C-STORE. Run by
- * bench/orchestration.sh.
+ * bench/orchestration.sh; with {@code --store postgres} the journal and outbox are in a PostgreSQL started here
+ * (bench/orchestration-store.sh compares the two stores).
  */
 public final class OrchestrationBench {
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] argv) throws Exception {
+        // --store h2 (the embedded default) | postgres (a PostgreSQL started here, fsync on, as a cluster's shared store)
+        List<String> positional = new ArrayList<>(List.of(argv));
+        String storeKind = "h2";
+        int at = positional.indexOf("--store");
+        if (at >= 0) {
+            if (at + 1 >= positional.size() || !List.of("h2", "postgres").contains(positional.get(at + 1))) {
+                throw new IllegalArgumentException("--store takes h2 or postgres");
+            }
+            storeKind = positional.get(at + 1);
+            positional.subList(at, at + 2).clear();
+        }
+        String[] args = positional.toArray(String[]::new);
+        System.out.println("store: " + storeKind);
+        try (PostgresServer postgres = storeKind.equals("postgres") ? new PostgresServer().durable().start() : null) {
+            run(args, postgres == null ? "" : "store: {url: '" + postgres.createDatabase("orchestration") + "', user: "
+                    + postgres.user() + "}\n");
+        }
+    }
+
+    private static void run(String[] args, String storeYaml) throws Exception {
         int studies = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         Path dir = Files.createTempDirectory("radflow-bench");
         Path jar = Path.of(args.length > 1 ? args[1] : "orchestrator/target/test-modules/sample/radflow-sample-module.jar");
@@ -48,7 +70,7 @@ public final class OrchestrationBench {
                     listener: {bindAddress: 127.0.0.1, port: %d, minFreeSpaceMb: 0}
                     api: {port: %d}
                     tracking: {seriesQuietSeconds: 0, studyQuietSeconds: 3600}
-                    modules:
+                    %smodules:
                       dir: %s
                       watch: false
                       sample-slow: {maxConcurrentJobs: 1, isolation: %s, heapMb: 512, config: {delayMs: 0}}
@@ -56,7 +78,7 @@ public final class OrchestrationBench {
                       pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
                     rules:
                       - {name: noop, module: sample-slow, destinations: [pacs], match: {Modality: MR}}
-                    """.formatted(dir.resolve("data"), FreePorts.find(), FreePorts.find(), modules, isolation, pacs.aeTitle(), pacs.dicomPort()));
+                    """.formatted(dir.resolve("data"), FreePorts.find(), FreePorts.find(), storeYaml, modules, isolation, pacs.aeTitle(), pacs.dicomPort()));
             try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
                 s.start().await(60, TimeUnit.SECONDS);
                 List<GeneratedSeries> series = new ArrayList<>();

@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * String url = postgres.createDatabase();   // a fresh, empty database per test
  * }</pre>
  * Or programmatically: {@link #start()} and try-with-resources. Durability is off (fsync=off): the
- * server is for tests only.
+ * server is for tests only; {@link #durable()} keeps PostgreSQL's defaults instead, for benchmarks that must pay
+ * what a production server pays per commit.
  */
 public class PostgresServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
@@ -45,6 +46,7 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final AtomicInteger databases = new AtomicInteger();
+    private boolean durable;
     private Path bin;
     private Path workDir;
     private Path dataDir;
@@ -69,6 +71,12 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + DEBIAN_ROOT, e);
         }
+    }
+
+    /** Before {@link #start()}: fsync, synchronous commit and full-page writes on (PostgreSQL's defaults). */
+    public PostgresServer durable() {
+        this.durable = true;
+        return this;
     }
 
     private static boolean root() {
@@ -114,9 +122,12 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
         }
         port = FreePorts.find();
         try {
-            process = GuardedProcess.start(asServerUser(List.of(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
-                    "-p", Integer.toString(port), "-k", workDir.toString(), "-c", "listen_addresses=127.0.0.1",
-                    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")), workDir, logFile);
+            List<String> command = new ArrayList<>(List.of(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
+                    "-p", Integer.toString(port), "-k", workDir.toString(), "-c", "listen_addresses=127.0.0.1"));
+            if (!durable) {
+                command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
+            }
+            process = GuardedProcess.start(asServerUser(command), workDir, logFile);
         } catch (IOException e) {
             Processes.deleteRecursively(workDir);
             throw new UncheckedIOException("cannot start " + bin.resolve("postgres"), e);
