@@ -50,6 +50,11 @@ class ClusterStudiesIT {
     }
 
     private Node node(String name, String store, int clusterPort, List<Integer> clusterPorts, Path modules) throws Exception {
+        return node(name, store, clusterPort, clusterPorts, modules, true, "Study");
+    }
+
+    private Node node(String name, String store, int clusterPort, List<Integer> clusterPorts, Path modules, boolean sampleHere,
+                      String trigger) throws Exception {
         List<String> members = clusterPorts.stream().map(p -> "'127.0.0.1:" + p + "'").toList();
         Path secret = dir.resolve("cluster-secret");
         Files.writeString(secret, SECRET + "\n");
@@ -68,10 +73,11 @@ class ClusterStudiesIT {
                 modules:
                   dir: %s
                   watch: false
-                  sample: {isolation: in-process}
+                  sample: {isolation: in-process, enabled: %s}
                 rules:
-                  - {name: whole-study, module: sample, trigger: Study, match: {Modality: MR}}
-                """.formatted(dir.resolve(name), name, dicom, store, POSTGRES.user(), clusterPort, members, peer, secret, modules));
+                  - {name: mr, module: sample, trigger: %s, match: {Modality: MR}}
+                """.formatted(dir.resolve(name), name, dicom, store, POSTGRES.user(), clusterPort, members, peer, secret, modules,
+                sampleHere, trigger));
         RadflowServer s = new RadflowServer(RadflowConfig.load(config), false, config);
         return new Node(name, s, dicom, peer, dir.resolve(name).resolve("spool").resolve("incoming"));
     }
@@ -169,6 +175,70 @@ class ClusterStudiesIT {
                     + "/peer/v1/studies/" + studyUid)).header("X-RadFlow-Secret", SECRET).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, withSecret.statusCode(), withSecret.body());
             assertEquals(7, new JsonObject(withSecret.body()).getJsonArray("instances").size());
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                nodes.get(i).server().close();
+            }
+        }
+    }
+
+    /**
+     * Placement and a late join: the module runs on node-c only, which joins after the others. A study owned by node-a
+     * is planned there (node-a does not run the module, node-c does), claimed by node-c, which fetches its inputs from
+     * the nodes that hold them.
+     */
+    @Test
+    void aModuleEnabledOnOneNodeOnlyRunsThereAndANodeThatJoinsLaterGetsWork() throws Exception {
+        String store = POSTGRES.createDatabase();
+        Path modules = dir.resolve("modules");
+        OrchestratorIT.installSampleModule(modules);
+        List<Integer> ports = List.of(FreePorts.find(), FreePorts.find(), FreePorts.find());
+        List<Node> nodes = new ArrayList<>();
+        try {
+            nodes.add(node("node-a", store, ports.get(0), ports, modules, false, "Series"));
+            nodes.add(node("node-b", store, ports.get(1), ports, modules, false, "Series"));
+            for (Node n : nodes) {
+                n.server().start().await(90, TimeUnit.SECONDS);
+            }
+            awaitMembers(nodes.get(0), 2);
+            Node c = node("node-c", store, ports.get(2), ports, modules, true, "Series");
+            nodes.add(c);
+            c.server().start().await(90, TimeUnit.SECONDS);
+            for (Node n : nodes) {
+                awaitMembers(n, 3);
+            }
+            String studyUid = null;
+            for (int k = 1; studyUid == null; k++) {
+                String candidate = "2.25.8" + k;
+                if (Placement.order(candidate, List.of("node-a", "node-b", "node-c")).equals(List.of("node-a", "node-b", "node-c"))) {
+                    studyUid = candidate;
+                }
+            }
+            GeneratedSeries s = Synth.brainMr(dir.resolve("placed"), MrOptions.defaults().withSeed(41).withStudyInstanceUid(studyUid)
+                    .withDimensions(16, 16, 3));
+            // sent to node-b: copied to the owner node-a; node-c has nothing of it
+            Dcmtk.storescu().host("127.0.0.1").port(nodes.get(1).dicomPort()).calledAe("RADFLOW").files(s.files()).run().assertOk();
+            JsonArray jobs = new JsonArray();
+            long end = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < end) {
+                jobs = jobs(nodes.get(0), studyUid);
+                if (jobs.size() == 1 && "SUCCEEDED".equals(jobs.getJsonObject(0).getString("state"))) {
+                    break;
+                }
+                Thread.sleep(250);
+            }
+            assertEquals(1, jobs.size(), jobs.encodePrettily());
+            JsonObject job = jobs.getJsonObject(0);
+            assertEquals("SUCCEEDED", job.getString("state"), job.encodePrettily());
+            assertEquals("node-c", job.getString("node"), "only node-c runs the module: " + job.encodePrettily());
+            assertEquals("node-c", job.getString("inputNode"), "its inputs were fetched to node-c: " + job.encodePrettily());
+            JsonObject detail = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + c.server().httpPort() + "/api/jobs/" + job.getString("id"))).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertTrue(detail.getJsonArray("timeline").stream().map(e -> ((JsonObject) e).getString("message"))
+                    .anyMatch(m -> m != null && m.startsWith("inputs fetched to node node-c (planned on node-a)")), detail.encodePrettily());
+            for (String sop : s.sopInstanceUids()) {
+                assertTrue(Files.isRegularFile(c.spool().resolve(studyUid).resolve(s.seriesInstanceUid()).resolve(sop + ".dcm")), sop);
+            }
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 nodes.get(i).server().close();
