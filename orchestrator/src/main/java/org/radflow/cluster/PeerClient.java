@@ -4,17 +4,23 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Calls other members' {@link PeerServer}: put a copy, list a study, fetch an instance. Blocking; any thread. */
+/**
+ * Calls other members' {@link PeerServer}: put a copy, list a study, fetch an instance. Blocking, on the caller's
+ * thread (the association's, for a copy made before the C-STORE is answered). Plain {@link HttpURLConnection} with
+ * keep-alive: on loopback it put a 0.5 MB instance in about a third of the time {@code java.net.http.HttpClient} took.
+ */
 public final class PeerClient {
 
     /** One instance as a listing names it. */
@@ -25,51 +31,78 @@ public final class PeerClient {
     public record Meta(String sopClassUid, String modality, String transferSyntaxUid, String callingAeTitle) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private static final int CONNECT_TIMEOUT_MS = 3000;
     private final String secret;
     private final String self;
-    private final Duration timeout;
+    private final int timeoutMs;
 
     public PeerClient(String secret, String selfNodeName, Duration timeout) {
         this.secret = secret;
         this.self = selfNodeName;
-        this.timeout = timeout;
+        this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     }
 
-    private HttpRequest.Builder request(Peer to, String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + to.endpoint() + PeerServer.PREFIX + path)).timeout(timeout)
-                .header(PeerServer.SECRET_HEADER, secret).header(PeerServer.NODE_HEADER, self);
+    private HttpURLConnection open(Peer to, String method, String path) throws IOException {
+        HttpURLConnection c;
+        try {
+            c = (HttpURLConnection) URI.create("http://" + to.endpoint() + PeerServer.PREFIX + path).toURL().openConnection();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("node " + to.nodeName() + " has no usable peer endpoint '" + to.endpoint() + "'", e);
+        }
+        c.setRequestMethod(method);
+        c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        c.setReadTimeout(timeoutMs);
+        c.setUseCaches(false);
+        c.setRequestProperty(PeerServer.SECRET_HEADER, secret);
+        c.setRequestProperty(PeerServer.NODE_HEADER, self);
+        return c;
     }
 
     /** Puts a copy on {@code to}; returns once it is durable there, else throws with the peer's reason. */
     public void put(Peer to, String study, String series, String sop, Path file, Meta meta) throws IOException {
-        HttpRequest.Builder b = request(to, "instances/" + study + "/" + series + "/" + sop)
-                .PUT(HttpRequest.BodyPublishers.ofFile(file));
-        header(b, "X-Sop-Class", meta.sopClassUid());
-        header(b, "X-Modality", meta.modality());
-        header(b, "X-Transfer-Syntax", meta.transferSyntaxUid());
-        header(b, "X-Calling-Ae", meta.callingAeTitle());
-        HttpResponse<String> r = send(to, b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 204) {
-            throw new IOException("node " + to.nodeName() + " refused the copy (HTTP " + r.statusCode() + "): " + r.body());
+        HttpURLConnection c = open(to, "PUT", "instances/" + study + "/" + series + "/" + sop);
+        header(c, "X-Sop-Class", meta.sopClassUid());
+        header(c, "X-Modality", meta.modality());
+        header(c, "X-Transfer-Syntax", meta.transferSyntaxUid());
+        header(c, "X-Calling-Ae", meta.callingAeTitle());
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(Files.size(file));
+        try {
+            try (OutputStream out = c.getOutputStream()) {
+                Files.copy(file, out);
+            }
+            int status = c.getResponseCode();
+            if (status != 204) {
+                throw new IOException("node " + to.nodeName() + " refused the copy (HTTP " + status + "): " + errorText(c));
+            }
+        } catch (IOException e) {
+            throw unreachable(to, e);
         }
     }
 
-    private static void header(HttpRequest.Builder b, String name, String value) {
+    private static void header(HttpURLConnection c, String name, String value) {
         if (value != null && !value.isEmpty()) {
-            b.header(name, value.replaceAll("[\\r\\n]", " "));
+            c.setRequestProperty(name, value.replaceAll("[\\r\\n]", " "));
         }
     }
 
     /** What {@code to} holds of a study. */
     public List<Held> list(Peer to, String study) throws IOException {
-        HttpResponse<String> r = send(to, request(to, "studies/" + study).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("node " + to.nodeName() + " did not list study (HTTP " + r.statusCode() + "): " + r.body());
+        HttpURLConnection c = open(to, "GET", "studies/" + study);
+        String body;
+        try {
+            int status = c.getResponseCode();
+            if (status != 200) {
+                throw new IOException("node " + to.nodeName() + " did not list the study (HTTP " + status + "): " + errorText(c));
+            }
+            try (InputStream in = c.getInputStream()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw unreachable(to, e);
         }
         List<Held> out = new ArrayList<>();
-        JsonArray a = new JsonObject(r.body()).getJsonArray("instances");
+        JsonArray a = new JsonObject(body).getJsonArray("instances");
         for (int i = 0; i < a.size(); i++) {
             JsonObject o = a.getJsonObject(i);
             out.add(new Held(o.getString("series"), o.getString("sop")));
@@ -79,28 +112,38 @@ public final class PeerClient {
 
     /** Fetches an instance from {@code from} into {@code target}; false when it does not hold it. */
     public boolean fetch(Peer from, String study, String series, String sop, Path target) throws IOException {
-        HttpResponse<Path> r = send(from, request(from, "instances/" + study + "/" + series + "/" + sop).GET().build(),
-                HttpResponse.BodyHandlers.ofFile(target));
-        if (r.statusCode() == 404) {
-            Files.deleteIfExists(target);
-            return false;
+        HttpURLConnection c = open(from, "GET", "instances/" + study + "/" + series + "/" + sop);
+        try {
+            int status = c.getResponseCode();
+            if (status == 404) {
+                errorText(c);
+                return false;
+            }
+            if (status != 200) {
+                throw new IOException("node " + from.nodeName() + " did not send the instance (HTTP " + status + "): " + errorText(c));
+            }
+            try (InputStream in = c.getInputStream()) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return true;
+        } catch (IOException e) {
+            throw unreachable(from, e);
         }
-        if (r.statusCode() != 200) {
-            String why = Files.readString(target);
-            Files.deleteIfExists(target);
-            throw new IOException("node " + from.nodeName() + " did not send the instance (HTTP " + r.statusCode() + "): " + why);
-        }
-        return true;
     }
 
-    private <T> HttpResponse<T> send(Peer to, HttpRequest rq, HttpResponse.BodyHandler<T> body) throws IOException {
-        try {
-            return http.send(rq, body);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while talking to node " + to.nodeName(), e);
+    /** The peer's reason for a refusal (its body), read so that the connection can be reused. */
+    private static String errorText(HttpURLConnection c) {
+        try (InputStream err = c.getErrorStream()) {
+            return err == null ? "" : new String(err.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException("node " + to.nodeName() + " at " + to.endpoint() + " did not answer: " + e, e);
+            return "";
         }
+    }
+
+    private static IOException unreachable(Peer to, IOException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("node ")) {
+            return e; // the peer answered: its reason as it is
+        }
+        return new IOException("node " + to.nodeName() + " at " + to.endpoint() + " did not answer: " + e, e);
     }
 }

@@ -69,6 +69,8 @@ public final class PeerServer implements AutoCloseable {
     }
 
     public PeerServer start(String host, int port) throws IOException {
+        // the JDK server's own switch for TCP_NODELAY (read when its first server starts): a 204 must not wait for an ACK
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
         } catch (IOException e) {
