@@ -35,7 +35,7 @@ public final class ClusterView implements AutoCloseable {
     private volatile Supplier<JsonObject> ownFacts;
     private volatile Map<String, JsonObject> facts = Map.of();
     private volatile List<Peer> ready = List.of();
-    private volatile Runnable onReadyChange = () -> { };
+    private volatile java.util.function.Consumer<Set<String>> onReadyChange = before -> { };
 
     public ClusterView(ClusterMembership membership, String self) {
         this.membership = membership;
@@ -55,8 +55,11 @@ public final class ClusterView implements AutoCloseable {
         timer.execute(this::refresh);
     }
 
-    /** Called on the view's thread (hand long work on) whenever the set of ready members changes. */
-    public void onReadyChange(Runnable r) {
+    /**
+     * Called on the view's thread (hand long work on) whenever the set of ready members changes, with the set before
+     * the change (the current one is {@link #ready}).
+     */
+    public void onReadyChange(java.util.function.Consumer<Set<String>> r) {
         this.onReadyChange = r;
     }
 
@@ -73,7 +76,7 @@ public final class ClusterView implements AutoCloseable {
             ready = up;
             if (!before.equals(names(up))) {
                 LOG.info("Cluster members ready: {}", names(up));
-                onReadyChange.run();
+                onReadyChange.accept(before);
             }
         } catch (RuntimeException e) {
             LOG.warn("Cluster view not refreshed: {}", e.toString());

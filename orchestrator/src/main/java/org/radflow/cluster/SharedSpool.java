@@ -167,11 +167,11 @@ public final class SharedSpool implements Replication {
     }
 
     /**
-     * After members came or went: each study this node holds that had an instance within {@code active} and that it does
-     * not own now goes to its owner (what the owner lacks), so that the owner tracks and plans it whole. Returns the
-     * number of instances given.
+     * After the ready members changed from {@code before}: each study this node holds that had an instance within
+     * {@code active} and whose owner changed to another node goes to that node (what it lacks), so that the new owner
+     * tracks and plans it whole. Returns the number of instances given.
      */
-    public int repair(Duration active) {
+    public int repair(Duration active, java.util.Collection<String> before) {
         List<Peer> peers = members.get();
         if (peers.stream().noneMatch(p -> !p.local())) {
             return 0;
@@ -185,8 +185,8 @@ public final class SharedSpool implements Replication {
                     continue;
                 }
                 String owner = Placement.owner(uid, names(peers));
-                if (owner == null || owner.equals(self)) {
-                    continue;
+                if (owner == null || owner.equals(self) || owner.equals(Placement.owner(uid, before))) {
+                    continue; // this node's own, or the owner did not change: it has had the copies since they arrived
                 }
                 given += give(named(peers, owner), uid, study);
             }
@@ -194,13 +194,13 @@ public final class SharedSpool implements Replication {
             LOG.error("Cluster repair could not list the spool: {}", e.toString());
         }
         if (given > 0) {
-            LOG.info("Cluster repair: gave {} instance(s) to the owners of their studies", given);
+            LOG.info("Cluster repair: gave {} instance(s) to the new owners of their studies", given);
         }
         return given;
     }
 
-    /** The studies this node holds, owns now and that had an instance within {@code active}. */
-    public List<String> ownedRecent(Duration active) {
+    /** The studies this node holds, owns now but did not own among {@code before}, with an instance within {@code active}. */
+    public List<String> ownedRecent(Duration active, java.util.Collection<String> before) {
         List<String> out = new ArrayList<>();
         List<Peer> peers = members.get();
         if (peers.stream().noneMatch(Peer::local)) {
@@ -211,7 +211,7 @@ public final class SharedSpool implements Replication {
             for (Path study : studies) {
                 String uid = study.getFileName().toString();
                 if (Files.isDirectory(study) && Uids.isValid(uid) && recent(study, since)
-                        && self.equals(Placement.owner(uid, names(peers)))) {
+                        && self.equals(Placement.owner(uid, names(peers))) && !self.equals(Placement.owner(uid, before))) {
                     out.add(uid);
                 }
             }

@@ -312,40 +312,42 @@ public final class Pipeline implements AutoCloseable {
             return hosts;
         }, sink).start(c.cluster().bindAddress(), c.cluster().peerPort());
         clusterTasks = Threads.scheduled("cluster");
-        Runnable repair = () -> {
-            try {
-                Duration active = config.tracking().forgetAfter();
-                shared.repair(active);
-                // studies this node owns now (their owner left): what it held as copies is planned here
-                int studies = 0;
-                for (String study : shared.ownedRecent(active)) {
-                    try {
-                        tracker.reoffer(study);
-                        studies++;
-                    } catch (IOException e) {
-                        LOG.error("Cannot offer study {} again: {}", org.radflow.dicom.Uids.forLog(study), e.toString());
-                    }
-                }
-                if (studies > 0) {
-                    LOG.info("Cluster members changed: {} recently active study(ies) owned here offered to the planner again", studies);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("Cluster repair failed: {}", e.toString(), e);
+        // when the ready members change (a node left, or a new one opened its peer endpoint), some studies change owners
+        view.onReadyChange(before -> {
+            if (!before.isEmpty()) {
+                clusterTasks.schedule(() -> ownersChanged(before), 1, TimeUnit.SECONDS);
             }
-        };
-        // when the ready members change (a node left, or a new one opened its peer endpoint), studies change owners
-        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable soon = () -> {
-            if (due.compareAndSet(false, true)) { // several changes in a row: one repair
-                clusterTasks.schedule(() -> {
-                    due.set(false);
-                    repair.run();
-                }, 1, TimeUnit.SECONDS);
-            }
-        };
-        view.onReadyChange(soon);
+        });
         view.publish(this::facts); // this node is ready: others may copy instances to it and leave jobs to it
-        soon.run(); // a node that restarts may hold copies of studies others own now
+    }
+
+    /**
+     * Studies whose owner changed: what this node holds of those it no longer owns goes to their new owners, and the
+     * copies it holds of those it owns now are offered to the planner (units their previous owner had not planned).
+     * Only recent studies: older ones were planned by their owner when it was up, and its jobs are claimed anyway.
+     */
+    private void ownersChanged(java.util.Set<String> before) {
+        RadflowConfig c = config;
+        Duration quiet = c.tracking().studyQuiet().compareTo(c.tracking().seriesQuiet()) > 0
+                ? c.tracking().studyQuiet() : c.tracking().seriesQuiet();
+        Duration active = quiet.multipliedBy(2).plus(Duration.ofMinutes(10));
+        try {
+            shared.repair(active, before);
+            int studies = 0;
+            for (String study : shared.ownedRecent(active, before)) {
+                try {
+                    tracker.reoffer(study);
+                    studies++;
+                } catch (IOException e) {
+                    LOG.error("Cannot offer study {} again: {}", org.radflow.dicom.Uids.forLog(study), e.toString());
+                }
+            }
+            if (studies > 0) {
+                LOG.info("Cluster members changed: {} recent study(ies) now owned here offered to the planner again", studies);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Cluster repair failed: {}", e.toString(), e);
+        }
     }
 
     /** Where a module's jobs run. */

@@ -135,10 +135,14 @@ class SharedSpoolTest {
         // c dies: b owns the study now; a gives it what b lacks, and b holds the whole study
         see(List.of(a, b), List.of(a, b));
         assertTrue(b.shared.owns(study));
-        assertEquals(List.of(study), b.shared.ownedRecent(Duration.ofHours(1)));
-        assertEquals(2, a.shared.repair(Duration.ofHours(1)), "a gives its two instances of the study to the new owner");
-        assertEquals(0, a.shared.repair(Duration.ofHours(1)), "once");
-        assertEquals(0, b.shared.repair(Duration.ofHours(1)), "the owner gives nothing");
+        List<String> before = List.of("a", "b", "c");
+        assertEquals(List.of(study), b.shared.ownedRecent(Duration.ofHours(1), before));
+        assertEquals(List.of(), b.shared.ownedRecent(Duration.ofHours(1), List.of("a", "b")), "b owned it before too: nothing new");
+        assertEquals(0, a.shared.repair(Duration.ofHours(1), List.of("a", "b")), "the owner did not change: nothing to give");
+        assertEquals(2, a.shared.repair(Duration.ofHours(1), before), "a gives its two instances of the study to the new owner");
+        assertEquals(0, a.shared.repair(Duration.ofHours(1), before), "once");
+        assertEquals(0, b.shared.repair(Duration.ofHours(1), before), "the owner gives nothing");
+        assertEquals(0, a.shared.repair(Duration.ZERO, before), "only recent studies");
         for (GeneratedSeries s : List.of(s1, s2)) {
             for (String sop : s.sopInstanceUids()) {
                 assertTrue(b.holds(study, s.seriesInstanceUid(), sop));
