@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One RadFlow node of {@link ClusterFailoverIT}: a separate JVM started by {@code bin/radflow serve --config}, with its
- * own data directory, DICOM, API, Hazelcast and peer ports (free loopback ports), its log in a file.
+ * own data directory, DICOM, API, Hazelcast and peer ports (free loopback ports), its log in a file. For
+ * {@link ClusterPartitionIT} a node runs in a network namespace of its own ({@link NetNamespaces.Host}): its listener,
+ * Hazelcast and peer endpoint on the namespace's address, its API on the namespace's own loopback (reached through
+ * {@code ip netns exec}, so it needs no tokens).
  */
 final class ClusterNode {
 
@@ -26,9 +29,28 @@ final class ClusterNode {
                 """.formatted(peerPort, secretFile);
     }
 
-    /** Everything the nodes have in common. */
+    /**
+     * Everything the nodes have in common; {@code hosts} is empty when all run on the root namespace's loopback, else
+     * node i runs in {@code hosts.get(i - 1)} and reaches the PACS at {@code pacsHost}.
+     */
     record Cluster(String name, String secret, String storeUrl, String storeUser, List<Integer> hazelcastPorts,
-                   String pacsAeTitle, int pacsPort, Path work) {
+                   String pacsAeTitle, String pacsHost, int pacsPort, Path work, List<NetNamespaces.Host> hosts) {
+
+        /** All nodes on loopback. */
+        Cluster(String name, String secret, String storeUrl, String storeUser, List<Integer> hazelcastPorts,
+                String pacsAeTitle, int pacsPort, Path work) {
+            this(name, secret, storeUrl, storeUser, hazelcastPorts, pacsAeTitle, "127.0.0.1", pacsPort, work, List.of());
+        }
+
+        /** Node {@code index}'s namespace, or null on loopback. */
+        NetNamespaces.Host host(int index) {
+            return hosts.isEmpty() ? null : hosts.get(index - 1);
+        }
+
+        /** Node {@code index}'s address for the listener, Hazelcast and the peer endpoint. */
+        String address(int index) {
+            return hosts.isEmpty() ? "127.0.0.1" : hosts.get(index - 1).address();
+        }
     }
 
     final String name;
@@ -39,11 +61,18 @@ final class ClusterNode {
     final int apiPort;
     final int hazelcastPort;
     final int peerPort;
+    /** The network namespace the node runs in; null: the root namespace (loopback). */
+    final NetNamespaces.Host host;
+    /** Where its listener, Hazelcast and peer endpoint listen. */
+    final String address;
     private Process process;
     private final List<ProcessHandle> killedChildren = new ArrayList<>();
 
-    private ClusterNode(String name, Path dataDir, Path config, Path log, int hazelcastPort) {
+    private ClusterNode(String name, Path dataDir, Path config, Path log, int hazelcastPort, NetNamespaces.Host host,
+                        String address) {
         this.name = name;
+        this.host = host;
+        this.address = address;
         this.dataDir = dataDir;
         this.config = config;
         this.log = log;
@@ -57,13 +86,17 @@ final class ClusterNode {
     static ClusterNode create(Cluster c, int index, java.util.Map<String, Path> moduleJars) throws Exception {
         String name = "node-" + index;
         ClusterNode n = new ClusterNode(name, c.work().resolve(name), c.work().resolve(name + ".yaml"),
-                c.work().resolve(name + ".log"), c.hazelcastPorts().get(index - 1));
+                c.work().resolve(name + ".log"), c.hazelcastPorts().get(index - 1), c.host(index), c.address(index));
         Path modules = n.dataDir.resolve("modules");
         FailoverModules.install(moduleJars, modules);
-        String members = String.join(", ", c.hazelcastPorts().stream().map(p -> "'127.0.0.1:" + p + "'").toList());
+        List<String> memberList = new ArrayList<>();
+        for (int i = 1; i <= c.hazelcastPorts().size(); i++) {
+            memberList.add("'" + c.address(i) + ":" + c.hazelcastPorts().get(i - 1) + "'");
+        }
+        String members = String.join(", ", memberList);
         Files.writeString(n.config, """
                 server: {dataDir: %s, nodeName: %s}
-                listener: {bindAddress: 127.0.0.1, port: %d, minFreeSpaceMb: 0, fsync: false}
+                listener: {bindAddress: %s, port: %d, minFreeSpaceMb: 0, fsync: false}
                 api: {port: %d}
                 viewer: {enabled: false}
                 store: {url: '%s', user: %s}
@@ -75,20 +108,20 @@ final class ClusterNode {
                   %s: {heapMb: 128}
                   %s: {heapMb: 128}
                 destinations:
-                  pacs: {type: dicom, aeTitle: %s, host: 127.0.0.1, port: %d}
+                  pacs: {type: dicom, aeTitle: %s, host: %s, port: %d}
                 rules:
                   - {name: mr-slow, module: %s, destinations: [pacs], match: {Modality: MR, StudyDescription: {not: {regex: "two-node.*"}}}}
                   - {name: two-node-study, module: %s, destinations: [pacs], match: {Modality: MR, StudyDescription: {regex: "two-node.*"}}}
                 cluster:
                   enabled: true
                   name: %s
-                  bindAddress: 127.0.0.1
+                  bindAddress: %s
                   port: %d
                   members: [%s]
                   minSize: 2
-                %s""".formatted(n.dataDir, name, n.dicomPort, n.apiPort, c.storeUrl(), c.storeUser(), modules,
-                FailoverModules.SLOW, FailoverModules.STUDY, c.pacsAeTitle(), c.pacsPort(), FailoverModules.SLOW,
-                FailoverModules.STUDY, c.name(), n.hazelcastPort, members, replicationKeys(n.peerPort, secretFile(c))));
+                %s""".formatted(n.dataDir, name, n.address, n.dicomPort, n.apiPort, c.storeUrl(), c.storeUser(), modules,
+                FailoverModules.SLOW, FailoverModules.STUDY, c.pacsAeTitle(), c.pacsHost(), c.pacsPort(), FailoverModules.SLOW,
+                FailoverModules.STUDY, c.name(), n.address, n.hazelcastPort, members, replicationKeys(n.peerPort, secretFile(c))));
         return n;
     }
 
@@ -102,7 +135,9 @@ final class ClusterNode {
     }
 
     void start() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", "../bin/radflow", "serve", "--config", config.toString())
+        List<String> command = List.of("bash", "../bin/radflow", "serve", "--config", config.toString());
+        // ip netns exec execs the command (no process in between), so the process started is still the server JVM
+        ProcessBuilder pb = new ProcessBuilder(host == null ? command : host.exec(command))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         // three servers and their workers share two cores with the build: small heaps, the serial collector
         pb.environment().put("RADFLOW_JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC");
@@ -121,7 +156,7 @@ final class ClusterNode {
                 throw new AssertionError(name + " died while starting:\n" + logTail(40));
             }
             try {
-                if (Api.fetch(apiPort, "/api/health").statusCode() == 200) {
+                if (status("/api/health") == 200) {
                     return;
                 }
             } catch (java.io.IOException notYet) {
@@ -133,7 +168,40 @@ final class ClusterNode {
     }
 
     JsonObject cluster() throws Exception {
-        return Api.get(apiPort, "/api/cluster");
+        return get("/api/cluster");
+    }
+
+    /** A GET of the node's API: on loopback directly, in a namespace through {@code ip netns exec curl}. */
+    JsonObject get(String path) throws Exception {
+        if (host == null) {
+            return Api.get(apiPort, path);
+        }
+        NetNamespaces.Response r = host.get(apiPort, path);
+        if (r.status() != 200) {
+            throw new AssertionError(name + " " + path + ": HTTP " + r.status() + ": " + r.body());
+        }
+        return new JsonObject(r.body());
+    }
+
+    /** A GET of the node's API that answers a JSON array. */
+    List<JsonObject> getArray(String path) throws Exception {
+        if (host == null) {
+            return Api.getArray(apiPort, path);
+        }
+        NetNamespaces.Response r = host.get(apiPort, path);
+        if (r.status() != 200) {
+            throw new AssertionError(name + " " + path + ": HTTP " + r.status() + ": " + r.body());
+        }
+        return new io.vertx.core.json.JsonArray(r.body()).stream().map(o -> (JsonObject) o).toList();
+    }
+
+    /** The jobs of {@code GET /api/jobs?limit=1000<query>} (the journal is shared: any node lists all). */
+    List<JsonObject> jobs(String query) throws Exception {
+        return get("/api/jobs?limit=1000" + query).getJsonArray("jobs").stream().map(o -> (JsonObject) o).toList();
+    }
+
+    private int status(String path) throws Exception {
+        return host == null ? Api.fetch(apiPort, path).statusCode() : host.get(apiPort, path).status();
     }
 
     /**
@@ -209,6 +277,6 @@ final class ClusterNode {
 
     @Override
     public String toString() {
-        return name + " (DICOM " + dicomPort + ", API " + apiPort + ", Hazelcast " + hazelcastPort + ", peer " + peerPort + ")";
+        return name + (host == null ? "" : " in " + host.namespace() + " at " + address) + " (DICOM " + dicomPort + ", API " + apiPort + ", Hazelcast " + hazelcastPort + ", peer " + peerPort + ")";
     }
 }

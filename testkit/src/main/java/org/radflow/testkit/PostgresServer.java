@@ -53,6 +53,9 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
     private Path logFile;
     private int port;
     private GuardedProcess process;
+    /** An address besides 127.0.0.1 to listen on, and the clients trusted there (CIDR); null: loopback only. */
+    private String extraAddress;
+    private String extraClients;
 
     /** The newest {@code /usr/lib/postgresql/<version>/bin} with {@code initdb}, or {@code -Dradflow.postgres.bin=DIR}. */
     public static Path binaries() {
@@ -93,6 +96,19 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
         return out;
     }
 
+    /**
+     * Also listens on {@code address} (one of this host's, e.g. a bridge to a test's network namespaces) and trusts
+     * connections from {@code clientCidr} there, e.g. {@code 10.231.5.0/24}; without it, loopback only. Before start.
+     */
+    public synchronized PostgresServer alsoListenOn(String address, String clientCidr) {
+        if (process != null) {
+            throw new IllegalStateException("alsoListenOn must be called before start()");
+        }
+        this.extraAddress = address;
+        this.extraClients = clientCidr;
+        return this;
+    }
+
     public synchronized PostgresServer start() {
         if (process != null) {
             return this;
@@ -120,10 +136,22 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
             Processes.deleteRecursively(workDir);
             throw new IllegalStateException("initdb failed: " + init.describe());
         }
+        String listen = "127.0.0.1";
+        if (extraAddress != null) {
+            listen += "," + extraAddress;
+            try {
+                // initdb --auth=trust trusts loopback only; the namespaces' subnet needs its own line
+                Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all " + extraClients + " trust\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                Processes.deleteRecursively(workDir);
+                throw new UncheckedIOException("cannot add " + extraClients + " to pg_hba.conf", e);
+            }
+        }
         port = FreePorts.find();
         try {
             List<String> command = new ArrayList<>(List.of(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
-                    "-p", Integer.toString(port), "-k", workDir.toString(), "-c", "listen_addresses=127.0.0.1"));
+                    "-p", Integer.toString(port), "-k", workDir.toString(), "-c", "listen_addresses=" + listen));
             if (!durable) {
                 command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
             }
@@ -146,7 +174,7 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
             }
             Processes.sleep(100);
         }
-        LOG.info("PostgreSQL ({}) on 127.0.0.1:{}, data in {}", bin.getParent().getFileName(), port, dataDir);
+        LOG.info("PostgreSQL ({}) on {}:{}, data in {}", bin.getParent().getFileName(), listen, port, dataDir);
         return this;
     }
 
@@ -156,6 +184,11 @@ public class PostgresServer implements BeforeAllCallback, AfterAllCallback, Auto
 
     public String user() {
         return USER;
+    }
+
+    /** The JDBC URL of {@code database} at {@code host} (127.0.0.1 or the address given to {@link #alsoListenOn}). */
+    public String jdbcUrl(String host, String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
     /** The JDBC URL of {@code database} on this server. */
