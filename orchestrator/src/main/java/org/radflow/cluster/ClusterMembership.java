@@ -187,8 +187,12 @@ public final class ClusterMembership {
         return out;
     }
 
-    /** {@code GET /api/cluster} when clustered: Hazelcast's current member list with each node's name. */
-    public JsonObject view() {
+    /**
+     * {@code GET /api/cluster} when clustered: Hazelcast's current member list with each node's name, and the facts each
+     * published as this node last read them ({@code facts}: a local copy, never read from Hazelcast here, because a
+     * distributed read waits for unreachable members during a partition and this runs on an event loop).
+     */
+    public JsonObject view(java.util.Map<String, JsonObject> facts) {
         JsonObject out = new JsonObject().put("role", "cluster").put("name", settings.name()).put("minSize", settings.minSize());
         HazelcastInstance hz = manager.getHazelcastInstance();
         if (hz == null || !hz.getLifecycleService().isRunning()) {
@@ -196,7 +200,6 @@ public final class ClusterMembership {
         }
         Member local = hz.getCluster().getLocalMember();
         JsonArray members = new JsonArray();
-        java.util.Map<String, JsonObject> facts = facts();
         hz.getCluster().getMembers().stream()
                 .sorted(Comparator.comparing(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort()))
                 .forEach(m -> {

@@ -89,6 +89,11 @@ public final class ClusterView implements AutoCloseable {
         return s;
     }
 
+    /** What each node published, as read at the last refresh. */
+    public Map<String, JsonObject> facts() {
+        return facts;
+    }
+
     /** The members up and ready now (this node always, once joined). */
     public List<Peer> ready() {
         return ready;

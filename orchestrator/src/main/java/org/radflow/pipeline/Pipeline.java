@@ -281,6 +281,11 @@ public final class Pipeline implements AutoCloseable {
                 .put("running", scheduler == null ? 0 : scheduler.runningCount()).put("version", org.radflow.Main.version());
     }
 
+    /** What each cluster member published, as this node last read it (empty alone). */
+    public java.util.Map<String, io.vertx.core.json.JsonObject> clusterFacts() {
+        return view == null ? java.util.Map.of() : view.facts();
+    }
+
     /** The members this node places studies on and copies to now (up, with their peer endpoint open); empty alone. */
     public java.util.Set<String> readyMembers() {
         java.util.Set<String> out = new java.util.TreeSet<>();

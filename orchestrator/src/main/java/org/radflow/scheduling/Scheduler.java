@@ -58,6 +58,9 @@ public final class Scheduler implements AutoCloseable {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Object signal = new Object();
     private final ScheduledExecutorService watchdog = Threads.scheduled("watchdog");
+    /** When a lease renewal last reached the store (System.nanoTime). */
+    private volatile long lastRenewal = System.nanoTime();
+
     /** Lease renewal and the sweep for lapsed leases: store round trips kept off the watchdog's clock. */
     private final ScheduledExecutorService leases = Threads.scheduled("leases");
     private volatile boolean running;
@@ -231,10 +234,21 @@ public final class Scheduler implements AutoCloseable {
         java.util.Set<String> gone;
         try {
             gone = journal.renew(held, settings.lease());
+            lastRenewal = System.nanoTime();
         } catch (SQLException e) {
-            LOG.warn("Could not renew the leases of {} running job(s) ({}); they lapse {} s after the last renewal unless a "
-                    + "later one reaches the store", held.size(), e.toString(), settings.lease().toSeconds());
-            return;
+            long since = System.nanoTime() - lastRenewal;
+            if (since < settings.lease().toNanos() || held.isEmpty()) {
+                LOG.warn("Could not renew the leases of {} running job(s) ({}); they lapse {} s after the last renewal unless a "
+                        + "later one reaches the store", held.size(), e.toString(), settings.lease().toSeconds());
+                return;
+            }
+            // cut off from the store for a whole lease (a network partition): other nodes have surely re-queued these
+            // jobs; stop them here rather than keep a worker busy on a result that will be discarded
+            LOG.warn("No lease renewal reached the store for {} s ({}): the {} job(s) this node runs are taken as lost",
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(since), e.toString(), held.size());
+            java.util.Set<String> all = new java.util.HashSet<>();
+            held.forEach(l -> all.add(l.jobId()));
+            gone = all;
         }
         for (String id : gone) {
             leaseLost(id);

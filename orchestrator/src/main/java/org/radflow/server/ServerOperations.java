@@ -293,7 +293,7 @@ final class ServerOperations implements Operations {
 
     private JsonObject clusterView() {
         if (server.cluster() != null) {
-            JsonObject v = server.cluster().view();
+            JsonObject v = server.cluster().view(p.clusterFacts());
             java.util.Set<String> ready = p.readyMembers();
             for (Object o : v.getJsonArray("members", new JsonArray())) {
                 JsonObject m = (JsonObject) o;

@@ -321,6 +321,31 @@ class SchedulerTest {
     }
 
     @Test
+    void aNodeCutOffFromTheStoreForAWholeLeaseStopsItsJobs() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        module("long", 1, Duration.ofSeconds(60), (in, ctx) -> {
+            started.countDown();
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                stopped.countDown(); // asked to stop
+            }
+            return ok();
+        });
+        start(SchedulerSettings.defaults().withLease(Duration.ofMillis(900)));
+        enqueue("long", "u-cut");
+        assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        journal.store().close(); // the store is out of reach (a partition): renewals fail from now on
+        scheduler.renewLeases();
+        assertEquals(1L, stopped.getCount(), "one failed renewal within the lease changes nothing");
+        assertTrue(stopped.await(5, java.util.concurrent.TimeUnit.SECONDS),
+                "after a whole lease without a renewal the job is taken as lost and its module asked to stop");
+        awaitRunning("long", 0, 5000);
+        assertTrue(sunk.isEmpty(), "nothing reported");
+    }
+
+    @Test
     void aResultWhoseLeaseWasLostIsDiscardedAndNothingIsReported() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
