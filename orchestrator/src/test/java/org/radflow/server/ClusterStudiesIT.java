@@ -192,16 +192,18 @@ class ClusterStudiesIT {
         String store = POSTGRES.createDatabase();
         Path modules = dir.resolve("modules");
         OrchestratorIT.installSampleModule(modules);
-        List<Integer> ports = List.of(FreePorts.find(), FreePorts.find(), FreePorts.find());
+        List<Integer> first = List.of(FreePorts.find(), FreePorts.find());
         List<Node> nodes = new ArrayList<>();
         try {
-            nodes.add(node("node-a", store, ports.get(0), ports, modules, false, "Series"));
-            nodes.add(node("node-b", store, ports.get(1), ports, modules, false, "Series"));
+            nodes.add(node("node-a", store, first.get(0), first, modules, false, "Series"));
+            nodes.add(node("node-b", store, first.get(1), first, modules, false, "Series"));
             for (Node n : nodes) {
                 n.server().start().await(90, TimeUnit.SECONDS);
             }
             awaitMembers(nodes.get(0), 2);
-            Node c = node("node-c", store, ports.get(2), ports, modules, true, "Series");
+            // the new node lists the running ones and joins through them; their lists need not name it (README)
+            int late = FreePorts.find();
+            Node c = node("node-c", store, late, List.of(first.get(0), first.get(1), late), modules, true, "Series");
             nodes.add(c);
             c.server().start().await(90, TimeUnit.SECONDS);
             for (Node n : nodes) {
