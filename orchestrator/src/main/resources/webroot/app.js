@@ -644,19 +644,26 @@ function clusterView(root) {
         return;
       }
       const clustered = c.role === 'cluster';
+      // ready: the node places studies on it and copies to it; modules and jobs are what the member published last
       const members = (c.members || []).map(m => h('tr', { dataset: { member: m.nodeName || m.nodeId || '' } },
         h('td', {}, h('strong', {}, m.nodeName || m.nodeId || '—'), m.local ? h('span', { class: 'muted small' }, ' this node') : null),
-        h('td', {}, m.address || '—'), h('td', { class: 'muted small' }, m.id || m.version || '')));
+        h('td', {}, m.address || '—'),
+        h('td', { class: m.ready === false ? 'error' : '' }, m.ready === undefined ? '—' : (m.ready ? 'ready' : 'starting')
+          + (m.draining ? ', draining' : '')),
+        h('td', {}, (m.modules || []).join(', ') || '—'),
+        h('td', {}, m.runningJobs === undefined ? '—' : String(m.runningJobs)),
+        h('td', { class: 'muted small' }, m.version || m.id || '')));
       replace(out,
         h('p', { id: 'cluster-summary' }, clustered
-          ? 'Cluster ' + c.name + ': ' + c.size + ' member(s), minimum ' + c.minSize + '.'
+          ? 'Cluster ' + c.name + ': ' + c.size + ' member(s), minimum ' + c.minSize + ', each instance on '
+            + (c.replicationFactor || 1) + ' node(s).'
           : 'This node works alone (cluster.enabled is false).'),
         h('p', { id: 'cluster-claiming', class: c.claiming ? '' : 'error' }, c.claiming
           ? 'This node claims work.' : 'This node claims no work: ' + (c.notClaimingBecause || '')),
         h('p', { class: 'actions' }, c.draining
           ? button('Resume', () => act('Resume this node', '/api/cluster/resume'))
           : button('Drain', () => act('Drain this node', '/api/cluster/drain'))),
-        table('Members', ['Node', 'Address', ''], members, 'No members.'));
+        table('Members', ['Node', 'Address', 'State', 'Modules it runs', 'Running jobs', 'Version'], members, 'No members.'));
     },
   };
 }
