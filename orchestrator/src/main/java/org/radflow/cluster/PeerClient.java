@@ -131,6 +131,62 @@ public final class PeerClient {
         }
     }
 
+    /**
+     * Copies a job's result folder (result.json, dicom/) from the node that ran the job into {@code target}, which must
+     * not exist yet; written beside it first and renamed, so a half copy is never taken for a result. False when that
+     * node has no result of the job.
+     */
+    public boolean fetchResult(Peer from, String jobId, Path target) throws IOException {
+        HttpURLConnection c = open(from, "GET", "results/" + jobId);
+        JsonArray files;
+        try {
+            int status = c.getResponseCode();
+            if (status == 404) {
+                errorText(c);
+                return false;
+            }
+            if (status != 200) {
+                throw new IOException("node " + from.nodeName() + " did not list the job's result (HTTP " + status + "): " + errorText(c));
+            }
+            try (InputStream in = c.getInputStream()) {
+                files = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getJsonArray("files");
+            }
+        } catch (IOException e) {
+            throw unreachable(from, e);
+        }
+        Path temp = target.resolveSibling(target.getFileName() + ".from-" + from.nodeName() + ".tmp");
+        org.radflow.cluster.PeerClient.deleteTree(temp);
+        Files.createDirectories(temp.resolve("dicom"));
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                String name = files.getString(i);
+                HttpURLConnection f = open(from, "GET", "results/" + jobId + "/" + name);
+                if (f.getResponseCode() != 200) {
+                    throw new IOException("node " + from.nodeName() + " did not send " + name + " (HTTP " + f.getResponseCode() + ")");
+                }
+                try (InputStream in = f.getInputStream()) {
+                    Files.copy(in, temp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            deleteTree(temp);
+            throw unreachable(from, e);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
     /** The peer's reason for a refusal (its body), read so that the connection can be reused. */
     private static String errorText(HttpURLConnection c) {
         try (InputStream err = c.getErrorStream()) {

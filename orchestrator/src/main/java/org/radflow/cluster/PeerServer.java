@@ -37,6 +37,8 @@ import java.util.function.Supplier;
  * PUT /peer/v1/instances/{study}/{series}/{sop}   Part-10 file; 204 once durable here (and handed to intake)
  * GET /peer/v1/studies/{study}                    {"instances": [{"series": ..., "sop": ...}]}
  * GET /peer/v1/instances/{study}/{series}/{sop}   the Part-10 file, or 404
+ * GET /peer/v1/results/{job}                      {"files": ["result.json", "dicom/…"]} of a job this node ran, or 404
+ * GET /peer/v1/results/{job}/{file}               one of those files
  * </pre>
  */
 public final class PeerServer implements AutoCloseable {
@@ -50,6 +52,7 @@ public final class PeerServer implements AutoCloseable {
     private final byte[] secret;
     private final Supplier<Set<String>> memberHosts;
     private final InstanceSink sink;
+    private final Path results;
     private final ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "peer-endpoint");
         t.setDaemon(true);
@@ -62,6 +65,12 @@ public final class PeerServer implements AutoCloseable {
      * @param sink        intake: an instance put here is tracked like one received over DICOM
      */
     public PeerServer(Spool spool, String secret, Supplier<Set<String>> memberHosts, InstanceSink sink) {
+        this(spool, secret, memberHosts, sink, null);
+    }
+
+    /** @param results this node's result folders (one per job: result.json and dicom/), served to members; null: none */
+    public PeerServer(Spool spool, String secret, Supplier<Set<String>> memberHosts, InstanceSink sink, Path results) {
+        this.results = results;
         this.spool = spool;
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.memberHosts = memberHosts;
@@ -114,11 +123,52 @@ public final class PeerServer implements AutoCloseable {
                 }
             } else if (parts.length == 2 && parts[0].equals("studies") && valid(parts) && method.equals("GET")) {
                 list(x, parts[1]);
+            } else if (results != null && parts.length >= 2 && parts[0].equals("results") && JOB_ID.matcher(parts[1]).matches()
+                    && method.equals("GET")) {
+                result(x, parts);
             } else {
                 reply(x, 404, "no such peer resource");
             }
         } catch (RuntimeException e) {
             LOG.error("Peer request failed: {}", e.toString(), e);
+        }
+    }
+
+    private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("[0-9a-f-]{36}");
+    private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
+
+    /** A job's result folder: its file list, or one file (result.json, or dicom/NAME). */
+    private void result(HttpExchange x, String[] parts) throws IOException {
+        Path dir = results.resolve(parts[1]);
+        if (!Files.isDirectory(dir)) {
+            reply(x, 404, "no result of that job here");
+            return;
+        }
+        if (parts.length == 2) {
+            JsonArray files = new JsonArray();
+            if (Files.isRegularFile(dir.resolve("result.json"))) {
+                files.add("result.json");
+            }
+            Path dicom = dir.resolve("dicom");
+            if (Files.isDirectory(dicom)) {
+                try (DirectoryStream<Path> d = Files.newDirectoryStream(dicom)) {
+                    for (Path f : d) {
+                        files.add("dicom/" + f.getFileName());
+                    }
+                }
+            }
+            byte[] body = new JsonObject().put("files", files).encode().getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().set("Content-Type", "application/json");
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream o = x.getResponseBody()) {
+                o.write(body);
+            }
+        } else if (parts.length == 3 && parts[2].equals("result.json")) {
+            get(x, dir.resolve("result.json"));
+        } else if (parts.length == 4 && parts[2].equals("dicom") && FILE_NAME.matcher(parts[3]).matches()) {
+            get(x, dir.resolve("dicom").resolve(parts[3]));
+        } else {
+            reply(x, 404, "no such result file");
         }
     }
 

@@ -100,6 +100,7 @@ public final class Pipeline implements AutoCloseable {
     private org.radflow.cluster.ClusterMembership membership;
     private org.radflow.cluster.SharedSpool shared;
     private org.radflow.cluster.ClusterView view;
+    private org.radflow.cluster.PeerClient peerClient;
     private org.radflow.cluster.PeerServer peerServer;
     private ScheduledExecutorService clusterTasks;
 
@@ -133,6 +134,7 @@ public final class Pipeline implements AutoCloseable {
             Files.createDirectories(spool.root().resolve("tmp"));
             org.radflow.cluster.PeerClient client = new org.radflow.cluster.PeerClient(c.cluster().secret().value(),
                     c.server().nodeName(), Duration.ofSeconds(60));
+            peerClient = client;
             view = new org.radflow.cluster.ClusterView(membership, c.server().nodeName()).start();
             shared = new org.radflow.cluster.SharedSpool(c.server().nodeName(), spool, view::ready, client,
                     c.cluster().replicationFactor());
@@ -281,6 +283,31 @@ public final class Pipeline implements AutoCloseable {
                 .put("running", scheduler == null ? 0 : scheduler.runningCount()).put("version", org.radflow.Main.version());
     }
 
+    /**
+     * In a cluster, a job another node ran has its result folder there: copy it here (once; results do not change) so
+     * that this node's API can show the job's outputs and report page. Quiet when that node is not up.
+     */
+    public void resultHere(String jobId) {
+        if (shared == null || peerClient == null || Files.isDirectory(results.directory(jobId))) {
+            return;
+        }
+        try {
+            org.radflow.jobs.Job job = journal.find(jobId).orElse(null);
+            if (job == null || job.node() == null || job.node().equals(config.server().nodeName())
+                    || !job.state().terminal()) {
+                return;
+            }
+            for (org.radflow.cluster.Peer peer : view.ready()) {
+                if (peer.nodeName().equals(job.node())) {
+                    peerClient.fetchResult(peer, jobId, results.directory(jobId));
+                    return;
+                }
+            }
+        } catch (IOException | java.sql.SQLException e) {
+            LOG.warn("Could not copy the result of job {} from the node that ran it: {}", jobId, e.getMessage());
+        }
+    }
+
     /** What each cluster member published, as this node last read it (empty alone). */
     public java.util.Map<String, io.vertx.core.json.JsonObject> clusterFacts() {
         return view == null ? java.util.Map.of() : view.facts();
@@ -315,7 +342,7 @@ public final class Pipeline implements AutoCloseable {
             java.util.Set<String> hosts = new java.util.HashSet<>();
             membership.peers().forEach(p -> hosts.add(p.host()));
             return hosts;
-        }, sink).start(c.cluster().bindAddress(), c.cluster().peerPort());
+        }, sink, c.server().dataDir().resolve("results")).start(c.cluster().bindAddress(), c.cluster().peerPort());
         clusterTasks = Threads.scheduled("cluster");
         // when the ready members change (a node left, or a new one opened its peer endpoint), some studies change owners
         view.onReadyChange(before -> {

@@ -355,6 +355,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject outputs(String jobId) throws Exception {
+        p.resultHere(jobId); // in a cluster the job may have run on another node
         var result = p.results().read(jobId);
         if (result.isEmpty()) {
             return null;
@@ -390,6 +391,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public Optional<byte[]> reportPng(String jobId) throws Exception {
+        p.resultHere(jobId);
         return org.radflow.report.ReportImages.png(p.results().directory(jobId));
     }
 

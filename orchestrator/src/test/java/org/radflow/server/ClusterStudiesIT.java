@@ -241,6 +241,19 @@ class ClusterStudiesIT {
             for (String sop : s.sopInstanceUids()) {
                 assertTrue(Files.isRegularFile(c.spool().resolve(studyUid).resolve(s.seriesInstanceUid()).resolve(sop + ".dcm")), sop);
             }
+            // node-a's API shows the outputs and report page of the job node-c ran (copied from node-c's result folder)
+            JsonObject onA = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + nodes.get(0).server().httpPort() + "/api/jobs/" + job.getString("id"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonObject outputs = onA.getJsonObject("outputs");
+            assertTrue(outputs != null && outputs.getString("summary") != null, onA.encodePrettily());
+            assertEquals(detail.getJsonObject("outputs").getJsonArray("objects").size(), outputs.getJsonArray("objects").size(),
+                    "the same objects as on node-c");
+            assertTrue(outputs.getString("reportPage") != null, "the sample module's result has a report page: " + outputs.encode());
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + nodes.get(0).server().httpPort() + outputs.getString("reportPage"))).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, png.statusCode());
+            assertEquals((byte) 0x89, png.body()[0], "a PNG");
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 nodes.get(i).server().close();
