@@ -92,7 +92,8 @@ public final class ClusterMembership {
      * Hazelcast is left running and the error names the settings to check.
      */
     public Future<Vertx> start(VertxOptions options) {
-        options.getEventBusOptions().setHost(settings.bindAddress()).setClusterPublicHost(settings.bindAddress());
+        options.getEventBusOptions().setHost(settings.bindAddress()).setClusterPublicHost(settings.bindAddress())
+                .setPort(settings.eventBusPort());
         LOG.info("Joining cluster '{}' as {}:{} through {}", settings.name(), settings.bindAddress(), settings.port(), settings.members());
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .onSuccess(v -> {

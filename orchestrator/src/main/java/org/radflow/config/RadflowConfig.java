@@ -59,9 +59,11 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * @param secret            shared by all members; every peer request carries it
      * @param stealAfter        a queued job planned on another live node that runs its module may be taken after this
      * @param failureDetection  a member not heard from for this long is removed (Hazelcast's heartbeat timeout)
+     * @param eventBusPort      the Vert.x clustered event bus's port on bindAddress; 0: any free port
      */
     public record Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize,
-                          int replicationFactor, int peerPort, Secret secret, Duration stealAfter, Duration failureDetection) {
+                          int replicationFactor, int peerPort, Secret secret, Duration stealAfter, Duration failureDetection,
+                          int eventBusPort) {
         public static final Cluster DISABLED = new Cluster(false, "radflow", "127.0.0.1", 5701, List.of(), 1);
 
         public Cluster {
@@ -71,7 +73,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         /** Membership only, with the defaults for the rest (tests of membership). */
         public Cluster(boolean enabled, String name, String bindAddress, int port, List<String> members, int minSize) {
             this(enabled, name, bindAddress, port, members, minSize, enabled ? 2 : 1, port + 100, Secret.NONE, Duration.ofSeconds(30),
-                    Duration.ofSeconds(15));
+                    Duration.ofSeconds(15), 0);
         }
     }
 
@@ -381,6 +383,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int peerPort = c.integer("peerPort", Math.min(65535, port + 100), 1, 65535);
         Duration stealAfter = Duration.ofSeconds(c.integer("stealAfterSeconds", 30, 1, 86_400));
         Duration failureDetection = Duration.ofSeconds(c.integer("failureDetectionSeconds", 15, 3, 600));
+        int eventBusPort = c.integer("eventBusPort", 0, 0, 65535);
         if (c.has("secret")) {
             throw new ConfigException(c.key("secret") + ": the secret is never written in the configuration; put it in a file only "
                     + "RadFlow can read and set " + c.key("secretFile") + ", or name an environment variable in " + c.key("secretEnv"));
@@ -418,13 +421,17 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             throw new ConfigException(c.key("peerPort") + ": " + peerPort + " is also " + c.key("port") + " (Hazelcast's); give the "
                     + "peer endpoint a port of its own (default: cluster.port + 100)");
         }
+        if (eventBusPort != 0 && (eventBusPort == port || eventBusPort == peerPort)) {
+            throw new ConfigException(c.key("eventBusPort") + ": " + eventBusPort + " is also " + c.key(eventBusPort == port ? "port" : "peerPort")
+                    + "; give the event bus a port of its own, or 0 for any free port");
+        }
         if (enabled && replication > 1 && minSize < replication) {
             throw new ConfigException(c.key("minSize") + ": " + minSize + " is below " + c.key("replicationFactor") + " (" + replication
                     + "); a node alone cannot keep two copies, so it would refuse every instance: set minSize to at least "
                     + replication + " or replicationFactor to 1");
         }
         Secret secret = secret(c, enabled, secretFile, secretEnv);
-        return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter, failureDetection);
+        return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter, failureDetection, eventBusPort);
     }
 
     /** The members' shared secret: from a file or an environment variable, as the store's password; required in a cluster. */

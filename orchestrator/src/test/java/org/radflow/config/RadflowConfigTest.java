@@ -150,11 +150,12 @@ class RadflowConfigTest {
                 + "members: ['10.0.0.11:5801', ' 10.0.0.12:5801', 'node3.example.org:5801'], minSize: 2, secretFile: " + secret + "}");
         assertEquals(new RadflowConfig.Cluster(true, "ward-a", "10.0.0.11", 5801,
                 java.util.List.of("10.0.0.11:5801", "10.0.0.12:5801", "node3.example.org:5801"), 2, 2, 5901,
-                new RadflowConfig.Secret("0123456789abcdef0123"), java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(15)),
+                new RadflowConfig.Secret("0123456789abcdef0123"), java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(15), 0),
                 c.cluster());
         assertEquals("(secret)", c.cluster().secret().toString(), "never printed");
         c = load(PG + "cluster: {enabled: true, bindAddress: 10.0.0.11, members: ['10.0.0.11:5701'], minSize: 1, "
-                + "replicationFactor: 1, peerPort: 7000, stealAfterSeconds: 5, failureDetectionSeconds: 8, secretFile: " + secret + "}");
+                + "replicationFactor: 1, peerPort: 7000, stealAfterSeconds: 5, failureDetectionSeconds: 8, eventBusPort: 5901, secretFile: " + secret + "}");
+        assertEquals(5901, c.cluster().eventBusPort());
         assertEquals(java.time.Duration.ofSeconds(8), c.cluster().failureDetection());
         assertEquals(1, c.cluster().replicationFactor());
         assertEquals(7000, c.cluster().peerPort());
