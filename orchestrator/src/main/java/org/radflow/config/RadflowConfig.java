@@ -483,7 +483,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         String url = st.string("url", embedded.url());
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql://")) {
             throw new ConfigException(st.key("url") + ": '" + url + "' is not a database RadFlow supports; use "
-                    + "jdbc:postgresql://HOST:5432/DATABASE (a cluster's shared store) or jdbc:h2:file:/PATH (embedded), "
+                    + "jdbc:postgresql://HOST:5432/DATABASE (a cluster's shared store) or jdbc:h2:async:/PATH (embedded), "
                     + "or leave it out for the embedded store in <dataDir>/journal");
         }
         String user = st.string("user", "radflow");

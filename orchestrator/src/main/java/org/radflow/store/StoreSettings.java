@@ -33,9 +33,13 @@ public record StoreSettings(String url, String user, String password, int maxCon
         return new StoreSettings(embeddedUrl(dir), "radflow", "", DEFAULT_MAX_CONNECTIONS);
     }
 
-    /** The JDBC URL of the embedded database in {@code dir}, with the settings RadFlow's journal was always opened with. */
+    /**
+     * The JDBC URL of the embedded database in {@code dir}. H2's {@code async:} file system (the same file, through an
+     * AsynchronousFileChannel): with plain file channels a thread interrupted while it writes — a module's lane thread
+     * whose job is cancelled or timed out — closes H2's file and breaks the store for every later statement.
+     */
     public static String embeddedUrl(Path dir) {
-        return "jdbc:h2:file:" + dir.toAbsolutePath().normalize().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        return "jdbc:h2:async:" + dir.toAbsolutePath().normalize().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     public boolean postgres() {

@@ -128,7 +128,7 @@ class RadflowConfigTest {
     void theStoreDefaultsToTheEmbeddedJournalWhereItAlwaysWas() throws Exception {
         StoreSettings d = RadflowConfig.defaults().store();
         assertEquals(StoreSettings.embedded(Path.of("data", "journal")), d);
-        assertTrue(d.url().startsWith("jdbc:h2:file:" + Path.of("data").toAbsolutePath().resolve("journal").resolve("journal")), d.url());
+        assertTrue(d.url().startsWith("jdbc:h2:async:" + Path.of("data").toAbsolutePath().resolve("journal").resolve("journal")), d.url());
         assertEquals("radflow", d.user());
         assertEquals("", d.password());
         assertEquals(StoreSettings.DEFAULT_MAX_CONNECTIONS, d.maxConnections());

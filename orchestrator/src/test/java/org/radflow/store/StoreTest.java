@@ -246,4 +246,44 @@ class StoreTest {
         assertTrue(e.getMessage().contains("store.passwordFile"), e.getMessage());
         assertTrue(!e.getMessage().contains("secret"), e.getMessage());
     }
+
+    /**
+     * A thread interrupted while it writes (a module's lane thread when its job is cancelled or timed out, which may be
+     * relaying progress into the journal) must not break the embedded store for everyone: with plain file channels
+     * the interrupt closes H2's file and every later statement fails ("MVStoreException: Writing ... failed").
+     */
+    @Test
+    void interruptingAThreadThatWritesLeavesTheEmbeddedStoreWorking() throws Exception {
+        try (Store store = Store.open(StoreSettings.embedded(dir))) {
+            try (Connection c = store.connection(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE probe (id INT PRIMARY KEY, v VARCHAR(2000))");
+            }
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            for (int round = 0; round < 20; round++) {
+                Thread writer = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        try (Connection c = store.connection();
+                             PreparedStatement ins = c.prepareStatement("INSERT INTO probe VALUES (?, ?)")) {
+                            ins.setInt(1, next.incrementAndGet());
+                            ins.setString(2, "x".repeat(1500));
+                            ins.executeUpdate();
+                        } catch (java.sql.SQLException e) {
+                            return; // the interrupted statement may fail; the store must not
+                        }
+                    }
+                });
+                writer.start();
+                Thread.sleep(15);
+                writer.interrupt();
+                writer.join(5000);
+            }
+            try (Connection c = store.connection(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO probe VALUES (-1, 'after the interrupts')");
+                try (ResultSet rs = s.executeQuery("SELECT v FROM probe WHERE id = -1")) {
+                    assertTrue(rs.next());
+                    assertEquals("after the interrupts", rs.getString(1));
+                }
+            }
+        }
+    }
 }
