@@ -199,6 +199,46 @@ public final class SharedSpool implements Replication {
         return given;
     }
 
+    /**
+     * After the ready members changed from {@code before}: for each recent study this node owns now whose second node
+     * changed (the old one left, or this node became the owner), the new second node gets what it lacks, so that the
+     * study is on two nodes again (with replicationFactor 2). Returns the number of instances given.
+     */
+    public int restoreCopies(Duration active, java.util.Collection<String> before) {
+        if (replicationFactor < 2) {
+            return 0;
+        }
+        List<Peer> peers = members.get();
+        if (peers.stream().noneMatch(p -> !p.local())) {
+            return 0;
+        }
+        Instant since = Instant.now().minus(active);
+        int given = 0;
+        try (DirectoryStream<Path> studies = Files.newDirectoryStream(spool.incoming())) {
+            for (Path study : studies) {
+                String uid = study.getFileName().toString();
+                if (!Files.isDirectory(study) || !Uids.isValid(uid) || !recent(study, since)) {
+                    continue;
+                }
+                List<String> now = Placement.order(uid, names(peers));
+                if (now.size() < 2 || !now.get(0).equals(self)) {
+                    continue;
+                }
+                List<String> was = Placement.order(uid, before);
+                if (was.size() >= 2 && was.get(0).equals(self) && was.get(1).equals(now.get(1))) {
+                    continue; // same owner, same second node: it has had the copies since they arrived
+                }
+                given += give(named(peers, now.get(1)), uid, study);
+            }
+        } catch (IOException e) {
+            LOG.error("Cluster repair could not list the spool: {}", e.toString());
+        }
+        if (given > 0) {
+            LOG.info("Cluster repair: gave {} instance(s) to their studies' new second node (two copies again)", given);
+        }
+        return given;
+    }
+
     /** The studies this node holds, owns now but did not own among {@code before}, with an instance within {@code active}. */
     public List<String> ownedRecent(Duration active, java.util.Collection<String> before) {
         List<String> out = new ArrayList<>();

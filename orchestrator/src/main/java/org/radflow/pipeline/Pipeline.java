@@ -365,6 +365,7 @@ public final class Pipeline implements AutoCloseable {
         Duration active = quiet.multipliedBy(2).plus(Duration.ofMinutes(10));
         try {
             shared.repair(active, before);
+            shared.restoreCopies(active, before); // instances whose second copy was on a node that left
             int studies = 0;
             for (String study : shared.ownedRecent(active, before)) {
                 try {

@@ -148,6 +148,15 @@ class SharedSpoolTest {
                 assertTrue(b.holds(study, s.seriesInstanceUid(), sop));
             }
         }
+        // b, now the owner, gives its new second node (a) what a lacks: s2 was only on c and b, now on b and a again
+        assertEquals(0, a.shared.restoreCopies(Duration.ofHours(1), before), "only the owner restores copies");
+        assertEquals(2, b.shared.restoreCopies(Duration.ofHours(1), before));
+        assertEquals(0, b.shared.restoreCopies(Duration.ofHours(1), List.of("a", "b")), "second node unchanged: nothing to do");
+        for (GeneratedSeries s : List.of(s1, s2)) {
+            for (String sop : s.sopInstanceUids()) {
+                assertTrue(a.holds(study, s.seriesInstanceUid(), sop), "every instance on two nodes again");
+            }
+        }
     }
 
     @Test
