@@ -98,11 +98,8 @@ public final class Pipeline implements AutoCloseable {
     private ProcessModuleHost workers;
     /** Null for a single node. */
     private org.radflow.cluster.ClusterMembership membership;
-    private org.radflow.cluster.SharedSpool shared;
-    private org.radflow.cluster.ClusterView view;
-    private org.radflow.cluster.PeerClient peerClient;
-    private org.radflow.cluster.PeerServer peerServer;
-    private ScheduledExecutorService clusterTasks;
+    /** This node's part in the cluster; null for a single node. */
+    private ClusterNode cluster;
 
     /**
      * @param audit null when the audit trail is off
@@ -128,27 +125,7 @@ public final class Pipeline implements AutoCloseable {
         // in a cluster a node's spool is its own: the jobs it plans run on it (until inputs are replicated)
         journal = new JobJournal(store, c.server().nodeName()).inputsLocal(c.cluster().enabled());
         if (membership != null) {
-            org.radflow.listener.Spool spool = new org.radflow.listener.Spool(c.listener().spoolDir(), c.listener().fsync(),
-                    c.listener().minFreeSpaceBytes());
-            Files.createDirectories(spool.incoming());
-            Files.createDirectories(spool.root().resolve("tmp"));
-            org.radflow.cluster.PeerClient client = new org.radflow.cluster.PeerClient(c.cluster().secret().value(),
-                    c.server().nodeName(), Duration.ofSeconds(60));
-            peerClient = client;
-            view = new org.radflow.cluster.ClusterView(membership, c.server().nodeName()).start();
-            shared = new org.radflow.cluster.SharedSpool(c.server().nodeName(), spool, view::ready, client,
-                    c.cluster().replicationFactor());
-            journal.claimScope(new JobJournal.ClaimScope() {
-                @Override
-                public java.util.Set<String> leaveTo(String moduleId) {
-                    return nodesRunning(moduleId);
-                }
-
-                @Override
-                public Duration stealAfter() {
-                    return config.cluster().stealAfter();
-                }
-            });
+            cluster = new ClusterNode(membership, () -> config, journal);
         }
         queries = new JobQueries(store);
         observe();
@@ -212,8 +189,8 @@ public final class Pipeline implements AutoCloseable {
                 ? workers.run(job, context) : inProcess.run(job, context);
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
-        if (shared != null) {
-            scheduler.inputPlacement(this::inputsHere);
+        if (cluster != null) {
+            scheduler.inputPlacement(cluster::inputsHere);
         }
         scheduler.start();
         warmUpModules();
@@ -221,7 +198,7 @@ public final class Pipeline implements AutoCloseable {
         headers = new HeaderCache(HEADER_CACHE_SIZE);
         planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
         // in a cluster a study's owner also plans jobs for modules that only other nodes run (placement)
-        planner.enabledCheck(id -> switches.enabled(id) || (membership != null && !nodesRunning(id).isEmpty()));
+        planner.enabledCheck(id -> switches.enabled(id) || (cluster != null && !cluster.running(id).isEmpty()));
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
                 this::planIfOwned, Clock.systemUTC());
         intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
@@ -244,33 +221,9 @@ public final class Pipeline implements AutoCloseable {
 
     /** In a cluster only a study's owner plans its units (every instance reaches the owner); others just hold copies. */
     private void planIfOwned(org.radflow.tracking.Unit unit) {
-        if (shared == null || shared.owns(unit.studyUid())) {
+        if (cluster == null || cluster.owns(unit.studyUid())) {
             planner.submit(unit);
         }
-    }
-
-    /** A claimed job's inputs in this node's spool, fetched from the members that hold them when planned elsewhere. */
-    private org.radflow.jobs.Job inputsHere(org.radflow.jobs.Job job) throws org.radflow.api.ModuleException {
-        try {
-            String plannedOn = journal.inputNode(job.id());
-            List<Path> here = shared.localize(job.inputFiles(), plannedOn);
-            if (here.equals(job.inputFiles())) {
-                return job;
-            }
-            if (job.lease() == null) {
-                return job;
-            }
-            return journal.relocate(job.lease(), here, plannedOn).orElseThrow(() -> org.radflow.api.ModuleException.transientFailure(
-                    "the job was taken over by another node while its inputs were fetched", null));
-        } catch (IOException | java.sql.SQLException e) {
-            throw org.radflow.api.ModuleException.transientFailure("cannot bring the job's inputs to node "
-                    + config.server().nodeName() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The other ready members that run a module (enabled, loaded, not draining): their planned jobs are left to them. */
-    private java.util.Set<String> nodesRunning(String moduleId) {
-        return view.running(moduleId);
     }
 
     /** What the other members need to know of this node to leave its jobs to it. */
@@ -283,103 +236,35 @@ public final class Pipeline implements AutoCloseable {
                 .put("running", scheduler == null ? 0 : scheduler.runningCount()).put("version", org.radflow.Main.version());
     }
 
-    /**
-     * In a cluster, a job another node ran has its result folder there: copy it here (once; results do not change) so
-     * that this node's API can show the job's outputs and report page. Quiet when that node is not up.
-     */
+    /** In a cluster, a job another node ran has its result folder there: copied here at the first request. */
     public void resultHere(String jobId) {
-        if (shared == null || peerClient == null || Files.isDirectory(results.directory(jobId))) {
-            return;
-        }
-        try {
-            org.radflow.jobs.Job job = journal.find(jobId).orElse(null);
-            if (job == null || job.node() == null || job.node().equals(config.server().nodeName())
-                    || !job.state().terminal()) {
-                return;
-            }
-            for (org.radflow.cluster.Peer peer : view.ready()) {
-                if (peer.nodeName().equals(job.node())) {
-                    peerClient.fetchResult(peer, jobId, results.directory(jobId));
-                    return;
-                }
-            }
-        } catch (IOException | java.sql.SQLException e) {
-            LOG.warn("Could not copy the result of job {} from the node that ran it: {}", jobId, e.getMessage());
+        if (cluster != null) {
+            cluster.resultHere(jobId, results);
         }
     }
 
     /** What each cluster member published, as this node last read it (empty alone). */
     public java.util.Map<String, io.vertx.core.json.JsonObject> clusterFacts() {
-        return view == null ? java.util.Map.of() : view.facts();
+        return cluster == null ? java.util.Map.of() : cluster.facts();
     }
 
     /** The members this node places studies on and copies to now (up, with their peer endpoint open); empty alone. */
     public java.util.Set<String> readyMembers() {
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        if (view != null) {
-            view.ready().forEach(x -> out.add(x.nodeName()));
-        }
-        return out;
+        return cluster == null ? java.util.Set.of() : cluster.readyMembers();
     }
 
-    /** Copies to and from other members: the listener makes each instance durable on a second node through this. */
+    /** Copies to other members: the listener makes each instance durable on a second node through this. */
     public org.radflow.listener.Replication replication() {
-        return shared == null ? org.radflow.listener.Replication.NONE : shared;
+        return cluster == null ? org.radflow.listener.Replication.NONE : cluster.replication();
     }
 
     /**
-     * Opens this node's peer endpoint (other members copy instances here and fetch from here), publishes its facts and
-     * repairs ownership as members come and go. Called once the listener is up (its start cleans the spool's tmp/).
+     * Opens this node's peer endpoint and makes it ready for the other members. Called once the listener is up (its
+     * start cleans the spool's tmp/).
      */
     public void startCluster(org.radflow.listener.InstanceSink sink) throws IOException {
-        if (membership == null) {
-            return;
-        }
-        RadflowConfig c = config;
-        org.radflow.listener.Spool spool = new org.radflow.listener.Spool(c.listener().spoolDir(), c.listener().fsync(),
-                c.listener().minFreeSpaceBytes());
-        peerServer = new org.radflow.cluster.PeerServer(spool, c.cluster().secret().value(), () -> {
-            java.util.Set<String> hosts = new java.util.HashSet<>();
-            membership.peers().forEach(p -> hosts.add(p.host()));
-            return hosts;
-        }, sink, c.server().dataDir().resolve("results")).start(c.cluster().bindAddress(), c.cluster().peerPort());
-        clusterTasks = Threads.scheduled("cluster");
-        // when the ready members change (a node left, or a new one opened its peer endpoint), some studies change owners
-        view.onReadyChange(before -> {
-            if (!before.isEmpty()) {
-                clusterTasks.schedule(() -> ownersChanged(before), 1, TimeUnit.SECONDS);
-            }
-        });
-        view.publish(this::facts); // this node is ready: others may copy instances to it and leave jobs to it
-    }
-
-    /**
-     * Studies whose owner changed: what this node holds of those it no longer owns goes to their new owners, and the
-     * copies it holds of those it owns now are offered to the planner (units their previous owner had not planned).
-     * Only recent studies: older ones were planned by their owner when it was up, and its jobs are claimed anyway.
-     */
-    private void ownersChanged(java.util.Set<String> before) {
-        RadflowConfig c = config;
-        Duration quiet = c.tracking().studyQuiet().compareTo(c.tracking().seriesQuiet()) > 0
-                ? c.tracking().studyQuiet() : c.tracking().seriesQuiet();
-        Duration active = quiet.multipliedBy(2).plus(Duration.ofMinutes(10));
-        try {
-            shared.repair(active, before);
-            shared.restoreCopies(active, before); // instances whose second copy was on a node that left
-            int studies = 0;
-            for (String study : shared.ownedRecent(active, before)) {
-                try {
-                    tracker.reoffer(study);
-                    studies++;
-                } catch (IOException e) {
-                    LOG.error("Cannot offer study {} again: {}", org.radflow.dicom.Uids.forLog(study), e.toString());
-                }
-            }
-            if (studies > 0) {
-                LOG.info("Cluster members changed: {} recent study(ies) now owned here offered to the planner again", studies);
-            }
-        } catch (RuntimeException e) {
-            LOG.error("Cluster repair failed: {}", e.toString(), e);
+        if (cluster != null) {
+            cluster.start(sink, this::facts, tracker);
         }
     }
 
@@ -614,11 +499,7 @@ public final class Pipeline implements AutoCloseable {
         if (ticker != null) {
             ticker.shutdownNow();
         }
-        if (clusterTasks != null) {
-            clusterTasks.shutdownNow();
-        }
-        closeQuietly(view);
-        closeQuietly(peerServer);
+        closeQuietly(cluster);
         for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);
         }
