@@ -176,22 +176,14 @@ public final class SharedSpool implements Replication {
         if (peers.stream().noneMatch(p -> !p.local())) {
             return 0;
         }
-        Instant since = Instant.now().minus(active);
         int given = 0;
-        try (DirectoryStream<Path> studies = Files.newDirectoryStream(spool.incoming())) {
-            for (Path study : studies) {
-                String uid = study.getFileName().toString();
-                if (!Files.isDirectory(study) || !Uids.isValid(uid) || !recent(study, since)) {
-                    continue;
-                }
-                String owner = Placement.owner(uid, names(peers));
-                if (owner == null || owner.equals(self) || owner.equals(Placement.owner(uid, before))) {
-                    continue; // this node's own, or the owner did not change: it has had the copies since they arrived
-                }
-                given += give(named(peers, owner), uid, study);
+        for (Path study : recentStudies(active)) {
+            String uid = study.getFileName().toString();
+            String owner = Placement.owner(uid, names(peers));
+            if (owner == null || owner.equals(self) || owner.equals(Placement.owner(uid, before))) {
+                continue; // this node's own, or the owner did not change: it has had the copies since they arrived
             }
-        } catch (IOException e) {
-            LOG.error("Cluster repair could not list the spool: {}", e.toString());
+            given += give(named(peers, owner), uid, study);
         }
         if (given > 0) {
             LOG.info("Cluster repair: gave {} instance(s) to the new owners of their studies", given);
@@ -212,26 +204,18 @@ public final class SharedSpool implements Replication {
         if (peers.stream().noneMatch(p -> !p.local())) {
             return 0;
         }
-        Instant since = Instant.now().minus(active);
         int given = 0;
-        try (DirectoryStream<Path> studies = Files.newDirectoryStream(spool.incoming())) {
-            for (Path study : studies) {
-                String uid = study.getFileName().toString();
-                if (!Files.isDirectory(study) || !Uids.isValid(uid) || !recent(study, since)) {
-                    continue;
-                }
-                List<String> now = Placement.order(uid, names(peers));
-                if (now.size() < 2 || !now.get(0).equals(self)) {
-                    continue;
-                }
-                List<String> was = Placement.order(uid, before);
-                if (was.size() >= 2 && was.get(0).equals(self) && was.get(1).equals(now.get(1))) {
-                    continue; // same owner, same second node: it has had the copies since they arrived
-                }
-                given += give(named(peers, now.get(1)), uid, study);
+        for (Path study : recentStudies(active)) {
+            String uid = study.getFileName().toString();
+            List<String> now = Placement.order(uid, names(peers));
+            if (now.size() < 2 || !now.get(0).equals(self)) {
+                continue;
             }
-        } catch (IOException e) {
-            LOG.error("Cluster repair could not list the spool: {}", e.toString());
+            List<String> was = Placement.order(uid, before);
+            if (was.size() >= 2 && was.get(0).equals(self) && was.get(1).equals(now.get(1))) {
+                continue; // same owner, same second node: it has had the copies since they arrived
+            }
+            given += give(named(peers, now.get(1)), uid, study);
         }
         if (given > 0) {
             LOG.info("Cluster repair: gave {} instance(s) to their studies' new second node (two copies again)", given);
@@ -246,17 +230,27 @@ public final class SharedSpool implements Replication {
         if (peers.stream().noneMatch(Peer::local)) {
             return out;
         }
+        for (Path study : recentStudies(active)) {
+            String uid = study.getFileName().toString();
+            if (self.equals(Placement.owner(uid, names(peers))) && !self.equals(Placement.owner(uid, before))) {
+                out.add(uid);
+            }
+        }
+        return out;
+    }
+
+    /** The study folders in this node's spool with an instance within {@code active} (empty when it cannot be listed). */
+    private List<Path> recentStudies(Duration active) {
         Instant since = Instant.now().minus(active);
+        List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> studies = Files.newDirectoryStream(spool.incoming())) {
             for (Path study : studies) {
-                String uid = study.getFileName().toString();
-                if (Files.isDirectory(study) && Uids.isValid(uid) && recent(study, since)
-                        && self.equals(Placement.owner(uid, names(peers))) && !self.equals(Placement.owner(uid, before))) {
-                    out.add(uid);
+                if (Files.isDirectory(study) && Uids.isValid(study.getFileName().toString()) && recent(study, since)) {
+                    out.add(study);
                 }
             }
         } catch (IOException e) {
-            LOG.error("Cannot list the spool: {}", e.toString());
+            LOG.error("Cluster repair could not list the spool: {}", e.toString());
         }
         return out;
     }
