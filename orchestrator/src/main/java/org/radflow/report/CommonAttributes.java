@@ -75,6 +75,21 @@ public final class CommonAttributes {
         target.put(sv);
     }
 
+    /**
+     * Image Laterality (0020,0062) of a derived image: the source's Image Laterality (R, L, U or B), else its series
+     * Laterality (R or L), else U. A source that names no laterality examined an unpaired part (PS3.3 C.7.3.1 requires
+     * Laterality for paired ones), so U is what it says. Written instead of General Series Laterality, which dciodvfy
+     * forbids without a paired Body Part Examined while PixelMed's validator requires it unless Image Laterality is sent.
+     */
+    public static void imageLaterality(AttributeList source, AttributeList target) throws DicomException {
+        String side = Attribute.getSingleStringValueOrEmptyString(source, TagFromName.ImageLaterality).strip();
+        if (!side.matches("[RLUB]")) {
+            side = Attribute.getSingleStringValueOrEmptyString(source, TagFromName.Laterality).strip();
+            side = side.matches("[RL]") ? side : "U";
+        }
+        put(target, TagFromName.ImageLaterality, side);
+    }
+
     /** Content Date and Time of creation, in the server's time zone. */
     public static void contentDateTime(ReportInput in, AttributeList target) throws DicomException {
         var t = in.createdAt().atZone(ZoneId.systemDefault());

@@ -232,6 +232,7 @@ public final class SegWriter implements ReportObjectWriter {
         list.put(creator);
         cs(list, SEGMENTATION_TYPE, "BINARY");
         cs(list, LOSSY_IMAGE_COMPRESSION, "00");
+        CommonAttributes.imageLaterality(firstSource, list);
         cs(list, BURNED_IN_ANNOTATION, "NO");
 
         SequenceAttribute segmentSequence = new SequenceAttribute(SEGMENT_SEQUENCE);
@@ -287,9 +288,10 @@ public final class SegWriter implements ReportObjectWriter {
         double sliceSpacing = sliceSpacing(sources);
         AttributeList shared = new AttributeList();
         AttributeList measures = new AttributeList();
+        // DS values are formatted from numbers, never copied: a source's 18-character "3.5999999999999996" is not a DS
         Attribute pixelSpacing = new DecimalStringAttribute(PIXEL_SPACING);
-        for (String v : strings(firstSource, PIXEL_SPACING, 2)) {
-            pixelSpacing.addValue(v);
+        for (double v : doubles(firstSource, PIXEL_SPACING, 2)) {
+            pixelSpacing.addValue(formatDs(v));
         }
         measures.put(pixelSpacing);
         ds(measures, SLICE_THICKNESS, sliceSpacing);
@@ -297,8 +299,8 @@ public final class SegWriter implements ReportObjectWriter {
         shared.put(single(PIXEL_MEASURES_SEQUENCE, measures));
         AttributeList orientation = new AttributeList();
         Attribute iop = new DecimalStringAttribute(IMAGE_ORIENTATION_PATIENT);
-        for (String v : strings(firstSource, IMAGE_ORIENTATION_PATIENT, 6)) {
-            iop.addValue(v);
+        for (double v : doubles(firstSource, IMAGE_ORIENTATION_PATIENT, 6)) {
+            iop.addValue(formatDs(v));
         }
         orientation.put(iop);
         shared.put(single(PLANE_ORIENTATION_SEQUENCE, orientation));
@@ -333,8 +335,8 @@ public final class SegWriter implements ReportObjectWriter {
 
             AttributeList position = new AttributeList();
             Attribute ipp = new DecimalStringAttribute(IMAGE_POSITION_PATIENT);
-            for (String v : strings(source, IMAGE_POSITION_PATIENT, 3)) {
-                ipp.addValue(v);
+            for (double v : doubles(source, IMAGE_POSITION_PATIENT, 3)) {
+                ipp.addValue(formatDs(v));
             }
             position.put(ipp);
             group.put(single(PLANE_POSITION_SEQUENCE, position));
@@ -511,9 +513,16 @@ public final class SegWriter implements ReportObjectWriter {
         list.put(a);
     }
 
+    /** A Decimal String of at most 16 characters: 6 decimals (a micrometre), fewer digits when the value is large. */
     static String formatDs(double v) {
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException("not a finite number for a DS value: " + v);
+        }
         String s = new BigDecimal(v).setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
-        return s.equals("-0") ? "0" : s;
+        if (s.length() > 16) {
+            s = new BigDecimal(v).round(new java.math.MathContext(10)).stripTrailingZeros().toString();
+        }
+        return s.equals("-0") || s.matches("-0\\.?0*") ? "0" : s;
     }
 
     private static String string(AttributeList list, AttributeTag tag) {
