@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -111,8 +112,9 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     /**
-     * Starts everything; fails (and stops what did start) when a port cannot be bound, state cannot be opened or, with
-     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage).
+     * Starts everything; fails when a port cannot be bound, state cannot be opened or, with
+     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage). After a failure the caller
+     * calls {@link #close()}, which stops what did start.
      */
     public Future<Void> start() {
         RadflowConfig config = config();
@@ -122,7 +124,7 @@ public final class RadflowServer implements AutoCloseable {
             } catch (IOException e) {
                 IllegalStateException err = new IllegalStateException("cannot open the audit trail in " + config.audit().dir()
                         + " (audit.dir): " + e.getMessage(), e);
-                return vertx == null ? Future.failedFuture(err) : vertx.close().transform(x -> Future.failedFuture(err));
+                return Future.failedFuture(err); // close() stops Vert.x
             }
         }
         if (vertx == null) {
@@ -132,7 +134,6 @@ public final class RadflowServer implements AutoCloseable {
                 return startStages(config);
             }, err -> {
                 LOG.error("RadFlow failed to start: {}", err.getMessage());
-                closePipeline();
                 return Future.failedFuture(err);
             });
         }
@@ -140,7 +141,11 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     private Future<Void> startStages(RadflowConfig config) {
-        Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+        Future<Void> core = vertx.executeBlocking(() -> {
+            checkSpool(config.listener().spoolDir());
+            if (listenerOnly) {
+                return null;
+            }
             Pipeline p = new Pipeline(config, vertx, metrics, audit);
             pipeline = p;
             if (cluster != null) {
@@ -152,32 +157,81 @@ public final class RadflowServer implements AutoCloseable {
             }
             return null;
         }, false);
-        Future<?> all = core.compose(x -> {
+        // HTTP binds before DICOM: a port conflict on the API must never leave the DICOM port accepting studies
+        // that nothing would process
+        Future<?> all = core
+                .compose(x -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
+                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
+                        : (viewer = new ViewerServer(vertx, config.viewer())).start()
+                        .recover(err -> Future.failedFuture(bindFailure(err, "viewer", "port " + config.viewer().port() + " on " + config.viewer().bindAddress(), "viewer.port"))))
+                .compose(x -> {
                     // in a cluster each instance is durable on a second member before it is acknowledged
                     listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
                             pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
-                    return vertx.deployVerticle(listener);
+                    return vertx.deployVerticle(listener).recover(err -> Future.failedFuture(bindFailure(err, "DICOM",
+                            "port " + config.listener().port() + " on " + config.listener().bindAddress(), "listener.port")));
                 })
                 .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
                         : vertx.executeBlocking(() -> {
                             // peers' copies go to intake directly: the listener's counters count what this node received
                             pipeline.startCluster(e -> pipeline.intake().stored(e));
                             return null;
-                        }, false))
-                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
-                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
-                        : (viewer = new ViewerServer(vertx, config.viewer())).start());
+                        }, false));
         // workers for the routed modules boot once the server listens: several JVMs starting at once would slow its start
         all = all.onSuccess(x -> {
             if (pipeline != null) {
                 pipeline.warmUpWorkers();
             }
         });
+        // Vert.x itself is closed by close(), not here: closing it inside this chain left the caller's future
+        // uncompleted (its callbacks went to a terminated event loop) and start-up hung until its timeout
         return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
-            closePipeline();
-            return vertx.close().transform(x -> Future.failedFuture(err));
+            return Future.failedFuture(err);
         });
+    }
+
+    /** Creates the spool folder and writes and removes a file there: a spool RadFlow cannot write fails the start. */
+    static void checkSpool(Path spool) {
+        Path probe = null;
+        try {
+            Files.createDirectories(spool);
+            probe = Files.createTempFile(spool, ".radflow-write-check", ".tmp");
+        } catch (IOException | SecurityException e) {
+            throw new StartupException("the spool folder " + spool.toAbsolutePath() + " cannot be created or written ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "): give the RadFlow user write access to it "
+                    + "or set listener.spoolDir to a writable folder");
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // the check succeeded; a leftover empty probe file is harmless
+                }
+            }
+        }
+    }
+
+    /** A port that cannot be bound, named with the key that changes it; other failures unchanged. */
+    static Throwable bindFailure(Throwable err, String what, String where, String key) {
+        for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                String m = String.valueOf(t.getMessage());
+                if (m.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                    return new StartupException(what + " " + where + " is already in use: stop the other process or set " + key);
+                }
+                return new StartupException(what + " " + where + " cannot be bound (" + m + "): check the address and set " + key
+                        + (what.equals("DICOM") ? " (ports below 1024 need privileges)" : ""));
+            }
+        }
+        return err;
+    }
+
+    /** An expected start-up failure whose message says what failed and how to fix it (no stack trace needed). */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message) {
+            super(message);
+        }
     }
 
     /** From the listener, on the association's thread, once an instance is durable: to intake (returns at once). */
@@ -209,7 +263,9 @@ public final class RadflowServer implements AutoCloseable {
         }
         HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(), new ServerOperations(this, pipeline), auth, audit);
         io.vertx.ext.web.Router routes = WebUi.mount(api.router(), this::viewerPort);
-        return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
+        return vertx.createHttpServer(options).requestHandler(routes).listen()
+                .recover(err -> Future.failedFuture(bindFailure(err, "API", "port " + a.port() + " on " + a.bindAddress(), "api.port")))
+                .onSuccess(s -> {
             http = s;
             String scheme = a.tls() == null ? "http" : "https";
             LOG.info("HTTP API on {}://{}:{}/api/health, dashboard {}://{}:{}/ui/", scheme, a.bindAddress(), s.actualPort(),
