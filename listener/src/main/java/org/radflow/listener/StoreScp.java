@@ -65,6 +65,11 @@ public final class StoreScp implements AutoCloseable {
         return server.activeAssociations();
     }
 
+    /** True while the DICOM port is bound and associations are accepted. */
+    public boolean accepting() {
+        return server.accepting();
+    }
+
     private void ended(AssociationReport r) {
         AssociationReport.Requests stores = r.of(DimseCommand.C_STORE_RQ);
         AssociationSummary s = new AssociationSummary(r.callingAeTitle(), r.calledAeTitle(), r.peerAddress(), stores.succeeded(),

@@ -66,6 +66,7 @@ public final class RadflowServer implements AutoCloseable {
     private HttpServer http;
     private ApiAuth auth;
     private ViewerServer viewer;
+    private final Readiness readiness;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this(config, listenerOnly, null);
@@ -82,6 +83,7 @@ public final class RadflowServer implements AutoCloseable {
         this.cluster = config.cluster().enabled() && !listenerOnly
                 ? new ClusterMembership(config.cluster(), config.server().nodeName()) : null;
         this.vertx = cluster == null ? Vertx.vertx(vertxOptions()) : null;
+        this.readiness = new Readiness(this::config, () -> pipeline, () -> listener, cluster);
     }
 
     static VertxOptions vertxOptions() {
@@ -288,11 +290,20 @@ public final class RadflowServer implements AutoCloseable {
         return audit;
     }
 
+    /** Readiness by component (see {@link Readiness}); blocks up to a few seconds (the store query). */
+    public JsonObject ready() {
+        return readiness.check();
+    }
+
+    /** The summary of GET /api/health: its status is readiness's (UP, WARN or DOWN), with the components. Blocks. */
     public JsonObject health() {
         RadflowConfig config = config();
         ModuleRegistry registry = registry();
+        JsonObject ready = ready();
         return new JsonObject()
-                .put("status", "UP")
+                .put("status", ready.getString("status"))
+                .put("ready", ready.getBoolean("ready"))
+                .put("components", ready.getJsonObject("components"))
                 .put("node", config.server().nodeName())
                 .put("startedAt", startedAt.toString())
                 .put("modules", registry == null ? 0 : registry.modules().size())

@@ -90,6 +90,13 @@ public final class DicomServer implements AutoCloseable {
         return active.get();
     }
 
+    /** True while the port is bound and connections are accepted (false before start, after stop or a failed accept). */
+    public boolean accepting() {
+        ServerSocket s = server;
+        Thread a = acceptor;
+        return s != null && s.isBound() && !s.isClosed() && !closing && a != null && a.isAlive();
+    }
+
     private void acceptLoop() {
         while (!closing) {
             Socket socket;
