@@ -145,6 +145,9 @@ public final class RadflowServer implements AutoCloseable {
     private Future<Void> startStages(RadflowConfig config) {
         Future<Void> core = vertx.executeBlocking(() -> {
             checkSpool(config.listener().spoolDir());
+            // Netty's channel ids read the network interfaces once per JVM (hundreds of ms on a busy host): do it
+            // here, off the event loop, rather than inside the first bind
+            io.netty.channel.DefaultChannelId.newInstance();
             if (listenerOnly) {
                 return null;
             }
@@ -158,7 +161,13 @@ public final class RadflowServer implements AutoCloseable {
                 p.clusterGate(cluster::belowMinimum); // split-brain protection: below cluster.minSize, claim nothing
             }
             return null;
-        }, false);
+        }, false).compose(x -> vertx.executeBlocking(() -> {
+            // built here, off the event loop (its first use loads the listener's classes); deployed after HTTP binds.
+            // In a cluster each instance is durable on a second member before it is acknowledged
+            listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
+                    pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
+            return null;
+        }, false));
         // HTTP binds before DICOM: a port conflict on the API must never leave the DICOM port accepting studies
         // that nothing would process
         Future<?> all = core
@@ -167,9 +176,6 @@ public final class RadflowServer implements AutoCloseable {
                         : (viewer = new ViewerServer(vertx, config.viewer())).start()
                         .recover(err -> Future.failedFuture(bindFailure(err, "viewer", "port " + config.viewer().port() + " on " + config.viewer().bindAddress(), "viewer.port"))))
                 .compose(x -> {
-                    // in a cluster each instance is durable on a second member before it is acknowledged
-                    listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
-                            pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
                     return vertx.deployVerticle(listener).recover(err -> Future.failedFuture(bindFailure(err, "DICOM",
                             "port " + config.listener().port() + " on " + config.listener().bindAddress(), "listener.port")));
                 })
@@ -315,6 +321,11 @@ public final class RadflowServer implements AutoCloseable {
                         .put("instancesReceived", instancesReceived.get())
                         .put("bytesReceived", bytesReceived.get())
                         .put("spool", config.listener().spoolDir().toAbsolutePath().toString()));
+    }
+
+    /** The DICOM listener's verticle; null before start and in a failed start. */
+    DicomListenerVerticle listenerVerticle() {
+        return listener;
     }
 
     public int dicomPort() {
