@@ -148,6 +148,8 @@ public final class RadflowServer implements AutoCloseable {
             // Netty's channel ids read the network interfaces once per JVM (hundreds of ms on a busy host): do it
             // here, off the event loop, rather than inside the first bind
             io.netty.channel.DefaultChannelId.newInstance();
+            io.vertx.core.buffer.Buffer.buffer(1); // likewise Netty's and Vert.x's buffer allocators, used by the first bind
+            io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
             if (listenerOnly) {
                 return null;
             }
@@ -264,14 +266,19 @@ public final class RadflowServer implements AutoCloseable {
             options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(a.tls().certificate().toString())
                     .setKeyPath(a.tls().key().toString()));
         }
-        auth = new ApiAuth(a.auth(), audit);
-        if (!a.auth().enabled()) {
-            LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
-                    a.bindAddress(), a.port());
-        }
-        HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(), new ServerOperations(this, pipeline), auth, audit);
-        io.vertx.ext.web.Router routes = WebUi.mount(api.router(), this::viewerPort);
-        return vertx.createHttpServer(options).requestHandler(routes).listen()
+        // the routes are built off the event loop: the first build in a JVM loads many classes (seconds on a busy host)
+        return vertx.executeBlocking(() -> {
+            auth = new ApiAuth(a.auth(), audit);
+            HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(),
+                    new ServerOperations(this, pipeline), auth, audit);
+            return WebUi.mount(api.router(), this::viewerPort);
+        }, false).compose(routes -> {
+            if (!a.auth().enabled()) {
+                LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
+                        a.bindAddress(), a.port());
+            }
+            return vertx.createHttpServer(options).requestHandler(routes).listen();
+        })
                 .recover(err -> Future.failedFuture(bindFailure(err, "API", "port " + a.port() + " on " + a.bindAddress(), "api.port")))
                 .onSuccess(s -> {
             http = s;
