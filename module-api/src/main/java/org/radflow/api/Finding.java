@@ -35,20 +35,59 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
     /**
      * A numeric measurement.
      *
-     * @param quantity   what was measured (e.g. SCT "Volume")
-     * @param unit       a UCUM unit ({@link Concept#ucum})
-     * @param findingSite where (e.g. SCT "Anterior hippocampus"), may equal {@code finding}
+     * @param quantity             what was measured (e.g. SCT "Volume")
+     * @param unit                 a UCUM unit ({@link Concept#ucum})
+     * @param findingSite          where (e.g. SCT "Hippocampus"), may equal {@code finding}; may be null
+     * @param findingSiteModifiers laterality and topographical modifiers of the finding site (e.g. SCT "Anterior"),
+     *                             in the SR as children of the Finding Site item; empty when none
+     * @param segment              the segment of a {@link Segmentation} in the same result the value was measured
+     *                             from, or null: the SR then references the SEG segment (TID 1411 "Referenced Segment")
      */
     record Measurement(Concept finding, Concept quantity, double value, Concept unit, Concept findingSite,
+                       List<Modifier> findingSiteModifiers, Segment segment,
                        List<String> evidenceSopInstanceUids) implements Finding {
         public Measurement {
             evidenceSopInstanceUids = List.copyOf(evidenceSopInstanceUids);
+            findingSiteModifiers = List.copyOf(findingSiteModifiers);
             if (!"UCUM".equals(unit.scheme())) {
                 throw new IllegalArgumentException("measurement units are UCUM concepts, not " + unit);
             }
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException(quantity.meaning() + " is not a finite number: " + value);
             }
+            if (!findingSiteModifiers.isEmpty() && findingSite == null) {
+                throw new IllegalArgumentException("finding site modifiers need a finding site");
+            }
+        }
+
+        /** A measurement with no finding-site modifiers and no segment reference (module-api 0.2). */
+        public Measurement(Concept finding, Concept quantity, double value, Concept unit, Concept findingSite,
+                           List<String> evidenceSopInstanceUids) {
+            this(finding, quantity, value, unit, findingSite, List.of(), null, evidenceSopInstanceUids);
+        }
+    }
+
+    /**
+     * A modifier of a finding site or of a segment's type: a laterality (SCT 24028007 Right, 7771000 Left,
+     * 51440002 Right and left) or a topographical modifier (e.g. SCT 255549009 Anterior, 255551008 Posterior).
+     * The SR writes it under the Finding Site as "Laterality" (SCT 272741003) or "Topographical modifier"
+     * (SCT 106233006); the SEG writes it in the Segmented Property Type Modifier Code Sequence.
+     */
+    record Modifier(Kind kind, Concept value) {
+        public enum Kind { LATERALITY, TOPOGRAPHICAL }
+
+        public Modifier {
+            if (kind == null || value == null) {
+                throw new IllegalArgumentException("a modifier needs a kind and a value");
+            }
+        }
+
+        public static Modifier laterality(Concept value) {
+            return new Modifier(Kind.LATERALITY, value);
+        }
+
+        public static Modifier topographical(Concept value) {
+            return new Modifier(Kind.TOPOGRAPHICAL, value);
         }
     }
 
@@ -69,12 +108,21 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
         }
     }
 
-    /** One labelled structure: its value in the label map, category and type codes, and a display colour. */
-    record Segment(int label, String name, Concept category, Concept type, int rgb) {
+    /**
+     * One labelled structure: its value in the label map, category and type codes (with modifiers of the type,
+     * e.g. Hippocampus + Anterior), and a display colour.
+     */
+    record Segment(int label, String name, Concept category, Concept type, List<Modifier> typeModifiers, int rgb) {
         public Segment {
             if (label < 1 || label > 255) {
                 throw new IllegalArgumentException("segment labels are 1..255, was " + label);
             }
+            typeModifiers = List.copyOf(typeModifiers);
+        }
+
+        /** A segment whose type has no modifiers (module-api 0.2). */
+        public Segment(int label, String name, Concept category, Concept type, int rgb) {
+            this(label, name, category, type, List.of(), rgb);
         }
     }
 }

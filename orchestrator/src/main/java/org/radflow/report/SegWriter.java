@@ -57,6 +57,7 @@ public final class SegWriter implements ReportObjectWriter {
     static final AttributeTag SEGMENT_IDENTIFICATION_SEQUENCE = new AttributeTag(0x0062, 0x000A);
     static final AttributeTag REFERENCED_SEGMENT_NUMBER = new AttributeTag(0x0062, 0x000B);
     static final AttributeTag RECOMMENDED_DISPLAY_CIELAB_VALUE = new AttributeTag(0x0062, 0x000D);
+    static final AttributeTag SEGMENTED_PROPERTY_TYPE_MODIFIER_CODE_SEQUENCE = new AttributeTag(0x0062, 0x0011);
     static final AttributeTag SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE = new AttributeTag(0x0062, 0x000F);
     static final AttributeTag CONTENT_LABEL = new AttributeTag(0x0070, 0x0080);
     static final AttributeTag CONTENT_DESCRIPTION = new AttributeTag(0x0070, 0x0081);
@@ -246,7 +247,17 @@ public final class SegWriter implements ReportObjectWriter {
             description.addValue(s.name() + " (label " + s.label() + ")");
             item.put(description);
             code(item, SEGMENTED_PROPERTY_CATEGORY_CODE_SEQUENCE, s.category());
-            code(item, SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE, s.type());
+            AttributeList type = new CodedSequenceItem(s.type().code(), s.type().scheme(), s.type().meaning())
+                    .getAttributeList();
+            if (!s.typeModifiers().isEmpty()) {
+                SequenceAttribute modifiers = new SequenceAttribute(SEGMENTED_PROPERTY_TYPE_MODIFIER_CODE_SEQUENCE);
+                for (Finding.Modifier m : s.typeModifiers()) {
+                    modifiers.addItem(new CodedSequenceItem(m.value().code(), m.value().scheme(), m.value().meaning())
+                            .getAttributeList());
+                }
+                type.put(modifiers);
+            }
+            item.put(single(SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE, type));
             cs(item, SEGMENT_ALGORITHM_TYPE, "AUTOMATIC");
             lo(item, SEGMENT_ALGORITHM_NAME, algorithmName);
             Attribute lab = new UnsignedShortAttribute(RECOMMENDED_DISPLAY_CIELAB_VALUE);

@@ -100,6 +100,51 @@ class OutputConformanceTest {
         }
     }
 
+    @Test
+    void measurementsOnSegmentsReferenceTheSegSegmentWithStandardModifiers() throws Exception {
+        AttributeList sr = read("SR mr");
+        AttributeList seg = read("SEG mr");
+        String segUid = Attribute.getSingleStringValueOrEmptyString(seg, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
+        com.pixelmed.dicom.StructuredReport tree = new com.pixelmed.dicom.StructuredReport(sr);
+        List<String> references = new ArrayList<>();
+        List<String> siteModifiers = new ArrayList<>();
+        collect((com.pixelmed.dicom.ContentItem) tree.getRoot(), references, siteModifiers);
+        assertEquals(List.of(segUid + "#1", segUid + "#2"), references, "anterior and posterior each reference their segment");
+        assertTrue(siteModifiers.containsAll(List.of("272741003=7771000", "106233006=255549009", "106233006=255551008")),
+                siteModifiers.toString());
+        // the SEG is listed in the SR's evidence, and its segment types carry the same modifiers
+        assertTrue(sr.toString().contains(segUid) && sr.get(com.pixelmed.dicom.TagFromName.CurrentRequestedProcedureEvidenceSequence)
+                .toString().contains(segUid), "SEG in Current Requested Procedure Evidence");
+        String segText = seg.toString();
+        assertTrue(segText.contains("255549009") && segText.contains("255551008") && segText.contains("7771000"),
+                "segment type modifiers written");
+    }
+
+    private static void collect(com.pixelmed.dicom.ContentItem item, List<String> references, List<String> siteModifiers) {
+        String concept = item.getConceptNameCodeValue();
+        if ("121191".equals(concept) && item instanceof com.pixelmed.dicom.ContentItemFactory.ImageContentItem image) {
+            references.add(image.getReferencedSOPInstanceUID() + "#" + image.getReferencedSegmentNumber());
+        }
+        if (("272741003".equals(concept) || "106233006".equals(concept))
+                && item instanceof com.pixelmed.dicom.ContentItemFactory.CodeContentItem code) {
+            siteModifiers.add(concept + "=" + code.getConceptCode().getCodeValue());
+        }
+        for (int i = 0; i < item.getChildCount(); i++) {
+            collect((com.pixelmed.dicom.ContentItem) item.getChildAt(i), references, siteModifiers);
+        }
+    }
+
+    private static AttributeList read(String prefix) throws Exception {
+        for (var e : reports.entrySet()) {
+            if (e.getKey().startsWith(prefix + " ")) {
+                AttributeList l = new AttributeList();
+                l.read(e.getValue().file().toString());
+                return l;
+            }
+        }
+        throw new AssertionError("no " + prefix + " written");
+    }
+
     private static void assertDsFit(AttributeList l, String where) throws Exception {
         for (Attribute a : l.values()) {
             if (a instanceof com.pixelmed.dicom.SequenceAttribute s) {
@@ -231,14 +276,22 @@ class OutputConformanceTest {
             }
         }
         Concept structure = Concept.sct("123037004", "Anatomical Structure");
-        var seg = new Finding.Segmentation(hippocampus, cols, rows, slices, labels, List.of(
-                new Finding.Segment(GeneratedVolume.ANTERIOR, "Anterior hippocampus", structure, hippocampus, 0xFFD700),
-                new Finding.Segment(GeneratedVolume.POSTERIOR, "Posterior hippocampus", structure, hippocampus, 0x1E90FF)),
-                s.sopInstanceUids());
+        // standard post-coordinated codes: Hippocampus + Anterior/Posterior (+ Left), measured on SEG segments (TID 1411)
+        var left = Finding.Modifier.laterality(Concept.sct("7771000", "Left"));
+        var front = Finding.Modifier.topographical(Concept.sct("255549009", "Anterior"));
+        var back = Finding.Modifier.topographical(Concept.sct("255551008", "Posterior"));
+        var anteriorSegment = new Finding.Segment(GeneratedVolume.ANTERIOR, "Anterior hippocampus", structure, hippocampus,
+                List.of(left, front), 0xFFD700);
+        var posteriorSegment = new Finding.Segment(GeneratedVolume.POSTERIOR, "Posterior hippocampus", structure,
+                hippocampus, List.of(left, back), 0x1E90FF);
+        var seg = new Finding.Segmentation(hippocampus, cols, rows, slices, labels,
+                List.of(anteriorSegment, posteriorSegment), s.sopInstanceUids());
         List<String> evidence = s.sopInstanceUids();
-        var total = new Finding.Measurement(hippocampus, volume, 3012.5, mm3, hippocampus, evidence);
-        var anterior = new Finding.Measurement(hippocampus, volume, 1600.25, mm3, hippocampus, evidence);
-        var posterior = new Finding.Measurement(hippocampus, volume, 1412.25, mm3, hippocampus, evidence);
+        var total = new Finding.Measurement(hippocampus, volume, 3012.5, mm3, hippocampus, List.of(left), null, evidence);
+        var anterior = new Finding.Measurement(hippocampus, volume, 1600.25, mm3, hippocampus, List.of(left, front),
+                anteriorSegment, evidence);
+        var posterior = new Finding.Measurement(hippocampus, volume, 1412.25, mm3, hippocampus, List.of(left, back),
+                posteriorSegment, evidence);
         int[] rgb = new int[64 * 48];
         java.util.Arrays.fill(rgb, 0x404040);
         return ModuleResult.completed(List.of(total, anterior, posterior, seg),

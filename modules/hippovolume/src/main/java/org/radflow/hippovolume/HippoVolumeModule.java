@@ -100,20 +100,21 @@ final class HippoVolumeModule implements AiModule {
         double total = (counts[1] + counts[2]) * voxelMm3;
         List<String> evidence = volume.sopInstanceUids();
 
+        Finding.Modifier front = Finding.Modifier.topographical(Codes.ANTERIOR);
+        Finding.Modifier back = Finding.Modifier.topographical(Codes.POSTERIOR);
+        Finding.Segment anteriorSegment = new Finding.Segment(1, "Anterior hippocampus", Codes.ANATOMICAL_STRUCTURE,
+                Codes.HIPPOCAMPUS, List.of(front), Codes.ANTERIOR_RGB);
+        Finding.Segment posteriorSegment = new Finding.Segment(2, "Posterior hippocampus", Codes.ANATOMICAL_STRUCTURE,
+                Codes.HIPPOCAMPUS, List.of(back), Codes.POSTERIOR_RGB);
         List<Finding> findings = new ArrayList<>();
-        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, anterior, Codes.MM3,
-                Codes.ANTERIOR_HIPPOCAMPUS, evidence));
-        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, posterior, Codes.MM3,
-                Codes.POSTERIOR_HIPPOCAMPUS, evidence));
+        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, anterior, Codes.MM3, Codes.HIPPOCAMPUS,
+                List.of(front), anteriorSegment, evidence));
+        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, posterior, Codes.MM3, Codes.HIPPOCAMPUS,
+                List.of(back), posteriorSegment, evidence));
         findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, total, Codes.MM3, Codes.HIPPOCAMPUS,
                 evidence));
         findings.add(new Finding.Segmentation(Codes.HIPPOCAMPUS, volume.columns(), volume.rows(), volume.slices(),
-                run.labels(), List.of(
-                        new Finding.Segment(1, "Anterior hippocampus", Codes.ANATOMICAL_STRUCTURE, Codes.HIPPOCAMPUS,
-                                Codes.ANTERIOR_RGB),
-                        new Finding.Segment(2, "Posterior hippocampus", Codes.ANATOMICAL_STRUCTURE, Codes.HIPPOCAMPUS,
-                                Codes.POSTERIOR_RGB)),
-                evidence));
+                run.labels(), List.of(anteriorSegment, posteriorSegment), evidence));
 
         job.progress(0.95, "drawing key images");
         DicomTags first = series.instances().get(0).tags();

@@ -135,9 +135,15 @@ class HippoVolumeModuleTest {
         assertTrue(anterior > 300 && posterior > 300, anterior + " " + posterior);
         List<Finding.Measurement> m = measurements(r);
         assertEquals(3, m.size());
-        assertEquals(Codes.ANTERIOR_HIPPOCAMPUS, m.get(0).findingSite());
-        assertEquals(Codes.POSTERIOR_HIPPOCAMPUS, m.get(1).findingSite());
+        assertEquals(Codes.HIPPOCAMPUS, m.get(0).findingSite());
+        assertEquals(List.of(Finding.Modifier.topographical(Codes.ANTERIOR)), m.get(0).findingSiteModifiers());
+        assertEquals(Codes.HIPPOCAMPUS, m.get(1).findingSite());
+        assertEquals(List.of(Finding.Modifier.topographical(Codes.POSTERIOR)), m.get(1).findingSiteModifiers());
         assertEquals(Codes.HIPPOCAMPUS, m.get(2).findingSite());
+        assertEquals(List.of(), m.get(2).findingSiteModifiers());
+        assertEquals(1, m.get(0).segment().label(), "anterior volume measured on segment 1");
+        assertEquals(2, m.get(1).segment().label(), "posterior volume measured on segment 2");
+        assertEquals(null, m.get(2).segment(), "the total spans both segments: no single segment referenced");
         double voxel = 0.9 * 0.9 * 1.2;
         assertEquals(truth.volumeMm3(GeneratedVolume.ANTERIOR), m.get(0).value(), 1e-9);
         assertEquals(truth.volumeMm3(GeneratedVolume.POSTERIOR), m.get(1).value(), 1e-9);

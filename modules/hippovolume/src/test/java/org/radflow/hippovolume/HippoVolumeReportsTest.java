@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -118,9 +119,10 @@ class HippoVolumeReportsTest {
         AttributeList r = new AttributeList();
         r.read(sr.get(0).toString());
         String srText = r.toString();
-        for (String code : List.of("HIPPO-ANT", "HIPPO-POST", "5366008", "118565006", "mm3")) {
+        for (String code : List.of("255549009", "255551008", "106233006", "5366008", "118565006", "mm3", "121191")) {
             assertTrue(srText.contains(code), "SR has " + code);
         }
+        assertFalse(srText.contains("HIPPO-"), "no private finding-site codes left");
         assertTrue(srText.contains("for women aged 60-65"), "SR summary has the normative comparison");
 
         List<Path> page = new PageWriter().write(in, out);

@@ -40,7 +40,7 @@ class ResultCodecTest {
 
         assertResultEquals(original, decoded);
         assertEquals(ModuleResult.Status.COMPLETED, decoded.status());
-        assertEquals(3, decoded.findings().size());
+        assertEquals(4, decoded.findings().size());
         // the bulk label map and pixels dominate: the encoding stays compact
         assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_000, "encoded " + encoded.length + " bytes");
     }
@@ -102,11 +102,11 @@ class ResultCodecTest {
     @Test
     void anUnknownVersionIsRefused() throws IOException {
         byte[] encoded = encode(ModuleResult.failed("x"));
-        assertEquals(1, encoded[0]);
-        encoded[0] = 2;
+        assertEquals(ResultCodec.VERSION, encoded[0]);
+        encoded[0] = (byte) (ResultCodec.VERSION + 1);
 
         IOException e = assertThrows(IOException.class, () -> decode(encoded));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version " + (ResultCodec.VERSION + 1)), e.getMessage());
     }
 
     @Test
@@ -177,17 +177,22 @@ class ResultCodecTest {
         for (int s = 0; s < slices; s++) {
             uids.add("1.2.826.0.1.3680043.8.498." + s);
         }
+        Finding.Modifier left = Finding.Modifier.laterality(Concept.sct("7771000", "Left"));
+        Finding.Modifier anterior = Finding.Modifier.topographical(Concept.sct("255549009", "Anterior"));
+        Finding.Segment first = new Finding.Segment(1, "Left hippocampus", Concept.sct("91723000", "Anatomical structure"),
+                HIPPOCAMPUS, List.of(left, anterior), 0xFF8000);
         Finding.Segmentation segmentation = new Finding.Segmentation(HIPPOCAMPUS, columns, rows, slices, labels,
-                List.of(new Finding.Segment(1, "Left hippocampus", Concept.sct("91723000", "Anatomical structure"),
-                                Concept.sct("5001000", "Left hippocampus"), 0xFF8000),
+                List.of(first,
                         new Finding.Segment(2, "Right hippocampus", Concept.sct("91723000", "Anatomical structure"),
                                 Concept.sct("5002000", "Right hippocampus"), 0x0080FF)),
                 uids);
+        Finding.Measurement onSegment = new Finding.Measurement(HIPPOCAMPUS, VOLUME, 1500.25, MM3, HIPPOCAMPUS,
+                List.of(left, anterior), first, uids);
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("model", "hippo-demo 1.0");
         parameters.put("threshold", "0.5");
         parameters.put("profile", "DEMO MODEL");
-        return ModuleResult.completed(List.of(classification(), measurement(), segmentation),
+        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment),
                 List.of(keyImage(random, "Axial overlay", "1.2.3.4"), keyImage(random, "", null)),
                 "Hippocampal volumes within the normal range.", parameters);
     }
