@@ -502,8 +502,7 @@ public final class PageWriter implements ReportObjectWriter {
                     g.setColor(ROW);
                     g.fillRect(MARGIN, y, INNER, rowH);
                 }
-                Concept site = m.findingSite() != null ? m.findingSite() : m.finding();
-                text(fit(site.meaning(), false, 17f, c2 - c1 - 16), c1, y + 5, false, 17f, INK);
+                text(fit(siteLabel(m), false, 17f, c2 - c1 - 16), c1, y + 5, false, 17f, INK);
                 String v = valueWithUnit(m.value(), m.unit());
                 float w = width(v, true, 18f);
                 text(fit(m.quantity().meaning(), false, 17f, (int) (c3 - c2 - w - 20)), c2, y + 5, false, 17f, INK);
@@ -644,5 +643,19 @@ public final class PageWriter implements ReportObjectWriter {
                 text(demo, (int) ((WIDTH - dw) / 2), y, true, 24f, PREDICTED);
             }
         }
+    }
+
+    /** "Hippocampus, left anterior": the finding site's meaning with its modifiers, laterality first. */
+    static String siteLabel(Finding.Measurement m) {
+        Concept site = m.findingSite() != null ? m.findingSite() : m.finding();
+        List<String> mods = new ArrayList<>();
+        for (Finding.Modifier.Kind kind : List.of(Finding.Modifier.Kind.LATERALITY, Finding.Modifier.Kind.TOPOGRAPHICAL)) {
+            for (Finding.Modifier mod : m.findingSiteModifiers()) {
+                if (mod.kind() == kind) {
+                    mods.add(mod.value().meaning().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        return mods.isEmpty() ? site.meaning() : site.meaning() + ", " + String.join(" ", mods);
     }
 }

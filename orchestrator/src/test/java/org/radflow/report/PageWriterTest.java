@@ -365,4 +365,17 @@ class PageWriterTest {
         assertFalse(new String(raw, StandardCharsets.UTF_8).contains(name));
         return new GeneratedSeries(s.studyInstanceUid(), s.seriesInstanceUid(), s.modality(), files, s.sopInstanceUids());
     }
+
+    @Test
+    void siteLabelNamesModifiersLateralityFirst() {
+        Concept hippocampus = Concept.sct("5366008", "Hippocampus");
+        var m = new org.radflow.api.Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 1.0,
+                Concept.ucum("mm3", "cubic millimeter"), hippocampus,
+                List.of(org.radflow.api.Finding.Modifier.topographical(Concept.sct("255549009", "Anterior")),
+                        org.radflow.api.Finding.Modifier.laterality(Concept.sct("7771000", "Left"))), null, List.of());
+        org.junit.jupiter.api.Assertions.assertEquals("Hippocampus, left anterior", PageWriter.siteLabel(m));
+        var plain = new org.radflow.api.Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 1.0,
+                Concept.ucum("mm3", "cubic millimeter"), null, List.of());
+        org.junit.jupiter.api.Assertions.assertEquals("Hippocampus", PageWriter.siteLabel(plain));
+    }
 }
