@@ -114,8 +114,11 @@ public final class JobPlanner implements AutoCloseable {
                     unit.files(), unit.inputHash());
             Optional<Job> job;
             if (ev.moduleRefusal().isPresent()) {
-                job = journal.enqueue(n, JobState.NOT_APPLICABLE, "module " + module.id() + " does not accept this "
-                        + unit.kind().name().toLowerCase() + ": " + ev.moduleRefusal().get());
+                String reason = "module " + module.id() + " does not accept this " + unit.kind().name().toLowerCase() + ": "
+                        + ev.moduleRefusal().get();
+                String condition = ev.refusalCondition().filter(c -> !c.equals(ev.moduleRefusal().get())).orElse(null);
+                job = journal.enqueue(n, JobState.NOT_APPLICABLE, reason,
+                        condition == null ? reason : reason + " (condition: " + condition + ")");
             } else {
                 warnIfBehind(module.id());
                 job = journal.enqueue(n, JobState.QUEUED, null);
