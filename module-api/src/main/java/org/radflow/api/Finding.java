@@ -2,8 +2,9 @@ package org.radflow.api;
 
 import java.util.List;
 
-/** One thing a module found: a classification, a measurement or a segmentation. */
-public sealed interface Finding permits Finding.Classification, Finding.Measurement, Finding.Segmentation {
+/** One thing a module found: a classification, a measurement, a segmentation or a qualitative evaluation. */
+public sealed interface Finding permits Finding.Classification, Finding.Measurement, Finding.Segmentation,
+        Finding.Qualitative {
 
     /** What the finding is about (e.g. SCT "Hippocampus"); the SR's finding and finding site come from it. */
     Concept finding();
@@ -123,6 +124,31 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
         /** A segment whose type has no modifiers (module-api 0.2). */
         public Segment(int label, String name, Concept category, Concept type, int rgb) {
             this(label, name, category, type, List.of(), rgb);
+        }
+    }
+
+    /**
+     * A coded evaluation without a probability: an answer the module states rather than predicts, e.g. the band of a
+     * reference table a measurement falls in. The SR writes it as a CODE content item ({@code concept} = {@code value})
+     * in the finding's measurement group with {@code method} as its method citation and {@code comment} as a comment;
+     * the report page prints it as text (never as a percentage).
+     *
+     * @param concept  what was evaluated (the SR's concept name), e.g. a private "Percentile band of total volume"
+     * @param value    the coded answer, e.g. a private "Between the 5th and 10th percentile"
+     * @param method   where the evaluation comes from, for a reader (a citation of the reference used); may be empty
+     * @param comment  what a reader must know to read it (the group compared with, caveats); may be empty
+     * @param evidenceSopInstanceUids the images the evaluation was made from
+     * @since API 0.4
+     */
+    record Qualitative(Concept finding, Concept concept, Concept value, String method, String comment,
+                       List<String> evidenceSopInstanceUids) implements Finding {
+        public Qualitative {
+            if (finding == null || concept == null || value == null) {
+                throw new IllegalArgumentException("a qualitative evaluation needs its finding, concept and value");
+            }
+            method = method == null ? "" : method;
+            comment = comment == null ? "" : comment;
+            evidenceSopInstanceUids = List.copyOf(evidenceSopInstanceUids);
         }
     }
 }

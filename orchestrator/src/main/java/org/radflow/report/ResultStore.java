@@ -64,6 +64,10 @@ public final class ResultStore implements ResultSink {
                             .put("typeModifiers", modifiers(g.typeModifiers())).put("rgb", g.rgb())));
                     o.put("type", "segmentation").put("columns", s.columns()).put("rows", s.rows()).put("slices", s.slices())
                             .put("labels", file).put("segments", segs).put("sopInstanceUids", new JsonArray(s.sopInstanceUids()));
+            } else if (f instanceof Finding.Qualitative q) {
+                o.put("type", "qualitative").put("concept", concept(q.concept())).put("answer", concept(q.value()))
+                        .put("method", q.method()).put("comment", q.comment())
+                        .put("evidence", new JsonArray(q.evidenceSopInstanceUids()));
             }
             findings.add(o);
             n++;

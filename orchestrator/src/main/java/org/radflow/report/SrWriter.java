@@ -347,6 +347,8 @@ public final class SrWriter implements ReportObjectWriter {
             return m.evidenceSopInstanceUids();
         } else if (f instanceof Finding.Segmentation s) {
             return s.sopInstanceUids();
+        } else if (f instanceof Finding.Qualitative q) {
+            return q.evidenceSopInstanceUids();
         }
         return List.of();
     }
@@ -414,6 +416,15 @@ public final class SrWriter implements ReportObjectWriter {
             }
             if (c.predicted() != null) {
                 f.makeCodeContentItem(group, CONTAINS, coded(c.finding()), coded(c.predicted()));
+            }
+        } else if (finding instanceof Finding.Qualitative q) {
+            // TID 1501 qualitative evaluation: the coded answer, then its reference and what to know as text
+            f.makeCodeContentItem(group, CONTAINS, coded(q.concept()), coded(q.value()));
+            if (!q.method().isBlank()) {
+                f.makeTextContentItem(group, CONTAINS, dcm("121423", "Method Citation"), q.method());
+            }
+            if (!q.comment().isBlank()) {
+                f.makeTextContentItem(group, CONTAINS, dcm("121106", "Comment"), q.comment());
             }
         }
         // a Segmentation's segments live in the SEG object; its group records the finding and the algorithm only

@@ -47,6 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every kind of object RadFlow writes (SR, Secondary Capture report page, SEG), made from odd-but-legal inputs, passes
  * dciodvfy, PixelMed's DicomInstanceValidator and (for SRs) DicomSRValidator with 0 errors.
  *
+ * <p>The MR result also carries a qualitative evaluation ({@link Finding.Qualitative}), the SR's CODE and TEXT rows.
+ *
  * <p>The inputs are what PACSs really send and a writer that copies strings gets wrong: Image Position values of 16
  * characters whose re-formatting is longer (and one source value of 18, which some modalities write though DS allows
  * 16), a 35 × 51 crop (frames not byte-aligned once bit-packed), a UTF-8 (ISO_IR 192) patient name with ideographic
@@ -294,7 +296,11 @@ class OutputConformanceTest {
                 posteriorSegment, evidence);
         int[] rgb = new int[64 * 48];
         java.util.Arrays.fill(rgb, 0x404040);
-        return ModuleResult.completed(List.of(total, anterior, posterior, seg),
+        // a stated coded answer (Finding.Qualitative) with its reference and comment; made-up text, not a published norm
+        var band = new Finding.Qualitative(hippocampus, new Concept("99RADFLOW", "TEST-BAND", "Test band of total volume"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "FICTIONAL reference table for tests", "Compared with: fictional test group (ünïcode).", evidence);
+        return ModuleResult.completed(List.of(total, anterior, posterior, seg, band),
                 List.of(new KeyImage("Axial slice (gold: anterior, blue: posterior)", 64, 48, rgb, s.sopInstanceUids().get(5))),
                 "Hippocampal volume 3012 mm³ (anterior 1600, posterior 1412).", Map.of("threshold", "0.5", "axis", "z"));
     }

@@ -39,6 +39,7 @@ public final class ResultCodec {
     private static final byte CLASSIFICATION = 1;
     private static final byte MEASUREMENT = 2;
     private static final byte SEGMENTATION = 3;
+    private static final byte QUALITATIVE = 4;
 
     private ResultCodec() {
     }
@@ -157,6 +158,14 @@ public final class ResultCodec {
                 writeSegment(seg, out);
             }
             writeStringList(s.sopInstanceUids(), out);
+        } else if (f instanceof Finding.Qualitative q) {
+            out.writeByte(QUALITATIVE);
+            writeConcept(q.finding(), out);
+            writeConcept(q.concept(), out);
+            writeConcept(q.value(), out);
+            writeString(out, q.method());
+            writeString(out, q.comment());
+            writeStringList(q.evidenceSopInstanceUids(), out);
         } else {
             // Finding is sealed: a new subtype must get a tag here before it can cross the boundary
             throw new IOException("no encoding for finding type " + f.getClass().getName());
@@ -205,8 +214,19 @@ public final class ResultCodec {
                 List<String> uids = readStringList(in);
                 return build("segmentation", () -> new Finding.Segmentation(finding, columns, rows, slices, labels, segments, uids));
             }
+            case QUALITATIVE -> {
+                Concept finding = readConcept(in);
+                Concept concept = readConcept(in);
+                Concept value = readConcept(in);
+                String method = readString(in);
+                String comment = readString(in);
+                List<String> evidence = readStringList(in);
+                return build("qualitative evaluation",
+                        () -> new Finding.Qualitative(finding, concept, value, method, comment, evidence));
+            }
             default -> throw new IOException("unknown finding tag " + tag + " (known: " + CLASSIFICATION + " classification, "
-                    + MEASUREMENT + " measurement, " + SEGMENTATION + " segmentation)");
+                    + MEASUREMENT + " measurement, " + SEGMENTATION + " segmentation, " + QUALITATIVE
+                    + " qualitative evaluation)");
         }
     }
 

@@ -40,9 +40,11 @@ class ResultCodecTest {
 
         assertResultEquals(original, decoded);
         assertEquals(ModuleResult.Status.COMPLETED, decoded.status());
-        assertEquals(4, decoded.findings().size());
+        assertEquals(5, decoded.findings().size());
+        assertInstanceOf(Finding.Qualitative.class, decoded.findings().get(4));
         // the bulk label map and pixels dominate: the encoding stays compact
-        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_000, "encoded " + encoded.length + " bytes");
+        // (the rest, five findings with their concepts and UIDs, stays within 2.5 kB)
+        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_500, "encoded " + encoded.length + " bytes");
     }
 
     @Test
@@ -128,7 +130,7 @@ class ResultCodecTest {
 
     @Test
     void truncatedInputThrowsAtEveryCut() throws IOException {
-        ModuleResult small = ModuleResult.completed(List.of(classification(), measurement(),
+        ModuleResult small = ModuleResult.completed(List.of(classification(), measurement(), qualitative(),
                 new Finding.Segmentation(HIPPOCAMPUS, 2, 2, 1, new byte[] {0, 1, 1, 0},
                         List.of(new Finding.Segment(1, "left", HIPPOCAMPUS, HIPPOCAMPUS, 0xFF0000)), List.of("1.2.3"))),
                 List.of(new KeyImage("c", 2, 1, new int[] {1, 2}, "1.2.4")), "s", Map.of("k", "v"));
@@ -192,7 +194,7 @@ class ResultCodecTest {
         parameters.put("model", "hippo-demo 1.0");
         parameters.put("threshold", "0.5");
         parameters.put("profile", "DEMO MODEL");
-        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment),
+        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment, qualitative()),
                 List.of(keyImage(random, "Axial overlay", "1.2.3.4"), keyImage(random, "", null)),
                 "Hippocampal volumes within the normal range.", parameters);
     }
@@ -204,6 +206,13 @@ class ResultCodecTest {
                         new Finding.ClassProbability(Concept.sct("233604007", "Pneumonia"), 0.25),
                         new Finding.ClassProbability(covid, 0.625)),
                 covid, List.of("1.2.3.4.5", "1.2.3.4.6"));
+    }
+
+    /** A made-up band of a made-up reference: only the encoding is under test. */
+    private static Finding.Qualitative qualitative() {
+        return new Finding.Qualitative(HIPPOCAMPUS, new Concept("99RADFLOW", "TEST-BAND", "Test band"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "Fictional reference table (test)", "Compared with: test group. Ünïcode survives.", List.of("1.2.3.4.8"));
     }
 
     private static Finding.Measurement measurement() {
