@@ -280,31 +280,16 @@ final class ScpAssociation {
     }
 
     private void onPData(byte[] b, int length) throws IOException {
-        int p = 0;
-        while (p < length) {
-            if (p + 6 > length) {
-                throw new DicomProtocolException("truncated PDV item");
-            }
-            int itemLength = Pdu.readIntBE(b, p);
-            if (itemLength < 2 || p + 4 + itemLength > length) {
-                throw new DicomProtocolException("PDV item length " + itemLength + " does not fit its PDU");
-            }
-            int pcid = b[p + 4] & 0xff;
-            int control = b[p + 5] & 0xff;
-            boolean command = (control & 1) != 0;
-            boolean last = (control & 2) != 0;
-            int off = p + 6;
-            int len = itemLength - 2;
+        Pdu.forEachPdv(b, length, (pcid, command, last, data, off, len) -> {
             if (!accepted.containsKey(pcid)) {
                 throw new DicomProtocolException("PDV on presentation context " + pcid + ", which was not accepted");
             }
             if (command) {
-                onCommandFragment(pcid, b, off, len, last);
+                onCommandFragment(pcid, data, off, len, last);
             } else {
-                onDataFragment(pcid, b, off, len, last);
+                onDataFragment(pcid, data, off, len, last);
             }
-            p += 4 + itemLength;
-        }
+        });
     }
 
     private void onCommandFragment(int pcid, byte[] b, int off, int len, boolean last) throws IOException {
