@@ -54,6 +54,15 @@ class DataSetCheckFuzzTest {
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
+    /** Found by fuzzing: corrupt deflate data escaped as a ZipException instead of a DicomException with a reason. */
+    @Test
+    void corruptDeflatedDataIsAMalformedDataSet() throws Exception {
+        byte[] input = seed("finding-corrupt-deflate");
+        DicomException e = assertThrows(DicomException.class, () -> DataSetCheck.verify(
+                new ByteArrayInputStream(input, 1, input.length - 1), TransferSyntaxes.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN));
+        assertTrue(e.getMessage().contains("deflate"), e.getMessage());
+    }
+
     private static byte[] seed(String name) throws IOException {
         try (InputStream in = DataSetCheckFuzzTest.class.getResourceAsStream("DataSetCheckFuzzTestInputs/dataSetCheck/" + name)) {
             return in.readAllBytes();
