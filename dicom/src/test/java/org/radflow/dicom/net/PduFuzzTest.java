@@ -56,7 +56,7 @@ class PduFuzzTest {
         }
     }
 
-    /** Found by fuzzing: a PDV item length near 2^31 overflowed the bounds check and became an index error. */
+    /** Found while writing this fuzz target (by review): a PDV item length near 2^31 overflowed the bounds check. */
     @Test
     void aPdvLengthThatWouldOverflowIsAProtocolError() {
         byte[] b = {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xfe, 1, 3, 0, 0};
@@ -65,7 +65,10 @@ class PduFuzzTest {
         assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
     }
 
-    /** Found by fuzzing: a command element length near 2^31 overflowed the bounds check of DimseCommand.decode. */
+    /**
+     * Found while writing this fuzz target (by review; this test failed before the fix): a command element length
+     * near 2^31 overflowed the bounds check of DimseCommand.decode into a StringIndexOutOfBoundsException.
+     */
     @Test
     void aCommandElementLengthThatWouldOverflowIsAProtocolError() {
         byte[] b = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, (byte) 0xfa, (byte) 0xff, (byte) 0xff, 0x7f};
