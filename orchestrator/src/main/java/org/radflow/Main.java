@@ -226,8 +226,9 @@ public final class Main {
         return m == null ? t.toString() : m;
     }
 
+    /** The build's version, from the server jar's manifest (Implementation-Version); "unknown" when run from classes. */
     public static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return v == null || v.isBlank() ? "unknown" : v;
     }
 }

@@ -90,7 +90,7 @@ public final class HttpApi {
         get(r, "/api/health", ctx -> blocking(ctx, ops::health));
         get(r, "/api/openapi.json", this::openApi);
         get(r, "/metrics", ctx -> blockingThen(ctx, ops::metrics, text -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text)));
+                .putHeader("content-type", org.radflow.metrics.Metrics.CONTENT_TYPE).end(text)));
 
         get(r, "/api/studies", ctx -> blocking(ctx, () -> ops.studies(intParam(ctx, "limit", 50), intParam(ctx, "offset", 0))));
         get(r, "/api/studies/:uid", ctx -> blocking(ctx, () -> ops.study(uid(ctx))));

@@ -360,6 +360,16 @@ final class ServerOperations implements Operations {
                 }
                 return out;
             }
+
+            @Override
+            public Map<String, org.radflow.metrics.Metrics.ModuleWorkers> workers() {
+                Map<String, org.radflow.metrics.Metrics.ModuleWorkers> out = new java.util.TreeMap<>();
+                if (p.workers() != null) {
+                    p.workers().figures().forEach((m, f) -> out.put(m,
+                            new org.radflow.metrics.Metrics.ModuleWorkers(f.live(), f.starts(), f.failedStarts(), f.crashes())));
+                }
+                return out;
+            }
         });
     }
 
