@@ -8,7 +8,10 @@ package org.radflow.api;
  * <p>0.3 added typed configuration properties ({@link ConfigProperty.Type}) with typed getters on
  * {@link ModuleConfig}, checked by the host; a 0.2 module's properties are text properties.
  *
- * <p>0.4 added {@link Finding.Qualitative}, a coded evaluation without a probability.
+ * <p>0.4 added {@link Finding.Qualitative}, a coded evaluation without a probability; {@link Finding.Modifier}
+ * (laterality and topographical modifiers) on a measurement's finding site and a segment's type, and a measurement's
+ * reference to the segment it was made on; {@link TagCondition#orAbsent} and {@link TagCondition#either}; and an
+ * explanation on a {@link TagMatch}, used in the sentence a refused study gets.
  */
 public final class ApiVersion {
 

@@ -39,7 +39,11 @@
  * against by passing {@code ApiVersion.MAJOR, ApiVersion.MINOR} to {@link org.radflow.api.ModuleDescriptor#builder}.
  * The API grows by additions only within a major version: modules built against an older minor version
  * (0.2, 0.3) keep loading; a 0.2 module's configuration properties are text properties. 0.4 added
- * {@link org.radflow.api.Finding.Qualitative} (a coded answer without a probability, e.g. a band of a reference table).
+ * {@link org.radflow.api.Finding.Qualitative} (a coded answer without a probability, e.g. a band of a reference table),
+ * {@link org.radflow.api.Finding.Modifier} (laterality and topographical modifiers of a finding site or segment type;
+ * prefer them to private pre-coordinated codes), a measurement's reference to the segment it was measured on (the SR
+ * then references the SEG segment), {@code TagCondition.orAbsent}/{@code either}, and an explanation on a
+ * {@link org.radflow.api.TagMatch} that a refused study's reason quotes.
  *
  * <p>Test a module with {@code org.radflow:radflow-module-testkit} (test scope): a host-like context and job,
  * inputs from DICOM files or arrays, configuration checked as the host checks it, and assertions on results.
