@@ -63,7 +63,8 @@ final class EnvironmentOverrides {
         root.put("destinations", Map.of(
                 PROBE_DESTINATION_DICOM, Map.of("type", "dicom", "aeTitle", "PROBE", "host", "127.0.0.1"),
                 PROBE_DESTINATION_WEB, Map.of("type", "dicomweb", "url", "http://127.0.0.1/dicom-web")));
-        root.put("modules", Map.of(PROBE_MODULE, Map.of()));
+        // keys read only when present (has(...) first) need a value here to be seen
+        root.put("modules", Map.of(PROBE_MODULE, Map.of("maxConcurrentJobs", 1, "queueLimit", 1, "timeoutSeconds", 1, "heapMb", 512)));
         root.put("api", Map.of("auth", Map.of("tokens", List.of(Map.of("name", PROBE_ENTRY, "token", "probe-token-0123456789",
                 "role", "viewer")))));
         root.put("notifications", Map.of("webhooks", List.of(Map.of("name", PROBE_ENTRY, "url", "http://127.0.0.1/hook"))));

@@ -334,7 +334,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         Map<String, String> origins = new LinkedHashMap<>();
         Map<String, Object> merged = EnvironmentOverrides.apply(map, env, origins);
         try {
-            return fromMap(merged, source);
+            return parse(merged, null, env);
         } catch (ConfigException e) {
             for (Map.Entry<String, String> o : origins.entrySet()) {
                 if (e.getMessage().startsWith(o.getKey() + ":") || e.getMessage().contains("'" + o.getKey() + "'")) {
@@ -348,14 +348,15 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
     /** Loads {@code map}, noting every key the loader reads and its kind (the key schema behind the environment's names). */
     static void collectSchema(Map<String, Object> map, Map<String, ConfigNode.Kind> schema) {
-        parse(map, schema);
+        parse(map, schema, Map.of());
     }
 
     static RadflowConfig fromMap(Map<String, Object> map, String source) {
-        return parse(map, null);
+        return parse(map, null, System.getenv());
     }
 
-    private static RadflowConfig parse(Map<String, Object> map, Map<String, ConfigNode.Kind> schema) {
+    /** @param env where store.passwordEnv and cluster.secretEnv are looked up */
+    private static RadflowConfig parse(Map<String, Object> map, Map<String, ConfigNode.Kind> schema, Map<String, String> env) {
         ConfigNode root = new ConfigNode("", map, schema);
 
         ConfigNode s = root.child("server");
@@ -441,8 +442,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 Duration.ofSeconds(maxBackoff), stuck, lanes, Duration.ofSeconds(leaseSeconds));
 
         Viewer viewer = viewer(root.child("viewer"), api);
-        StoreSettings store = store(root.child("store"), dataDir);
-        Cluster cluster = cluster(root.child("cluster"), store);
+        StoreSettings store = store(root.child("store"), dataDir, env);
+        Cluster cluster = cluster(root.child("cluster"), store, env);
         Notifications notifications = notifications(root.child("notifications"));
 
         root.finish();
@@ -511,7 +512,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*):(\\d{1,5})");
 
     /** The cluster section: checked even when disabled, so that turning it on later does not meet old mistakes. */
-    private static Cluster cluster(ConfigNode c, StoreSettings store) {
+    private static Cluster cluster(ConfigNode c, StoreSettings store, Map<String, String> env) {
         boolean enabled = c.bool("enabled", false);
         String name = c.string("name", Cluster.DISABLED.name());
         String bind = c.string("bindAddress", Cluster.DISABLED.bindAddress()).trim();
@@ -569,12 +570,12 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                     + "); a node alone cannot keep two copies, so it would refuse every instance: set minSize to at least "
                     + replication + " or replicationFactor to 1");
         }
-        Secret secret = secret(c, enabled, secretFile, secretEnv);
+        Secret secret = secret(c, enabled, secretFile, secretEnv == null ? null : env.get(secretEnv), secretEnv);
         return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter, failureDetection, eventBusPort);
     }
 
     /** The members' shared secret: from a file or an environment variable, as the store's password; required in a cluster. */
-    private static Secret secret(ConfigNode c, boolean enabled, String file, String env) {
+    private static Secret secret(ConfigNode c, boolean enabled, String file, String envValue, String env) {
         if (file != null && env != null) {
             throw new ConfigException(c.key("secretFile") + "/" + c.key("secretEnv") + ": give one of them, not both");
         }
@@ -587,7 +588,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                         + "that holds the cluster's shared secret and that the RadFlow user may read (chmod 600)");
             }
         } else if (env != null) {
-            value = System.getenv(env);
+            value = envValue;
             if (value == null) {
                 throw new ConfigException(c.key("secretEnv") + ": the environment variable '" + env + "' is not set; set it to the "
                         + "cluster's shared secret in RadFlow's environment, or use " + c.key("secretFile"));
@@ -612,7 +613,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * The store: embedded H2 in {@code <dataDir>/journal} unless {@code store.url} names another database.
      * The password comes from a file or an environment variable, never from the YAML itself.
      */
-    private static StoreSettings store(ConfigNode st, Path dataDir) {
+    private static StoreSettings store(ConfigNode st, Path dataDir, Map<String, String> env) {
         if (st.has("password")) {
             throw new ConfigException(st.key("password") + ": the password is never written in the configuration; put it in a "
                     + "file only RadFlow can read and set " + st.key("passwordFile") + ", or name an environment variable in "
@@ -648,7 +649,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 throw new ConfigException(st.key("passwordFile") + ": '" + passwordFile + "' is empty; write the database password into it");
             }
         } else if (passwordEnv != null) {
-            String v = System.getenv(passwordEnv);
+            String v = env.get(passwordEnv);
             if (v == null || v.isEmpty()) {
                 throw new ConfigException(st.key("passwordEnv") + ": the environment variable '" + passwordEnv + "' is not set; "
                         + "set it to the database password in RadFlow's environment (e.g. the systemd unit's EnvironmentFile), "
@@ -686,7 +687,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             String sha = t.string("sha256", null);
             byte[] hash;
             if ((token == null) == (sha == null)) {
-                throw new ConfigException(key + ": give one of token (the secret itself), tokenFile (a file holding it) or sha256 "
+                throw new ConfigException(key + ": give either token (the secret itself), tokenFile (a file holding it) or sha256 "
                         + "(its SHA-256 in hex, e.g. from `printf %s TOKEN | sha256sum`)");
             }
             if (token != null) {
