@@ -1,17 +1,18 @@
 package org.radflow.notify;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import org.radflow.config.RadflowConfig;
+import org.radflow.pipeline.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -20,6 +21,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,16 +33,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code X-RadFlow-Signature: sha256=<hex>}) when the webhook has a secret, retried with exponential back-off on a
  * transport error or a non-2xx answer. Deliveries wait in memory only (bounded by {@code queueLimit}; past it new ones
  * are dropped and counted): a restart forgets those still waiting. The last {@link #RECENT} deliveries are kept for
- * {@code GET /api/notifications}.
+ * {@code GET /api/notifications}. The JDK's HTTP client on the notifier's own threads sends them: nothing here runs on
+ * an event loop, and a slow receiver delays no stage.
  */
 public final class Notifier implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     static final int RECENT = 100;
 
-    private final Vertx vertx;
     private final String node;
-    private final WebClient client;
+    private final ExecutorService http = Threads.single("notifier-http");
+    private final ScheduledExecutorService retries = Threads.scheduled("notifier-retry");
+    private final HttpClient client;
     private volatile RadflowConfig.Notifications settings;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
@@ -52,7 +58,7 @@ public final class Notifier implements AutoCloseable {
         final String id = UUID.randomUUID().toString();
         final RadflowConfig.Webhook webhook;
         final Notification notification;
-        final Buffer body;
+        final byte[] body;
         String status = "pending";
         int attempts;
         Integer lastStatusCode;
@@ -62,16 +68,15 @@ public final class Notifier implements AutoCloseable {
         Delivery(RadflowConfig.Webhook webhook, Notification notification, String node) {
             this.webhook = webhook;
             this.notification = notification;
-            this.body = Buffer.buffer(notification.toJson(id, node).encode());
+            this.body = notification.toJson(id, node).encode().getBytes(StandardCharsets.UTF_8);
         }
     }
 
-    public Notifier(Vertx vertx, RadflowConfig.Notifications settings, String node) {
-        this.vertx = vertx;
+    public Notifier(RadflowConfig.Notifications settings, String node) {
         this.settings = settings;
         this.node = node;
-        this.client = WebClient.create(vertx, new WebClientOptions().setTcpNoDelay(true).setFollowRedirects(false)
-                .setConnectTimeout((int) Math.min(settings.timeout().toMillis(), 10_000)).setUserAgent("RadFlow-Notifier"));
+        this.client = HttpClient.newBuilder().executor(http).followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofMillis(Math.min(settings.timeout().toMillis(), 10_000))).build();
     }
 
     /** A configuration reload: new webhooks and retry policy for notifications from now on. */
@@ -100,7 +105,7 @@ public final class Notifier implements AutoCloseable {
                 continue;
             }
             remember(d);
-            vertx.runOnContext(v -> attempt(d, s));
+            later(d, s, Duration.ZERO);
         }
     }
 
@@ -122,20 +127,21 @@ public final class Notifier implements AutoCloseable {
         synchronized (this) {
             d.attempts++;
         }
-        long timeout = s.timeout().toMillis();
-        var request = client.postAbs(d.webhook.url())
-                .putHeader("Content-Type", "application/json")
-                .putHeader("X-RadFlow-Event", d.notification.event())
-                .putHeader("X-RadFlow-Delivery", d.id)
-                .idleTimeout(timeout);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(d.webhook.url()))
+                .timeout(s.timeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "RadFlow-Notifier")
+                .header("X-RadFlow-Event", d.notification.event())
+                .header("X-RadFlow-Delivery", d.id)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(d.body));
         if (!d.webhook.secret().value().isEmpty()) {
-            request.putHeader("X-RadFlow-Signature", "sha256=" + hmacSha256Hex(d.webhook.secret().value(), d.body.getBytes()));
+            request.header("X-RadFlow-Signature", "sha256=" + hmacSha256Hex(d.webhook.secret().value(), d.body));
         }
-        request.sendBuffer(d.body).timeout(timeout, TimeUnit.MILLISECONDS).onComplete(ar -> {
+        client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
             String error;
             Integer code = null;
-            if (ar.succeeded()) {
-                code = ar.result().statusCode();
+            if (failure == null) {
+                code = response.statusCode();
                 if (code >= 200 && code < 300) {
                     finish(d, "delivered", code, null);
                     delivered.incrementAndGet();
@@ -143,7 +149,9 @@ public final class Notifier implements AutoCloseable {
                 }
                 error = "HTTP " + code;
             } else {
-                error = String.valueOf(ar.cause());
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                error = cause.toString();
             }
             if (d.attempts >= s.maxAttempts() || closed) {
                 finish(d, "failed", code, error);
@@ -161,8 +169,16 @@ public final class Notifier implements AutoCloseable {
             }
             LOG.debug("Notification {} to webhook '{}': attempt {} failed ({}); next in {} ms", d.notification.event(),
                     d.webhook.name(), d.attempts, printable(error), wait.toMillis());
-            vertx.setTimer(Math.max(1, wait.toMillis()), t -> attempt(d, s));
+            later(d, s, wait);
         });
+    }
+
+    private void later(Delivery d, RadflowConfig.Notifications s, Duration wait) {
+        try {
+            retries.schedule(() -> attempt(d, s), wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // closed: deliveries still waiting are forgotten (they are in memory only)
+        }
     }
 
     /** initialBackoff, doubled after each failed attempt, at most maxBackoff. */
@@ -229,6 +245,7 @@ public final class Notifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        client.close();
+        retries.shutdownNow();
+        Threads.shutdown(http, 2, TimeUnit.SECONDS);
     }
 }

@@ -354,7 +354,7 @@ public final class Pipeline implements AutoCloseable {
     /** Audit, metrics and webhooks hear every stage's events. */
     private void observe() {
         List<PipelineEvents> list = new ArrayList<>();
-        notifier = new org.radflow.notify.Notifier(vertx, config.notifications(), config.server().nodeName());
+        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName());
         org.radflow.notify.NotificationObserver n = new org.radflow.notify.NotificationObserver(notifier, journal);
         list.add(n);
         observers.add(n);
