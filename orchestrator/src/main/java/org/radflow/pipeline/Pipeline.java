@@ -190,6 +190,7 @@ public final class Pipeline implements AutoCloseable {
                 ? workers.run(job, context) : inProcess.run(job, context);
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
+        scheduler.onPause((id, reason) -> events.modulePaused(id, reason));
         if (cluster != null) {
             scheduler.inputPlacement(cluster::inputsHere);
         }
