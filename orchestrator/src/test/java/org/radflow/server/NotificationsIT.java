@@ -79,7 +79,7 @@ class NotificationsIT {
                     """.formatted(dir.resolve("data"), modules, hookPort, secret, hookPort));
             MrOptions options = MrOptions.defaults().withSeed(5);
             GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), options);
-            try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
+            try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false, cfg)) {
                 s.start().await(60, TimeUnit.SECONDS);
                 OrchestratorIT.send(s.dicomPort(), mr.files());
                 OrchestratorIT.awaitJobs(s.httpPort(), "", l -> l.size() == 2 && OrchestratorIT.allIn(l, "SUCCEEDED", "FAILED"), 60_000);
@@ -97,6 +97,19 @@ class NotificationsIT {
                 assertEquals(3, deliveries.size());
                 assertEquals(4, deliveries.stream().mapToInt(o -> ((JsonObject) o).getInteger("attempts")).sum(),
                         "one refused attempt retried: " + deliveries.encodePrettily());
+
+                // a reload carries the notifications block: the filtered webhook goes, a renamed one comes
+                Files.writeString(cfg, Files.readString(cfg).replace("- {name: failing-only, url: 'http://127.0.0.1:" + hookPort
+                        + "/failing', modules: [sample-fail]}", "- {name: renamed, url: 'http://127.0.0.1:" + hookPort + "/renamed'}"));
+                java.net.http.HttpResponse<String> reload = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + s.httpPort() + "/api/config/reload"))
+                                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, reload.statusCode(), reload.body());
+                assertTrue(new JsonObject(reload.body()).getJsonArray("applied").contains("notifications"), reload.body());
+                JsonArray hooks = OrchestratorIT.get(s.httpPort(), "/api/notifications").getJsonArray("webhooks");
+                assertEquals(List.of("all", "renamed"), hooks.stream().map(o -> ((JsonObject) o).getString("name")).toList());
+                assertTrue(hooks.getJsonObject(0).getBoolean("signed"));
             }
 
             List<Map<String, String>> ok = received.stream().filter(m -> m.get("status").equals("200")).toList();
