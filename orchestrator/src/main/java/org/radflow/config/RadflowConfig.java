@@ -583,6 +583,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         if (file != null) {
             try {
                 value = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+                SecretFiles.warnIfWorldReadable(c.key("secretFile"), Path.of(file));
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 throw new ConfigException(c.key("secretFile") + ": cannot read '" + file + "' (" + e.getMessage() + "); give a file "
                         + "that holds the cluster's shared secret and that the RadFlow user may read (chmod 600)");
@@ -641,6 +642,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         if (passwordFile != null) {
             try {
                 password = Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+                SecretFiles.warnIfWorldReadable(st.key("passwordFile"), Path.of(passwordFile));
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 throw new ConfigException(st.key("passwordFile") + ": cannot read '" + passwordFile + "' (" + e.getMessage()
                         + "); give a file that holds the database password and that the RadFlow user may read (chmod 600)");

@@ -45,14 +45,19 @@ final class SecretFiles {
         if (value.isEmpty()) {
             throw new ConfigException(key + ": the file '" + file + "' is empty; write the secret into it");
         }
+        warnIfWorldReadable(key, p);
+        return value;
+    }
+
+    /** A secret file every user of the machine may read is accepted, with a warning. */
+    static void warnIfWorldReadable(String key, Path file) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             if (perms.contains(PosixFilePermission.OTHERS_READ)) {
                 LOG.warn("{}: the secret file {} is readable by every user of this machine; restrict it (chmod 600)", key, file);
             }
-        } catch (IOException | UnsupportedOperationException e) {
-            // not a POSIX file system: nothing to check
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // not a POSIX file system, or not ours to inspect: nothing to check
         }
-        return value;
     }
 }
