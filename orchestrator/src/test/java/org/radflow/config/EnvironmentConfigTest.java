@@ -147,6 +147,28 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void aSecretFileEveryoneMayReadIsAcceptedWithAWarning() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SecretFiles.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try {
+            Path open = file("open-token", "open-token-0123456789abc\n");
+            Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Path closed = file("closed-token", "closed-token-0123456789ab\n");
+            Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            load("api: {auth: {tokens: [{name: a, tokenFile: %s, role: admin}, {name: b, tokenFile: %s, role: viewer}]}}"
+                    .formatted(open, closed), Map.of());
+            List<String> warnings = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("api.auth.tokens[0].tokenFile") && warnings.get(0).contains("chmod 600"), warnings.get(0));
+            assertFalse(warnings.get(0).contains("open-token-0123456789abc"), "the secret itself is never logged");
+        } finally {
+            logger.detachAppender(seen);
+        }
+    }
+
+    @Test
     void webhooksAreChecked() {
         String m = error("notifications: {webhooks: [{name: a, url: 'http://127.0.0.1/h', events: [job.faild]}]}", Map.of());
         assertTrue(m.contains("'job.faild' is not an event; did you mean 'job.failed'?"), m);
