@@ -124,20 +124,20 @@ public final class Notifier implements AutoCloseable {
         if (closed) {
             return;
         }
+        int attempt;
         synchronized (this) {
-            d.attempts++;
+            attempt = ++d.attempts;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(d.webhook.url()))
-                .timeout(s.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "RadFlow-Notifier")
-                .header("X-RadFlow-Event", d.notification.event())
-                .header("X-RadFlow-Delivery", d.id)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(d.body));
-        if (!d.webhook.secret().value().isEmpty()) {
-            request.header("X-RadFlow-Signature", "sha256=" + hmacSha256Hex(d.webhook.secret().value(), d.body));
+        HttpRequest request;
+        try {
+            request = request(d, s);
+        } catch (RuntimeException e) { // the URL was checked at load: only a JDK refusal gets here
+            finish(d, "failed", null, e.toString());
+            failed.incrementAndGet();
+            LOG.warn("Notification {} to webhook '{}' cannot be sent: {}", d.notification.event(), d.webhook.name(), printable(e.toString()));
+            return;
         }
-        client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+        client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
             String error;
             Integer code = null;
             if (failure == null) {
@@ -153,14 +153,14 @@ public final class Notifier implements AutoCloseable {
                         ? failure.getCause() : failure;
                 error = cause.toString();
             }
-            if (d.attempts >= s.maxAttempts() || closed) {
+            if (attempt >= s.maxAttempts() || closed) {
                 finish(d, "failed", code, error);
                 failed.incrementAndGet();
                 LOG.warn("Notification {} to webhook '{}' failed after {} attempt(s): {}", d.notification.event(), d.webhook.name(),
-                        d.attempts, printable(error));
+                        attempt, printable(error));
                 return;
             }
-            Duration wait = backoff(s, d.attempts);
+            Duration wait = backoff(s, attempt);
             synchronized (this) {
                 d.status = "retrying";
                 d.lastStatusCode = code;
@@ -168,9 +168,23 @@ public final class Notifier implements AutoCloseable {
                 d.updated = Instant.now();
             }
             LOG.debug("Notification {} to webhook '{}': attempt {} failed ({}); next in {} ms", d.notification.event(),
-                    d.webhook.name(), d.attempts, printable(error), wait.toMillis());
+                    d.webhook.name(), attempt, printable(error), wait.toMillis());
             later(d, s, wait);
         });
+    }
+
+    private static HttpRequest request(Delivery d, RadflowConfig.Notifications s) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(d.webhook.url()))
+                .timeout(s.timeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "RadFlow-Notifier")
+                .header("X-RadFlow-Event", d.notification.event())
+                .header("X-RadFlow-Delivery", d.id)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(d.body));
+        if (!d.webhook.secret().value().isEmpty()) {
+            request.header("X-RadFlow-Signature", "sha256=" + hmacSha256Hex(d.webhook.secret().value(), d.body));
+        }
+        return request.build();
     }
 
     private void later(Delivery d, RadflowConfig.Notifications s, Duration wait) {
