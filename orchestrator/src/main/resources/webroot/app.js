@@ -519,7 +519,8 @@ function findingItem(f) {
   if (typeof f !== 'object' || f === null) return h('li', {}, String(f));
   const name = f.name || f.label || (f.concept && (f.concept.meaning || f.concept.name)) || f.type || 'finding';
   let value = '';
-  if (f.value !== undefined) value = f.value + (f.unit ? ' ' + (f.unit.meaning || f.unit.code || f.unit) : '');
+  if (f.type === 'qualitative' && f.answer) value = f.answer.meaning || f.answer.code || '';
+  else if (f.value !== undefined) value = f.value + (f.unit ? ' ' + (f.unit.meaning || f.unit.code || f.unit) : '');
   else if (f.probability !== undefined) value = (f.probability * 100).toFixed(1) + '%';
   else if (f.classes) value = Object.entries(f.classes).map(([k, v]) => k + ' ' + (v * 100).toFixed(1) + '%').join(', ');
   return h('li', {}, String(name), value ? ': ' + value : '');

@@ -200,9 +200,11 @@ public final class Main {
                 file == null ? "embedded defaults" : "configuration " + file);
         RadflowServer server = new RadflowServer(config, listenerOnly, file);
         try {
-            server.start().await(60, TimeUnit.SECONDS);
+            // joining a cluster may take a while; a single node fails in seconds (every failure completes the future)
+            server.start().await(config.cluster().enabled() ? 120 : 60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            System.err.println("radflow: could not start: " + rootMessage(e));
+            System.err.println("radflow: could not start: " + startFailure(e));
+            server.close(); // stops what did start (ports first), so nothing is left accepting
             if (demoRun != null) {
                 demoRun.close();
             }
@@ -229,6 +231,20 @@ public final class Main {
         return 0;
     }
 
+    /** The message of an expected failure (it names what failed and the fix), else the root cause's. */
+    static String startFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RadflowServer.StartupException || t instanceof ConfigException
+                    || t instanceof org.radflow.store.StoreException) {
+                return t.getMessage();
+            }
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return "start-up did not finish in time (" + t.getMessage() + "); see the log above for the stage that was starting";
+            }
+        }
+        return rootMessage(e);
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
@@ -241,8 +257,9 @@ public final class Main {
         return m == null ? t.toString() : m;
     }
 
+    /** The build's version, from the server jar's manifest (Implementation-Version); "unknown" when run from classes. */
     public static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return v == null || v.isBlank() ? "unknown" : v;
     }
 }

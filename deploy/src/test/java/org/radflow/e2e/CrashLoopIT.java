@@ -159,12 +159,23 @@ class CrashLoopIT {
             Dcmtk.echoscu("127.0.0.1", dicomPort, "RADFLOW").assertOk();
             String log = Files.readString(dir.resolve("radflow-1.log"));
             assertTrue(log.contains("Module halt-on-job: worker halt-on-job (pid "), "the server started workers from its installation");
+            // the operator sees it in the metrics: each attempt's worker was started and lost
+            String metrics = Api.fetch(apiPort, "/metrics").body();
+            assertEquals(3, sample(metrics, "radflow_module_worker_crashes_total{module=\"halt-on-job\"}"), metrics);
+            assertTrue(sample(metrics, "radflow_module_worker_starts_total{module=\"halt-on-job\"}") >= 3, metrics);
+            assertEquals(0, sample(metrics, "radflow_module_worker_start_failures_total{module=\"halt-on-job\"}"), metrics);
         } finally {
             server.destroy();
             if (!server.waitFor(30, TimeUnit.SECONDS)) {
                 server.destroyForcibly();
             }
         }
+    }
+
+    /** The value of one sample line ("name{labels} value") of a Prometheus text exposition. */
+    private static double sample(String exposition, String series) {
+        return exposition.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + series + " in\n" + exposition));
     }
 
     private Process start(Path cfg, int n) throws Exception {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Checks that a received data set is structurally complete: every element's declared length is
@@ -74,6 +75,9 @@ public final class DataSetCheck {
             return new Part10.Header(h[0], h[1], h[3], h[4], h[2]);
         } catch (EOFException e) {
             throw new DicomException("data set is truncated: " + e.getMessage());
+        } catch (ZipException e) {
+            // found by fuzzing: corrupt deflated data is a malformed data set, not an I/O failure
+            throw new DicomException("deflated data set is not valid deflate data: " + e.getMessage());
         }
     }
 

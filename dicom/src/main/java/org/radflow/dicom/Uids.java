@@ -31,16 +31,8 @@ public final class Uids {
         return null;
     }
 
-    /** A UID quoted for a log line: printable ASCII only and bounded, so hostile input cannot forge log lines. */
+    /** A UID quoted for a log line: escaped by {@link LogText} and bounded, so hostile input cannot forge log lines. */
     public static String forLog(String uid) {
-        if (uid == null) {
-            return "<none>";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < uid.length() && sb.length() < 80; i++) {
-            char c = uid.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return '"' + sb.toString() + (uid.length() > 80 ? "…" : "") + '"';
+        return uid == null ? "<none>" : '"' + LogText.escape(uid, 80) + '"';
     }
 }

@@ -12,6 +12,13 @@ import java.util.Set;
  * @param checkCalledAeTitle     refuse associations addressed to another AE title than ours
  * @param fsync                  flush each instance to the disk before acknowledging it (the durable default)
  * @param minFreeSpaceBytes      below this free space in the spool, C-STORE answers A700 (out of resources)
+ * @param artimTimeout           a connection whose A-ASSOCIATE-RQ has not arrived this long after the connect is closed
+ *                               (PS3.8 ARTIM timer; also how long a released association may keep the connection open)
+ * @param maxConnectionsPerAddress connections from one IP address at once; beyond it the address's oldest connection
+ *                               still waiting for its A-ASSOCIATE-RQ is closed, or the new association rejected (transient)
+ *                               when all of them are associations
+ * @param maxPendingConnections  connections waiting for their A-ASSOCIATE-RQ at once, from all addresses; beyond it the
+ *                               oldest waiting one is closed
  */
 public record ListenerSettings(
         String aeTitle,
@@ -25,11 +32,27 @@ public record ListenerSettings(
         List<String> transferSyntaxes,
         Path spoolDir,
         boolean fsync,
-        long minFreeSpaceBytes) {
+        long minFreeSpaceBytes,
+        Duration artimTimeout,
+        int maxConnectionsPerAddress,
+        int maxPendingConnections) {
+
+    public static final Duration DEFAULT_ARTIM_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16;
+    public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 64;
 
     public ListenerSettings {
         allowedCallingAeTitles = Set.copyOf(allowedCallingAeTitles);
         transferSyntaxes = List.copyOf(transferSyntaxes);
+    }
+
+    /** With the default connection guards (ARTIM 10 s, 16 connections per address, 64 waiting). */
+    public ListenerSettings(String aeTitle, String bindAddress, int port, int maxAssociations, Set<String> allowedCallingAeTitles,
+                            boolean checkCalledAeTitle, int maxPduLength, Duration idleTimeout, List<String> transferSyntaxes,
+                            Path spoolDir, boolean fsync, long minFreeSpaceBytes) {
+        this(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle, maxPduLength, idleTimeout,
+                transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, DEFAULT_ARTIM_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                DEFAULT_MAX_PENDING_CONNECTIONS);
     }
 
     public static ListenerSettings defaults(Path spoolDir) {
@@ -39,31 +62,43 @@ public record ListenerSettings(
 
     public ListenerSettings withPort(int port) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
     }
 
     public ListenerSettings withBindAddress(String bindAddress) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
     }
 
     public ListenerSettings withFsync(boolean fsync) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
     }
 
     public ListenerSettings withMinFreeSpaceBytes(long bytes) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, bytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, bytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
     }
 
     public ListenerSettings withAllowedCallingAeTitles(Set<String> allowed) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowed, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
     }
 
     public ListenerSettings withMaxAssociations(int max) {
         return new ListenerSettings(aeTitle, bindAddress, port, max, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections);
+    }
+
+    /** The connection guards: ARTIM timeout, connections per address, connections waiting for their A-ASSOCIATE-RQ. */
+    public ListenerSettings withConnectionGuards(Duration artim, int perAddress, int pending) {
+        return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artim, perAddress, pending);
     }
 }

@@ -2,6 +2,7 @@ package org.radflow.listener;
 
 import com.pixelmed.dicom.DicomException;
 import org.radflow.dicom.DataSetCheck;
+import org.radflow.dicom.LogText;
 import org.radflow.dicom.Part10;
 import org.radflow.dicom.Uids;
 import org.radflow.dicom.net.CStoreHandler;
@@ -148,7 +149,7 @@ final class SpoolStoreHandler implements CStoreHandler {
                 replication.replicate(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
                         rq.sopClassUid(), header.modality(), rq.transferSyntax(), rq.callingAeTitle(), temp, fileSize, Instant.now()));
             } catch (IOException | RuntimeException e) {
-                LOG.warn("Instance {} refused: no second copy ({})", Uids.forLog(sopInstance), Uids.forLog(e.getMessage()));
+                LOG.warn("Instance {} refused: no second copy ({})", Uids.forLog(sopInstance), LogText.escape(e.getMessage()));
                 throw refuse(DimseCommand.STATUS_OUT_OF_RESOURCES, "cannot keep a second copy on another cluster node: " + e.getMessage());
             }
             Path target = spool.commit(temp, header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance);

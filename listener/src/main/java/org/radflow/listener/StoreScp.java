@@ -1,5 +1,6 @@
 package org.radflow.listener;
 
+import org.radflow.dicom.LogText;
 import org.radflow.dicom.net.AssociationReport;
 import org.radflow.dicom.net.CEchoService;
 import org.radflow.dicom.net.CStoreService;
@@ -15,7 +16,9 @@ import java.util.function.Consumer;
 /**
  * The listener's SCP: C-ECHO, and C-STORE into the durable spool, served by radflow-dicom's
  * {@link DicomServer} (one thread per association, up to {@code listener.maxAssociations}; further
- * requests are rejected as transient, "local limit exceeded").
+ * requests are rejected as transient, "local limit exceeded"). Connections that never associate are
+ * bounded by the server's guards: {@code listener.artimSeconds}, {@code listener.maxConnectionsPerAddress},
+ * {@code listener.maxPendingConnections}.
  */
 public final class StoreScp implements AutoCloseable {
 
@@ -37,9 +40,9 @@ public final class StoreScp implements AutoCloseable {
         DicomServiceRegistry services = new DicomServiceRegistry()
                 .register(new CEchoService())
                 .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication)));
-        // one timeout for both waits, as listener.idleTimeout always meant
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
-                settings.idleTimeout(), settings.idleTimeout(), settings.transferSyntaxes());
+                settings.artimTimeout(), settings.idleTimeout(), settings.transferSyntaxes(), settings.maxConnectionsPerAddress(),
+                settings.maxPendingConnections());
         this.server = new DicomServer(network, services, new ListenerAdmission(settings), this::ended);
     }
 
@@ -51,8 +54,9 @@ public final class StoreScp implements AutoCloseable {
     public synchronized void start() throws IOException {
         spool.open();
         server.start();
-        LOG.info("DICOM listener {} on {}:{} (spool {}, fsync {}, max {} associations{})", settings.aeTitle(),
-                settings.bindAddress(), port(), spool.root(), settings.fsync() ? "on" : "off", settings.maxAssociations(),
+        LOG.info("DICOM listener {} on {}:{} (spool {}, fsync {}, max {} associations, {} per address, ARTIM {} s{})",
+                settings.aeTitle(), settings.bindAddress(), port(), spool.root(), settings.fsync() ? "on" : "off",
+                settings.maxAssociations(), settings.maxConnectionsPerAddress(), settings.artimTimeout().toSeconds(),
                 settings.allowedCallingAeTitles().isEmpty() ? "" : ", calling AE allow-list " + settings.allowedCallingAeTitles());
     }
 
@@ -65,12 +69,23 @@ public final class StoreScp implements AutoCloseable {
         return server.activeAssociations();
     }
 
+    /** True while the DICOM port is bound and associations are accepted. */
+    public boolean accepting() {
+        return server.accepting();
+    }
+
+    /** Connections accepted that have not sent their A-ASSOCIATE-RQ yet. */
+    public int waitingConnections() {
+        return server.waitingConnections();
+    }
+
     private void ended(AssociationReport r) {
         AssociationReport.Requests stores = r.of(DimseCommand.C_STORE_RQ);
         AssociationSummary s = new AssociationSummary(r.callingAeTitle(), r.calledAeTitle(), r.peerAddress(), stores.succeeded(),
                 r.failed(), stores.dataSetBytes(), r.duration(), r.outcome());
-        LOG.info("Association {} -> {} from {}: {} stored, {} refused, {} bytes in {} ms ({})", s.callingAeTitle(),
-                s.calledAeTitle(), s.peerAddress(), s.stored(), s.refused(), s.bytes(), s.duration().toMillis(), s.outcome());
+        LOG.info("Association {} -> {} from {}: {} stored, {} refused, {} bytes in {} ms ({})", LogText.escape(s.callingAeTitle()),
+                LogText.escape(s.calledAeTitle()), s.peerAddress(), s.stored(), s.refused(), s.bytes(), s.duration().toMillis(),
+                LogText.escape(s.outcome()));
         observer.accept(s);
     }
 

@@ -7,11 +7,13 @@ package org.radflow.api;
  *
  * <p>0.3 added typed configuration properties ({@link ConfigProperty.Type}) with typed getters on
  * {@link ModuleConfig}, checked by the host; a 0.2 module's properties are text properties.
+ *
+ * <p>0.4 added {@link Finding.Qualitative}, a coded evaluation without a probability.
  */
 public final class ApiVersion {
 
     public static final int MAJOR = 0;
-    public static final int MINOR = 3;
+    public static final int MINOR = 4;
 
     private ApiVersion() {
     }

@@ -2,8 +2,9 @@ package org.radflow.api;
 
 import java.util.List;
 
-/** One thing a module found: a classification, a measurement or a segmentation. */
-public sealed interface Finding permits Finding.Classification, Finding.Measurement, Finding.Segmentation {
+/** One thing a module found: a classification, a measurement, a segmentation or a qualitative evaluation. */
+public sealed interface Finding permits Finding.Classification, Finding.Measurement, Finding.Segmentation,
+        Finding.Qualitative {
 
     /** What the finding is about (e.g. SCT "Hippocampus"); the SR's finding and finding site come from it. */
     Concept finding();
@@ -35,20 +36,59 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
     /**
      * A numeric measurement.
      *
-     * @param quantity   what was measured (e.g. SCT "Volume")
-     * @param unit       a UCUM unit ({@link Concept#ucum})
-     * @param findingSite where (e.g. SCT "Anterior hippocampus"), may equal {@code finding}
+     * @param quantity             what was measured (e.g. SCT "Volume")
+     * @param unit                 a UCUM unit ({@link Concept#ucum})
+     * @param findingSite          where (e.g. SCT "Hippocampus"), may equal {@code finding}; may be null
+     * @param findingSiteModifiers laterality and topographical modifiers of the finding site (e.g. SCT "Anterior"),
+     *                             in the SR as children of the Finding Site item; empty when none
+     * @param segment              the segment of a {@link Segmentation} in the same result the value was measured
+     *                             from, or null: the SR then references the SEG segment (TID 1411 "Referenced Segment")
      */
     record Measurement(Concept finding, Concept quantity, double value, Concept unit, Concept findingSite,
+                       List<Modifier> findingSiteModifiers, Segment segment,
                        List<String> evidenceSopInstanceUids) implements Finding {
         public Measurement {
             evidenceSopInstanceUids = List.copyOf(evidenceSopInstanceUids);
+            findingSiteModifiers = List.copyOf(findingSiteModifiers);
             if (!"UCUM".equals(unit.scheme())) {
                 throw new IllegalArgumentException("measurement units are UCUM concepts, not " + unit);
             }
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException(quantity.meaning() + " is not a finite number: " + value);
             }
+            if (!findingSiteModifiers.isEmpty() && findingSite == null) {
+                throw new IllegalArgumentException("finding site modifiers need a finding site");
+            }
+        }
+
+        /** A measurement with no finding-site modifiers and no segment reference (module-api 0.2). */
+        public Measurement(Concept finding, Concept quantity, double value, Concept unit, Concept findingSite,
+                           List<String> evidenceSopInstanceUids) {
+            this(finding, quantity, value, unit, findingSite, List.of(), null, evidenceSopInstanceUids);
+        }
+    }
+
+    /**
+     * A modifier of a finding site or of a segment's type: a laterality (SCT 24028007 Right, 7771000 Left,
+     * 51440002 Right and left) or a topographical modifier (e.g. SCT 255549009 Anterior, 255551008 Posterior).
+     * The SR writes it under the Finding Site as "Laterality" (SCT 272741003) or "Topographical modifier"
+     * (SCT 106233006); the SEG writes it in the Segmented Property Type Modifier Code Sequence.
+     */
+    record Modifier(Kind kind, Concept value) {
+        public enum Kind { LATERALITY, TOPOGRAPHICAL }
+
+        public Modifier {
+            if (kind == null || value == null) {
+                throw new IllegalArgumentException("a modifier needs a kind and a value");
+            }
+        }
+
+        public static Modifier laterality(Concept value) {
+            return new Modifier(Kind.LATERALITY, value);
+        }
+
+        public static Modifier topographical(Concept value) {
+            return new Modifier(Kind.TOPOGRAPHICAL, value);
         }
     }
 
@@ -69,12 +109,46 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
         }
     }
 
-    /** One labelled structure: its value in the label map, category and type codes, and a display colour. */
-    record Segment(int label, String name, Concept category, Concept type, int rgb) {
+    /**
+     * One labelled structure: its value in the label map, category and type codes (with modifiers of the type,
+     * e.g. Hippocampus + Anterior), and a display colour.
+     */
+    record Segment(int label, String name, Concept category, Concept type, List<Modifier> typeModifiers, int rgb) {
         public Segment {
             if (label < 1 || label > 255) {
                 throw new IllegalArgumentException("segment labels are 1..255, was " + label);
             }
+            typeModifiers = List.copyOf(typeModifiers);
+        }
+
+        /** A segment whose type has no modifiers (module-api 0.2). */
+        public Segment(int label, String name, Concept category, Concept type, int rgb) {
+            this(label, name, category, type, List.of(), rgb);
+        }
+    }
+
+    /**
+     * A coded evaluation without a probability: an answer the module states rather than predicts, e.g. the band of a
+     * reference table a measurement falls in. The SR writes it as a CODE content item ({@code concept} = {@code value})
+     * in the finding's measurement group with {@code method} as its method citation and {@code comment} as a comment;
+     * the report page prints it as text (never as a percentage).
+     *
+     * @param concept  what was evaluated (the SR's concept name), e.g. a private "Percentile band of total volume"
+     * @param value    the coded answer, e.g. a private "Between the 5th and 10th percentile"
+     * @param method   where the evaluation comes from, for a reader (a citation of the reference used); may be empty
+     * @param comment  what a reader must know to read it (the group compared with, caveats); may be empty
+     * @param evidenceSopInstanceUids the images the evaluation was made from
+     * @since API 0.4
+     */
+    record Qualitative(Concept finding, Concept concept, Concept value, String method, String comment,
+                       List<String> evidenceSopInstanceUids) implements Finding {
+        public Qualitative {
+            if (finding == null || concept == null || value == null) {
+                throw new IllegalArgumentException("a qualitative evaluation needs its finding, concept and value");
+            }
+            method = method == null ? "" : method;
+            comment = comment == null ? "" : comment;
+            evidenceSopInstanceUids = List.copyOf(evidenceSopInstanceUids);
         }
     }
 }

@@ -2,7 +2,8 @@ package org.radflow.api;
 
 /**
  * What a module needs and may use: its own worker pool of {@code maxConcurrentJobs} threads, a
- * queue of at most {@code queueLimit} waiting jobs, {@code inferenceThreads} for its models, and
+ * {@code queueLimit} waiting jobs above which the host warns that the module is behind (jobs above it still queue
+ * durably and run in priority order; none fails for being many), {@code inferenceThreads} for its models, and
  * an indicative memory budget. Operators can lower or raise these in configuration.
  */
 public record Resources(int maxConcurrentJobs, int queueLimit, int inferenceThreads, long memoryMb) {

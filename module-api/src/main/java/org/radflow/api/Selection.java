@@ -23,15 +23,28 @@ public record Selection(List<TagMatch> conditions, Set<String> sopClassUids, int
         return new Selection(List.of(), Set.of(), 1);
     }
 
-    /** The first condition the tags fail, as a sentence; empty when all pass. */
+    /**
+     * The first condition the tags fail, as the raw condition ({@link TagMatch#mismatch}); empty when all pass.
+     * Modality conditions come first, then the SOP classes, then the other conditions in order.
+     */
     public Optional<String> mismatch(DicomTags tags, String sopClassUid) {
+        for (TagMatch m : conditions) {
+            if ("Modality".equals(m.keyword())) {
+                Optional<String> why = m.mismatch(tags);
+                if (why.isPresent()) {
+                    return why;
+                }
+            }
+        }
         if (!sopClassUids.isEmpty() && !sopClassUids.contains(sopClassUid)) {
             return Optional.of("SOP Class " + sopClassUid + " is not one the module reads");
         }
         for (TagMatch m : conditions) {
-            Optional<String> why = m.mismatch(tags);
-            if (why.isPresent()) {
-                return why;
+            if (!"Modality".equals(m.keyword())) {
+                Optional<String> why = m.mismatch(tags);
+                if (why.isPresent()) {
+                    return why;
+                }
             }
         }
         return Optional.empty();

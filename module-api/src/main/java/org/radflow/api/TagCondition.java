@@ -40,6 +40,16 @@ public sealed interface TagCondition {
         return new Presence(false);
     }
 
+    /** The condition holds, or the attribute is absent (e.g. "Body Part Examined is CHEST, or not given"). */
+    static TagCondition orAbsent(TagCondition inner) {
+        return new OrAbsent(inner);
+    }
+
+    /** Any of several conditions holds (OR). */
+    static TagCondition either(List<TagCondition> conditions) {
+        return new Either(conditions);
+    }
+
     static TagCondition compare(Comparison.Op op, double value) {
         return new Comparison(op, value);
     }
@@ -142,6 +152,45 @@ public sealed interface TagCondition {
         @Override
         public String describe() {
             return op.symbol() + " " + (value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value));
+        }
+    }
+
+    /** The inner condition, or no value at all. */
+    record OrAbsent(TagCondition inner) implements TagCondition {
+        public OrAbsent {
+            if (inner == null) {
+                throw new IllegalArgumentException("orAbsent needs a condition");
+            }
+        }
+
+        @Override
+        public boolean test(List<String> values) {
+            return values.isEmpty() || inner.test(values);
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe() + " or is absent";
+        }
+    }
+
+    /** Any of several conditions on the same attribute (OR). */
+    record Either(List<TagCondition> conditions) implements TagCondition {
+        public Either {
+            conditions = List.copyOf(conditions);
+            if (conditions.isEmpty()) {
+                throw new IllegalArgumentException("either needs at least one condition");
+            }
+        }
+
+        @Override
+        public boolean test(List<String> values) {
+            return conditions.stream().anyMatch(c -> c.test(values));
+        }
+
+        @Override
+        public String describe() {
+            return conditions.stream().map(TagCondition::describe).collect(Collectors.joining(" or ", "(", ")"));
         }
     }
 

@@ -38,7 +38,8 @@
  * {@link org.radflow.api.ApiVersion} is this API's version; a module declares the version it was built
  * against by passing {@code ApiVersion.MAJOR, ApiVersion.MINOR} to {@link org.radflow.api.ModuleDescriptor#builder}.
  * The API grows by additions only within a major version: modules built against an older minor version
- * (0.2) keep loading and their configuration properties are text properties.
+ * (0.2, 0.3) keep loading; a 0.2 module's configuration properties are text properties. 0.4 added
+ * {@link org.radflow.api.Finding.Qualitative} (a coded answer without a probability, e.g. a band of a reference table).
  *
  * <p>Test a module with {@code org.radflow:radflow-module-testkit} (test scope): a host-like context and job,
  * inputs from DICOM files or arrays, configuration checked as the host checks it, and assertions on results.

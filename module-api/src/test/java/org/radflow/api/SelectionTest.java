@@ -28,9 +28,13 @@ class SelectionTest {
     }
 
     @Test
-    void theSopClassIsCheckedFirst() {
+    void theModalityIsCheckedFirstThenTheSopClass() {
+        // a CT is refused for being a CT, not for its SOP class (issue 18: people ask "which modality?" first)
         DicomTags ct = TagMatchTest.tags(Map.of("Modality", List.of("CT")));
-        assertEquals(Optional.of("SOP Class " + CT_IMAGE + " is not one the module reads"), ORIGINAL_AXIAL_MR.mismatch(ct, CT_IMAGE));
+        assertEquals(Optional.of("Modality is MR (was 'CT')"), ORIGINAL_AXIAL_MR.mismatch(ct, CT_IMAGE));
+        DicomTags mrTagsCtClass = TagMatchTest.tags(Map.of("Modality", List.of("MR")));
+        assertEquals(Optional.of("SOP Class " + CT_IMAGE + " is not one the module reads"),
+                ORIGINAL_AXIAL_MR.mismatch(mrTagsCtClass, CT_IMAGE));
     }
 
     @Test

@@ -116,6 +116,9 @@ public final class ModuleResults {
             return c.finding().meaning() + " " + c.probabilities().stream().map(p -> p.label().meaning() + " " + p.probability())
                     .collect(Collectors.joining(", ", "{", "}"));
         }
+        if (f instanceof Finding.Qualitative q) {
+            return q.concept().meaning() + " = " + q.value().meaning();
+        }
         return f.finding().meaning() + " (segmentation)";
     }
 }

@@ -2,6 +2,7 @@ package org.radflow.audit;
 
 import io.vertx.core.json.JsonObject;
 import org.radflow.dicom.AttributeListTags;
+import org.radflow.dicom.LogText;
 import org.radflow.dispatch.Outbox;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
@@ -37,16 +38,18 @@ public final class AuditObserver implements PipelineEvents, AutoCloseable {
     @Override
     public void associationEnded(AssociationSummary s) {
         Instant end = Instant.now();
+        // AE titles and the outcome come from the peer: escaped like log lines, so an audit reader that shows
+        // the values as text cannot be fooled by control characters either
         audit.record("dicom.association", new JsonObject()
-                .put("callingAeTitle", s.callingAeTitle())
-                .put("calledAeTitle", s.calledAeTitle())
+                .put("callingAeTitle", LogText.escape(s.callingAeTitle()))
+                .put("calledAeTitle", LogText.escape(s.calledAeTitle()))
                 .put("peerAddress", s.peerAddress())
                 .put("instancesStored", s.stored())
                 .put("instancesRefused", s.refused())
                 .put("bytes", s.bytes())
                 .put("start", end.minus(s.duration()).toString())
                 .put("end", end.toString())
-                .put("outcome", s.outcome()));
+                .put("outcome", LogText.escape(s.outcome())));
     }
 
     @Override
@@ -98,7 +101,7 @@ public final class AuditObserver implements PipelineEvents, AutoCloseable {
                 .put("sopClassUid", sopClass)
                 .put("status", d.state().name())
                 .put("attempt", d.attempts())
-                .put("error", d.error()));
+                .put("error", d.error() == null ? null : LogText.escape(d.error(), 1000)));
     }
 
     /** Writes the records still queued (bounded). */

@@ -388,10 +388,14 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         String spoolDir = l.string("spoolDir", null);
         boolean fsync = l.bool("fsync", true);
         long minFreeMb = l.longValue("minFreeSpaceMb", 1024, 0, Long.MAX_VALUE / (1024 * 1024));
+        // connection guards: idle TCP connections must not crowd out associations (PS3.8 ARTIM, per-address and global caps)
+        int artim = l.integer("artimSeconds", (int) ListenerSettings.DEFAULT_ARTIM_TIMEOUT.toSeconds(), 1, 600);
+        int perAddress = l.integer("maxConnectionsPerAddress", ListenerSettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1000);
+        int pending = l.integer("maxPendingConnections", ListenerSettings.DEFAULT_MAX_PENDING_CONNECTIONS, 1, 10_000);
         l.finish();
         ListenerSettings listener = new ListenerSettings(aeTitle, bind, port, maxAssociations, allowed, checkCalled, maxPdu,
                 Duration.ofSeconds(idle), ts, spoolDir == null ? dataDir.resolve("spool") : Path.of(spoolDir), fsync,
-                minFreeMb * 1024 * 1024);
+                minFreeMb * 1024 * 1024, Duration.ofSeconds(artim), perAddress, pending);
 
         Api api = api(root.child("api"));
 

@@ -22,10 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Runs a module's jobs in worker JVMs ({@link WorkerMain}) that it starts and supervises: a worker loads the module
@@ -110,6 +113,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             if (reusable) {
                 pool.crashesInARow = 0;
             } else if (!Thread.currentThread().isInterrupted()) { // a timeout or cancel stops the worker on purpose
+                pool.crashes.incrementAndGet();
                 crashed(pool, spec, e.getMessage());
             }
             throw e;
@@ -202,6 +206,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         }
         try {
             WorkerProcess w = WorkerProcess.start(spec, env.settings().outputLimitBytes());
+            pool.starts.incrementAndGet();
             synchronized (pool) {
                 pool.startFailures = 0;
                 pool.notBefore = 0;
@@ -210,6 +215,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
             return w;
         } catch (ModuleException e) {
             if (!Thread.currentThread().isInterrupted()) {
+                pool.failedStarts.incrementAndGet();
                 synchronized (pool) {
                     pool.startFailures++;
                     long backoff = Math.min(MAX_START_BACKOFF.toNanos(), TimeUnit.SECONDS.toNanos(1L << Math.min(pool.startFailures - 1, 20)));
@@ -248,6 +254,9 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                             : idleTooLong(pool, w, settings, warm) ? "idle for " + settings.idleTimeout().toMinutes()
                             + " min (workers.idleMinutes)" : null;
                     if (reason != null || !w.alive()) {
+                        if (!w.process.isAlive() && !w.stoppedByHost()) {
+                            pool.crashes.incrementAndGet(); // died on its own while idle (the host had not begun to stop it)
+                        }
                         pool.idle.remove(w);
                         go.add(w);
                         why.add(reason == null ? "stopped by the host" : reason);
@@ -343,6 +352,26 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         go.forEach(w -> retire(w, "retired by the server"));
     }
 
+    /** Worker figures by module for the metrics: live processes now, and starts, failed starts and crashes so far. */
+    public Map<String, Figures> figures() {
+        Map<String, Figures> out = new TreeMap<>();
+        for (Pool pool : List.copyOf(pools.values())) {
+            int live;
+            synchronized (pool) {
+                live = (int) Stream.concat(pool.idle.stream(), pool.busy.stream()).filter(w -> w.process.isAlive()).count();
+            }
+            out.put(pool.moduleId, new Figures(live, pool.starts.get(), pool.failedStarts.get(), pool.crashes.get()));
+        }
+        return out;
+    }
+
+    /**
+     * One module's workers: alive now; since the server started, started, failed to start, and lost (died or were stopped
+     * for misbehaving during a job, as counted towards maxWorkerCrashes, or died on their own while idle).
+     */
+    public record Figures(int live, long starts, long failedStarts, long crashes) {
+    }
+
     /** A module's workers for the API: each worker, and why its workers cannot start, when they cannot. */
     public JsonObject status(String moduleId) {
         Pool pool = pools.get(moduleId);
@@ -382,6 +411,10 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         volatile boolean starting;
         volatile String problem;
         volatile Instant problemAt;
+        /** For the metrics, never reset: workers started, starts that failed, workers lost (see {@link Figures}). */
+        final AtomicLong starts = new AtomicLong();
+        final AtomicLong failedStarts = new AtomicLong();
+        final AtomicLong crashes = new AtomicLong();
 
         Pool(String moduleId) {
             this.moduleId = moduleId;

@@ -220,6 +220,11 @@ final class WorkerProcess {
         return process.isAlive() && stoppedFor == null;
     }
 
+    /** Whether the host stopped (or began to stop) this worker, as opposed to the worker dying on its own. */
+    boolean stoppedByHost() {
+        return stoppedFor != null;
+    }
+
     /** How long since the worker was last heard from (a frame or a heartbeat). */
     Duration silentFor() {
         return Duration.ofNanos(System.nanoTime() - lastHeard);

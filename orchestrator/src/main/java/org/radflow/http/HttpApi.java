@@ -35,6 +35,8 @@ import java.util.concurrent.Callable;
 public final class HttpApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    /** The largest request body the API reads; larger ones get 413. */
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
 
     /** A client error with its HTTP status. */
     public static final class ApiException extends RuntimeException {
@@ -76,11 +78,19 @@ public final class HttpApi {
     /** The API's routes on a new router (other handlers, e.g. the dashboard, may be added to it after). */
     public Router router() {
         Router r = Router.router(vertx);
-        r.route("/api/*").handler(BodyHandler.create().setBodyLimit(1024 * 1024));
-        get(r, "/api/health", ctx -> ctx.json(ops.health()));
+        // a body over the limit, a malformed one or any other failure ends here: a JSON error and one log line,
+        // never Vert.x's "Unhandled exception in router" with a stack trace
+        r.route().failureHandler(this::failed);
+        r.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES));
+        // probes (systemd, containers, load balancers) carry no token: live and ready are open, whatever api.auth says
+        r.get("/api/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+        r.get("/api/health/ready").handler(ctx -> blockingThen(ctx, ops::ready, ready -> ctx.response()
+                .setStatusCode(ready.getBoolean("ready", false) ? 200 : 503).putHeader("content-type", "application/json")
+                .end(ready.encode())));
+        get(r, "/api/health", ctx -> blocking(ctx, ops::health));
         get(r, "/api/openapi.json", this::openApi);
         get(r, "/metrics", ctx -> blockingThen(ctx, ops::metrics, text -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text)));
+                .putHeader("content-type", org.radflow.metrics.Metrics.CONTENT_TYPE).end(text)));
 
         get(r, "/api/studies", ctx -> blocking(ctx, () -> ops.studies(intParam(ctx, "limit", 50), intParam(ctx, "offset", 0))));
         get(r, "/api/studies/:uid", ctx -> blocking(ctx, () -> ops.study(uid(ctx))));
@@ -214,7 +224,10 @@ public final class HttpApi {
         try {
             body = ctx.body().asJsonObject();
         } catch (RuntimeException e) {
-            throw new ApiException(400, "the body must be a JSON object: " + e.getMessage());
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            LOG.warn("HTTP 400 for {} {} from {}: malformed JSON body", ctx.request().method(), forLog(ctx.request().path()),
+                    peer(ctx));
+            throw new ApiException(400, "the body must be a JSON object: " + why);
         }
         if (body == null) {
             throw new ApiException(400, hint);
@@ -298,6 +311,60 @@ public final class HttpApi {
                 error(ctx, 500, "internal error: " + e.getMessage());
             }
         });
+    }
+
+    /** A failed route: the status it failed with (413 from the body limit, ...), one WARN line for a client's error. */
+    private void failed(RoutingContext ctx) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        Throwable t = ctx.failure();
+        int status = ctx.statusCode();
+        if (t instanceof ApiException a) {
+            status = a.status;
+        } else if (t instanceof io.vertx.ext.web.handler.HttpException h) {
+            status = h.getStatusCode();
+        } else if (t instanceof io.vertx.core.json.DecodeException) {
+            status = 400;
+        }
+        if (status < 400) {
+            status = 500;
+        }
+        String method = ctx.request().method().name();
+        String path = forLog(ctx.request().path());
+        String message;
+        if (status == 413) {
+            message = "the request body is larger than " + MAX_BODY_BYTES / 1024 + " KB";
+        } else if (status == 400) {
+            message = "bad request" + (t == null || t.getMessage() == null ? "" : ": " + t.getMessage().lines().findFirst().orElse(""));
+        } else if (status < 500) {
+            message = t == null || t.getMessage() == null ? "request refused" : t.getMessage();
+        } else {
+            message = "internal error" + (t == null ? "" : ": " + t);
+        }
+        if (status < 500) {
+            LOG.warn("HTTP {} for {} {} from {}: {}", status, method, path, peer(ctx), forLog(message));
+        } else {
+            LOG.error("HTTP {} for {} {} from {}", status, method, path, peer(ctx), t);
+        }
+        error(ctx, status, message);
+    }
+
+    private static String peer(RoutingContext ctx) {
+        return ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().hostAddress();
+    }
+
+    /** Peer-supplied text for a log line: printable ASCII only, at most 200 characters. */
+    public static String forLog(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return s.length() > 200 ? b + "..." : b.toString();
     }
 
     static void error(RoutingContext ctx, int status, String message) {

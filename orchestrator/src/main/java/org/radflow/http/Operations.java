@@ -12,7 +12,11 @@ import java.util.Optional;
  */
 public interface Operations {
 
+    /** The server's summary; its "status" is readiness's. May block (a store query). */
     JsonObject health();
+
+    /** Readiness: {@code {"status", "ready": bool, "components": {name: {"status": "UP|WARN|DOWN", "detail"}}}}. */
+    JsonObject ready();
 
     /** Received studies, newest first: {@code {"studies": [...], "total": n, "limit", "offset"}}. */
     JsonObject studies(int limit, int offset) throws Exception;

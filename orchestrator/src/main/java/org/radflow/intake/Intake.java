@@ -65,7 +65,7 @@ public final class Intake implements InstanceSink, AutoCloseable {
         try {
             next.accept(instance);
         } catch (RuntimeException ex) {
-            LOG.error("Tracking {} failed: {}", e.sopInstanceUid(), ex.toString(), ex);
+            LOG.error("Tracking {} failed: {}", org.radflow.dicom.Uids.forLog(e.sopInstanceUid()), ex.toString(), ex);
         }
     }
 

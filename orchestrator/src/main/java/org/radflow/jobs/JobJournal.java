@@ -169,9 +169,17 @@ public final class JobJournal implements AutoCloseable {
      * superseding the previous job. Returns the new job, or empty when it already existed.
      */
     public Optional<Job> enqueue(NewJob n, JobState initialState, String reason) throws SQLException {
+        return enqueue(n, initialState, reason, reason);
+    }
+
+    /**
+     * @param event the timeline's first entry for a job not queued (e.g. the reason with the raw condition behind it);
+     *              the job's {@code reason} stays the sentence
+     */
+    public Optional<Job> enqueue(NewJob n, JobState initialState, String reason, String event) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return write((c, changes) -> enqueue(c, changes, n, initialState, reason));
+                return write((c, changes) -> enqueue(c, changes, n, initialState, reason, event));
             } catch (SQLException e) {
                 if (!Store.uniqueViolation(e) || attempt >= ENQUEUE_ATTEMPTS) {
                     throw e;
@@ -181,7 +189,8 @@ public final class JobJournal implements AutoCloseable {
         }
     }
 
-    private Optional<Job> enqueue(Connection c, List<Change> changes, NewJob n, JobState initialState, String reason)
+    private Optional<Job> enqueue(Connection c, List<Change> changes, NewJob n, JobState initialState, String reason,
+                                  String eventMessage)
             throws SQLException {
         Job previous = null;
         try (PreparedStatement q = c.prepareStatement(
@@ -236,7 +245,7 @@ public final class JobJournal implements AutoCloseable {
         }
         event(c, changes, id, initialState, initialState == JobState.QUEUED
                 ? "queued by rule " + n.ruleName() + (previous == null ? "" : " (revision " + revision + ", supersedes " + previous.id() + ")")
-                : reason);
+                : eventMessage);
         return JobRows.find(c, id);
     }
 

@@ -1,27 +1,50 @@
 package org.radflow.metrics;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
-import java.util.Locale;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
- * RadFlow's metrics in the Prometheus text exposition format (version 0.0.4). Written by hand rather
- * than with a client library: the format is a few lines of text, a dozen metrics need no registry,
- * and the server keeps one dependency fewer (and no class-path clash with a module's own).
+ * RadFlow's metrics and the JVM's, in the Prometheus text exposition format (version 0.0.4), kept with the Prometheus
+ * Java client. Each server has its own registry: two servers in one JVM (tests, a cluster on one machine) never
+ * share or double-register a metric.
  *
- * <p>Counters and histograms are kept here, fed by the listener, the journal and the outbox; gauges
- * that live elsewhere (job counts, queue depth, outbox backlog) are read at scrape time through
- * {@link Gauges}.
+ * <p>Counters and histograms are kept here, fed by the listener, the journal and the outbox; gauges that live
+ * elsewhere (job counts, queue depth, outbox backlog, module workers) are read at scrape time through {@link Gauges}.
+ * The JVM figures (memory and its pools, GC, threads, class loading, buffer pools, process CPU, open file descriptors)
+ * come from the client's JVM instrumentation.
  */
 public final class Metrics {
 
     /** Bucket upper bounds (seconds) of the latency histograms: 50 ms to 1 h. */
     static final double[] BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+
+    /** What the text format answers with: the HTTP content type of {@link #render}. */
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
     /** Values read at scrape time. */
     public interface Gauges {
@@ -30,150 +53,143 @@ public final class Metrics {
 
         /** Outbox backlog by destination: pending and dead objects. */
         Map<String, int[]> outbox() throws Exception;
+
+        /** Worker processes by module (modules that run in workers); none when no module has had one. */
+        default Map<String, ModuleWorkers> workers() throws Exception {
+            return Map.of();
+        }
     }
 
-    private final AtomicLong instances = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
-    private final AtomicLong associations = new AtomicLong();
-    private final Map<String, AtomicLong> deliveryFailures = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> delivered = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> queueWait = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> runTime = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> deliveryTime = new ConcurrentHashMap<>();
+    /**
+     * One module's worker processes: how many are alive now, and since the server started how many were started,
+     * could not start, and were lost (the events that count towards {@code maxWorkerCrashes}, and deaths while idle).
+     */
+    public record ModuleWorkers(int live, long starts, long startFailures, long crashes) {
+    }
 
-    /** A cumulative histogram. */
-    static final class Histogram {
-        final AtomicLong[] counts = new AtomicLong[BUCKETS.length];
-        final AtomicLong count = new AtomicLong();
-        final DoubleAdder sum = new DoubleAdder();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-        Histogram() {
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = new AtomicLong();
-            }
-        }
+    private final Counter instances = Counter.builder().name("radflow_instances_received_total")
+            .help("DICOM instances received and stored in the spool").register(registry);
+    private final Counter bytes = Counter.builder().name("radflow_bytes_received_total")
+            .help("Bytes of DICOM instances received").register(registry);
+    private final Counter associations = Counter.builder().name("radflow_associations_total")
+            .help("Inbound DICOM associations that ended").register(registry);
+    private final Counter deliveryFailures = Counter.builder().name("radflow_delivery_failures_total")
+            .help("Failed delivery attempts by destination").labelNames("destination").register(registry);
+    private final Counter delivered = Counter.builder().name("radflow_objects_delivered_total")
+            .help("Objects delivered by destination").labelNames("destination").register(registry);
+    private final Histogram queueWait = histogram("radflow_job_queue_wait_seconds",
+            "Time a job waited in the queue (from when it could start until it started)");
+    private final Histogram runTime = histogram("radflow_job_run_seconds", "Time a job ran in its module (started to finished)");
+    private final Histogram deliveryTime = histogram("radflow_job_delivery_seconds",
+            "Time from an output object's queuing in the outbox to its delivery");
 
-        void observe(double seconds) {
-            for (int i = 0; i < BUCKETS.length; i++) {
-                if (seconds <= BUCKETS[i]) {
-                    counts[i].incrementAndGet();
-                }
-            }
-            count.incrementAndGet();
-            sum.add(seconds);
-        }
+    public Metrics() {
+        // JvmMetrics.builder() would add these and keep every registry it saw in a static set, with a GC listener each
+        // (jvm_memory_pool_allocated_bytes_total): a leak when many servers come and go in one JVM (tests). The
+        // collectors below only read MXBeans at scrape time.
+        JvmMemoryMetrics.builder().register(registry);
+        JvmGarbageCollectorMetrics.builder().register(registry);
+        JvmThreadsMetrics.builder().register(registry);
+        JvmClassLoadingMetrics.builder().register(registry);
+        JvmBufferPoolMetrics.builder().register(registry);
+        JvmCompilationMetrics.builder().register(registry);
+        JvmRuntimeInfoMetric.builder().register(registry);
+        ProcessMetrics.builder().register(registry);
+    }
+
+    private Histogram histogram(String name, String help) {
+        return Histogram.builder().name(name).help(help).labelNames("module").classicOnly().classicUpperBounds(BUCKETS)
+                .register(registry);
     }
 
     public void instanceReceived(long size) {
-        instances.incrementAndGet();
-        bytes.addAndGet(size);
+        instances.inc();
+        bytes.inc(size);
     }
 
     public void associationEnded() {
-        associations.incrementAndGet();
+        associations.inc();
     }
 
     public void queueWait(String module, double seconds) {
-        queueWait.computeIfAbsent(module, k -> new Histogram()).observe(Math.max(0, seconds));
+        queueWait.labelValues(module).observe(Math.max(0, seconds));
     }
 
     public void runTime(String module, double seconds) {
-        runTime.computeIfAbsent(module, k -> new Histogram()).observe(Math.max(0, seconds));
+        runTime.labelValues(module).observe(Math.max(0, seconds));
     }
 
     public void delivered(String module, String destination, double seconds) {
-        deliveryTime.computeIfAbsent(module, k -> new Histogram()).observe(Math.max(0, seconds));
-        delivered.computeIfAbsent(destination, k -> new AtomicLong()).incrementAndGet();
+        deliveryTime.labelValues(module).observe(Math.max(0, seconds));
+        delivered.labelValues(destination).inc();
     }
 
     public void deliveryFailed(String destination) {
-        deliveryFailures.computeIfAbsent(destination, k -> new AtomicLong()).incrementAndGet();
+        deliveryFailures.labelValues(destination).inc();
     }
 
     /** The exposition text. */
     public String render(Gauges gauges) throws Exception {
-        StringBuilder b = new StringBuilder(8192);
-        header(b, "radflow_instances_received_total", "counter", "DICOM instances received and stored in the spool");
-        b.append("radflow_instances_received_total ").append(instances.get()).append('\n');
-        header(b, "radflow_bytes_received_total", "counter", "Bytes of DICOM instances received");
-        b.append("radflow_bytes_received_total ").append(bytes.get()).append('\n');
-        header(b, "radflow_associations_total", "counter", "Inbound DICOM associations that ended");
-        b.append("radflow_associations_total ").append(associations.get()).append('\n');
-
         Map<String, Map<String, Integer>> jobs = gauges.jobs();
-        header(b, "radflow_jobs", "gauge", "Jobs in the journal by module and state");
-        jobs.forEach((module, byState) -> byState.forEach((state, n) ->
-                b.append("radflow_jobs{module=\"").append(esc(module)).append("\",state=\"").append(state).append("\"} ")
-                        .append(n).append('\n')));
-        header(b, "radflow_queue_depth", "gauge", "Queued jobs by module");
-        jobs.forEach((module, byState) -> b.append("radflow_queue_depth{module=\"").append(esc(module)).append("\"} ")
-                .append(byState.getOrDefault("QUEUED", 0)).append('\n'));
-
-        histograms(b, "radflow_job_queue_wait_seconds", "Time a job waited in the queue (from when it could start until it started)",
-                queueWait);
-        histograms(b, "radflow_job_run_seconds", "Time a job ran in its module (started to finished)", runTime);
-        histograms(b, "radflow_job_delivery_seconds", "Time from an output object's queuing in the outbox to its delivery",
-                deliveryTime);
-
         Map<String, int[]> outbox = gauges.outbox();
-        header(b, "radflow_outbox_backlog", "gauge", "Objects waiting in the outbox to be sent, by destination");
-        outbox.forEach((d, c) -> b.append("radflow_outbox_backlog{destination=\"").append(esc(d)).append("\"} ").append(c[0]).append('\n'));
-        header(b, "radflow_outbox_dead", "gauge", "Objects given up (dead letters) by destination, until retried");
-        outbox.forEach((d, c) -> b.append("radflow_outbox_dead{destination=\"").append(esc(d)).append("\"} ").append(c[1]).append('\n'));
-        header(b, "radflow_delivery_failures_total", "counter", "Failed delivery attempts by destination");
-        Map<String, Long> failures = new TreeMap<>();
-        outbox.keySet().forEach(d -> failures.put(d, 0L));
-        deliveryFailures.forEach((d, n) -> failures.put(d, n.get()));
-        failures.forEach((d, n) -> b.append("radflow_delivery_failures_total{destination=\"").append(esc(d)).append("\"} ").append(n).append('\n'));
-        header(b, "radflow_objects_delivered_total", "counter", "Objects delivered by destination");
-        Map<String, Long> sent = new TreeMap<>();
-        outbox.keySet().forEach(d -> sent.put(d, 0L));
-        delivered.forEach((d, n) -> sent.put(d, n.get()));
-        sent.forEach((d, n) -> b.append("radflow_objects_delivered_total{destination=\"").append(esc(d)).append("\"} ").append(n).append('\n'));
-
-        var mem = ManagementFactory.getMemoryMXBean();
-        MemoryUsage heap = mem.getHeapMemoryUsage();
-        MemoryUsage nonHeap = mem.getNonHeapMemoryUsage();
-        header(b, "jvm_memory_used_bytes", "gauge", "JVM memory in use");
-        b.append("jvm_memory_used_bytes{area=\"heap\"} ").append(heap.getUsed()).append('\n');
-        b.append("jvm_memory_used_bytes{area=\"nonheap\"} ").append(nonHeap.getUsed()).append('\n');
-        header(b, "jvm_memory_max_bytes", "gauge", "JVM memory limit (-1: none)");
-        b.append("jvm_memory_max_bytes{area=\"heap\"} ").append(heap.getMax()).append('\n');
-        b.append("jvm_memory_max_bytes{area=\"nonheap\"} ").append(nonHeap.getMax()).append('\n');
-        return b.toString();
-    }
-
-    private static void histograms(StringBuilder b, String name, String help, Map<String, Histogram> byModule) {
-        header(b, name, "histogram", help);
-        new TreeMap<>(byModule).forEach((module, h) -> {
-            String m = esc(module);
-            // read count first: a concurrent observation can only make buckets larger than count, never the +Inf line smaller
-            long count = h.count.get();
-            double sum = h.sum.sum();
-            for (int i = 0; i < BUCKETS.length; i++) {
-                b.append(name).append("_bucket{module=\"").append(m).append("\",le=\"").append(number(BUCKETS[i])).append("\"} ")
-                        .append(Math.min(count, h.counts[i].get())).append('\n');
-            }
-            b.append(name).append("_bucket{module=\"").append(m).append("\",le=\"+Inf\"} ").append(count).append('\n');
-            b.append(name).append("_sum{module=\"").append(m).append("\"} ").append(number(sum)).append('\n');
-            b.append(name).append("_count{module=\"").append(m).append("\"} ").append(count).append('\n');
-        });
-    }
-
-    private static void header(StringBuilder b, String name, String type, String help) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    static String number(double d) {
-        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-            return String.format(Locale.ROOT, "%.1f", d);
+        Map<String, ModuleWorkers> workers = new TreeMap<>(gauges.workers());
+        // every known destination has its counters, at 0 until something happens: a dashboard sees the series at once
+        for (String d : outbox.keySet()) {
+            deliveryFailures.labelValues(d);
+            delivered.labelValues(d);
         }
-        return Double.toString(d);
+
+        List<MetricSnapshot> all = new ArrayList<>();
+        registry.scrape().forEach(all::add);
+
+        GaugeSnapshot.Builder byState = GaugeSnapshot.builder().name("radflow_jobs").help("Jobs in the journal by module and state");
+        GaugeSnapshot.Builder depth = GaugeSnapshot.builder().name("radflow_queue_depth").help("Queued jobs by module");
+        new TreeMap<>(jobs).forEach((module, states) -> {
+            new TreeMap<>(states).forEach((state, n) -> byState.dataPoint(gauge(n, "module", module, "state", state)));
+            depth.dataPoint(gauge(states.getOrDefault("QUEUED", 0), "module", module));
+        });
+        all.add(byState.build());
+        all.add(depth.build());
+
+        GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("radflow_outbox_backlog")
+                .help("Objects waiting in the outbox to be sent, by destination");
+        GaugeSnapshot.Builder dead = GaugeSnapshot.builder().name("radflow_outbox_dead")
+                .help("Objects given up (dead letters) by destination, until retried");
+        new TreeMap<>(outbox).forEach((d, c) -> {
+            backlog.dataPoint(gauge(c[0], "destination", d));
+            dead.dataPoint(gauge(c[1], "destination", d));
+        });
+        all.add(backlog.build());
+        all.add(dead.build());
+
+        GaugeSnapshot.Builder live = GaugeSnapshot.builder().name("radflow_module_workers")
+                .help("Live worker processes by module");
+        workers.forEach((module, w) -> live.dataPoint(gauge(w.live(), "module", module)));
+        all.add(live.build());
+        all.add(counter("radflow_module_worker_starts", "Worker processes started by module", workers, ModuleWorkers::starts));
+        all.add(counter("radflow_module_worker_start_failures",
+                "Worker processes that could not start (or load their module) by module", workers, ModuleWorkers::startFailures));
+        all.add(counter("radflow_module_worker_crashes",
+                "Worker processes lost during a job (died, or stopped by the host for a hang or a flood of output) or died while idle, by module",
+                workers, ModuleWorkers::crashes));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);
+        writer.write(out, new MetricSnapshots(all));
+        return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** Label value escaping: backslash, double quote and line feed. */
-    static String esc(String v) {
-        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    private static GaugeDataPointSnapshot gauge(double value, String... labels) {
+        return GaugeDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build();
+    }
+
+    private static CounterSnapshot counter(String name, String help, Map<String, ModuleWorkers> workers,
+                                           ToDoubleFunction<ModuleWorkers> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        workers.forEach((module, w) -> b.dataPoint(CounterDataPointSnapshot.builder().value(value.applyAsDouble(w))
+                .labels(Labels.of("module", module)).build()));
+        return b.build();
     }
 }

@@ -32,7 +32,9 @@ import java.util.function.Supplier;
 /**
  * Turns complete units into journaled jobs: every rule whose trigger is the unit's kind and whose
  * conditions hold makes a job — QUEUED, or NOT_APPLICABLE with the module's own reason when its
- * selection refuses the unit, or FAILED when the module's queue is full. Runs on its own thread:
+ * selection refuses the unit. Accepted work never fails for being many: above the module's queue limit the job
+ * is still QUEUED in the journal (ordered by priority with aging) and a warning says the module is behind.
+ * Runs on its own thread:
  * units arrive from the tracker, and planning writes the journal. Headers come from intake's
  * {@link HeaderCache} (read once per instance). An operator's reprocess is planned here too.
  */
@@ -112,12 +114,13 @@ public final class JobPlanner implements AutoCloseable {
                     unit.files(), unit.inputHash());
             Optional<Job> job;
             if (ev.moduleRefusal().isPresent()) {
-                job = journal.enqueue(n, JobState.NOT_APPLICABLE, "module " + module.id() + " does not accept this "
-                        + unit.kind().name().toLowerCase() + ": " + ev.moduleRefusal().get());
-            } else if (full(module.id())) {
-                job = journal.enqueue(n, JobState.FAILED, "module " + module.id() + " queue is full ("
-                        + queueLimit.apply(module.id()) + " waiting; modules." + module.id() + ".queueLimit): retry it later");
+                String reason = "module " + module.id() + " does not accept this " + unit.kind().name().toLowerCase() + ": "
+                        + ev.moduleRefusal().get();
+                String condition = ev.refusalCondition().filter(c -> !c.equals(ev.moduleRefusal().get())).orElse(null);
+                job = journal.enqueue(n, JobState.NOT_APPLICABLE, reason,
+                        condition == null ? reason : reason + " (condition: " + condition + ")");
             } else {
+                warnIfBehind(module.id());
                 job = journal.enqueue(n, JobState.QUEUED, null);
                 queued |= job.isPresent();
             }
@@ -134,8 +137,26 @@ public final class JobPlanner implements AutoCloseable {
         return made;
     }
 
-    private boolean full(String moduleId) throws SQLException {
-        return journal.countInState(moduleId, JobState.QUEUED) >= queueLimit.apply(moduleId);
+    private final Map<String, Long> lastBehindWarning = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * At most once a minute per module: a WARN when more jobs wait than its queue limit. The job is queued all the
+     * same (a PACS catching up after an outage sends exactly such bursts; failing them would lose results).
+     */
+    private void warnIfBehind(String moduleId) throws SQLException {
+        int limit = queueLimit.apply(moduleId);
+        int waiting = journal.countInState(moduleId, JobState.QUEUED);
+        if (waiting < limit) {
+            return;
+        }
+        long now = System.nanoTime();
+        Long last = lastBehindWarning.get(moduleId);
+        if (last == null || now - last > TimeUnit.MINUTES.toNanos(1)) {
+            lastBehindWarning.put(moduleId, now);
+            LOG.warn("Module {} has {} jobs waiting, at or above its queue limit {} (modules.{}.queueLimit): new jobs still "
+                    + "queue and run in priority order; add capacity (maxConcurrentJobs, nodes) if this persists",
+                    moduleId, waiting, limit, moduleId);
+        }
     }
 
     /**

@@ -296,6 +296,21 @@ public final class PageWriter implements ReportObjectWriter {
         };
     }
 
+    /**
+     * What the page prints for a qualitative evaluation, in order: its concept, the answer, "Reference: " and the
+     * method when there is one, the comment when there is one. Plain text: no probability, no percentage bar.
+     */
+    static List<String> evaluationText(Finding.Qualitative q) {
+        List<String> lines = new ArrayList<>(List.of(q.concept().meaning(), q.value().meaning()));
+        if (!q.method().isBlank()) {
+            lines.add("Reference: " + q.method());
+        }
+        if (!q.comment().isBlank()) {
+            lines.add(q.comment());
+        }
+        return lines;
+    }
+
     /** "2 345 mm³": value with digit grouping and a readable unit. */
     public static String valueWithUnit(double value, Concept unit) {
         double a = Math.abs(value);
@@ -457,6 +472,7 @@ public final class PageWriter implements ReportObjectWriter {
             List<Finding.Measurement> measurements = new ArrayList<>();
             List<Finding.Classification> classifications = new ArrayList<>();
             List<Finding.Segmentation> segmentations = new ArrayList<>();
+            List<Finding.Qualitative> evaluations = new ArrayList<>();
             for (Finding f : r.findings()) {
                 if (f instanceof Finding.Measurement m) {
                     measurements.add(m);
@@ -464,6 +480,8 @@ public final class PageWriter implements ReportObjectWriter {
                     classifications.add(c);
                 } else if (f instanceof Finding.Segmentation s) {
                     segmentations.add(s);
+                } else if (f instanceof Finding.Qualitative q) {
+                    evaluations.add(q);
                 }
             }
             if (!measurements.isEmpty()) {
@@ -474,6 +492,9 @@ public final class PageWriter implements ReportObjectWriter {
             }
             for (Finding.Segmentation s : segmentations) {
                 y = legend(s, y + 10);
+            }
+            for (Finding.Qualitative q : evaluations) {
+                y = evaluation(q, y + 10);
             }
             if (r.findings().isEmpty()) {
                 y += text("No findings reported by the module.", MARGIN, y, false, 16f, MUTED) + 6;
@@ -502,8 +523,7 @@ public final class PageWriter implements ReportObjectWriter {
                     g.setColor(ROW);
                     g.fillRect(MARGIN, y, INNER, rowH);
                 }
-                Concept site = m.findingSite() != null ? m.findingSite() : m.finding();
-                text(fit(site.meaning(), false, 17f, c2 - c1 - 16), c1, y + 5, false, 17f, INK);
+                text(fit(siteLabel(m), false, 17f, c2 - c1 - 16), c1, y + 5, false, 17f, INK);
                 String v = valueWithUnit(m.value(), m.unit());
                 float w = width(v, true, 18f);
                 text(fit(m.quantity().meaning(), false, 17f, (int) (c3 - c2 - w - 20)), c2, y + 5, false, 17f, INK);
@@ -540,6 +560,22 @@ public final class PageWriter implements ReportObjectWriter {
                 y += rowH + 2;
             }
             return y + 4;
+        }
+
+        /** A stated (not predicted) coded answer, as the text {@link #evaluationText} gives, with a bar at its left. */
+        private int evaluation(Finding.Qualitative q, int y) {
+            List<String> t = evaluationText(q);
+            y += text(fit(t.get(0), true, 17f, INNER), MARGIN, y, true, 17f, INK) + 4;
+            int top = y;
+            y += 6;
+            y += paragraph(t.get(1), MARGIN + 12, y, INNER - 24, true, 18f, INK, 2) + 4;
+            for (String line : t.subList(2, t.size())) {
+                boolean reference = line.startsWith("Reference: ");
+                y += paragraph(line, MARGIN + 12, y, INNER - 24, false, 15f, reference ? INK : MUTED, reference ? 3 : 5) + 2;
+            }
+            g.setColor(BAND);
+            g.fillRect(MARGIN, top, 3, y - top + 4);
+            return y + 10;
         }
 
         private int legend(Finding.Segmentation s, int y) {
@@ -644,5 +680,19 @@ public final class PageWriter implements ReportObjectWriter {
                 text(demo, (int) ((WIDTH - dw) / 2), y, true, 24f, PREDICTED);
             }
         }
+    }
+
+    /** "Hippocampus, left anterior": the finding site's meaning with its modifiers, laterality first. */
+    static String siteLabel(Finding.Measurement m) {
+        Concept site = m.findingSite() != null ? m.findingSite() : m.finding();
+        List<String> mods = new ArrayList<>();
+        for (Finding.Modifier.Kind kind : List.of(Finding.Modifier.Kind.LATERALITY, Finding.Modifier.Kind.TOPOGRAPHICAL)) {
+            for (Finding.Modifier mod : m.findingSiteModifiers()) {
+                if (mod.kind() == kind) {
+                    mods.add(mod.value().meaning().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        return mods.isEmpty() ? site.meaning() : site.meaning() + ", " + String.join(" ", mods);
     }
 }

@@ -52,15 +52,22 @@ public final class ResultStore implements ResultSink {
             } else if (f instanceof Finding.Measurement m) {
                 o.put("type", "measurement").put("quantity", concept(m.quantity())).put("value", m.value())
                         .put("unit", concept(m.unit())).put("findingSite", concept(m.findingSite()))
+                        .put("findingSiteModifiers", modifiers(m.findingSiteModifiers()))
+                        .put("segmentLabel", m.segment() == null ? null : m.segment().label())
                         .put("evidence", new JsonArray(m.evidenceSopInstanceUids()));
             } else if (f instanceof Finding.Segmentation s) {
                     String file = "labels-" + n + ".raw";
                     write(tmp.resolve(file), s.labels());
                     JsonArray segs = new JsonArray();
                     s.segments().forEach(g -> segs.add(new JsonObject().put("label", g.label()).put("name", g.name())
-                            .put("category", concept(g.category())).put("type", concept(g.type())).put("rgb", g.rgb())));
+                            .put("category", concept(g.category())).put("type", concept(g.type()))
+                            .put("typeModifiers", modifiers(g.typeModifiers())).put("rgb", g.rgb())));
                     o.put("type", "segmentation").put("columns", s.columns()).put("rows", s.rows()).put("slices", s.slices())
                             .put("labels", file).put("segments", segs).put("sopInstanceUids", new JsonArray(s.sopInstanceUids()));
+            } else if (f instanceof Finding.Qualitative q) {
+                o.put("type", "qualitative").put("concept", concept(q.concept())).put("answer", concept(q.value()))
+                        .put("method", q.method()).put("comment", q.comment())
+                        .put("evidence", new JsonArray(q.evidenceSopInstanceUids()));
             }
             findings.add(o);
             n++;
@@ -94,6 +101,12 @@ public final class ResultStore implements ResultSink {
     public Optional<JsonObject> read(String jobId) throws IOException {
         Path f = directory(jobId).resolve("result.json");
         return Files.exists(f) ? Optional.of(new JsonObject(Files.readString(f))) : Optional.empty();
+    }
+
+    private static JsonArray modifiers(java.util.List<Finding.Modifier> modifiers) {
+        JsonArray a = new JsonArray();
+        modifiers.forEach(m -> a.add(concept(m.value()).put("kind", m.kind().name().toLowerCase(java.util.Locale.ROOT))));
+        return a;
     }
 
     private static JsonObject concept(Concept c) {

@@ -32,8 +32,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes each {@link Finding.Segmentation} of a result as a DICOM Segmentation (BINARY, one segment per
- * entry of {@code segments}) in the input's study, on the source's Frame of Reference.
+ * Writes each {@link Finding.Segmentation} of a result as a DICOM Segmentation (one segment per entry of
+ * {@code segments}) in the input's study, on the source's Frame of Reference.
+ *
+ * <p>Encoding: BINARY (1 bit per pixel, packed across frames) when a frame's pixel count is a multiple of 8;
+ * otherwise FRACTIONAL OCCUPANCY with only the values 0 and 255 (8 bits per pixel). Both are conformant and
+ * say the same thing; the second exists because OHIF 3.13's SEG loader unpacks 1-bit pixel data frame by frame
+ * from byte boundaries, so a BINARY SEG whose frames are not byte-aligned (e.g. 35 x 51) is listed but not
+ * drawn, while it draws a FRACTIONAL SEG whose values are all 0 or the maximum ("pseudo-binary").
  *
  * <p>Frames: one per (segment, slice) that contains at least one voxel of the segment, ordered by segment
  * number and then by slice position along the normal; slices without the segment are omitted. Each frame
@@ -47,6 +53,10 @@ public final class SegWriter implements ReportObjectWriter {
 
     // tags, by number: the Debian PixelMed dictionary lacks many of the enhanced multi-frame ones
     static final AttributeTag SEGMENTATION_TYPE = new AttributeTag(0x0062, 0x0001);
+    static final AttributeTag SEGMENTATION_FRACTIONAL_TYPE = new AttributeTag(0x0062, 0x0010);
+    static final AttributeTag MAXIMUM_FRACTIONAL_VALUE = new AttributeTag(0x0062, 0x000E);
+    /** The value of a fully occupied pixel in a FRACTIONAL SEG. */
+    static final int FRACTIONAL_MAX = 255;
     static final AttributeTag SEGMENT_SEQUENCE = new AttributeTag(0x0062, 0x0002);
     static final AttributeTag SEGMENTED_PROPERTY_CATEGORY_CODE_SEQUENCE = new AttributeTag(0x0062, 0x0003);
     static final AttributeTag SEGMENT_NUMBER = new AttributeTag(0x0062, 0x0004);
@@ -57,6 +67,7 @@ public final class SegWriter implements ReportObjectWriter {
     static final AttributeTag SEGMENT_IDENTIFICATION_SEQUENCE = new AttributeTag(0x0062, 0x000A);
     static final AttributeTag REFERENCED_SEGMENT_NUMBER = new AttributeTag(0x0062, 0x000B);
     static final AttributeTag RECOMMENDED_DISPLAY_CIELAB_VALUE = new AttributeTag(0x0062, 0x000D);
+    static final AttributeTag SEGMENTED_PROPERTY_TYPE_MODIFIER_CODE_SEQUENCE = new AttributeTag(0x0062, 0x0011);
     static final AttributeTag SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE = new AttributeTag(0x0062, 0x000F);
     static final AttributeTag CONTENT_LABEL = new AttributeTag(0x0070, 0x0080);
     static final AttributeTag CONTENT_DESCRIPTION = new AttributeTag(0x0070, 0x0081);
@@ -230,7 +241,12 @@ public final class SegWriter implements ReportObjectWriter {
         Attribute creator = new PersonNameAttribute(CONTENT_CREATOR_NAME);
         creator.addValue(CommonAttributes.truncate("RadFlow^" + in.module().id(), 64));
         list.put(creator);
-        cs(list, SEGMENTATION_TYPE, "BINARY");
+        boolean fractional = fractional(rows, columns);
+        cs(list, SEGMENTATION_TYPE, fractional ? "FRACTIONAL" : "BINARY");
+        if (fractional) {
+            cs(list, SEGMENTATION_FRACTIONAL_TYPE, "OCCUPANCY");
+            us(list, MAXIMUM_FRACTIONAL_VALUE, FRACTIONAL_MAX);
+        }
         cs(list, LOSSY_IMAGE_COMPRESSION, "00");
         CommonAttributes.imageLaterality(firstSource, list);
         cs(list, BURNED_IN_ANNOTATION, "NO");
@@ -246,7 +262,17 @@ public final class SegWriter implements ReportObjectWriter {
             description.addValue(s.name() + " (label " + s.label() + ")");
             item.put(description);
             code(item, SEGMENTED_PROPERTY_CATEGORY_CODE_SEQUENCE, s.category());
-            code(item, SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE, s.type());
+            AttributeList type = new CodedSequenceItem(s.type().code(), s.type().scheme(), s.type().meaning())
+                    .getAttributeList();
+            if (!s.typeModifiers().isEmpty()) {
+                SequenceAttribute modifiers = new SequenceAttribute(SEGMENTED_PROPERTY_TYPE_MODIFIER_CODE_SEQUENCE);
+                for (Finding.Modifier m : s.typeModifiers()) {
+                    modifiers.addItem(new CodedSequenceItem(m.value().code(), m.value().scheme(), m.value().meaning())
+                            .getAttributeList());
+                }
+                type.put(modifiers);
+            }
+            item.put(single(SEGMENTED_PROPERTY_TYPE_CODE_SEQUENCE, type));
             cs(item, SEGMENT_ALGORITHM_TYPE, "AUTOMATIC");
             lo(item, SEGMENT_ALGORITHM_NAME, algorithmName);
             Attribute lab = new UnsignedShortAttribute(RECOMMENDED_DISPLAY_CIELAB_VALUE);
@@ -263,9 +289,9 @@ public final class SegWriter implements ReportObjectWriter {
         cs(list, PHOTOMETRIC_INTERPRETATION, "MONOCHROME2");
         us(list, ROWS, rows);
         us(list, COLUMNS, columns);
-        us(list, BITS_ALLOCATED, 1);
-        us(list, BITS_STORED, 1);
-        us(list, HIGH_BIT, 0);
+        us(list, BITS_ALLOCATED, fractional ? 8 : 1);
+        us(list, BITS_STORED, fractional ? 8 : 1);
+        us(list, HIGH_BIT, fractional ? 7 : 0);
         us(list, PIXEL_REPRESENTATION, 0);
         is(list, NUMBER_OF_FRAMES, frames.size());
 
@@ -310,7 +336,7 @@ public final class SegWriter implements ReportObjectWriter {
 
         // Per-frame functional groups and the packed bits
         SequenceAttribute perFrame = new SequenceAttribute(PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE);
-        long totalBits = (long) frames.size() * frameSize;
+        long totalBits = (long) frames.size() * frameSize * (fractional ? 8 : 1);
         long byteCount = (totalBits + 7) / 8;
         if (byteCount % 2 == 1) {
             byteCount++;
@@ -356,9 +382,19 @@ public final class SegWriter implements ReportObjectWriter {
             group.put(single(SEGMENT_IDENTIFICATION_SEQUENCE, identification));
             perFrame.addItem(group);
 
-            // PS3.5 8.1.1: 1-bit pixels packed contiguously, little end first, across frame boundaries
             byte label = (byte) segments.get(frame[0]).label();
             int base = z * frameSize;
+            if (fractional) {
+                int offset = (int) (bit >>> 3);
+                for (int p = 0; p < frameSize; p++) {
+                    if (labels[base + p] == label) {
+                        pixels[offset + p] = (byte) FRACTIONAL_MAX;
+                    }
+                }
+                bit += 8L * frameSize;
+                continue;
+            }
+            // PS3.5 8.1.1: 1-bit pixels packed contiguously, little end first, across frame boundaries
             for (int p = 0; p < frameSize; p++, bit++) {
                 if (labels[base + p] == label) {
                     pixels[(int) (bit >>> 3)] |= (byte) (1 << (bit & 7));
@@ -392,6 +428,11 @@ public final class SegWriter implements ReportObjectWriter {
         pixelData.setValues(pixels);
         list.put(pixelData);
         return list;
+    }
+
+    /** FRACTIONAL (8-bit, values 0 and 255) when frames of 1-bit pixels would not start on a byte boundary. */
+    static boolean fractional(int rows, int columns) {
+        return ((long) rows * columns) % 8 != 0;
     }
 
     /**

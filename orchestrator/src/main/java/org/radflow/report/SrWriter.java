@@ -181,17 +181,20 @@ public final class SrWriter implements ReportObjectWriter {
         list.put(new SequenceAttribute(TagFromName.PerformedProcedureCodeSequence));
         put(list, TagFromName.InstanceCreatorUID, in.uid("device"));
 
-        // private coding scheme used for class probabilities
-        SequenceAttribute schemes = new SequenceAttribute(CODING_SCHEME_IDENTIFICATION);
-        AttributeList scheme = new AttributeList();
-        put(scheme, TagFromName.CodingSchemeDesignator, PRIVATE_SCHEME);
-        put(scheme, CODING_SCHEME_NAME, "RadFlow private codes");
-        put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, "RadFlow project");
-        schemes.addItem(scheme);
-        list.put(schemes);
+        // the private coding scheme, declared only when a code of it is used (class probabilities, modules' own codes)
+        if (usesScheme(list, PRIVATE_SCHEME)) {
+            SequenceAttribute schemes = new SequenceAttribute(CODING_SCHEME_IDENTIFICATION);
+            AttributeList scheme = new AttributeList();
+            put(scheme, TagFromName.CodingSchemeDesignator, PRIVATE_SCHEME);
+            put(scheme, CODING_SCHEME_NAME, "RadFlow private codes");
+            put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, "RadFlow project");
+            schemes.addItem(scheme);
+            list.put(schemes);
+        }
 
         // evidence: the inputs the SR references, by series
-        list.put(evidence(TagFromName.CurrentRequestedProcedureEvidenceSequence, in, libraryInstances(in)));
+        list.put(evidence(TagFromName.CurrentRequestedProcedureEvidenceSequence, in, libraryInstances(in),
+                referencedSegs(in)));
 
         if (in.supersededSrInstanceUid() != null) {
             String prior = in.supersededSrInstanceUid();
@@ -264,13 +267,31 @@ public final class SrWriter implements ReportObjectWriter {
         return true;
     }
 
-    private SequenceAttribute evidence(AttributeTag tag, ReportInput in, List<String> sops) throws DicomException {
+    /** The SEG instances the content tree references (TID 1411), by series: they belong in the evidence too. */
+    private static Map<String, List<String[]>> referencedSegs(ReportInput in) {
+        Map<String, List<String[]>> bySeries = new TreeMap<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Finding f : in.result().findings()) {
+            if (f instanceof Finding.Measurement m) {
+                SegmentReference ref = segmentReference(in, m.segment());
+                if (ref != null && seen.add(ref.sopInstanceUid())) {
+                    bySeries.computeIfAbsent(ref.segSeriesUid(), k -> new ArrayList<>())
+                            .add(new String[] {SegWriter.SEGMENTATION_STORAGE, ref.sopInstanceUid()});
+                }
+            }
+        }
+        return bySeries;
+    }
+
+    private SequenceAttribute evidence(AttributeTag tag, ReportInput in, List<String> sops,
+                                       Map<String, List<String[]>> extra) throws DicomException {
         Map<String, List<String[]>> bySeries = new TreeMap<>();
         for (String sop : sops) {
             AttributeList src = in.sources().get(sop);
             bySeries.computeIfAbsent(Attribute.getSingleStringValueOrEmptyString(src, TagFromName.SeriesInstanceUID),
                     k -> new ArrayList<>()).add(new String[] {sopClass(src), sop});
         }
+        extra.forEach((series, refs) -> bySeries.computeIfAbsent(series, k -> new ArrayList<>()).addAll(refs));
         SequenceAttribute seq = new SequenceAttribute(tag);
         if (!bySeries.isEmpty()) {
             seq.addItem(studyItem(in, bySeries));
@@ -326,6 +347,8 @@ public final class SrWriter implements ReportObjectWriter {
             return m.evidenceSopInstanceUids();
         } else if (f instanceof Finding.Segmentation s) {
             return s.sopInstanceUids();
+        } else if (f instanceof Finding.Qualitative q) {
+            return q.evidenceSopInstanceUids();
         }
         return List.of();
     }
@@ -358,11 +381,25 @@ public final class SrWriter implements ReportObjectWriter {
                 in.uid("sr.tracking." + index));
         f.makeCodeContentItem(group, CONTAINS, dcm("121071", "Finding"), coded(finding.finding()));
         if (finding instanceof Finding.Measurement m && m.findingSite() != null) {
-            f.makeCodeContentItem(group, HAS_CONCEPT_MOD, sct("363698007", "Finding Site"), coded(m.findingSite()));
+            ContentItem site = f.makeCodeContentItem(group, HAS_CONCEPT_MOD, sct("363698007", "Finding Site"),
+                    coded(m.findingSite()));
+            for (Finding.Modifier modifier : m.findingSiteModifiers()) {
+                f.makeCodeContentItem(site, HAS_CONCEPT_MOD, modifier.kind() == Finding.Modifier.Kind.LATERALITY
+                        ? sct("272741003", "Laterality") : sct("106233006", "Topographical modifier"),
+                        coded(modifier.value()));
+            }
         }
         algorithm(f, group, in);
+        SegmentReference segment = finding instanceof Finding.Measurement m ? segmentReference(in, m.segment()) : null;
+        if (segment != null) {
+            // TID 1411: a measurement made on a segment references the SEG segment and the series it segments
+            f.makeImageContentItem(group, CONTAINS, dcm("121191", "Referenced Segment"), SegWriter.SEGMENTATION_STORAGE,
+                    segment.sopInstanceUid(), 0, segment.segmentNumber(), null, null, null, null);
+            f.makeUIDContentItem(group, CONTAINS, dcm("121232", "Source series for segmentation"),
+                    segment.sourceSeriesUid());
+        }
         // TID 1501 row 10b: the images the finding was made from, as listed in the image library
-        List<String> evidence = evidenceOf(finding);
+        List<String> evidence = segment != null ? List.of() : evidenceOf(finding);
         for (int i = 0; i < Math.min(evidence.size(), EVIDENCE_PER_GROUP_LIMIT); i++) {
             AttributeList src = in.sources().get(evidence.get(i));
             if (src != null) {
@@ -380,8 +417,81 @@ public final class SrWriter implements ReportObjectWriter {
             if (c.predicted() != null) {
                 f.makeCodeContentItem(group, CONTAINS, coded(c.finding()), coded(c.predicted()));
             }
+        } else if (finding instanceof Finding.Qualitative q) {
+            // TID 1501 qualitative evaluation: the coded answer, then its reference and what to know as text
+            f.makeCodeContentItem(group, CONTAINS, coded(q.concept()), coded(q.value()));
+            if (!q.method().isBlank()) {
+                f.makeTextContentItem(group, CONTAINS, dcm("121423", "Method Citation"), q.method());
+            }
+            if (!q.comment().isBlank()) {
+                f.makeTextContentItem(group, CONTAINS, dcm("121106", "Comment"), q.comment());
+            }
         }
         // a Segmentation's segments live in the SEG object; its group records the finding and the algorithm only
+    }
+
+    private static boolean usesScheme(AttributeList list, String designator) {
+        for (Attribute a : list.values()) {
+            if (a instanceof SequenceAttribute seq) {
+                for (int i = 0; i < seq.getNumberOfItems(); i++) {
+                    if (usesScheme(seq.getItem(i).getAttributeList(), designator)) {
+                        return true;
+                    }
+                }
+            } else if (a.getTag().equals(TagFromName.CodingSchemeDesignator)
+                    && designator.equals(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.CodingSchemeDesignator))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where a measurement's segment was written: the SEG instance, the segment's number, the segmented series. */
+    record SegmentReference(String sopInstanceUid, int segmentNumber, String sourceSeriesUid, String segSeriesUid) {
+    }
+
+    /**
+     * The SEG segment a measurement was made from, numbered as {@link SegWriter} numbers it (the n-th
+     * segmentation of the result is the n-th SEG, its segments numbered from 1 in order); null when the
+     * measurement names no segment or its segmentation has no voxel (SegWriter then writes no object).
+     */
+    static SegmentReference segmentReference(ReportInput in, Finding.Segment segment) {
+        if (segment == null) {
+            return null;
+        }
+        int index = 0;
+        for (Finding f : in.result().findings()) {
+            if (f instanceof Finding.Segmentation s) {
+                index++;
+                int n = s.segments().indexOf(segment);
+                if (n < 0) {
+                    continue;
+                }
+                if (!anyVoxel(s)) {
+                    return null;
+                }
+                AttributeList firstSlice = in.sources().get(s.sopInstanceUids().get(0));
+                String series = firstSlice == null ? ""
+                        : Attribute.getSingleStringValueOrEmptyString(firstSlice, TagFromName.SeriesInstanceUID);
+                return new SegmentReference(in.uid("seg.instance" + (index == 1 ? "" : "." + index)), n + 1, series,
+                        in.uid("seg.series"));
+            }
+        }
+        throw new IllegalArgumentException("a measurement refers to segment '" + segment.name()
+                + "', which is not a segment of any segmentation in the same result");
+    }
+
+    private static boolean anyVoxel(Finding.Segmentation s) {
+        boolean[] labelled = new boolean[256];
+        for (Finding.Segment segment : s.segments()) {
+            labelled[segment.label()] = true;
+        }
+        for (byte b : s.labels()) {
+            if (labelled[b & 0xFF]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** TID 4019 Algorithm Identification. */

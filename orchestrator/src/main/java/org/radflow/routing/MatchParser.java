@@ -24,7 +24,8 @@ import java.util.regex.PatternSyntaxException;
 public final class MatchParser {
 
     /** Operators of a condition map, in the order the documentation lists them. */
-    static final List<String> OPERATORS = List.of("is", "regex", "not", "lt", "le", "gt", "ge", "eq", "ne", "present", "absent");
+    static final List<String> OPERATORS = List.of("is", "regex", "not", "lt", "le", "gt", "ge", "eq", "ne", "present", "absent",
+            "orAbsent");
 
     private static final Map<String, String> MISTAKES = Map.ofEntries(
             Map.entry("in", "a list ([A, B]) or 'is: [A, B]'"),
@@ -169,10 +170,20 @@ public final class MatchParser {
                     + ") or remove the line");
         }
         List<TagCondition> all = new ArrayList<>();
+        boolean orAbsent = false;
         for (Map.Entry<String, Object> e : ops.entrySet()) {
+            if ("orAbsent".equals(e.getKey())) {
+                orAbsent = flag(e.getValue(), key + ".orAbsent");
+                continue;
+            }
             all.add(operator(e.getKey(), e.getValue(), key + "." + e.getKey(), keyword));
         }
-        return all.size() == 1 ? all.get(0) : new TagCondition.AllOf(all);
+        if (all.isEmpty()) {
+            throw new ConfigException(key + ": orAbsent qualifies another operator, e.g. {regex: \"chest|thorax\", orAbsent: true}; "
+                    + "alone it tests nothing");
+        }
+        TagCondition c = all.size() == 1 ? all.get(0) : new TagCondition.AllOf(all);
+        return orAbsent ? TagCondition.orAbsent(c) : c;
     }
 
     private static TagCondition operator(String op, Object v, String key, String keyword) {

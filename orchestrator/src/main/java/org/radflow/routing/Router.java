@@ -111,8 +111,13 @@ public final class Router {
             return new RuleEvaluation(rule, Outcome.NOT_MATCHED, miss, module, Optional.empty());
         }
         ModuleDescriptor d = module.get();
+        Optional<Refusal> refusal = refusal(d.selection(), rule.triggerFor(d), tags, sop, counts);
         return new RuleEvaluation(rule, Outcome.MATCHED, Optional.empty(), module,
-                refusal(d.selection(), rule.triggerFor(d), tags, sop, counts));
+                refusal.map(Refusal::sentence), refusal.map(Refusal::condition));
+    }
+
+    /** Why a module's selection refuses a unit: a sentence for people and the raw condition for the record. */
+    record Refusal(String sentence, String condition) {
     }
 
     /**
@@ -129,21 +134,44 @@ public final class Router {
         return out;
     }
 
-    /** Why the module's own selection refuses the unit; empty when it accepts it. */
-    static Optional<String> refusal(Selection s, Trigger trigger, DicomTags tags, String sop, Map<Trigger, Integer> counts) {
-        if (!s.sopClassUids().isEmpty() && (sop == null || !s.sopClassUids().contains(sop))) {
-            return Optional.of("SOP Class " + (sop == null ? "unknown" : sopName(sop)) + " is not one the module reads; it reads "
-                    + s.sopClassUids().stream().sorted().map(Router::sopName).collect(Collectors.joining(", ")));
+    /**
+     * Why the module's own selection refuses the unit; empty when it accepts it. Modality is checked first (a person
+     * asks "which modality?" before "which SOP class?"), then the SOP classes, the other conditions in the module's
+     * order, and the instance count.
+     */
+    static Optional<Refusal> refusal(Selection s, Trigger trigger, DicomTags tags, String sop, Map<Trigger, Integer> counts) {
+        List<TagMatch> modality = s.conditions().stream().filter(m -> "Modality".equals(m.keyword())).toList();
+        List<TagMatch> others = s.conditions().stream().filter(m -> !"Modality".equals(m.keyword())).toList();
+        Optional<Refusal> miss = firstRefusal(modality, tags);
+        if (miss.isPresent()) {
+            return miss;
         }
-        Optional<String> miss = firstMismatch(s.conditions(), tags);
+        if (!s.sopClassUids().isEmpty() && (sop == null || !s.sopClassUids().contains(sop))) {
+            String why = "SOP Class " + (sop == null ? "unknown" : sopName(sop)) + " is not one the module reads; it reads "
+                    + s.sopClassUids().stream().sorted().map(Router::sopName).collect(Collectors.joining(", "));
+            return Optional.of(new Refusal(why, why));
+        }
+        miss = firstRefusal(others, tags);
         if (miss.isPresent()) {
             return miss;
         }
         Integer n = trigger == Trigger.INSTANCE ? Integer.valueOf(1) : counts.get(trigger);
         if (n != null && n < s.minInstances()) {
-            return Optional.of((trigger == Trigger.INSTANCE ? "an instance-triggered job has 1 instance"
+            String why = (trigger == Trigger.INSTANCE ? "an instance-triggered job has 1 instance"
                     : "the " + trigger.name().toLowerCase(Locale.ROOT) + " has " + n + (n == 1 ? " instance" : " instances"))
-                    + "; the module needs at least " + s.minInstances());
+                    + "; the module needs at least " + s.minInstances();
+            return Optional.of(new Refusal(why, why));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Refusal> firstRefusal(List<TagMatch> conditions, DicomTags tags) {
+        for (TagMatch m : conditions) {
+            Optional<String> raw = mismatch(m, tags);
+            if (raw.isPresent()) {
+                String sentence = m.sentence(tags, !Keywords.identifying(m.keyword())).orElse(raw.get());
+                return Optional.of(new Refusal(sentence, raw.get()));
+            }
         }
         return Optional.empty();
     }

@@ -15,11 +15,15 @@ import java.util.Optional;
  * @param reason        why not, for every outcome but {@link Outcome#MATCHED}: the first condition
  *                      that failed, "disabled", or the missing module
  * @param module        the module's descriptor, when the module exists
- * @param moduleRefusal for a match: why the module's own selection does not accept the unit; the
+ * @param moduleRefusal for a match: why the module's own selection does not accept the unit, as a sentence
+ *                      ("View Position is LAT; COVID-Net reads frontal (PA/AP) chest radiographs"); the
  *                      job is then recorded {@code NOT_APPLICABLE} with this reason instead of run
+ * @param refusalCondition the raw condition behind {@code moduleRefusal}
+ *                      ({@code ViewPosition matches /PA|AP/i or is absent (was 'LAT')}), kept in the job's timeline
  */
 public record RuleEvaluation(RoutingRule rule, Outcome outcome, Optional<String> reason,
-                             Optional<ModuleDescriptor> module, Optional<String> moduleRefusal) {
+                             Optional<ModuleDescriptor> module, Optional<String> moduleRefusal,
+                             Optional<String> refusalCondition) {
 
     public enum Outcome {
         /** Every condition passed and the module exists: a job is made. */
@@ -38,12 +42,19 @@ public record RuleEvaluation(RoutingRule rule, Outcome outcome, Optional<String>
         reason = Objects.requireNonNullElse(reason, Optional.empty());
         module = Objects.requireNonNullElse(module, Optional.empty());
         moduleRefusal = Objects.requireNonNullElse(moduleRefusal, Optional.empty());
+        refusalCondition = Objects.requireNonNullElse(refusalCondition, Optional.empty());
         if (outcome != Outcome.MATCHED && reason.isEmpty()) {
             throw new IllegalArgumentException(outcome + " needs a reason");
         }
         if (outcome == Outcome.MATCHED && module.isEmpty()) {
             throw new IllegalArgumentException("a match needs the module");
         }
+    }
+
+    /** An evaluation whose refusal (if any) has no separate raw condition. */
+    public RuleEvaluation(RoutingRule rule, Outcome outcome, Optional<String> reason, Optional<ModuleDescriptor> module,
+                          Optional<String> moduleRefusal) {
+        this(rule, outcome, reason, module, moduleRefusal, Optional.empty());
     }
 
     /** The rule matched: a job is made (run, or recorded not applicable when the module refuses). */

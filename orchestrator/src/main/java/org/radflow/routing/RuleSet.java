@@ -38,6 +38,7 @@ import java.util.stream.Collectors;
  *       SeriesDescription: HippoCrop                 # one value: exact
  *       SliceThickness: {lt: 2.5}                    # lt, le, gt, ge, eq, ne: numeric
  *       PatientAge: present                          # present / absent; also {present: true}, {absent: true}
+ *       Laterality: {is: [L, R], orAbsent: true}     # orAbsent: the other operators pass, or no value at all
  *       ImageType: {regex: ".*ORIGINAL.*"}
  *       "(0018,0050)": {ge: 0.5, le: 1.5}            # a tag instead of a keyword; several operators: all of them
  * }</pre>

@@ -48,6 +48,66 @@ public final class RuleTester {
     private RuleTester() {
     }
 
+    /** A path the API may not read: outside the allowed folders (or, with {@code missing}, not there at all). */
+    public static final class Refused extends RuntimeException {
+        private final boolean missing;
+
+        Refused(String message, boolean missing) {
+            super(message);
+            this.missing = missing;
+        }
+
+        /** True: the path is inside an allowed folder but does not exist (404); false: it is outside (403). */
+        public boolean missing() {
+            return missing;
+        }
+    }
+
+    /**
+     * The given paths, each confined to one of {@code roots} (for {@code POST /api/rules/test}: the spool's received
+     * studies): a relative path is taken inside the first root; ".." and symbolic links are resolved before the check,
+     * so neither leads out. Throws {@link Refused} naming the path and the folders allowed.
+     */
+    public static List<Path> confine(List<String> given, List<Path> roots) {
+        List<Path> realRoots = new ArrayList<>();
+        for (Path r : roots) {
+            try {
+                realRoots.add(r.toRealPath());
+            } catch (IOException e) {
+                // a root that does not exist yet (nothing received) holds nothing to read
+            }
+        }
+        String allowed = roots.stream().map(r -> r.toAbsolutePath().normalize().toString()).toList().toString();
+        List<Path> out = new ArrayList<>();
+        for (String g : given) {
+            Path p;
+            try {
+                p = Path.of(g);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new Refused("'" + g + "' is not a path; give files or folders under " + allowed, false);
+            }
+            Path base = roots.isEmpty() ? Path.of("") : roots.get(0);
+            Path lexical = (p.isAbsolute() ? p : base.resolve(p)).toAbsolutePath().normalize();
+            boolean inside = roots.stream().anyMatch(r -> lexical.startsWith(r.toAbsolutePath().normalize()));
+            String refusal = "'" + g + "' is outside the folders the rule tester may read: it reads received studies only, "
+                    + "under " + allowed + " (or test a received study with {\"studyInstanceUid\": \"...\"})";
+            if (!inside) {
+                throw new Refused(refusal, false);
+            }
+            Path real;
+            try {
+                real = lexical.toRealPath();
+            } catch (IOException e) {
+                throw new Refused("'" + g + "' does not exist under " + allowed, true);
+            }
+            if (realRoots.stream().noneMatch(real::startsWith)) {
+                throw new Refused(refusal + "; it leads there through a symbolic link", false);
+            }
+            out.add(real);
+        }
+        return out;
+    }
+
     /** Without the list of loaded modules: a missing module is reported without alternatives. */
     public static RuleTestReport test(RuleSet rules, Function<String, Optional<ModuleDescriptor>> modules, List<Path> filesOrFolders) {
         return test(new Router(rules, modules), filesOrFolders);

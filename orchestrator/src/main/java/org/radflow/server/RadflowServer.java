@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -65,6 +66,7 @@ public final class RadflowServer implements AutoCloseable {
     private HttpServer http;
     private ApiAuth auth;
     private ViewerServer viewer;
+    private final Readiness readiness;
 
     public RadflowServer(RadflowConfig config, boolean listenerOnly) {
         this(config, listenerOnly, null);
@@ -81,6 +83,7 @@ public final class RadflowServer implements AutoCloseable {
         this.cluster = config.cluster().enabled() && !listenerOnly
                 ? new ClusterMembership(config.cluster(), config.server().nodeName()) : null;
         this.vertx = cluster == null ? Vertx.vertx(vertxOptions()) : null;
+        this.readiness = new Readiness(this::config, () -> pipeline, () -> listener, cluster);
     }
 
     static VertxOptions vertxOptions() {
@@ -111,8 +114,9 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     /**
-     * Starts everything; fails (and stops what did start) when a port cannot be bound, state cannot be opened or, with
-     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage).
+     * Starts everything; fails when a port cannot be bound, state cannot be opened or, with
+     * cluster.enabled, the cluster cannot be joined (joining comes first, before any stage). After a failure the caller
+     * calls {@link #close()}, which stops what did start.
      */
     public Future<Void> start() {
         RadflowConfig config = config();
@@ -122,7 +126,7 @@ public final class RadflowServer implements AutoCloseable {
             } catch (IOException e) {
                 IllegalStateException err = new IllegalStateException("cannot open the audit trail in " + config.audit().dir()
                         + " (audit.dir): " + e.getMessage(), e);
-                return vertx == null ? Future.failedFuture(err) : vertx.close().transform(x -> Future.failedFuture(err));
+                return Future.failedFuture(err); // close() stops Vert.x
             }
         }
         if (vertx == null) {
@@ -132,7 +136,6 @@ public final class RadflowServer implements AutoCloseable {
                 return startStages(config);
             }, err -> {
                 LOG.error("RadFlow failed to start: {}", err.getMessage());
-                closePipeline();
                 return Future.failedFuture(err);
             });
         }
@@ -140,7 +143,16 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     private Future<Void> startStages(RadflowConfig config) {
-        Future<Void> core = listenerOnly ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+        Future<Void> core = vertx.executeBlocking(() -> {
+            checkSpool(config.listener().spoolDir());
+            // Netty's channel ids read the network interfaces once per JVM (hundreds of ms on a busy host): do it
+            // here, off the event loop, rather than inside the first bind
+            io.netty.channel.DefaultChannelId.newInstance();
+            io.vertx.core.buffer.Buffer.buffer(1); // likewise Netty's and Vert.x's buffer allocators, used by the first bind
+            io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
+            if (listenerOnly) {
+                return null;
+            }
             Pipeline p = new Pipeline(config, vertx, metrics, audit);
             pipeline = p;
             if (cluster != null) {
@@ -151,33 +163,85 @@ public final class RadflowServer implements AutoCloseable {
                 p.clusterGate(cluster::belowMinimum); // split-brain protection: below cluster.minSize, claim nothing
             }
             return null;
-        }, false);
-        Future<?> all = core.compose(x -> {
-                    // in a cluster each instance is durable on a second member before it is acknowledged
-                    listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
-                            pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
-                    return vertx.deployVerticle(listener);
+        }, false).compose(x -> vertx.executeBlocking(() -> {
+            // built here, off the event loop (its first use loads the listener's classes); deployed after HTTP binds.
+            // In a cluster each instance is durable on a second member before it is acknowledged
+            listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
+                    pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
+            return null;
+        }, false));
+        // HTTP binds before DICOM: a port conflict on the API must never leave the DICOM port accepting studies
+        // that nothing would process
+        Future<?> all = core
+                .compose(x -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
+                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
+                        : (viewer = new ViewerServer(vertx, config.viewer())).start()
+                        .recover(err -> Future.failedFuture(bindFailure(err, "viewer", "port " + config.viewer().port() + " on " + config.viewer().bindAddress(), "viewer.port"))))
+                .compose(x -> {
+                    return vertx.deployVerticle(listener).recover(err -> Future.failedFuture(bindFailure(err, "DICOM",
+                            "port " + config.listener().port() + " on " + config.listener().bindAddress(), "listener.port")));
                 })
                 .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
                         : vertx.executeBlocking(() -> {
                             // peers' copies go to intake directly: the listener's counters count what this node received
                             pipeline.startCluster(e -> pipeline.intake().stored(e));
                             return null;
-                        }, false))
-                .compose(id -> listenerOnly || !config.api().enabled() ? Future.succeededFuture() : startHttp(config.api()))
-                .compose(x -> listenerOnly || !config.viewer().enabled() ? Future.succeededFuture()
-                        : (viewer = new ViewerServer(vertx, config.viewer())).start());
+                        }, false));
         // workers for the routed modules boot once the server listens: several JVMs starting at once would slow its start
         all = all.onSuccess(x -> {
             if (pipeline != null) {
                 pipeline.warmUpWorkers();
             }
         });
+        // Vert.x itself is closed by close(), not here: closing it inside this chain left the caller's future
+        // uncompleted (its callbacks went to a terminated event loop) and start-up hung until its timeout
         return all.<Void>mapEmpty().recover(err -> {
             LOG.error("RadFlow failed to start: {}", err.getMessage());
-            closePipeline();
-            return vertx.close().transform(x -> Future.failedFuture(err));
+            return Future.failedFuture(err);
         });
+    }
+
+    /** Creates the spool folder and writes and removes a file there: a spool RadFlow cannot write fails the start. */
+    static void checkSpool(Path spool) {
+        Path probe = null;
+        try {
+            Files.createDirectories(spool);
+            probe = Files.createTempFile(spool, ".radflow-write-check", ".tmp");
+        } catch (IOException | SecurityException e) {
+            throw new StartupException("the spool folder " + spool.toAbsolutePath() + " cannot be created or written ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "): give the RadFlow user write access to it "
+                    + "or set listener.spoolDir to a writable folder");
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // the check succeeded; a leftover empty probe file is harmless
+                }
+            }
+        }
+    }
+
+    /** A port that cannot be bound, named with the key that changes it; other failures unchanged. */
+    static Throwable bindFailure(Throwable err, String what, String where, String key) {
+        for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                String m = String.valueOf(t.getMessage());
+                if (m.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                    return new StartupException(what + " " + where + " is already in use: stop the other process or set " + key);
+                }
+                return new StartupException(what + " " + where + " cannot be bound (" + m + "): check the address and set " + key
+                        + (what.equals("DICOM") ? " (ports below 1024 need privileges)" : ""));
+            }
+        }
+        return err;
+    }
+
+    /** An expected start-up failure whose message says what failed and how to fix it (no stack trace needed). */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message) {
+            super(message);
+        }
     }
 
     /** From the listener, on the association's thread, once an instance is durable: to intake (returns at once). */
@@ -202,14 +266,21 @@ public final class RadflowServer implements AutoCloseable {
             options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(a.tls().certificate().toString())
                     .setKeyPath(a.tls().key().toString()));
         }
-        auth = new ApiAuth(a.auth(), audit);
-        if (!a.auth().enabled()) {
-            LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
-                    a.bindAddress(), a.port());
-        }
-        HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(), new ServerOperations(this, pipeline), auth, audit);
-        io.vertx.ext.web.Router routes = WebUi.mount(api.router(), this::viewerPort);
-        return vertx.createHttpServer(options).requestHandler(routes).listen().onSuccess(s -> {
+        // the routes are built off the event loop: the first build in a JVM loads many classes (seconds on a busy host)
+        return vertx.executeBlocking(() -> {
+            auth = new ApiAuth(a.auth(), audit);
+            HttpApi api = new HttpApi(vertx, pipeline.journal(), pipeline.queries(), pipeline.scheduler(),
+                    new ServerOperations(this, pipeline), auth, audit);
+            return WebUi.mount(api.router(), this::viewerPort);
+        }, false).compose(routes -> {
+            if (!a.auth().enabled()) {
+                LOG.warn("API authentication is off (no api.auth.tokens): anyone who can reach {}:{} on this host can use the API",
+                        a.bindAddress(), a.port());
+            }
+            return vertx.createHttpServer(options).requestHandler(routes).listen();
+        })
+                .recover(err -> Future.failedFuture(bindFailure(err, "API", "port " + a.port() + " on " + a.bindAddress(), "api.port")))
+                .onSuccess(s -> {
             http = s;
             String scheme = a.tls() == null ? "http" : "https";
             LOG.info("HTTP API on {}://{}:{}/api/health, dashboard {}://{}:{}/ui/", scheme, a.bindAddress(), s.actualPort(),
@@ -232,11 +303,20 @@ public final class RadflowServer implements AutoCloseable {
         return audit;
     }
 
+    /** Readiness by component (see {@link Readiness}); blocks up to a few seconds (the store query). */
+    public JsonObject ready() {
+        return readiness.check();
+    }
+
+    /** The summary of GET /api/health: its status is readiness's (UP, WARN or DOWN), with the components. Blocks. */
     public JsonObject health() {
         RadflowConfig config = config();
         ModuleRegistry registry = registry();
+        JsonObject ready = ready();
         return new JsonObject()
-                .put("status", "UP")
+                .put("status", ready.getString("status"))
+                .put("ready", ready.getBoolean("ready"))
+                .put("components", ready.getJsonObject("components"))
                 .put("node", config.server().nodeName())
                 .put("startedAt", startedAt.toString())
                 .put("modules", registry == null ? 0 : registry.modules().size())
@@ -248,6 +328,11 @@ public final class RadflowServer implements AutoCloseable {
                         .put("instancesReceived", instancesReceived.get())
                         .put("bytesReceived", bytesReceived.get())
                         .put("spool", config.listener().spoolDir().toAbsolutePath().toString()));
+    }
+
+    /** The DICOM listener's verticle; null before start and in a failed start. */
+    DicomListenerVerticle listenerVerticle() {
+        return listener;
     }
 
     public int dicomPort() {

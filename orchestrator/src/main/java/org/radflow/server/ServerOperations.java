@@ -50,6 +50,11 @@ final class ServerOperations implements Operations {
         return server.health();
     }
 
+    @Override
+    public JsonObject ready() {
+        return server.ready();
+    }
+
     // ---------------------------------------------------------------------------------------- studies
 
     @Override
@@ -232,7 +237,14 @@ final class ServerOperations implements Operations {
         }
         JsonArray given = body.getJsonArray("paths");
         if (given != null) {
-            given.forEach(o -> paths.add(Path.of(String.valueOf(o))));
+            // the API reads received studies only, never any folder the server can read
+            List<String> asked = given.stream().map(String::valueOf).toList();
+            try {
+                paths.addAll(RuleTester.confine(asked, List.of(p.config().listener().spoolDir().resolve("incoming"))));
+            } catch (RuleTester.Refused e) {
+                LOG.warn("Rule test refused: {}", org.radflow.http.HttpApi.forLog(e.getMessage()));
+                throw new ApiException(e.missing() ? 404 : 403, e.getMessage());
+            }
         }
         if (paths.isEmpty()) {
             throw new ApiException(400, "give studyInstanceUid (a received study) or paths (files or folders on the server)");
@@ -350,6 +362,16 @@ final class ServerOperations implements Operations {
                 for (String d : st.fieldNames()) {
                     JsonObject o = st.getJsonObject(d);
                     out.put(d, new int[]{o.getInteger("pending", 0), o.getInteger("dead", 0)});
+                }
+                return out;
+            }
+
+            @Override
+            public Map<String, org.radflow.metrics.Metrics.ModuleWorkers> workers() {
+                Map<String, org.radflow.metrics.Metrics.ModuleWorkers> out = new java.util.TreeMap<>();
+                if (p.workers() != null) {
+                    p.workers().figures().forEach((m, f) -> out.put(m,
+                            new org.radflow.metrics.Metrics.ModuleWorkers(f.live(), f.starts(), f.failedStarts(), f.crashes())));
                 }
                 return out;
             }

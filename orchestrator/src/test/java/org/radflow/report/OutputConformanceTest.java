@@ -47,6 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every kind of object RadFlow writes (SR, Secondary Capture report page, SEG), made from odd-but-legal inputs, passes
  * dciodvfy, PixelMed's DicomInstanceValidator and (for SRs) DicomSRValidator with 0 errors.
  *
+ * <p>The MR result also carries a qualitative evaluation ({@link Finding.Qualitative}), the SR's CODE and TEXT rows.
+ *
  * <p>The inputs are what PACSs really send and a writer that copies strings gets wrong: Image Position values of 16
  * characters whose re-formatting is longer (and one source value of 18, which some modalities write though DS allows
  * 16), a 35 × 51 crop (frames not byte-aligned once bit-packed), a UTF-8 (ISO_IR 192) patient name with ideographic
@@ -98,6 +100,51 @@ class OutputConformanceTest {
             l.read(f.toString());
             assertDsFit(l, f.getFileName().toString());
         }
+    }
+
+    @Test
+    void measurementsOnSegmentsReferenceTheSegSegmentWithStandardModifiers() throws Exception {
+        AttributeList sr = read("SR mr");
+        AttributeList seg = read("SEG mr");
+        String segUid = Attribute.getSingleStringValueOrEmptyString(seg, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
+        com.pixelmed.dicom.StructuredReport tree = new com.pixelmed.dicom.StructuredReport(sr);
+        List<String> references = new ArrayList<>();
+        List<String> siteModifiers = new ArrayList<>();
+        collect((com.pixelmed.dicom.ContentItem) tree.getRoot(), references, siteModifiers);
+        assertEquals(List.of(segUid + "#1", segUid + "#2"), references, "anterior and posterior each reference their segment");
+        assertTrue(siteModifiers.containsAll(List.of("272741003=7771000", "106233006=255549009", "106233006=255551008")),
+                siteModifiers.toString());
+        // the SEG is listed in the SR's evidence, and its segment types carry the same modifiers
+        assertTrue(sr.toString().contains(segUid) && sr.get(com.pixelmed.dicom.TagFromName.CurrentRequestedProcedureEvidenceSequence)
+                .toString().contains(segUid), "SEG in Current Requested Procedure Evidence");
+        String segText = seg.toString();
+        assertTrue(segText.contains("255549009") && segText.contains("255551008") && segText.contains("7771000"),
+                "segment type modifiers written");
+    }
+
+    private static void collect(com.pixelmed.dicom.ContentItem item, List<String> references, List<String> siteModifiers) {
+        String concept = item.getConceptNameCodeValue();
+        if ("121191".equals(concept) && item instanceof com.pixelmed.dicom.ContentItemFactory.ImageContentItem image) {
+            references.add(image.getReferencedSOPInstanceUID() + "#" + image.getReferencedSegmentNumber());
+        }
+        if (("272741003".equals(concept) || "106233006".equals(concept))
+                && item instanceof com.pixelmed.dicom.ContentItemFactory.CodeContentItem code) {
+            siteModifiers.add(concept + "=" + code.getConceptCode().getCodeValue());
+        }
+        for (int i = 0; i < item.getChildCount(); i++) {
+            collect((com.pixelmed.dicom.ContentItem) item.getChildAt(i), references, siteModifiers);
+        }
+    }
+
+    private static AttributeList read(String prefix) throws Exception {
+        for (var e : reports.entrySet()) {
+            if (e.getKey().startsWith(prefix + " ")) {
+                AttributeList l = new AttributeList();
+                l.read(e.getValue().file().toString());
+                return l;
+            }
+        }
+        throw new AssertionError("no " + prefix + " written");
     }
 
     private static void assertDsFit(AttributeList l, String where) throws Exception {
@@ -231,17 +278,29 @@ class OutputConformanceTest {
             }
         }
         Concept structure = Concept.sct("123037004", "Anatomical Structure");
-        var seg = new Finding.Segmentation(hippocampus, cols, rows, slices, labels, List.of(
-                new Finding.Segment(GeneratedVolume.ANTERIOR, "Anterior hippocampus", structure, hippocampus, 0xFFD700),
-                new Finding.Segment(GeneratedVolume.POSTERIOR, "Posterior hippocampus", structure, hippocampus, 0x1E90FF)),
-                s.sopInstanceUids());
+        // standard post-coordinated codes: Hippocampus + Anterior/Posterior (+ Left), measured on SEG segments (TID 1411)
+        var left = Finding.Modifier.laterality(Concept.sct("7771000", "Left"));
+        var front = Finding.Modifier.topographical(Concept.sct("255549009", "Anterior"));
+        var back = Finding.Modifier.topographical(Concept.sct("255551008", "Posterior"));
+        var anteriorSegment = new Finding.Segment(GeneratedVolume.ANTERIOR, "Anterior hippocampus", structure, hippocampus,
+                List.of(left, front), 0xFFD700);
+        var posteriorSegment = new Finding.Segment(GeneratedVolume.POSTERIOR, "Posterior hippocampus", structure,
+                hippocampus, List.of(left, back), 0x1E90FF);
+        var seg = new Finding.Segmentation(hippocampus, cols, rows, slices, labels,
+                List.of(anteriorSegment, posteriorSegment), s.sopInstanceUids());
         List<String> evidence = s.sopInstanceUids();
-        var total = new Finding.Measurement(hippocampus, volume, 3012.5, mm3, hippocampus, evidence);
-        var anterior = new Finding.Measurement(hippocampus, volume, 1600.25, mm3, hippocampus, evidence);
-        var posterior = new Finding.Measurement(hippocampus, volume, 1412.25, mm3, hippocampus, evidence);
+        var total = new Finding.Measurement(hippocampus, volume, 3012.5, mm3, hippocampus, List.of(left), null, evidence);
+        var anterior = new Finding.Measurement(hippocampus, volume, 1600.25, mm3, hippocampus, List.of(left, front),
+                anteriorSegment, evidence);
+        var posterior = new Finding.Measurement(hippocampus, volume, 1412.25, mm3, hippocampus, List.of(left, back),
+                posteriorSegment, evidence);
         int[] rgb = new int[64 * 48];
         java.util.Arrays.fill(rgb, 0x404040);
-        return ModuleResult.completed(List.of(total, anterior, posterior, seg),
+        // a stated coded answer (Finding.Qualitative) with its reference and comment; made-up text, not a published norm
+        var band = new Finding.Qualitative(hippocampus, new Concept("99RADFLOW", "TEST-BAND", "Test band of total volume"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "FICTIONAL reference table for tests", "Compared with: fictional test group (ünïcode).", evidence);
+        return ModuleResult.completed(List.of(total, anterior, posterior, seg, band),
                 List.of(new KeyImage("Axial slice (gold: anterior, blue: posterior)", 64, 48, rgb, s.sopInstanceUids().get(5))),
                 "Hippocampal volume 3012 mm³ (anterior 1600, posterior 1412).", Map.of("threshold", "0.5", "axis", "z"));
     }

@@ -125,8 +125,8 @@ class PageWriterTest {
         return ModuleResult.completed(List.of(volume, cls, seg), List.of(
                         new KeyImage("Axial slice through the left hippocampus (red: segmentation)", w, h, rgb, mid),
                         new KeyImage("Same slice, no overlay", w, h, rgb.clone(), mid)),
-                "Left hippocampal volume 2 345 mm³ is below the age-matched 5th percentile; "
-                        + "pattern most consistent with mild atrophy.", Map.of("profile", "fast"));
+                "Left hippocampal volume 2 345 mm³; pattern most consistent with mild atrophy (synthetic test result).",
+                Map.of("profile", "fast"));
     }
 
     static List<String> dciodvfy(Path file) throws Exception {
@@ -260,6 +260,48 @@ class PageWriterTest {
         assertTrue(report.stream().noneMatch(l -> l.startsWith("Error")), () -> String.join("\n", report));
     }
 
+    /**
+     * A qualitative evaluation (a stated band of a reference table, here a made-up one) is printed as text with its
+     * reference and comment, never as a probability; the page with it differs from the page without it only by it.
+     */
+    @Test
+    void qualitativeEvaluationIsPrintedAsTextWithItsReference() throws Exception {
+        GeneratedSeries s = Synth.brainMr(tmp.resolve("in"), MrOptions.defaults());
+        ReportInput ok = input(s, false);
+        var band = new Finding.Qualitative(Concept.sct("17561000", "Hippocampus"),
+                new Concept("99RADFLOW", "TEST-BAND", "Percentile band of total hippocampal volume"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "FICTIONAL test table (not published data)", "Compared with: women aged 60 to under 65 (fictional).",
+                s.sopInstanceUids());
+        List<String> text = PageWriter.evaluationText(band);
+        assertEquals(List.of("Percentile band of total hippocampal volume", "Between the 5th and 10th percentile",
+                "Reference: FICTIONAL test table (not published data)",
+                "Compared with: women aged 60 to under 65 (fictional)."), text);
+        assertTrue(text.stream().noneMatch(l -> l.contains("%") || l.contains("predicted")), text.toString());
+        assertEquals(List.of("A", "B"), PageWriter.evaluationText(new Finding.Qualitative(band.finding(),
+                new Concept("99RADFLOW", "A", "A"), new Concept("99RADFLOW", "B", "B"), "", null, List.of())),
+                "no empty reference or comment lines");
+
+        List<Finding> with = new ArrayList<>(ok.result().findings());
+        with.add(band);
+        ModuleResult r = ModuleResult.completed(with, ok.result().keyImages(), ok.result().summary(), Map.of());
+        ReportInput in = new ReportInput(ok.job(), ok.module(), r, ok.sources(), ok.first(), ok.createdAt(), null);
+        BufferedImage plain = new PageWriter().render(ok);
+        BufferedImage page = new PageWriter().render(in);
+        png(page, "qualitative");
+        assertEquals(plain.getWidth(), page.getWidth());
+        int differing = 0;
+        for (int y = 0; y < Math.min(plain.getHeight(), page.getHeight()); y++) {
+            for (int x = 0; x < page.getWidth(); x++) {
+                differing += plain.getRGB(x, y) != page.getRGB(x, y) ? 1 : 0;
+            }
+        }
+        assertTrue(differing > 1000, "the evaluation is drawn (" + differing + " pixels differ)");
+        Path file = new PageWriter().write(in, Files.createDirectories(tmp.resolve("out"))).get(0);
+        List<String> report = dciodvfy(file);
+        assertTrue(report.stream().noneMatch(l -> l.startsWith("Error")), () -> String.join("\n", report));
+    }
+
     @Test
     void failedResultsMakeNoPage() throws Exception {
         GeneratedSeries s = Synth.brainMr(tmp.resolve("in"), MrOptions.defaults());
@@ -364,5 +406,18 @@ class PageWriterTest {
         assertTrue(decoded.contains(name), "name not encoded in " + charset);
         assertFalse(new String(raw, StandardCharsets.UTF_8).contains(name));
         return new GeneratedSeries(s.studyInstanceUid(), s.seriesInstanceUid(), s.modality(), files, s.sopInstanceUids());
+    }
+
+    @Test
+    void siteLabelNamesModifiersLateralityFirst() {
+        Concept hippocampus = Concept.sct("5366008", "Hippocampus");
+        var m = new org.radflow.api.Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 1.0,
+                Concept.ucum("mm3", "cubic millimeter"), hippocampus,
+                List.of(org.radflow.api.Finding.Modifier.topographical(Concept.sct("255549009", "Anterior")),
+                        org.radflow.api.Finding.Modifier.laterality(Concept.sct("7771000", "Left"))), null, List.of());
+        org.junit.jupiter.api.Assertions.assertEquals("Hippocampus, left anterior", PageWriter.siteLabel(m));
+        var plain = new org.radflow.api.Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 1.0,
+                Concept.ucum("mm3", "cubic millimeter"), null, List.of());
+        org.junit.jupiter.api.Assertions.assertEquals("Hippocampus", PageWriter.siteLabel(plain));
     }
 }

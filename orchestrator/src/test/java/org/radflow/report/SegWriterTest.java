@@ -47,8 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * label map on the source's grid and Frame of Reference.
  *
  * <p>Codes: category SCT 123037004 "Anatomical Structure" (CID 7150), type SCT 5366008 "Hippocampus" (CID 7140)
- * (CID 7140) for both segments; anterior/posterior would be type modifiers SCT 255549009 "Anterior" /
- * 255551008 "Posterior", which {@link Finding.Segment} cannot carry yet, so the segment labels say it.
+ * for both segments (HippoVolume itself adds the type modifiers SCT 255549009 "Anterior" / 255551008 "Posterior").
+ * The default 35 x 51 crop is written FRACTIONAL (frames not byte-aligned), the sagittal 51 x 32 one BINARY.
  */
 class SegWriterTest {
 
@@ -220,7 +220,16 @@ class SegWriterTest {
         assertEquals(Attribute.getSingleStringValueOrEmptyString(first, TagFromName.StudyInstanceUID),
                 Attribute.getSingleStringValueOrEmptyString(seg, TagFromName.StudyInstanceUID));
         assertEquals("SEG", Attribute.getSingleStringValueOrEmptyString(seg, TagFromName.Modality));
-        assertEquals(1, Attribute.getSingleIntegerValueOrDefault(seg, SegWriter.BITS_ALLOCATED, -1));
+        // BINARY when frames are byte-aligned, else FRACTIONAL OCCUPANCY with values 0/255 (what OHIF draws)
+        boolean fractional = SegWriter.fractional(v.rows(), v.columns());
+        assertEquals(fractional ? 8 : 1, Attribute.getSingleIntegerValueOrDefault(seg, SegWriter.BITS_ALLOCATED, -1));
+        assertEquals(fractional ? "FRACTIONAL" : "BINARY",
+                Attribute.getSingleStringValueOrEmptyString(seg, SegWriter.SEGMENTATION_TYPE));
+        if (fractional) {
+            assertEquals("OCCUPANCY", Attribute.getSingleStringValueOrEmptyString(seg, SegWriter.SEGMENTATION_FRACTIONAL_TYPE));
+            assertEquals(255, Attribute.getSingleIntegerValueOrDefault(seg, SegWriter.MAXIMUM_FRACTIONAL_VALUE, -1));
+        }
+        int bitsPerPixel = fractional ? 8 : 1;
 
         SequenceAttribute segments = (SequenceAttribute) seg.get(SegWriter.SEGMENT_SEQUENCE);
         assertEquals(2, segments.getNumberOfItems());
@@ -233,7 +242,7 @@ class SegWriterTest {
         int frameSize = v.rows() * v.columns();
         int frames = Attribute.getSingleIntegerValueOrDefault(seg, SegWriter.NUMBER_OF_FRAMES, 0);
         byte[] pixels = seg.get(SegWriter.PIXEL_DATA).getByteValues();
-        assertTrue(pixels.length >= ((long) frames * frameSize + 7) / 8);
+        assertTrue(pixels.length >= ((long) frames * frameSize * bitsPerPixel + 7) / 8);
         SequenceAttribute perFrame = (SequenceAttribute) seg.get(SegWriter.PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE);
         assertEquals(frames, perFrame.getNumberOfItems());
 
@@ -259,8 +268,10 @@ class SegWriterTest {
             long[] div = Attribute.getLongValues(item(group, SegWriter.FRAME_CONTENT_SEQUENCE), SegWriter.DIMENSION_INDEX_VALUES);
             assertArrayEquals(new long[] {segmentNumber, z + 1}, div);
             boolean any = false;
-            for (int p = 0; p < frameSize; p++, bit++) {
-                if ((pixels[(int) (bit >>> 3)] >> (bit & 7) & 1) != 0) {
+            for (int p = 0; p < frameSize; p++, bit += bitsPerPixel) {
+                int value = fractional ? pixels[(int) (bit >>> 3)] & 0xFF : pixels[(int) (bit >>> 3)] >> (bit & 7) & 1;
+                assertTrue(value == 0 || value == (fractional ? 255 : 1), "pseudo-binary value " + value);
+                if (value != 0) {
                     int r = p / v.columns();
                     int col = p % v.columns();
                     assertEquals(0, rebuilt[z][r][col], "voxel in two segments");

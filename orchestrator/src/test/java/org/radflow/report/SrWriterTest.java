@@ -218,6 +218,35 @@ class SrWriterTest {
         assertEquals(mr.files().size(), SrWriter.libraryInstances(small).size());
     }
 
+    /** A qualitative evaluation becomes a CODE row with its method citation and comment as TEXT rows, still valid. */
+    @Test
+    void qualitativeEvaluationIsACodeWithItsCitationAndComment() throws Exception {
+        ReportInput plain = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        List<String> evidence = mr.sopInstanceUids().subList(0, 2);
+        Finding band = new Finding.Qualitative(Concept.sct("5366002", "Hippocampus"),
+                new Concept("99RADFLOW", "TEST-BAND", "Test percentile band"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "FICTIONAL test table, not published data", "Compared with: fictional test group.", evidence);
+        List<Finding> findings = new java.util.ArrayList<>(plain.result().findings());
+        findings.add(band);
+        ReportInput in = new ReportInput(plain.job(), plain.module(), ModuleResult.completed(findings, List.of(),
+                plain.result().summary(), Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
+        Path sr = writeOne(in, shared.resolve("qualitative"));
+
+        String dciodvfy = run("dciodvfy", sr.toString());
+        assertTrue(dciodvfy.lines().noneMatch(l -> l.contains("Error")), "dciodvfy:\n" + dciodvfy);
+        String validation = SrValidation.validate(read(sr));
+        assertTrue(validation.lines().noneMatch(l -> l.startsWith("Error")), "DicomSRValidator:\n" + validation);
+
+        String dump = run("dsrdump", "+Pc", "+Pl", sr.toString());
+        assertTrue(dump.contains("(TEST-BAND,99RADFLOW,\"Test percentile band\")=(PCTL-5-10,99RADFLOW,"
+                + "\"Between the 5th and 10th percentile\")"), dump);
+        assertTrue(dump.contains("(121423,DCM,\"Method Citation\")=\"FICTIONAL test table, not published data\""), dump);
+        assertTrue(dump.contains("(121106,DCM,\"Comment\")=\"Compared with: fictional test group.\""), dump);
+        assertEquals(4, dump.split("Measurement Group", -1).length - 1, dump);
+        assertEquals(7 + evidence.size(), dump.split("Source of Measurement", -1).length - 1, dump);
+    }
+
     @Test
     void decimalStringsFitSixteenCharacters() {
         for (double v : new double[] {0, 1, 0.1, 1.0 / 3, 3456.789, 1e-12, -2.5e20, 123456789012.345, Math.PI * 1e7}) {

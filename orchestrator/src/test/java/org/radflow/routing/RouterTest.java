@@ -122,8 +122,9 @@ class RouterTest {
         RuleEvaluation e = r.get("ct-to-hippo");
         assertEquals(Outcome.MATCHED, e.outcome());
         assertFalse(e.willRun());
-        assertEquals("SOP Class 1.2.840.10008.5.1.4.1.1.2 (CT Image Storage) is not one the module reads; "
-                + "it reads 1.2.840.10008.5.1.4.1.1.4 (MR Image Storage)", e.moduleRefusal().orElseThrow());
+        // the modality is named first (issue 18), the raw condition kept for the job's timeline
+        assertEquals("Modality is CT; needed: is MR", e.moduleRefusal().orElseThrow());
+        assertEquals("Modality is MR (was 'CT')", e.refusalCondition().orElseThrow());
         assertTrue(e.describe().endsWith("(the job is recorded NOT_APPLICABLE)"), e.describe());
         assertEquals("no: Modality is MR (was 'CT')", r.get("hippo").describe());
         assertEquals("no: Modality is one of [CR, DX] (was 'CT')", r.get("chest-xray").describe());
@@ -142,7 +143,13 @@ class RouterTest {
         ModuleDescriptor anySop = ModuleDescriptor.builder("hippovolume", "1", ApiVersion.MAJOR, ApiVersion.MINOR).selection(
                 new org.radflow.api.Selection(Studies.HIPPOVOLUME.selection().conditions(), java.util.Set.of(), 1)).build();
         Router tagsOnly = Router.of(r.rules(), List.of(anySop));
-        assertEquals(Optional.of("Modality is MR (was 'DX')"), tagsOnly.evaluate(dx, null).get(1).moduleRefusal());
+        assertEquals(Optional.of("Modality is DX; needed: is MR"), tagsOnly.evaluate(dx, null).get(1).moduleRefusal());
+        // an MR of another SOP class than the module reads: now the SOP class check speaks
+        ModuleDescriptor ctOnly = ModuleDescriptor.builder("hippovolume", "1", ApiVersion.MAJOR, ApiVersion.MINOR).selection(
+                new org.radflow.api.Selection(Studies.HIPPOVOLUME.selection().conditions(),
+                        java.util.Set.of("1.2.840.10008.5.1.4.1.1.2"), 1)).build();
+        assertTrue(Router.of(r.rules(), List.of(ctOnly)).evaluate(mr, null).get(0).moduleRefusal().orElseThrow()
+                .startsWith("SOP Class 1.2.840.10008.5.1.4.1.1.4 (MR Image Storage) is not one the module reads"));
     }
 
     @Test
@@ -185,5 +192,19 @@ class RouterTest {
         var no = byRule(router.evaluate(dx, null)).get("hippo").toJson();
         assertEquals("not_matched", no.getString("outcome"));
         assertEquals("Modality is MR (was 'DX')", no.getString("reason"));
+    }
+
+    @Test
+    void refusalsAreSentencesWithTheValueFirstAndTheModulesExplanation() {
+        ModuleDescriptor frontal = ModuleDescriptor.builder("covidnet", "1", ApiVersion.MAJOR, ApiVersion.MINOR).selection(
+                new org.radflow.api.Selection(List.of(
+                        new org.radflow.api.TagMatch("Modality", org.radflow.api.TagCondition.anyOf(List.of("CR", "DX"))),
+                        new org.radflow.api.TagMatch("ViewPosition", org.radflow.api.TagCondition.orAbsent(
+                                org.radflow.api.TagCondition.regex("PA|AP")), "COVID-Net reads frontal (PA/AP) chest radiographs")),
+                        java.util.Set.of(), 1)).build();
+        Router r = Router.of(Yamls.ruleSet("rules: [{name: any-dx, module: covidnet, match: {Modality: DX}}]"), List.of(frontal));
+        RuleEvaluation e = r.evaluate(lateral, null).get(0);
+        assertEquals(Optional.of("View Position is LL; COVID-Net reads frontal (PA/AP) chest radiographs"), e.moduleRefusal());
+        assertEquals(Optional.of("ViewPosition matches /PA|AP/i or is absent (was 'LL')"), e.refusalCondition());
     }
 }

@@ -124,6 +124,11 @@ class ClusterMembershipIT {
                     assertFalse(m.getString("id").isBlank());
                 }
             }
+            HttpResponse<String> ready = readiness(nodes.get(0));
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertEquals("UP", new JsonObject(ready.body()).getJsonObject("components").getJsonObject("cluster").getString("status"),
+                    ready.body());
+
             // the same member ids on every node: one cluster, not three that happen to have the same members' names
             assertEquals(ids(cluster(nodes.get(0))), ids(cluster(nodes.get(1))));
             assertEquals(ids(cluster(nodes.get(0))), ids(cluster(nodes.get(2))));
@@ -165,9 +170,20 @@ class ClusterMembershipIT {
             assertEquals(false, cluster(nodes.get(0)).getBoolean("claiming"), alone.encodePrettily());
             assertTrue(cluster(nodes.get(0)).getString("notClaimingBecause").contains("fewer than cluster.minSize (2)"),
                     cluster(nodes.get(0)).encode());
+            // readiness warns (the node still receives and spools) but stays ready
+            HttpResponse<String> warned = readiness(nodes.get(0));
+            assertEquals(200, warned.statusCode(), warned.body());
+            JsonObject clusterReady = new JsonObject(warned.body()).getJsonObject("components").getJsonObject("cluster");
+            assertEquals("WARN", clusterReady.getString("status"), warned.body());
+            assertTrue(clusterReady.getString("detail").contains("fewer than cluster.minSize (2)"), warned.body());
         } finally {
             nodes.forEach(RadflowServer::close);
         }
+    }
+
+    private HttpResponse<String> readiness(RadflowServer s) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/api/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static Set<String> ids(JsonObject view) {

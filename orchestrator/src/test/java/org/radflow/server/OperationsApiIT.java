@@ -188,6 +188,13 @@ class OperationsApiIT {
             assertEquals(1, m.get("radflow_job_run_seconds_count{module=\"sample\"}"));
             assertEquals(1, m.get("radflow_job_queue_wait_seconds_count{module=\"sample\"}"));
             assertTrue(m.get("jvm_memory_max_bytes{area=\"heap\"}") > 0);
+            // the JVM's figures and the sample module's worker process (isolation: process is the default)
+            assertTrue(m.get("process_open_fds") > 0);
+            assertTrue(m.get("jvm_threads_current") > 0);
+            assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("jvm_gc_collection_seconds_count{")), m.keySet().toString());
+            assertTrue(m.get("radflow_module_worker_starts_total{module=\"sample\"}") >= 1);
+            assertTrue(m.get("radflow_module_workers{module=\"sample\"}") >= 1, "the worker that ran the job is kept warm");
+            assertEquals(0, m.get("radflow_module_worker_crashes_total{module=\"sample\"}"));
             assertTrue(m.containsKey("radflow_outbox_backlog{destination=\"nowhere\"}"));
             long failEnd = System.currentTimeMillis() + 15_000;
             while (m.get("radflow_delivery_failures_total{destination=\"nowhere\"}") < 1 && System.currentTimeMillis() < failEnd) {

@@ -148,6 +148,31 @@ class OrchestratorIT {
     }
 
     @Test
+    void aBurstFarBeyondTheQueueLimitQueuesEveryJobAndAllSucceed() throws Exception {
+        // issue 16: 57 of 200 burst jobs used to end FAILED "queue is full"; now they wait in the journal
+        int studies = 12;
+        List<Path> files = new java.util.ArrayList<>();
+        for (int i = 0; i < studies; i++) {
+            files.addAll(Synth.ctSeries(dir.resolve("ct" + i), CtOptions.defaults().withSeed(100 + i).withCount(1)
+                    .withSize(64, 64)).files());
+        }
+        try (RadflowServer s = start("""
+                  sample: {queueLimit: 2, maxConcurrentJobs: 1}
+                rules:
+                  - name: every-ct-image
+                    module: sample
+                    trigger: instance
+                    match: {Modality: CT}
+                """)) {
+            send(s.dicomPort(), files);
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == studies
+                    && allIn(l, "SUCCEEDED", "NOT_APPLICABLE", "FAILED"), 120_000);
+            assertTrue(allIn(jobs, "SUCCEEDED"), "no job fails for arriving in a burst: " + jobs);
+            assertTrue(jobs.stream().noneMatch(j -> String.valueOf(j.getString("reason")).contains("queue")), jobs.toString());
+        }
+    }
+
+    @Test
     void slowFailingAndHangingModulesRunSideBySideWithoutDelayingEachOther() throws Exception {
         GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(22));
         try (RadflowServer s = start("""

@@ -51,7 +51,8 @@ public final class DimseCommand {
             int element = (b[p + 2] & 0xff) | ((b[p + 3] & 0xff) << 8);
             int len = (b[p + 4] & 0xff) | ((b[p + 5] & 0xff) << 8) | ((b[p + 6] & 0xff) << 16) | ((b[p + 7] & 0xff) << 24);
             p += 8;
-            if (group != 0 || len < 0 || p + len > b.length) {
+            // compared by subtraction: p + len overflows for lengths near 2^31
+            if (group != 0 || len < 0 || len > b.length - p) {
                 throw new DicomProtocolException("malformed command set element (" + hex4(group) + "," + hex4(element) + ")");
             }
             int tag = (group << 16) | element;

@@ -78,6 +78,37 @@ public final class Pdu {
         return new Header(type, length);
     }
 
+    /** One presentation data value of a P-DATA-TF (PS3.8 9.3.5.1); the value is {@code b[off, off + len)}. */
+    @FunctionalInterface
+    public interface PdvHandler {
+        void pdv(int presentationContextId, boolean command, boolean last, byte[] b, int off, int len) throws IOException;
+    }
+
+    /**
+     * Splits a P-DATA-TF body ({@code b[0, length)}) into its PDV items, in order. Every item must fit the
+     * body exactly: a length that runs past it (or would overflow) is a protocol error, never an index error.
+     */
+    public static void forEachPdv(byte[] b, int length, PdvHandler handler) throws IOException {
+        if (length < 0 || length > b.length) {
+            throw new IllegalArgumentException("length " + length + " outside a buffer of " + b.length);
+        }
+        int p = 0;
+        while (p < length) {
+            if (length - p < 6) {
+                throw new DicomProtocolException("truncated PDV item");
+            }
+            int itemLength = readIntBE(b, p);
+            // compared by subtraction: p + 4 + itemLength overflows for lengths near 2^31
+            if (itemLength < 2 || itemLength > length - p - 4) {
+                throw new DicomProtocolException("PDV item length " + Integer.toUnsignedString(itemLength)
+                        + " does not fit its PDU");
+            }
+            int control = b[p + 5] & 0xff;
+            handler.pdv(b[p + 4] & 0xff, (control & 1) != 0, (control & 2) != 0, b, p + 6, itemLength - 2);
+            p += 4 + itemLength;
+        }
+    }
+
     public static byte[] readBody(InputStream in, Header header, int maxLength) throws IOException {
         if (header.length() > maxLength) {
             throw new DicomProtocolException("PDU type 0x" + Integer.toHexString(header.type()) + " of " + header.length()

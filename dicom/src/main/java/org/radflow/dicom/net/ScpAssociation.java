@@ -1,5 +1,6 @@
 package org.radflow.dicom.net;
 
+import org.radflow.dicom.LogText;
 import org.radflow.dicom.Uids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +37,12 @@ final class ScpAssociation {
     private static final Logger LOG = LoggerFactory.getLogger(ScpAssociation.class);
     private static final int MAX_COMMAND_BYTES = 64 * 1024;
 
+    private final DicomServer.Connection connection;
     private final Socket socket;
     private final DicomServer.Settings settings;
     private final DicomServiceRegistry services;
     private final AssociationPolicy policy;
-    private final int openAssociations;
+    private final DicomServer server;
     private final String peer;
 
     private InputStream in;
@@ -57,15 +59,16 @@ final class ScpAssociation {
     private final Map<Integer, int[]> counts = new HashMap<>();
     private final Map<Integer, Long> dataSetBytes = new HashMap<>();
 
-    /** @param openAssociations open associations including this one, for the policy's capacity check */
-    ScpAssociation(Socket socket, DicomServer.Settings settings, DicomServiceRegistry services, AssociationPolicy policy,
-                   int openAssociations) {
-        this.socket = socket;
+    /** @param server keeps the connection's state (ARTIM, limits) and counts the open associations */
+    ScpAssociation(DicomServer.Connection connection, DicomServer.Settings settings, DicomServiceRegistry services,
+                   AssociationPolicy policy, DicomServer server) {
+        this.connection = connection;
+        this.socket = connection.socket;
         this.settings = settings;
         this.services = services;
         this.policy = policy;
-        this.openAssociations = openAssociations;
-        this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        this.server = server;
+        this.peer = connection.peer;
     }
 
     /** A request in progress: who serves it, and why it is refused once that is known. */
@@ -88,13 +91,14 @@ final class ScpAssociation {
         }
     }
 
-    /** Runs the association to its end; null when the request was rejected. */
+    /** Runs the association to its end; null when there was none (rejected, or no A-ASSOCIATE-RQ before the connection closed). */
     AssociationReport run() {
         Instant start = Instant.now();
         String outcome = "released";
         try {
-            // ARTIM (PS3.8 9.1.4): how long a new connection may take to send its A-ASSOCIATE-RQ
-            socket.setSoTimeout(timeoutMillis(settings.artimTimeout()));
+            // ARTIM (PS3.8 9.1.4) is the server's timer, which closes the socket however slowly bytes trickle in;
+            // this read timeout only backs it up
+            socket.setSoTimeout(timeoutMillis(settings.artimTimeout().multipliedBy(2)));
             in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             if (!negotiate()) {
@@ -118,7 +122,9 @@ final class ScpAssociation {
                     case Pdu.A_RELEASE_RQ -> {
                         Pdu.readBody(in, h, 64);
                         Pdu.writeReleaseRp(out);
-                        return report(start, outcome);
+                        AssociationReport r = report(start, outcome);
+                        awaitPeerClose();
+                        return r;
                     }
                     case Pdu.A_ABORT -> {
                         Pdu.readBody(in, h, 64);
@@ -130,18 +136,30 @@ final class ScpAssociation {
                 }
             }
         } catch (SocketTimeoutException e) {
-            outcome = established ? "aborted: idle for " + settings.idleTimeout().toSeconds() + " s"
-                    : "aborted: no A-ASSOCIATE-RQ within " + settings.artimTimeout().toSeconds() + " s (ARTIM)";
             abortQuietly(2, 0);
+            if (request == null) {
+                return noRequest("no A-ASSOCIATE-RQ within " + settings.artimTimeout().multipliedBy(2).toSeconds() + " s");
+            }
+            outcome = established ? "aborted: idle for " + settings.idleTimeout().toSeconds() + " s"
+                    : "aborted: no answer while negotiating";
             return report(start, outcome);
         } catch (DicomProtocolException e) {
-            outcome = "aborted: protocol error: " + e.getMessage();
             abortQuietly(2, 2);
+            if (request == null) {
+                return noRequest("protocol error before any association: " + LogText.escape(e.getMessage()));
+            }
+            outcome = "aborted: protocol error: " + e.getMessage();
             return report(start, outcome);
         } catch (EOFException e) {
+            if (request == null) {
+                return noRequest("closed by the peer or by us before an A-ASSOCIATE-RQ arrived");
+            }
             outcome = "connection closed by peer without release";
             return report(start, outcome);
         } catch (IOException e) {
+            if (request == null) {
+                return noRequest("lost before an A-ASSOCIATE-RQ arrived: " + e.getMessage());
+            }
             outcome = "connection lost: " + e.getMessage();
             return report(start, outcome);
         } catch (RuntimeException e) {
@@ -152,6 +170,34 @@ final class ScpAssociation {
         } finally {
             abandonPending();
             DicomServer.closeQuietly(socket);
+        }
+    }
+
+    /**
+     * A connection that ended before its association began: no report (it is no association). Timer and
+     * limit closures were logged by the server; a protocol error (e.g. an HTTP request on the DICOM port)
+     * is logged here, rate-limited per address; a port probe that just closes only at DEBUG.
+     */
+    private AssociationReport noRequest(String why) {
+        DicomServer.Connection.State state = connection.state();
+        if (state == DicomServer.Connection.State.WAITING && why.startsWith("protocol error")) {
+            server.warn(connection.address, "Closed connection from {}: {}", peer, why);
+        } else {
+            LOG.debug("Connection from {} ended ({}): {}", peer, state, why);
+        }
+        return null;
+    }
+
+    /** After our A-RELEASE-RP the requestor closes the connection (PS3.8 Sta13); the server's ARTIM closes it if it does not. */
+    private void awaitPeerClose() {
+        server.released(connection);
+        byte[] discard = new byte[256];
+        try {
+            while (in.read(discard) >= 0) {
+                // nothing is expected after a release; whatever comes is dropped
+            }
+        } catch (IOException closed) {
+            // closed by ARTIM, or reset by the peer
         }
     }
 
@@ -173,10 +219,22 @@ final class ScpAssociation {
         if (h.type() != Pdu.A_ASSOCIATE_RQ) {
             throw new DicomProtocolException("expected A-ASSOCIATE-RQ, got PDU type 0x" + Integer.toHexString(h.type()));
         }
-        request = AssociateRequest.parse(Pdu.readBody(in, h, 1 << 20));
+        AssociateRequest rq = AssociateRequest.parse(Pdu.readBody(in, h, 1 << 20));
+        if (!server.requestArrived(connection)) {
+            // evicted or timed out just as the request completed: the socket is closed already
+            throw new EOFException("connection closed by the server before negotiation");
+        }
+        request = rq;
         String calling = request.callingAeTitle();
+        int fromAddress = server.associationsFrom(connection);
+        if (fromAddress > settings.maxConnectionsPerAddress()) {
+            server.warn(connection.address, "Rejected association from {} ({}): already {} association(s) from this address, "
+                    + "the per-address limit", LogText.escape(calling), peer, fromAddress - 1);
+            Pdu.writeReject(out, Pdu.RJ_TRANSIENT, Pdu.RJ_SOURCE_PROVIDER_PRESENTATION, Pdu.RJ_PRESENTATION_LOCAL_LIMIT_EXCEEDED);
+            return false;
+        }
         try {
-            policy.admit(request, peer, openAssociations);
+            policy.admit(request, peer, server.activeAssociations());
             if ((request.protocolVersion() & 1) == 0) {
                 throw new AssociationRejectedException(Pdu.RJ_PERMANENT, Pdu.RJ_SOURCE_PROVIDER_ACSE,
                         Pdu.RJ_ACSE_PROTOCOL_VERSION_NOT_SUPPORTED, "unsupported protocol version " + request.protocolVersion());
@@ -188,7 +246,7 @@ final class ScpAssociation {
             }
             policy.authorize(request, peer);
         } catch (AssociationRejectedException e) {
-            LOG.warn("Rejected association from {} ({}): {}", calling, peer, e.getMessage());
+            LOG.warn("Rejected association from {} ({}): {}", LogText.escape(calling), peer, LogText.escape(e.getMessage()));
             Pdu.writeReject(out, e.result(), e.source(), e.reason());
             return false;
         }
@@ -203,7 +261,7 @@ final class ScpAssociation {
         }
         new AssociateAccept(request.calledAeTitle(), calling, results, settings.maxPduLength(),
                 Pdu.IMPLEMENTATION_CLASS_UID, Pdu.IMPLEMENTATION_VERSION_NAME).write(out);
-        LOG.debug("Accepted association from {} ({}): {} of {} presentation contexts", calling, peer, accepted.size(),
+        LOG.debug("Accepted association from {} ({}): {} of {} presentation contexts", LogText.escape(calling), peer, accepted.size(),
                 results.size());
         return true;
     }
@@ -222,31 +280,16 @@ final class ScpAssociation {
     }
 
     private void onPData(byte[] b, int length) throws IOException {
-        int p = 0;
-        while (p < length) {
-            if (p + 6 > length) {
-                throw new DicomProtocolException("truncated PDV item");
-            }
-            int itemLength = Pdu.readIntBE(b, p);
-            if (itemLength < 2 || p + 4 + itemLength > length) {
-                throw new DicomProtocolException("PDV item length " + itemLength + " does not fit its PDU");
-            }
-            int pcid = b[p + 4] & 0xff;
-            int control = b[p + 5] & 0xff;
-            boolean command = (control & 1) != 0;
-            boolean last = (control & 2) != 0;
-            int off = p + 6;
-            int len = itemLength - 2;
+        Pdu.forEachPdv(b, length, (pcid, command, last, data, off, len) -> {
             if (!accepted.containsKey(pcid)) {
                 throw new DicomProtocolException("PDV on presentation context " + pcid + ", which was not accepted");
             }
             if (command) {
-                onCommandFragment(pcid, b, off, len, last);
+                onCommandFragment(pcid, data, off, len, last);
             } else {
-                onDataFragment(pcid, b, off, len, last);
+                onDataFragment(pcid, data, off, len, last);
             }
-            p += 4 + itemLength;
-        }
+        });
     }
 
     private void onCommandFragment(int pcid, byte[] b, int off, int len, boolean last) throws IOException {
@@ -321,8 +364,8 @@ final class ScpAssociation {
             c[1]++;
             status = p.refusal.status();
             LOG.warn("Refused {} of {} from {} ({}): status {} - {}", operation(field),
-                    Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)), request.callingAeTitle(), peer,
-                    String.format("%04X", status), p.refusal.errorComment());
+                    Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)), LogText.escape(request.callingAeTitle()),
+                    peer, String.format("%04X", status), LogText.escape(p.refusal.errorComment()));
             response = p.service == null ? DimseCommand.response(p.command, status)
                     : p.service.response(p.command, status, p.refusal.errorComment());
         } else {

@@ -72,9 +72,12 @@ public final class CovidNetFactory implements AiModuleFactory {
                         "COVID-Net (Wang, Lin, Wong 2020) chest radiograph classifier; the site supplies the model files",
                         false))
                 .selection(new Selection(List.of(
-                        new TagMatch("Modality", TagCondition.anyOf(List.of("CR", "DX"))),
-                        new TagMatch("BodyPartExamined", orAbsent(TagCondition.regex(CHEST))),
-                        new TagMatch("ViewPosition", orAbsent(TagCondition.regex(FRONTAL)))),
+                        new TagMatch("Modality", TagCondition.anyOf(List.of("CR", "DX")),
+                                "COVID-Net reads chest radiographs (CR or DX)"),
+                        new TagMatch("BodyPartExamined", TagCondition.orAbsent(TagCondition.regex(CHEST)),
+                                "COVID-Net reads chest radiographs (Body Part Examined CHEST or THORAX, or not given)"),
+                        new TagMatch("ViewPosition", TagCondition.orAbsent(TagCondition.regex(FRONTAL)),
+                                "COVID-Net reads frontal (PA/AP) chest radiographs")),
                         Set.of(), 1))
                 .trigger(Trigger.INSTANCE)
                 .resources(new Resources(1, 100, 2, 2048))
@@ -96,14 +99,6 @@ public final class CovidNetFactory implements AiModuleFactory {
                 .config(ConfigProperty.string("classes", "custom profile: output class labels in order, comma-separated",
                         "normal,pneumonia,COVID-19"))
                 .build();
-    }
-
-    /**
-     * "condition, or the attribute is absent": not (present and not condition). The selection language has no
-     * OR, but this form says it.
-     */
-    static TagCondition orAbsent(TagCondition condition) {
-        return TagCondition.not(new TagCondition.AllOf(List.of(TagCondition.present(), TagCondition.not(condition))));
     }
 
     @Override

@@ -3,12 +3,12 @@ package org.radflow.hippovolume;
 import org.radflow.api.Concept;
 
 /**
- * The coded concepts of HippoVolume's findings (see README, "Output codes").
+ * The coded concepts of HippoVolume's findings (see README, "Output codes"): standard codes only.
  *
- * <p>DICOM would write "anterior hippocampus" as finding site Hippocampus with a topographical modifier
- * (SCT 255549009 Anterior / 255551008 Posterior, CID 2). {@code Finding.Measurement} and {@code Finding.Segment}
- * carry no modifiers, so the SR's finding site for the two parts is a private code in RadFlow's declared scheme
- * {@code 99RADFLOW}, and the SEG segments say anterior/posterior in their labels with type Hippocampus.
+ * <p>"Anterior hippocampus" is written as DICOM writes it: finding site Hippocampus (SCT 5366008) with the
+ * topographical modifier Anterior (SCT 255549009) or Posterior (SCT 255551008) from CID 2, in the SR under the
+ * Finding Site item and in the SEG as the segment type's modifier. The crop holds one hippocampus of unknown side,
+ * so no laterality is stated.
  */
 final class Codes {
     private Codes() {
@@ -16,10 +16,10 @@ final class Codes {
 
     /** SCT 5366008 Hippocampal structure, in DICOM CID 7140 "Brain Structure for Volumetric Measurement". */
     static final Concept HIPPOCAMPUS = Concept.sct("5366008", "Hippocampus");
-    /** The anterior part (label 1 of the model), private: no pre-coordinated SNOMED concept was verified. */
-    static final Concept ANTERIOR_HIPPOCAMPUS = new Concept("99RADFLOW", "HIPPO-ANT", "Anterior hippocampus");
-    /** The posterior part (label 2 of the model), private as above. */
-    static final Concept POSTERIOR_HIPPOCAMPUS = new Concept("99RADFLOW", "HIPPO-POST", "Posterior hippocampus");
+    /** SCT 255549009 Anterior (CID 2 Anatomic Modifier): label 1 of the model. */
+    static final Concept ANTERIOR = Concept.sct("255549009", "Anterior");
+    /** SCT 255551008 Posterior (CID 2 Anatomic Modifier): label 2 of the model. */
+    static final Concept POSTERIOR = Concept.sct("255551008", "Posterior");
     /** SCT 118565006 Volume (CID 7469 Generic Intensity and Size Measurements). */
     static final Concept VOLUME = Concept.sct("118565006", "Volume");
     /** UCUM cubic millimetre. */

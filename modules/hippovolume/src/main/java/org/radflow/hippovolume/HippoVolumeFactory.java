@@ -112,6 +112,11 @@ public final class HippoVolumeFactory implements AiModuleFactory {
                         "Planes the 2-D model reads: native (the stored slices) or the stored grid axis closest to"
                                 + " axial, coronal or sagittal", "native", Axis.NAMES.toArray(String[]::new)))
                 .config(ConfigProperty.integer("batchSize", "Planes per model run", DEFAULT_BATCH).range(1, 1024))
+                // text, not a path property: empty (the default) means no table, which a path property cannot say
+                .config(ConfigProperty.string("normativeTable",
+                        "CSV reference table of one-hemisphere hippocampal volume percentiles by sex and age band, with"
+                                + " its provenance header (module README, 'Normative comparison'); absolute or relative to"
+                                + " the model directory. Empty: no normative comparison", ""))
                 .build();
     }
 
@@ -152,8 +157,9 @@ public final class HippoVolumeFactory implements AiModuleFactory {
             identity = new ModelIdentity(path.getFileName().toString(), version,
                     "site-provided HippoVolume U-Net (" + backendName + ")", false);
         }
+        NormativeTable table = normativeTable(config, context.modelDirectory());
         ModelSession session = context.inference().load(backend, path);
-        return new HippoVolumeModule(session, settings, identity, backendName, path.getFileName().toString());
+        return new HippoVolumeModule(session, settings, identity, backendName, path.getFileName().toString(), table);
     }
 
     /** The checked configuration the module runs with. */
@@ -180,6 +186,25 @@ public final class HippoVolumeFactory implements AiModuleFactory {
         return new Settings(pattern, config.getInt("minSlices"), config.getDouble("spacingTolerance"), input, output,
                 config.getEnum("normalisation", Normalisation.class), config.getEnum("axis", Axis.class),
                 config.getInt("batchSize"));
+    }
+
+    /** The configured reference table, read and checked now (so a bad one stops the module at start); null for none. */
+    static NormativeTable normativeTable(ModuleConfig config, Path modelDirectory) throws ModuleException {
+        String value = config.getString("normativeTable").strip();
+        if (value.isEmpty()) {
+            return null;
+        }
+        Path file;
+        try {
+            file = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ModuleException("Module hippovolume: configuration key 'normativeTable' ('" + value
+                    + "') is not a path: " + e.getReason());
+        }
+        if (!file.isAbsolute()) {
+            file = modelDirectory.toAbsolutePath().normalize().resolve(file).normalize();
+        }
+        return NormativeTable.read(file);
     }
 
     /** Copies the bundled demo model into the work directory (ONNX Runtime loads files). */

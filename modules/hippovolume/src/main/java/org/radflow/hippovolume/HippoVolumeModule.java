@@ -32,13 +32,17 @@ final class HippoVolumeModule implements AiModule {
     private final ModelIdentity model;
     private final String backend;
     private final String modelFile;
+    /** The site's reference table; null: no normative comparison at all. */
+    private final NormativeTable table;
 
-    HippoVolumeModule(ModelSession session, Settings settings, ModelIdentity model, String backend, String modelFile) {
+    HippoVolumeModule(ModelSession session, Settings settings, ModelIdentity model, String backend, String modelFile,
+                      NormativeTable table) {
         this.session = session;
         this.settings = settings;
         this.model = model;
         this.backend = backend;
         this.modelFile = modelFile;
+        this.table = table;
     }
 
     @Override
@@ -100,20 +104,21 @@ final class HippoVolumeModule implements AiModule {
         double total = (counts[1] + counts[2]) * voxelMm3;
         List<String> evidence = volume.sopInstanceUids();
 
+        Finding.Modifier front = Finding.Modifier.topographical(Codes.ANTERIOR);
+        Finding.Modifier back = Finding.Modifier.topographical(Codes.POSTERIOR);
+        Finding.Segment anteriorSegment = new Finding.Segment(1, "Anterior hippocampus", Codes.ANATOMICAL_STRUCTURE,
+                Codes.HIPPOCAMPUS, List.of(front), Codes.ANTERIOR_RGB);
+        Finding.Segment posteriorSegment = new Finding.Segment(2, "Posterior hippocampus", Codes.ANATOMICAL_STRUCTURE,
+                Codes.HIPPOCAMPUS, List.of(back), Codes.POSTERIOR_RGB);
         List<Finding> findings = new ArrayList<>();
-        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, anterior, Codes.MM3,
-                Codes.ANTERIOR_HIPPOCAMPUS, evidence));
-        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, posterior, Codes.MM3,
-                Codes.POSTERIOR_HIPPOCAMPUS, evidence));
+        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, anterior, Codes.MM3, Codes.HIPPOCAMPUS,
+                List.of(front), anteriorSegment, evidence));
+        findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, posterior, Codes.MM3, Codes.HIPPOCAMPUS,
+                List.of(back), posteriorSegment, evidence));
         findings.add(new Finding.Measurement(Codes.HIPPOCAMPUS, Codes.VOLUME, total, Codes.MM3, Codes.HIPPOCAMPUS,
                 evidence));
         findings.add(new Finding.Segmentation(Codes.HIPPOCAMPUS, volume.columns(), volume.rows(), volume.slices(),
-                run.labels(), List.of(
-                        new Finding.Segment(1, "Anterior hippocampus", Codes.ANATOMICAL_STRUCTURE, Codes.HIPPOCAMPUS,
-                                Codes.ANTERIOR_RGB),
-                        new Finding.Segment(2, "Posterior hippocampus", Codes.ANATOMICAL_STRUCTURE, Codes.HIPPOCAMPUS,
-                                Codes.POSTERIOR_RGB)),
-                evidence));
+                run.labels(), List.of(anteriorSegment, posteriorSegment), evidence));
 
         job.progress(0.95, "drawing key images");
         DicomTags first = series.instances().get(0).tags();
@@ -125,17 +130,22 @@ final class HippoVolumeModule implements AiModule {
             keys.add(KeyImages.draw(volume, run.labels(), z, window, counts[1], counts[2]));
         }
 
-        DicomTags patient = input.studyTags();
-        Normative.Result norm = Normative.compare(total, patient.get("PatientAge").orElse(null),
-                patient.get("PatientSex").orElse(null));
+        NormativeTable.Comparison norm = table == null || counts[1] + counts[2] == 0 ? null
+                : table.compare(total, input.studyTags());
+        if (norm != null && norm.placed()) {
+            findings.add(new Finding.Qualitative(Codes.HIPPOCAMPUS, NormativeTable.BAND_CONCEPT, norm.answer(),
+                    table.reference(), comparisonComment(total, norm.band()), evidence));
+        }
         StringBuilder summary = new StringBuilder();
         if (counts[1] + counts[2] == 0) {
             summary.append("No hippocampus voxel was segmented (anterior, posterior and total 0 mm³).");
         } else {
             summary.append(String.format(Locale.ROOT,
-                    "Hippocampal volume: anterior %s mm³, posterior %s mm³, total %s mm³", mm3(anterior), mm3(posterior),
+                    "Hippocampal volume: anterior %s mm³, posterior %s mm³, total %s mm³.", mm3(anterior), mm3(posterior),
                     mm3(total)));
-            summary.append(norm.available() ? "; total " + norm.text() + "." : ". " + capital(norm.text()) + ".");
+        }
+        if (norm != null) {
+            summary.append(' ').append(summarySentence(norm));
         }
         if (model.demo()) {
             summary.append(" DEMO MODEL: illustrative only.");
@@ -155,9 +165,30 @@ final class HippoVolumeModule implements AiModule {
         parameters.put("voxelSpacing", String.format(Locale.ROOT, "%s x %s x %s mm (row x column x slice)",
                 num(volume.rowSpacingMm()), num(volume.columnSpacingMm()), num(volume.sliceSpacingMm())));
         parameters.put("voxelCounts", "anterior " + counts[1] + ", posterior " + counts[2]);
-        parameters.put("normative", norm.text());
+        if (table != null) {
+            parameters.put("normativeTable", table.reference());
+            parameters.put("normativeComparison", norm == null ? "none: no hippocampus voxel was segmented"
+                    : norm.placed() ? norm.answer().meaning() + " for " + norm.band().group() : "none: " + norm.reason());
+        }
         job.progress(1.0, "done");
         return ModuleResult.completed(findings, keys, summary.toString(), parameters);
+    }
+
+    /** The comparison's comment: what was compared with what, and why it is no more than a research aid. */
+    private String comparisonComment(double total, NormativeTable.Band band) {
+        return "Total hippocampal volume " + mm3(total) + " mm³ compared with " + band.group() + " in the site's reference"
+                + " table (" + table.referenceVolumes() + "). Research use only: volumes from different segmentation"
+                + " protocols are not directly comparable.";
+    }
+
+    /** One sentence for the summary: the band, or plainly why there is no comparison. */
+    private String summarySentence(NormativeTable.Comparison norm) {
+        if (!norm.placed()) {
+            return "No comparison with the reference table: " + norm.reason() + ".";
+        }
+        return "Compared with " + norm.band().group() + " in the reference table (" + table.provenance().citation()
+                + "): " + Character.toLowerCase(norm.answer().meaning().charAt(0)) + norm.answer().meaning().substring(1)
+                + " (research use; different segmentation protocols are not directly comparable).";
     }
 
     /** The series to measure, or why none. */
@@ -314,7 +345,4 @@ final class HippoVolumeModule implements AiModule {
         return s.replaceAll("\\.?0+$", "");
     }
 
-    private static String capital(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
-    }
 }

@@ -90,7 +90,7 @@ class HippoVolumeModuleTest {
         assertEquals(Trigger.SERIES, d.trigger());
         assertFalse(d.model().demo());
         assertEquals(List.of("seriesDescription", "minSlices", "spacingTolerance", "backend", "model", "inputTensor",
-                        "outputTensor", "normalisation", "axis", "batchSize"),
+                        "outputTensor", "normalisation", "axis", "batchSize", "normativeTable"),
                 d.configProperties().stream().map(ConfigProperty::name).toList());
         assertEquals(Optional.empty(), d.selection().mismatch(tags("Modality", "MR"), Synth.MR_IMAGE));
         assertTrue(d.selection().mismatch(tags("Modality", "CT"), Synth.CT_IMAGE).orElseThrow().contains("Modality"));
@@ -135,9 +135,15 @@ class HippoVolumeModuleTest {
         assertTrue(anterior > 300 && posterior > 300, anterior + " " + posterior);
         List<Finding.Measurement> m = measurements(r);
         assertEquals(3, m.size());
-        assertEquals(Codes.ANTERIOR_HIPPOCAMPUS, m.get(0).findingSite());
-        assertEquals(Codes.POSTERIOR_HIPPOCAMPUS, m.get(1).findingSite());
+        assertEquals(Codes.HIPPOCAMPUS, m.get(0).findingSite());
+        assertEquals(List.of(Finding.Modifier.topographical(Codes.ANTERIOR)), m.get(0).findingSiteModifiers());
+        assertEquals(Codes.HIPPOCAMPUS, m.get(1).findingSite());
+        assertEquals(List.of(Finding.Modifier.topographical(Codes.POSTERIOR)), m.get(1).findingSiteModifiers());
         assertEquals(Codes.HIPPOCAMPUS, m.get(2).findingSite());
+        assertEquals(List.of(), m.get(2).findingSiteModifiers());
+        assertEquals(1, m.get(0).segment().label(), "anterior volume measured on segment 1");
+        assertEquals(2, m.get(1).segment().label(), "posterior volume measured on segment 2");
+        assertEquals(null, m.get(2).segment(), "the total spans both segments: no single segment referenced");
         double voxel = 0.9 * 0.9 * 1.2;
         assertEquals(truth.volumeMm3(GeneratedVolume.ANTERIOR), m.get(0).value(), 1e-9);
         assertEquals(truth.volumeMm3(GeneratedVolume.POSTERIOR), m.get(1).value(), 1e-9);
@@ -260,19 +266,74 @@ class HippoVolumeModuleTest {
     }
 
     @Test
-    void normativeComparisonWhenAgeAndSexArePresent() throws Exception {
+    void withoutATableNothingIsSaidAboutNorms() throws Exception {
+        Patient woman = new Patient("TEST^WOMAN", "W1", "19640101", "F", "062Y");
+        ModuleResult r = run(Map.of(), labelCoded("norm-none", MrOptions.defaults().withPatient(woman)).series());
+        assertEquals(ModuleResult.Status.COMPLETED, r.status(), r.reason());
+        assertTrue(r.findings().stream().noneMatch(Finding.Qualitative.class::isInstance), r.findings().toString());
+        for (String word : List.of("percentile", "reference", "normative", "comparison")) { // not "norm": normalisation
+            assertFalse(r.summary().toLowerCase(java.util.Locale.ROOT).contains(word), r.summary());
+            assertTrue(r.parameters().keySet().stream().noneMatch(k -> k.toLowerCase(java.util.Locale.ROOT).contains(word)),
+                    r.parameters().toString());
+        }
+    }
+
+    /** A fictional table built around the measured total: the band, its citation and caveat reach the result. */
+    @Test
+    void withATableTheTotalIsPlacedInItsSexAndAgeBand() throws Exception {
         Patient woman = new Patient("TEST^WOMAN", "W1", "19640101", "F", "062Y");
         GeneratedVolume truth = labelCoded("norm-f", MrOptions.defaults().withPatient(woman));
-        ModuleResult r = run(Map.of(), truth.series());
-        double total = measurements(r).get(2).value();
-        String expected = Normative.compare(total, "062Y", "F").text();
-        assertTrue(expected.contains("for women aged 60-65 (Nobis et al. 2019, indicative only)"), expected);
-        assertTrue(r.summary().contains("total " + expected), r.summary());
-        assertEquals(expected, r.parameters().get("normative"));
+        double total = measurements(run(Map.of(), truth.series())).get(2).value();
+        assertTrue(total > 500, "the synthetic hippocampus has a volume: " + total);
+        FictionalTables.write(models, "norms-around.csv", FictionalTables.around(total));
 
-        GeneratedVolume noSex = labelCoded("norm-o", MrOptions.defaults());
-        ModuleResult o = run(Map.of(), noSex.series());
-        assertTrue(o.summary().contains("No normative comparison"), o.summary());
+        ModuleResult r = run(Map.of("normativeTable", "norms-around.csv"), truth.series()); // relative: model directory
+        Finding.Qualitative band = qualitative(r);
+        assertEquals(NormativeTable.BAND_CONCEPT, band.concept());
+        assertEquals("PCTL-10-50", band.value().code());
+        assertEquals("Between the 10th and 50th percentile", band.value().meaning());
+        assertEquals(FictionalTables.CITATION, band.method());
+        assertTrue(band.comment().contains("compared with women aged 60 to under 65"), band.comment());
+        assertTrue(band.comment().contains("not directly comparable"), band.comment());
+        assertEquals(truth.series().sopInstanceUids().size(), band.evidenceSopInstanceUids().size());
+        assertTrue(r.summary().contains("Compared with women aged 60 to under 65 in the reference table ("
+                + FictionalTables.CITATION + "): between the 10th and 50th percentile"), r.summary());
+        assertEquals(FictionalTables.CITATION, r.parameters().get("normativeTable"));
+        assertEquals("Between the 10th and 50th percentile for women aged 60 to under 65",
+                r.parameters().get("normativeComparison"));
+
+        // the same table, the anonymous synthetic patient (sex O, no age): said plainly, no finding
+        ModuleResult o = run(Map.of("normativeTable", models.resolve("norms-around.csv").toString()),
+                labelCoded("norm-o", MrOptions.defaults()).series());
+        assertTrue(o.findings().stream().noneMatch(Finding.Qualitative.class::isInstance), o.findings().toString());
+        assertTrue(o.summary().contains("No comparison with the reference table: Patient's Sex is O and the table is for F and M."), o.summary());
+        assertEquals("none: Patient's Sex is O and the table is for F and M", o.parameters().get("normativeComparison"));
+
+        // a woman older than the table
+        Patient old = new Patient("TEST^OLD", "W2", "19300101", "F", "090Y");
+        ModuleResult a = run(Map.of("normativeTable", "norms-around.csv"),
+                labelCoded("norm-90", MrOptions.defaults().withPatient(old)).series());
+        assertTrue(a.summary().contains("the table has no band for women aged 90"), a.summary());
+        assertTrue(a.findings().stream().noneMatch(Finding.Qualitative.class::isInstance));
+    }
+
+    @Test
+    void aBrokenTableStopsTheModuleAtCreationNamingFileLineAndFix() throws Exception {
+        FictionalTables.write(models, "norms-broken.csv", FictionalTables.VALID.replace("F,40,60,10,2000", "F,40,60,10,900"));
+        ModuleException e = assertThrows(ModuleException.class, () -> create(Map.of("normativeTable", "norms-broken.csv")));
+        assertTrue(e.getMessage().contains("configuration key 'normativeTable'"), e.getMessage());
+        assertTrue(e.getMessage().contains(models.resolve("norms-broken.csv") + " line 11: volume 900 mm3 at the 10th"
+                + " percentile is below 1000 mm3"), e.getMessage());
+        ModuleException missing = assertThrows(ModuleException.class, () -> create(Map.of("normativeTable", "absent.csv")));
+        assertTrue(missing.getMessage().contains("absent.csv: no such file"), missing.getMessage());
+    }
+
+    static Finding.Qualitative qualitative(ModuleResult r) {
+        assertEquals(ModuleResult.Status.COMPLETED, r.status(), r.reason());
+        List<Finding.Qualitative> q = r.findings().stream().filter(Finding.Qualitative.class::isInstance)
+                .map(Finding.Qualitative.class::cast).toList();
+        assertEquals(1, q.size(), r.findings().toString());
+        return q.get(0);
     }
 
     // ------------------------------------------------------------------ not applicable

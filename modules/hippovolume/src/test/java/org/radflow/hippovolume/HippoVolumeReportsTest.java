@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -118,10 +119,13 @@ class HippoVolumeReportsTest {
         AttributeList r = new AttributeList();
         r.read(sr.get(0).toString());
         String srText = r.toString();
-        for (String code : List.of("HIPPO-ANT", "HIPPO-POST", "5366008", "118565006", "mm3")) {
+        for (String code : List.of("255549009", "255551008", "106233006", "5366008", "118565006", "mm3", "121191")) {
             assertTrue(srText.contains(code), "SR has " + code);
         }
-        assertTrue(srText.contains("for women aged 60-65"), "SR summary has the normative comparison");
+        assertFalse(srText.contains("HIPPO-"), "no private finding-site codes left");
+        for (String word : List.of("percentile", "HIPPO-NORM-BAND", "Method Citation", "reference table")) {
+            assertFalse(srText.contains(word), "without a table the SR says nothing about norms: " + word);
+        }
 
         List<Path> page = new PageWriter().write(in, out);
         Dciodvfy.check(page.get(0)).assertNoErrors();
@@ -132,5 +136,52 @@ class HippoVolumeReportsTest {
                 Files.copy(p, k.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+    }
+
+    /** With a (fictional) table the SR carries the band as a coded evaluation with the citation, and stays valid. */
+    @Test
+    void withATableTheSrCarriesTheBandWithItsCitation() throws Exception {
+        Patient woman = new Patient("TEST^WOMAN", "W1", "19640101", "F", "062Y");
+        GeneratedVolume truth = HippoVolumeModuleTest.labelCoded("reports-norm",
+                MrOptions.defaults().withSpacing(0.9, 0.9, 1.2).withPatient(woman));
+        List<Path> files = truth.series().files();
+        double total = HippoVolumeModuleTest.measurements(HippoVolumeModuleTest.run(Map.of(), truth.series())).get(2).value();
+        Path table = FictionalTables.write(dir.resolve("tables"), "norms.csv", FictionalTables.around(total));
+        ModuleResult result;
+        ModuleDescriptor descriptor;
+        try (AiModule module = HippoVolumeModuleTest.create(Map.of("normativeTable", table.toString()))) {
+            result = module.process(TestStudies.dicom(truth.series().studyInstanceUid(), files), new TestJob());
+            descriptor = new HippoVolumeFactory().descriptor().withModel(module.model());
+        }
+        assertEquals("PCTL-10-50", HippoVolumeModuleTest.qualitative(result).value().code());
+
+        Map<String, AttributeList> sources = new LinkedHashMap<>();
+        AttributeList first = null;
+        for (Path f : files) {
+            AttributeList a = new AttributeList();
+            a.read(f.toString(), TagFromName.PixelData);
+            sources.put(Attribute.getSingleStringValueOrEmptyString(a, TagFromName.SOPInstanceUID), a);
+            first = first == null ? a : first;
+        }
+        Instant now = Instant.parse("2026-01-02T03:04:05Z");
+        String study = truth.series().studyInstanceUid();
+        String series = truth.series().seriesInstanceUid();
+        Job job = new Job("job-hn", "series:" + study + "/" + series, Trigger.SERIES, study, series, null,
+                descriptor.id(), descriptor.version(), "hippo", Priority.NORMAL, List.of(), files, "hash-hippo-norm",
+                1, null, JobState.SUCCEEDED, 1, null, 1.0, null, now, now, now, now, null);
+        ReportInput in = new ReportInput(job, descriptor, result, sources, first, now, null);
+        Path out = Files.createDirectories(dir.resolve("out-norm"));
+
+        List<Path> sr = new SrWriter().write(in, out);
+        Dciodvfy.check(sr.get(0)).assertNoErrors();
+        AttributeList r = new AttributeList();
+        r.read(sr.get(0).toString());
+        String srText = r.toString();
+        for (String text : List.of("HIPPO-NORM-BAND", "PCTL-10-50", "Between the 10th and 50th percentile",
+                "Method Citation", FictionalTables.CITATION, "not directly comparable")) {
+            assertTrue(srText.contains(text), "SR has " + text);
+        }
+        List<Path> page = new PageWriter().write(in, out);
+        Dciodvfy.check(page.get(0)).assertNoErrors();
     }
 }

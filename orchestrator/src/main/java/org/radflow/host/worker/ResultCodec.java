@@ -30,7 +30,7 @@ import org.radflow.api.ModuleResult;
 public final class ResultCodec {
 
     /** The format version written first; bump it when the encoding changes. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
 
     // Explicit wire tags, so reordering an enum or the sealed interface never changes the format.
     private static final byte STATUS_COMPLETED = 0;
@@ -39,6 +39,7 @@ public final class ResultCodec {
     private static final byte CLASSIFICATION = 1;
     private static final byte MEASUREMENT = 2;
     private static final byte SEGMENTATION = 3;
+    private static final byte QUALITATIVE = 4;
 
     private ResultCodec() {
     }
@@ -139,6 +140,11 @@ public final class ResultCodec {
             out.writeDouble(m.value());
             writeConcept(m.unit(), out);
             writeConcept(m.findingSite(), out);
+            writeModifiers(m.findingSiteModifiers(), out);
+            out.writeBoolean(m.segment() != null);
+            if (m.segment() != null) {
+                writeSegment(m.segment(), out);
+            }
             writeStringList(m.evidenceSopInstanceUids(), out);
         } else if (f instanceof Finding.Segmentation s) {
             out.writeByte(SEGMENTATION);
@@ -149,13 +155,17 @@ public final class ResultCodec {
             writeBytes(out, s.labels());
             out.writeInt(s.segments().size());
             for (Finding.Segment seg : s.segments()) {
-                out.writeInt(seg.label());
-                writeString(out, seg.name());
-                writeConcept(seg.category(), out);
-                writeConcept(seg.type(), out);
-                out.writeInt(seg.rgb());
+                writeSegment(seg, out);
             }
             writeStringList(s.sopInstanceUids(), out);
+        } else if (f instanceof Finding.Qualitative q) {
+            out.writeByte(QUALITATIVE);
+            writeConcept(q.finding(), out);
+            writeConcept(q.concept(), out);
+            writeConcept(q.value(), out);
+            writeString(out, q.method());
+            writeString(out, q.comment());
+            writeStringList(q.evidenceSopInstanceUids(), out);
         } else {
             // Finding is sealed: a new subtype must get a tag here before it can cross the boundary
             throw new IOException("no encoding for finding type " + f.getClass().getName());
@@ -184,8 +194,11 @@ public final class ResultCodec {
                 double value = in.readDouble();
                 Concept unit = readConcept(in);
                 Concept findingSite = readConcept(in);
+                List<Finding.Modifier> modifiers = readModifiers(in);
+                Finding.Segment segment = readPresence(in) ? readSegment(in) : null;
                 List<String> evidence = readStringList(in);
-                return build("measurement", () -> new Finding.Measurement(finding, quantity, value, unit, findingSite, evidence));
+                return build("measurement", () -> new Finding.Measurement(finding, quantity, value, unit, findingSite,
+                        modifiers, segment, evidence));
             }
             case SEGMENTATION -> {
                 Concept finding = readConcept(in);
@@ -196,18 +209,24 @@ public final class ResultCodec {
                 int n = readCount(in, 255, "the segments");
                 List<Finding.Segment> segments = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    int label = in.readInt();
-                    String name = readString(in);
-                    Concept category = readConcept(in);
-                    Concept type = readConcept(in);
-                    int rgb = in.readInt();
-                    segments.add(build("segment", () -> new Finding.Segment(label, name, category, type, rgb)));
+                    segments.add(readSegment(in));
                 }
                 List<String> uids = readStringList(in);
                 return build("segmentation", () -> new Finding.Segmentation(finding, columns, rows, slices, labels, segments, uids));
             }
+            case QUALITATIVE -> {
+                Concept finding = readConcept(in);
+                Concept concept = readConcept(in);
+                Concept value = readConcept(in);
+                String method = readString(in);
+                String comment = readString(in);
+                List<String> evidence = readStringList(in);
+                return build("qualitative evaluation",
+                        () -> new Finding.Qualitative(finding, concept, value, method, comment, evidence));
+            }
             default -> throw new IOException("unknown finding tag " + tag + " (known: " + CLASSIFICATION + " classification, "
-                    + MEASUREMENT + " measurement, " + SEGMENTATION + " segmentation)");
+                    + MEASUREMENT + " measurement, " + SEGMENTATION + " segmentation, " + QUALITATIVE
+                    + " qualitative evaluation)");
         }
     }
 
@@ -234,6 +253,48 @@ public final class ResultCodec {
         ByteBuffer.wrap(bytes).asIntBuffer().get(rgb);
         String source = readString(in);
         return build("key image", () -> new KeyImage(caption, width, height, rgb, source));
+    }
+
+    private static void writeSegment(Finding.Segment seg, DataOutputStream out) throws IOException {
+        out.writeInt(seg.label());
+        writeString(out, seg.name());
+        writeConcept(seg.category(), out);
+        writeConcept(seg.type(), out);
+        writeModifiers(seg.typeModifiers(), out);
+        out.writeInt(seg.rgb());
+    }
+
+    private static Finding.Segment readSegment(DataInputStream in) throws IOException {
+        int label = in.readInt();
+        String name = readString(in);
+        Concept category = readConcept(in);
+        Concept type = readConcept(in);
+        List<Finding.Modifier> modifiers = readModifiers(in);
+        int rgb = in.readInt();
+        return build("segment", () -> new Finding.Segment(label, name, category, type, modifiers, rgb));
+    }
+
+    private static void writeModifiers(List<Finding.Modifier> modifiers, DataOutputStream out) throws IOException {
+        out.writeInt(modifiers.size());
+        for (Finding.Modifier m : modifiers) {
+            out.writeByte(m.kind().ordinal());
+            writeConcept(m.value(), out);
+        }
+    }
+
+    private static List<Finding.Modifier> readModifiers(DataInputStream in) throws IOException {
+        int n = readCount(in, 64, "the modifiers");
+        Finding.Modifier.Kind[] kinds = Finding.Modifier.Kind.values();
+        List<Finding.Modifier> modifiers = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int kind = in.readUnsignedByte();
+            if (kind >= kinds.length) {
+                throw new IOException("unknown modifier kind " + kind);
+            }
+            Concept value = readConcept(in);
+            modifiers.add(build("modifier", () -> new Finding.Modifier(kinds[kind], value)));
+        }
+        return modifiers;
     }
 
     private static void writeConcept(Concept c, DataOutputStream out) throws IOException {

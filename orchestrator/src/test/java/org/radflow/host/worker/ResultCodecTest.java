@@ -40,9 +40,11 @@ class ResultCodecTest {
 
         assertResultEquals(original, decoded);
         assertEquals(ModuleResult.Status.COMPLETED, decoded.status());
-        assertEquals(3, decoded.findings().size());
+        assertEquals(5, decoded.findings().size());
+        assertInstanceOf(Finding.Qualitative.class, decoded.findings().get(4));
         // the bulk label map and pixels dominate: the encoding stays compact
-        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_000, "encoded " + encoded.length + " bytes");
+        // (the rest, five findings with their concepts and UIDs, stays within 2.5 kB)
+        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_500, "encoded " + encoded.length + " bytes");
     }
 
     @Test
@@ -102,11 +104,11 @@ class ResultCodecTest {
     @Test
     void anUnknownVersionIsRefused() throws IOException {
         byte[] encoded = encode(ModuleResult.failed("x"));
-        assertEquals(1, encoded[0]);
-        encoded[0] = 2;
+        assertEquals(ResultCodec.VERSION, encoded[0]);
+        encoded[0] = (byte) (ResultCodec.VERSION + 1);
 
         IOException e = assertThrows(IOException.class, () -> decode(encoded));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version " + (ResultCodec.VERSION + 1)), e.getMessage());
     }
 
     @Test
@@ -128,7 +130,7 @@ class ResultCodecTest {
 
     @Test
     void truncatedInputThrowsAtEveryCut() throws IOException {
-        ModuleResult small = ModuleResult.completed(List.of(classification(), measurement(),
+        ModuleResult small = ModuleResult.completed(List.of(classification(), measurement(), qualitative(),
                 new Finding.Segmentation(HIPPOCAMPUS, 2, 2, 1, new byte[] {0, 1, 1, 0},
                         List.of(new Finding.Segment(1, "left", HIPPOCAMPUS, HIPPOCAMPUS, 0xFF0000)), List.of("1.2.3"))),
                 List.of(new KeyImage("c", 2, 1, new int[] {1, 2}, "1.2.4")), "s", Map.of("k", "v"));
@@ -177,17 +179,22 @@ class ResultCodecTest {
         for (int s = 0; s < slices; s++) {
             uids.add("1.2.826.0.1.3680043.8.498." + s);
         }
+        Finding.Modifier left = Finding.Modifier.laterality(Concept.sct("7771000", "Left"));
+        Finding.Modifier anterior = Finding.Modifier.topographical(Concept.sct("255549009", "Anterior"));
+        Finding.Segment first = new Finding.Segment(1, "Left hippocampus", Concept.sct("91723000", "Anatomical structure"),
+                HIPPOCAMPUS, List.of(left, anterior), 0xFF8000);
         Finding.Segmentation segmentation = new Finding.Segmentation(HIPPOCAMPUS, columns, rows, slices, labels,
-                List.of(new Finding.Segment(1, "Left hippocampus", Concept.sct("91723000", "Anatomical structure"),
-                                Concept.sct("5001000", "Left hippocampus"), 0xFF8000),
+                List.of(first,
                         new Finding.Segment(2, "Right hippocampus", Concept.sct("91723000", "Anatomical structure"),
                                 Concept.sct("5002000", "Right hippocampus"), 0x0080FF)),
                 uids);
+        Finding.Measurement onSegment = new Finding.Measurement(HIPPOCAMPUS, VOLUME, 1500.25, MM3, HIPPOCAMPUS,
+                List.of(left, anterior), first, uids);
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("model", "hippo-demo 1.0");
         parameters.put("threshold", "0.5");
         parameters.put("profile", "DEMO MODEL");
-        return ModuleResult.completed(List.of(classification(), measurement(), segmentation),
+        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment, qualitative()),
                 List.of(keyImage(random, "Axial overlay", "1.2.3.4"), keyImage(random, "", null)),
                 "Hippocampal volumes within the normal range.", parameters);
     }
@@ -199,6 +206,13 @@ class ResultCodecTest {
                         new Finding.ClassProbability(Concept.sct("233604007", "Pneumonia"), 0.25),
                         new Finding.ClassProbability(covid, 0.625)),
                 covid, List.of("1.2.3.4.5", "1.2.3.4.6"));
+    }
+
+    /** A made-up band of a made-up reference: only the encoding is under test. */
+    private static Finding.Qualitative qualitative() {
+        return new Finding.Qualitative(HIPPOCAMPUS, new Concept("99RADFLOW", "TEST-BAND", "Test band"),
+                new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
+                "Fictional reference table (test)", "Compared with: test group. Ünïcode survives.", List.of("1.2.3.4.8"));
     }
 
     private static Finding.Measurement measurement() {
