@@ -223,7 +223,7 @@ public final class Notifier implements AutoCloseable {
     public synchronized JsonObject recent() {
         JsonArray hooks = new JsonArray();
         for (RadflowConfig.Webhook w : settings.webhooks()) {
-            hooks.add(new JsonObject().put("name", w.name()).put("url", w.url()).put("events", new JsonArray(w.events().stream().sorted().toList()))
+            hooks.add(new JsonObject().put("name", w.name()).put("url", origin(w.url())).put("events", new JsonArray(w.events().stream().sorted().toList()))
                     .put("signed", !w.secret().value().isEmpty()));
         }
         JsonArray list = new JsonArray();
@@ -235,6 +235,12 @@ public final class Notifier implements AutoCloseable {
         }
         return new JsonObject().put("webhooks", hooks).put("waiting", waiting.get()).put("delivered", delivered.get())
                 .put("failed", failed.get()).put("dropped", dropped.get()).put("durable", false).put("deliveries", list);
+    }
+
+    /** A webhook URL's scheme, host and port only: chat services put their secret in the path. */
+    static String origin(String url) {
+        URI u = URI.create(url);
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + "/...";
     }
 
     public static String hmacSha256Hex(String secret, byte[] body) {

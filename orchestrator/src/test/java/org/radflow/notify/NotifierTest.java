@@ -94,6 +94,8 @@ class NotifierTest {
             assertEquals(3, d.getInteger("attempts"));
             assertEquals(0, r.getInteger("waiting"));
             assertFalse(r.getBoolean("durable"));
+            // the API shows where a webhook goes, not its path (chat services put their secret there)
+            assertEquals("http://127.0.0.1:" + port + "/...", r.getJsonArray("webhooks").getJsonObject(0).getString("url"));
         }
         assertEquals(3, received.size());
         for (Map<String, String> m : received) {
