@@ -112,10 +112,41 @@ public final class Main {
         if (file == null || !args.isEmpty()) {
             throw new UsageException("expected 'config check --config FILE'");
         }
-        RadflowConfig c = RadflowConfig.load(file);
-        System.out.println(file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
-                + c.destinations().size() + " destination(s), data in " + c.server().dataDir().toAbsolutePath() + ")");
+        System.out.println(checkConfig(file));
         return 0;
+    }
+
+    /**
+     * What {@code radflow config check} does: the file with the environment's RADFLOW_* overrides, whole, then each
+     * built-in module's {@code modules.<id>.config} against the keys and types the module declares (drop-in modules are
+     * checked when they load). Returns the one-line summary; throws {@link ConfigException} naming the first problem.
+     */
+    public static String checkConfig(Path file) {
+        return checkConfig(file, System.getenv());
+    }
+
+    /** {@link #checkConfig(Path)} with {@code env} as the environment (RADFLOW_* overrides, passwordEnv, secretEnv). */
+    public static String checkConfig(Path file, java.util.Map<String, String> env) {
+        RadflowConfig c = RadflowConfig.load(file, env);
+        List<String> checked = new ArrayList<>();
+        for (org.radflow.api.AiModuleFactory f : java.util.ServiceLoader.load(org.radflow.api.AiModuleFactory.class,
+                Main.class.getClassLoader())) {
+            org.radflow.api.ModuleDescriptor d = f.descriptor();
+            RadflowConfig.ModuleSettings s = c.modules().settings().get(d.id());
+            if (s == null) {
+                continue;
+            }
+            try {
+                org.radflow.modules.ScopedConfig.of(d, s.config());
+            } catch (org.radflow.modules.ScopedConfig.InvalidConfigException e) {
+                throw new ConfigException(file + ": " + e.getMessage());
+            }
+            checked.add(d.id());
+        }
+        return file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
+                + c.destinations().size() + " destination(s), " + c.notifications().webhooks().size() + " webhook(s), data in "
+                + c.server().dataDir().toAbsolutePath() + (checked.isEmpty() ? "" : "; module config checked: " + String.join(", ", checked))
+                + ")";
     }
 
     private static int rulesTest(List<String> args) {

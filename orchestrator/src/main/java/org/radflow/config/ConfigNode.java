@@ -16,10 +16,45 @@ final class ConfigNode {
     private final String path;
     private final Map<String, Object> values;
     private final Set<String> known = new LinkedHashSet<>();
+    /** Every key read, with its kind, when the schema is being collected (null otherwise). */
+    private final Map<String, Kind> schema;
+
+    /** What a key holds, so that an environment variable's text can be given the right shape. */
+    enum Kind { VALUE, BOOLEAN, LIST, SECTION }
 
     ConfigNode(String path, Map<String, Object> values) {
+        this(path, values, null);
+    }
+
+    ConfigNode(String path, Map<String, Object> values, Map<String, Kind> schema) {
         this.path = path;
         this.values = values == null ? Map.of() : values;
+        this.schema = schema;
+    }
+
+    /** A node for one entry of a list of sections (e.g. api.auth.tokens[0]), sharing this node's schema collection. */
+    ConfigNode entry(String entryPath, Map<String, Object> entryValues) {
+        return new ConfigNode(entryPath, entryValues, schema);
+    }
+
+    private void note(String name, Kind kind) {
+        if (schema != null) {
+            schema.putIfAbsent(key(name), kind);
+        }
+    }
+
+    /**
+     * A secret given either in the YAML ({@code name}) or, better, in a file ({@code nameFile}) that is read now.
+     * Null when neither is set.
+     */
+    String secret(String name) {
+        String inline = string(name, null);
+        String file = string(name + "File", null);
+        if (inline != null && file != null) {
+            throw new ConfigException(key(name) + "/" + key(name + "File") + ": give one of them, not both (the file is "
+                    + "better: it keeps the secret out of the configuration)");
+        }
+        return file == null ? inline : SecretFiles.read(key(name + "File"), file);
     }
 
     String key(String name) {
@@ -37,6 +72,7 @@ final class ConfigNode {
     }
 
     String string(String name, String defaultValue) {
+        note(name, Kind.VALUE);
         Object v = raw(name);
         if (v == null) {
             return defaultValue;
@@ -61,6 +97,7 @@ final class ConfigNode {
     }
 
     long longValue(String name, long defaultValue, long min, long max) {
+        note(name, Kind.VALUE);
         Object v = raw(name);
         if (v == null) {
             return defaultValue;
@@ -82,6 +119,7 @@ final class ConfigNode {
     }
 
     boolean bool(String name, boolean defaultValue) {
+        note(name, Kind.BOOLEAN);
         Object v = raw(name);
         if (v == null) {
             return defaultValue;
@@ -93,6 +131,7 @@ final class ConfigNode {
     }
 
     List<String> strings(String name, List<String> defaultValue) {
+        note(name, Kind.LIST);
         Object v = raw(name);
         if (v == null) {
             return defaultValue;
@@ -112,6 +151,7 @@ final class ConfigNode {
 
     /** A list of anything (entries checked by the caller); empty when absent. */
     List<Object> list(String name) {
+        note(name, Kind.SECTION);
         Object v = raw(name);
         if (v == null) {
             return List.of();
@@ -124,14 +164,15 @@ final class ConfigNode {
 
     @SuppressWarnings("unchecked")
     ConfigNode child(String name) {
+        note(name, Kind.SECTION);
         Object v = raw(name);
         if (v == null) {
-            return new ConfigNode(key(name), Map.of());
+            return new ConfigNode(key(name), Map.of(), schema);
         }
         if (!(v instanceof Map)) {
             throw new ConfigException(key(name) + ": expected a section with keys, got '" + v + "'");
         }
-        return new ConfigNode(key(name), (Map<String, Object>) v);
+        return new ConfigNode(key(name), (Map<String, Object>) v, schema);
     }
 
     /** The entries of a section whose keys are names chosen by the user (e.g. destinations). */
@@ -153,6 +194,7 @@ final class ConfigNode {
     /** A section handed on as raw values (a module's own configuration, validated by its descriptor). */
     @SuppressWarnings("unchecked")
     Map<String, Object> rawMap(String name) {
+        note(name, Kind.SECTION);
         Object v = raw(name);
         if (v == null) {
             return Map.of();

@@ -36,7 +36,55 @@ import java.util.regex.Pattern;
 public record RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
                             Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
                             org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store,
-                            Cluster cluster) {
+                            Cluster cluster, Notifications notifications) {
+
+    /** Without a notifications section: what callers written before webhooks existed build. */
+    public RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
+                         Tracking tracking, Modules modules, SchedulerSettings scheduler, RuleSet rules,
+                         org.radflow.dispatch.Outbox.Settings delivery, Audit audit, Viewer viewer, StoreSettings store,
+                         Cluster cluster) {
+        this(server, listener, api, destinations, tracking, modules, scheduler, rules, delivery, audit, viewer, store, cluster,
+                Notifications.NONE);
+    }
+
+    /**
+     * Webhooks told of events (job.failed, result.available, delivery.dead-letter, module.paused). Deliveries are
+     * retried with exponential back-off in memory only: a restart forgets the ones still waiting.
+     *
+     * @param queueLimit     deliveries waiting at most (sending or retrying); past it new ones are dropped and counted
+     * @param maxAttempts    attempts per delivery (the first included)
+     * @param initialBackoff wait before the second attempt; doubled each time up to maxBackoff
+     * @param timeout        one attempt's limit (connect and answer)
+     */
+    public record Notifications(List<Webhook> webhooks, int queueLimit, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                                Duration timeout) {
+        public static final Notifications NONE = new Notifications(List.of(), 1000, 6, Duration.ofSeconds(2), Duration.ofMinutes(5),
+                Duration.ofSeconds(10));
+
+        public Notifications {
+            webhooks = List.copyOf(webhooks);
+        }
+    }
+
+    /** The events a webhook can ask for. */
+    public static final List<String> NOTIFICATION_EVENTS = List.of("job.failed", "result.available", "delivery.dead-letter",
+            "module.paused");
+
+    /**
+     * One receiver of notifications.
+     *
+     * @param events  the events it is sent
+     * @param secret  HMAC-SHA256 key for the X-RadFlow-Signature header; NONE: no signature
+     * @param modules only events of these modules (empty: all)
+     * @param rules   only events of jobs planned by these rules (empty: all)
+     */
+    public record Webhook(String name, String url, Set<String> events, Secret secret, Set<String> modules, Set<String> rules) {
+        public Webhook {
+            events = Set.copyOf(events);
+            modules = Set.copyOf(modules);
+            rules = Set.copyOf(rules);
+        }
+    }
 
     /** Without a cluster section (one node): what callers written before clustering existed build. */
     public RadflowConfig(Server server, ListenerSettings listener, Api api, Map<String, Destination> destinations,
@@ -236,11 +284,18 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
 
     private static final Pattern AE_TITLE = Pattern.compile("[\\x20-\\x5b\\x5d-\\x7e]{1,16}");
 
+    /** The embedded defaults, with the environment's RADFLOW_* overrides. */
     public static RadflowConfig defaults() {
-        return fromMap(Map.of(), "embedded defaults");
+        return fromMap(Map.of(), "embedded defaults", System.getenv());
     }
 
+    /** The file, with the environment's RADFLOW_* overrides (see {@link EnvironmentOverrides}). */
     public static RadflowConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /** The file, with {@code env}'s RADFLOW_* variables applied over it. */
+    public static RadflowConfig load(Path file, Map<String, String> env) {
         Map<String, Object> map;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             LoaderOptions options = new LoaderOptions();
@@ -268,14 +323,41 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
         try {
-            return fromMap(map, file.toString());
+            return fromMap(map, file.toString(), env);
         } catch (ConfigException e) {
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
     }
 
+    /** {@code map} with {@code env}'s overrides; a problem in a value the environment set names the variable. */
+    static RadflowConfig fromMap(Map<String, Object> map, String source, Map<String, String> env) {
+        Map<String, String> origins = new LinkedHashMap<>();
+        Map<String, Object> merged = EnvironmentOverrides.apply(map, env, origins);
+        try {
+            return parse(merged, null, env);
+        } catch (ConfigException e) {
+            for (Map.Entry<String, String> o : origins.entrySet()) {
+                if (e.getMessage().startsWith(o.getKey() + ":") || e.getMessage().contains("'" + o.getKey() + "'")) {
+                    throw new ConfigException(e.getMessage() + " (" + o.getKey() + " was set by the environment variable "
+                            + o.getValue() + ")", e);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Loads {@code map}, noting every key the loader reads and its kind (the key schema behind the environment's names). */
+    static void collectSchema(Map<String, Object> map, Map<String, ConfigNode.Kind> schema) {
+        parse(map, schema, Map.of());
+    }
+
     static RadflowConfig fromMap(Map<String, Object> map, String source) {
-        ConfigNode root = new ConfigNode("", map);
+        return parse(map, null, System.getenv());
+    }
+
+    /** @param env where store.passwordEnv and cluster.secretEnv are looked up */
+    private static RadflowConfig parse(Map<String, Object> map, Map<String, ConfigNode.Kind> schema, Map<String, String> env) {
+        ConfigNode root = new ConfigNode("", map, schema);
 
         ConfigNode s = root.child("server");
         Path dataDir = Path.of(s.string("dataDir", "data"));
@@ -364,19 +446,77 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 Duration.ofSeconds(maxBackoff), stuck, lanes, Duration.ofSeconds(leaseSeconds));
 
         Viewer viewer = viewer(root.child("viewer"), api);
-        StoreSettings store = store(root.child("store"), dataDir);
-        Cluster cluster = cluster(root.child("cluster"), store);
+        StoreSettings store = store(root.child("store"), dataDir, env);
+        Cluster cluster = cluster(root.child("cluster"), store, env);
+        Notifications notifications = notifications(root.child("notifications"));
 
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
-                scheduler, rules, delivery, audit, viewer, store, cluster);
+                scheduler, rules, delivery, audit, viewer, store, cluster, notifications);
+    }
+
+    private static final Pattern WEBHOOK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    /** The notifications section: webhooks and how their deliveries are retried. */
+    private static Notifications notifications(ConfigNode n) {
+        Notifications d = Notifications.NONE;
+        int queue = n.integer("queueLimit", d.queueLimit(), 1, 1_000_000);
+        int attempts = n.integer("maxAttempts", d.maxAttempts(), 1, 100);
+        int initial = n.integer("initialBackoffSeconds", (int) d.initialBackoff().toSeconds(), 1, 86_400);
+        int max = n.integer("maxBackoffSeconds", (int) d.maxBackoff().toSeconds(), initial, 86_400);
+        int timeout = n.integer("timeoutSeconds", (int) d.timeout().toSeconds(), 1, 600);
+        List<Webhook> hooks = new java.util.ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<Object> raw = n.list("webhooks");
+        for (int i = 0; i < raw.size(); i++) {
+            String key = n.key("webhooks") + "[" + i + "]";
+            if (!(raw.get(i) instanceof Map<?, ?> m)) {
+                throw new ConfigException(key + ": expected {name: ..., url: ..., events: [...], secretFile: ...}");
+            }
+            Map<String, Object> wm = new LinkedHashMap<>();
+            m.forEach((k, v) -> wm.put(String.valueOf(k), v));
+            ConfigNode w = n.entry(key, wm);
+            String name = w.requiredString("name", "a name for this webhook (shown in GET /api/notifications)");
+            if (!WEBHOOK_NAME.matcher(name).matches() || !names.add(name)) {
+                throw new ConfigException(w.key("name") + ": '" + name + "' must be unique and use letters, digits, '.', '_' and '-'");
+            }
+            String url = w.requiredString("url", "the receiver's http(s) URL, e.g. https://chat.example.org/hooks/radflow");
+            try {
+                URI u = new URI(url);
+                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                    throw new URISyntaxException(url, "not an http(s) URL with a host");
+                }
+            } catch (URISyntaxException e) {
+                throw new ConfigException(w.key("url") + ": '" + url + "' is not an http(s) URL with a host");
+            }
+            List<String> events = w.strings("events", NOTIFICATION_EVENTS);
+            for (String e : events) {
+                if (!NOTIFICATION_EVENTS.contains(e)) {
+                    String s = Suggestions.closest(e, NOTIFICATION_EVENTS).orElse(null);
+                    throw new ConfigException(w.key("events") + ": '" + e + "' is not an event" + (s == null ? "" : "; did you mean '" + s + "'?")
+                            + " Events: " + String.join(", ", NOTIFICATION_EVENTS));
+                }
+            }
+            String secret = w.secret("secret");
+            if (secret != null && secret.length() < 16) {
+                throw new ConfigException(w.key("secret") + ": the secret has " + secret.length() + " characters; use at least 16 "
+                        + "(e.g. `openssl rand -hex 32`)");
+            }
+            Set<String> modules = new java.util.TreeSet<>(w.strings("modules", List.of()));
+            Set<String> rules = new java.util.TreeSet<>(w.strings("rules", List.of()));
+            w.finish();
+            hooks.add(new Webhook(name, url, new java.util.LinkedHashSet<>(events), secret == null ? Secret.NONE : new Secret(secret),
+                    modules, rules));
+        }
+        n.finish();
+        return new Notifications(hooks, queue, attempts, Duration.ofSeconds(initial), Duration.ofSeconds(max), Duration.ofSeconds(timeout));
     }
 
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*):(\\d{1,5})");
 
     /** The cluster section: checked even when disabled, so that turning it on later does not meet old mistakes. */
-    private static Cluster cluster(ConfigNode c, StoreSettings store) {
+    private static Cluster cluster(ConfigNode c, StoreSettings store, Map<String, String> env) {
         boolean enabled = c.bool("enabled", false);
         String name = c.string("name", Cluster.DISABLED.name());
         String bind = c.string("bindAddress", Cluster.DISABLED.bindAddress()).trim();
@@ -434,12 +574,12 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                     + "); a node alone cannot keep two copies, so it would refuse every instance: set minSize to at least "
                     + replication + " or replicationFactor to 1");
         }
-        Secret secret = secret(c, enabled, secretFile, secretEnv);
+        Secret secret = secret(c, enabled, secretFile, secretEnv == null ? null : env.get(secretEnv), secretEnv);
         return new Cluster(enabled, name, bind, port, normalized, minSize, replication, peerPort, secret, stealAfter, failureDetection, eventBusPort);
     }
 
     /** The members' shared secret: from a file or an environment variable, as the store's password; required in a cluster. */
-    private static Secret secret(ConfigNode c, boolean enabled, String file, String env) {
+    private static Secret secret(ConfigNode c, boolean enabled, String file, String envValue, String env) {
         if (file != null && env != null) {
             throw new ConfigException(c.key("secretFile") + "/" + c.key("secretEnv") + ": give one of them, not both");
         }
@@ -447,12 +587,13 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         if (file != null) {
             try {
                 value = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+                SecretFiles.warnIfWorldReadable(c.key("secretFile"), Path.of(file));
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 throw new ConfigException(c.key("secretFile") + ": cannot read '" + file + "' (" + e.getMessage() + "); give a file "
                         + "that holds the cluster's shared secret and that the RadFlow user may read (chmod 600)");
             }
         } else if (env != null) {
-            value = System.getenv(env);
+            value = envValue;
             if (value == null) {
                 throw new ConfigException(c.key("secretEnv") + ": the environment variable '" + env + "' is not set; set it to the "
                         + "cluster's shared secret in RadFlow's environment, or use " + c.key("secretFile"));
@@ -477,7 +618,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * The store: embedded H2 in {@code <dataDir>/journal} unless {@code store.url} names another database.
      * The password comes from a file or an environment variable, never from the YAML itself.
      */
-    private static StoreSettings store(ConfigNode st, Path dataDir) {
+    private static StoreSettings store(ConfigNode st, Path dataDir, Map<String, String> env) {
         if (st.has("password")) {
             throw new ConfigException(st.key("password") + ": the password is never written in the configuration; put it in a "
                     + "file only RadFlow can read and set " + st.key("passwordFile") + ", or name an environment variable in "
@@ -505,6 +646,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         if (passwordFile != null) {
             try {
                 password = Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+                SecretFiles.warnIfWorldReadable(st.key("passwordFile"), Path.of(passwordFile));
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 throw new ConfigException(st.key("passwordFile") + ": cannot read '" + passwordFile + "' (" + e.getMessage()
                         + "); give a file that holds the database password and that the RadFlow user may read (chmod 600)");
@@ -513,7 +655,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 throw new ConfigException(st.key("passwordFile") + ": '" + passwordFile + "' is empty; write the database password into it");
             }
         } else if (passwordEnv != null) {
-            String v = System.getenv(passwordEnv);
+            String v = env.get(passwordEnv);
             if (v == null || v.isEmpty()) {
                 throw new ConfigException(st.key("passwordEnv") + ": the environment variable '" + passwordEnv + "' is not set; "
                         + "set it to the database password in RadFlow's environment (e.g. the systemd unit's EnvironmentFile), "
@@ -542,17 +684,17 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             }
             Map<String, Object> tm = new LinkedHashMap<>();
             m.forEach((k, v) -> tm.put(String.valueOf(k), v));
-            ConfigNode t = new ConfigNode(key, tm);
+            ConfigNode t = au.entry(key, tm);
             String name = t.requiredString("name", "a name for whoever uses this token (shown in the audit trail)");
             if (!names.add(name)) {
                 throw new ConfigException(t.key("name") + ": '" + name + "' is used by another token; names must be unique");
             }
-            String token = t.string("token", null);
+            String token = t.secret("token");
             String sha = t.string("sha256", null);
             byte[] hash;
             if ((token == null) == (sha == null)) {
-                throw new ConfigException(key + ": give either token (the secret itself) or sha256 (its SHA-256 in hex, "
-                        + "e.g. from `printf %s TOKEN | sha256sum`), not both or neither");
+                throw new ConfigException(key + ": give either token (the secret itself), tokenFile (a file holding it) or sha256 "
+                        + "(its SHA-256 in hex, e.g. from `printf %s TOKEN | sha256sum`)");
             }
             if (token != null) {
                 if (token.length() < 16 || token.isBlank()) {
@@ -726,9 +868,9 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 } catch (URISyntaxException e) {
                     throw new ConfigException(d.key("url") + ": '" + url + "' is not an http(s) URL with a host");
                 }
-                String bearer = d.string("bearerToken", null);
+                String bearer = d.secret("bearerToken");
                 String user = d.string("username", null);
-                String password = d.string("password", null);
+                String password = d.secret("password");
                 if ((user == null) != (password == null)) {
                     throw new ConfigException(d.key("username") + "/" + d.key("password") + ": give both or neither");
                 }

@@ -153,6 +153,7 @@ public final class HttpApi {
         post(r, "/api/cluster/drain", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.drain(true)));
         post(r, "/api/cluster/resume", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.drain(false)));
         post(r, "/api/config/reload", Role.ADMIN, ctx -> blocking(ctx, ops::reloadConfig));
+        get(r, "/api/notifications", ctx -> ctx.json(ops.notifications()));
 
         r.route("/api/*").last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
                 + ctx.request().path() + " (see /api/openapi.json)"));

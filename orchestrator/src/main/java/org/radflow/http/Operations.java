@@ -50,6 +50,9 @@ public interface Operations {
     /** Re-reads the configuration file; throws ApiException(400) with the validation message when it is invalid. */
     JsonObject reloadConfig() throws Exception;
 
+    /** The webhooks and their recent deliveries (GET /api/notifications). */
+    JsonObject notifications();
+
     /** Prometheus text exposition. */
     String metrics() throws Exception;
 

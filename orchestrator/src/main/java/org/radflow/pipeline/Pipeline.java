@@ -75,6 +75,7 @@ public final class Pipeline implements AutoCloseable {
     private final Metrics metrics;
     private final AuditLog audit;
     private final List<AutoCloseable> observers = new ArrayList<>();
+    private org.radflow.notify.Notifier notifier;
     private PipelineEvents events = new PipelineEvents() {
     };
 
@@ -189,6 +190,7 @@ public final class Pipeline implements AutoCloseable {
                 ? workers.run(job, context) : inProcess.run(job, context);
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
+        scheduler.onPause((id, reason) -> events.modulePaused(id, reason));
         if (cluster != null) {
             scheduler.inputPlacement(cluster::inputsHere);
         }
@@ -295,6 +297,7 @@ public final class Pipeline implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("Cannot record that module {} is paused: {}", moduleId, e.toString());
         }
+        events.modulePaused(moduleId, reason);
     }
 
     /** Why RadFlow paused a module, or null. */
@@ -349,9 +352,14 @@ public final class Pipeline implements AutoCloseable {
         workers.warmUp(config.rules().moduleIds());
     }
 
-    /** Audit and metrics hear every stage's events. */
+    /** Audit, metrics and webhooks hear every stage's events. */
     private void observe() {
         List<PipelineEvents> list = new ArrayList<>();
+        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName());
+        org.radflow.notify.NotificationObserver n = new org.radflow.notify.NotificationObserver(notifier, journal);
+        list.add(n);
+        observers.add(n);
+        observers.add(notifier);
         MetricsObserver m = new MetricsObserver(metrics, journal);
         list.add(m);
         observers.add(m);
@@ -431,6 +439,9 @@ public final class Pipeline implements AutoCloseable {
         if (reporter != null) {
             reporter.updateRetry(reportRetry(running));
         }
+        if (notifier != null) {
+            notifier.update(running.notifications());
+        }
         if (changedSenders != null && outbox != null) {
             senders.clear();
             senders.putAll(changedSenders);
@@ -475,6 +486,11 @@ public final class Pipeline implements AutoCloseable {
 
     public ReceivedStudies studies() {
         return studies;
+    }
+
+    /** The webhooks' sender (GET /api/notifications). */
+    public org.radflow.notify.Notifier notifier() {
+        return notifier;
     }
 
     public Outbox outbox() {

@@ -31,6 +31,10 @@ public interface PipelineEvents {
     default void deliveryAttempted(Outbox.Delivery delivery) {
     }
 
+    /** RadFlow switched a module off (its workers kept dying); an operator's enable turns it on again. */
+    default void modulePaused(String moduleId, String reason) {
+    }
+
     /** Every observer in turn; one that throws is logged and the others still hear the event. */
     static PipelineEvents all(List<PipelineEvents> observers) {
         List<PipelineEvents> list = List.copyOf(observers);
@@ -53,6 +57,11 @@ public interface PipelineEvents {
             @Override
             public void deliveryAttempted(Outbox.Delivery delivery) {
                 each(o -> o.deliveryAttempted(delivery));
+            }
+
+            @Override
+            public void modulePaused(String moduleId, String reason) {
+                each(o -> o.modulePaused(moduleId, reason));
             }
 
             private void each(java.util.function.Consumer<PipelineEvents> call) {

@@ -302,6 +302,13 @@ public final class Scheduler implements AutoCloseable {
         wake();
     }
 
+    private volatile java.util.function.BiConsumer<String, String> pauseListener = (id, reason) -> { };
+
+    /** Told (module id, reason) when a lane is paused because too many of its threads are stuck; must be quick. */
+    public void onPause(java.util.function.BiConsumer<String, String> listener) {
+        this.pauseListener = listener;
+    }
+
     /** Whether a module may start jobs (an operator's enable/disable); replaces the configuration's {@code enabled}. */
     public void enabledCheck(java.util.function.Predicate<String> check) {
         this.enabled = check;
@@ -570,9 +577,18 @@ public final class Scheduler implements AutoCloseable {
         // a thread that honours the interrupt ends soon: count it back when it does
         lane.threads.execute(() -> watchAbandoned(lane, r));
         if (stuck > settings.stuckThreadLimit()) {
+            boolean newlyPaused = !lane.paused;
             lane.paused = true;
             LOG.error("Module {} paused: {} of its threads are stuck after timeouts. Fix or replace the module, then restart "
                     + "RadFlow; its queued jobs wait.", lane.moduleId, stuck);
+            if (newlyPaused) {
+                try {
+                    pauseListener.accept(lane.moduleId, stuck + " of its threads are stuck after timeouts (scheduler.stuckThreadLimit "
+                            + settings.stuckThreadLimit() + "); restart RadFlow after fixing or replacing the module");
+                } catch (RuntimeException e) {
+                    LOG.warn("Pause listener failed: {}", e.toString());
+                }
+            }
         }
         wake();
     }

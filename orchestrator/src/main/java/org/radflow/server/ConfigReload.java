@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * {@code POST /api/config/reload}: re-reads the configuration file and validates it whole. An invalid
  * file changes nothing (400 with the message). A valid one is applied where that is safe while
  * running — rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
- * timeouts and {@code enabled}, and a drop-in module's {@code config} (checked against what the module
+ * timeouts and {@code enabled}, webhooks ({@code notifications}), and a drop-in module's {@code config} (checked against what the module
  * declares, then the module is loaded again with it) — and the keys that differ but only take effect
  * at a restart are listed (server, listener, API address/port/TLS, tracking, module directories, a
  * built-in module's {@code config}, delivery policy, audit).
@@ -146,6 +146,9 @@ final class ConfigReload {
             if (!old.rules().equals(next.rules())) {
                 applied.add("rules");
             }
+            if (!old.notifications().equals(next.notifications())) {
+                applied.add("notifications");
+            }
             Map<String, Sender> senders = null;
             if (!old.destinations().equals(next.destinations())) {
                 applied.add("destinations");
@@ -158,7 +161,7 @@ final class ConfigReload {
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings(), nm.workers()),
                     next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store(),
-                    old.cluster());
+                    old.cluster(), next.notifications());
             p.apply(running, senders);
             server.updateAuth(na.auth());
             for (String id : changedConfig) {

@@ -298,6 +298,11 @@ final class ServerOperations implements Operations {
     }
 
     @Override
+    public JsonObject notifications() {
+        return p.notifier().recent();
+    }
+
+    @Override
     public JsonObject cluster() {
         String no = p.notClaimingBecause();
         return clusterView().put("draining", p.draining()).put("claiming", no == null).put("notClaimingBecause", no);
