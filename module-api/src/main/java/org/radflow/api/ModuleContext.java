@@ -9,7 +9,10 @@ public interface ModuleContext {
 
     ModuleConfig config();
 
-    /** Where the module's model files are ({@code models.dir/<id>}, or the module's own directory for drop-ins). */
+    /**
+     * Where the module's model files are: {@code <modules.dir>/<id>/models/} for a drop-in (RadFlow creates it when it
+     * loads the module), {@code <models.dir>/<id>/} for a built-in module.
+     */
     Path modelDirectory();
 
     /** A private scratch directory, emptied at start. */

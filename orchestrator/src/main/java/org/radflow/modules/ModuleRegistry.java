@@ -496,8 +496,15 @@ public final class ModuleRegistry implements AutoCloseable {
             before.removeAll(idsOf(loaded));
             freed = !before.isEmpty();
         }
+        Path models = directory.resolve("models");
+        try {
+            // the one place a drop-in's model files go: made here so the author does not learn it from a failed job
+            Files.createDirectories(models);
+        } catch (IOException e) {
+            LOG.warn("Cannot create the model folder {} of module folder {}: {}", models, name, e.toString());
+        }
         for (Generation.Slot slot : loaded.slots()) {
-            if (configure(slot, directory.resolve("models"), configProblems)) {
+            if (configure(slot, models, configProblems)) {
                 next.put(slot.id(), new Offered(slot));
             }
         }

@@ -191,6 +191,7 @@ class ModuleRegistryTest {
         assertTrue(work.startsWith(data.resolve("work").resolve("valid")), work.toString());
         assertTrue(Files.isDirectory(work));
         assertEquals(modules.resolve("valid").resolve("models"), Path.of(result.parameters().get("models")));
+        assertTrue(Files.isDirectory(modules.resolve("valid").resolve("models")), "RadFlow makes the drop-in's models/ folder");
     }
 
     @Test
