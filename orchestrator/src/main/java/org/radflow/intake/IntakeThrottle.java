@@ -109,8 +109,8 @@ public final class IntakeThrottle implements IntakeGate, AutoCloseable {
             return;
         }
         if (refusal == null && n >= s.intakeHighWaterMark()) {
-            refusal = "RadFlow is behind: " + n + " jobs wait (scheduler.intakeHighWaterMark " + s.intakeHighWaterMark()
-                    + "); retry later";
+            // the Error Comment is LO (64 characters at most): the reason and the advice, the key is in the WARN
+            refusal = "RadFlow is behind: " + n + " jobs queued; retry later";
             warned = false;
         } else if (refusal != null && n <= s.intakeLowWaterMark()) {
             refusal = null;

@@ -64,8 +64,10 @@ class IntakeThrottleTest {
         queued.set(10);
         throttle.refresh();
         String refusal = throttle.refusal();
-        assertTrue(refusal != null && refusal.contains("10 jobs wait") && refusal.contains("scheduler.intakeHighWaterMark 10")
-                && refusal.contains("retry later"), "the comment says why and what to do: " + refusal);
+        assertEquals("RadFlow is behind: 10 jobs queued; retry later", refusal, "the comment says why and what to do");
+        queued.set(Integer.MAX_VALUE);
+        assertTrue(("RadFlow is behind: " + Integer.MAX_VALUE + " jobs queued; retry later").length() <= 64,
+                "fits the Error Comment (LO, 64 characters) whatever the count");
         for (long n : new long[]{9, 6, 5}) {
             queued.set(n);
             throttle.refresh();
