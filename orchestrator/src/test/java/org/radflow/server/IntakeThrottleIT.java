@@ -47,6 +47,7 @@ class IntakeThrottleIT {
                 server: {dataDir: %s}
                 listener: {bindAddress: 127.0.0.1, port: 0, minFreeSpaceMb: 0, fsync: false}
                 api: {port: 0}
+                viewer: {enabled: false}
                 tracking: {seriesQuietSeconds: 1, studyQuietSeconds: 2}
                 """.formatted(dir.resolve("data")) + schedulerAndModules.replace("MODULES_DIR", modules.toString()));
         RadflowServer server = new RadflowServer(RadflowConfig.load(cfg), false);
