@@ -9,6 +9,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -25,7 +26,12 @@ import org.radflow.testkit.Dcmtk;
 import org.radflow.testkit.OrthancServer;
 import org.radflow.viewer.ViewerServer;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +41,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -76,7 +83,7 @@ class DashboardBrowserIT {
                 "--window-size=1440,1000", "--user-data-dir=" + dir.resolve("chromium-profile"), "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-default-apps", "--lang=en-US");
-        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     }
@@ -348,7 +355,7 @@ class DashboardBrowserIT {
         try {
             wait(60).until(d -> d.findElement(By.tagName("body")).getText().contains("Do you want to open this Segmentation?")
                     && !d.findElements(yes).isEmpty());
-        } catch (org.openqa.selenium.TimeoutException e) {
+        } catch (TimeoutException e) {
             screenshot("09-ohif-seg-not-loaded");
             throw new AssertionError("OHIF did not load the SEG within 60 s (it asks to open a SEG once it has read it; see "
                     + SCREENSHOTS.resolve("09-ohif-seg-not-loaded.png") + "); browser log: " + browserLog(), e);
@@ -368,7 +375,7 @@ class DashboardBrowserIT {
                     shown[0] = showSlice(sop, "10-ohif-seg-segment-" + expected);
                     return shown[0].coloured(mask, expected) > 0;
                 });
-            } catch (org.openqa.selenium.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new AssertionError("OHIF does not draw segment " + segment + " (" + mask.labels().get(segment)
                         + ") of the SEG on slice " + sop + " (see " + SCREENSHOTS.resolve("10-ohif-seg-segment-" + segment + ".png")
                         + "); browser log: " + browserLog(), e);
@@ -422,26 +429,26 @@ class DashboardBrowserIT {
                 })().catch(e => done({error: String(e && e.stack || e)}));
                 """, sopInstanceUid);
         @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> v = (java.util.Map<String, Object>) r;
+        Map<String, Object> v = (Map<String, Object>) r;
         assertTrue(!v.containsKey("error"), "showing slice " + sopInstanceUid + " in OHIF: " + v.get("error"));
         assertTrue(String.valueOf(v.get("current")).contains(sopInstanceUid), "OHIF shows " + v.get("current"));
         assertEquals(1.0, ((Number) v.get("dpr")).doubleValue(), "screenshot pixels are CSS pixels");
         byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
         try {
             Files.write(SCREENSHOTS.resolve(screenshotName + ".png"), png);
-            return new Overlay(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), num(v, "left"), num(v, "top"),
+            return new Overlay(ImageIO.read(new ByteArrayInputStream(png)), num(v, "left"), num(v, "top"),
                     num(v, "ox"), num(v, "oy"), num(v, "cx"), num(v, "cy"), num(v, "rx"), num(v, "ry"), v.toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static double num(java.util.Map<String, Object> v, String key) {
+    private static double num(Map<String, Object> v, String key) {
         return ((Number) v.get(key)).doubleValue();
     }
 
     /** A screenshot and where the shown MR's pixel centres lie on it (an affine map from column/row to page pixels). */
-    record Overlay(java.awt.image.BufferedImage shot, double left, double top, double ox, double oy, double cx, double cy,
+    record Overlay(BufferedImage shot, double left, double top, double ox, double oy, double cx, double cy,
                    double rx, double ry, String describe) {
 
         /** The segment whose colour the screen shows at the centre of this MR pixel, or 0. */
