@@ -9,6 +9,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -25,7 +26,12 @@ import org.radflow.testkit.Dcmtk;
 import org.radflow.testkit.OrthancServer;
 import org.radflow.viewer.ViewerServer;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +41,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -47,7 +54,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Debian's {@code chromedriver} through Selenium (both paths set, so Selenium Manager never fetches
  * anything). A real Orthanc (with DICOMweb) is the PACS; storescu sends a synthetic MR study to
  * RadFlow; the page shows the jobs complete, a planned failure is retried with the Retry button, and
- * the HippoVolume result (demo model), opened from the dashboard in OHIF, lists RadFlow's SR and SEG series. Screenshots go to
+ * the HippoVolume result (demo model), opened from the dashboard in OHIF, lists RadFlow's SR and SEG series, and OHIF
+ * draws the SEG (35 x 51 frames) over the MR where the mask is, checked on the screenshot's pixels. Screenshots go to
  * {@code target/screenshots/}.
  */
 class DashboardBrowserIT {
@@ -75,7 +83,7 @@ class DashboardBrowserIT {
                 "--window-size=1440,1000", "--user-data-dir=" + dir.resolve("chromium-profile"), "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-default-apps", "--lang=en-US");
-        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     }
@@ -222,10 +230,9 @@ class DashboardBrowserIT {
                     .filter(l -> l.contains("ReferencedSOPSequence") || l.contains("Error loading displaySet")).toList();
             assertTrue(srErrors.isEmpty(), "OHIF failed on RadFlow's SR: " + srErrors);
 
-            // Drawing this SEG in OHIF is not checked yet. Its 35 x 51 frames are not byte-aligned once bit-packed, which
-            // OHIF 3.13 with Orthanc 1.10 could not load as BINARY (full-instance length check, then frames unpacked from
-            // byte boundaries); SegWriter therefore writes it FRACTIONAL with values 0/255, which OHIF's loader accepts
-            // as "pseudo-binary". A pixel check of the overlay is open work (issue 14).
+            // the SEG drawn over the MR, on pixels. Its 35 x 51 frames are not byte-aligned once bit-packed, so SegWriter
+            // writes it FRACTIONAL 0/255; written BINARY, OHIF 3.13 with Orthanc 1.10 stays at "Loading SEG..." and this fails
+            segmentationDrawnOverTheMr(pacs, study);
 
             // the other pages render against the live server
             for (String page : List.of("modules", "destinations", "rules?study=" + study)) {
@@ -314,6 +321,232 @@ class DashboardBrowserIT {
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * The SEG drawn by OHIF over the MR, checked on the screen's pixels (issue 14). On the source slice where each segment
+     * has most pixels, the screen at the centre of every segment pixel shows that segment's colour (gold 0xFFD700
+     * anterior, blue 0x1E90FF posterior, blended over the grey MR, so the hue is the segment's) and pixels neither in nor
+     * next to a segment show no segment colour; before the SEG is opened the same slices show none. The mask is read
+     * back from the SEG the PACS serves to OHIF; OHIF's own geometry (cornerstone's worldToCanvas of each MR pixel's
+     * patient position) says where each MR pixel is on the screen.
+     */
+    private void segmentationDrawnOverTheMr(OrthancServer pacs, String study) throws Exception {
+        OrthancServer.StoredInstance segInstance = pacs.instancesOfStudy(study).stream().filter(x -> "SEG".equals(x.modality()))
+                .findFirst().orElseThrow();
+        SegMask mask = SegMask.read(pacs.instanceFile(segInstance.orthancId()));
+        assertEquals("Anterior hippocampus", mask.labels().get(1), "segment 1 is drawn gold");
+        assertEquals("Posterior hippocampus", mask.labels().get(2), "segment 2 is drawn blue");
+
+        // the MR alone: no segment colour on the slices the check looks at
+        WebElement mrItem = browser.findElements(By.cssSelector("[data-cy='study-browser-thumbnail']")).stream()
+                .filter(e -> e.getText().contains("HippoCrop")).findFirst()
+                .orElseThrow(() -> new AssertionError("no MR thumbnail in OHIF's study browser"));
+        new Actions(browser).doubleClick(mrItem).perform();
+        for (int segment : new int[] {1, 2}) {
+            String sop = mask.largestSlice(segment);
+            Overlay before = showSlice(sop, "08-ohif-mr-segment-" + segment);
+            assertTrue(before.litFraction(mask) > 0.5, "the MR slice is drawn (most of it is not black): " + before);
+            assertEquals(0, before.coloured(mask, 1) + before.coloured(mask, 2),
+                    "the MR alone shows no segment colour: " + before);
+        }
+
+        // the SEG, opened as a user does: a double-click on its item, then "Yes" when OHIF asks whether to open it
+        WebElement segItem = browser.findElements(By.cssSelector("[data-cy='study-browser-thumbnail-no-image']")).stream()
+                .filter(e -> e.getText().trim().startsWith("SEG"))
+                .findFirst().orElseThrow(() -> new AssertionError("no SEG item in OHIF's study browser"));
+        new Actions(browser).doubleClick(segItem).perform();
+        By yes = By.xpath("//button[normalize-space(.)='Yes']");
+        try {
+            wait(60).until(d -> d.findElement(By.tagName("body")).getText().contains("Do you want to open this Segmentation?")
+                    && !d.findElements(yes).isEmpty());
+        } catch (TimeoutException e) {
+            screenshot("09-ohif-seg-not-loaded");
+            throw new AssertionError("OHIF did not load the SEG within 60 s (it asks to open a SEG once it has read it; see "
+                    + SCREENSHOTS.resolve("09-ohif-seg-not-loaded.png") + "); browser log: " + browserLog(), e);
+        }
+        screenshot("09-ohif-seg-prompt");
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("arguments[0].click();", browser.findElement(yes));
+        wait(60).until(d -> (Boolean) js.executeScript("return window.services.segmentationService.getSegmentations().length > 0;"));
+        wait(30).until(d -> d.findElements(yes).isEmpty());
+
+        for (int segment : new int[] {1, 2}) {
+            String sop = mask.largestSlice(segment);
+            int expected = segment;
+            Overlay[] shown = new Overlay[1];
+            try {
+                wait(30).until(d -> {
+                    shown[0] = showSlice(sop, "10-ohif-seg-segment-" + expected);
+                    return shown[0].coloured(mask, expected) > 0;
+                });
+            } catch (TimeoutException e) {
+                throw new AssertionError("OHIF does not draw segment " + segment + " (" + mask.labels().get(segment)
+                        + ") of the SEG on slice " + sop + " (see " + SCREENSHOTS.resolve("10-ohif-seg-segment-" + segment + ".png")
+                        + "); browser log: " + browserLog(), e);
+            }
+            int[] h = shown[0].hits(mask, sop);
+            String counts = "slice " + sop + " (where segment " + segment + " is largest): " + h[1] + " of its " + h[0]
+                    + " segment pixels show their segment's colour, "
+                    + h[3] + " of " + h[2] + " pixels away from the mask show a segment colour (" + shown[0] + ")";
+            System.out.println("[DashboardBrowserIT] OHIF draws the SEG: " + counts);
+            assertTrue(h[0] > 0 && h[1] >= 0.95 * h[0], "OHIF draws the mask where it is: " + counts);
+            assertTrue(h[3] <= h[2] / 100, "OHIF draws no segment colour away from the mask: " + counts);
+        }
+    }
+
+    private String browserLog() {
+        return browser.manage().logs().get("browser").getAll().stream().map(Object::toString)
+                .filter(l -> l.contains("SEG") || l.contains("egmentation") || l.contains("rror")).map(DashboardBrowserIT::abbreviate)
+                .collect(Collectors.joining("\n"));
+    }
+
+    /** Shows this MR instance in the active viewport and reads, from a screenshot, the colour over each of its pixels. */
+    private Overlay showSlice(String sopInstanceUid, String screenshotName) {
+        wait(60).until(d -> (Boolean) ((JavascriptExecutor) d).executeScript("""
+                const active = window.services && window.services.viewportGridService.getActiveViewportId();
+                const vps = window.cornerstone ? window.cornerstone.getRenderingEngines().flatMap(e => e.getViewports()) : [];
+                const vp = vps.find(v => v.id === active);
+                return !!vp && !!vp.getImageIds && vp.getImageIds().some(id => id.includes(arguments[0]));
+                """, sopInstanceUid));
+        Object r = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const [uid, done] = arguments;
+                (async () => {
+                  const active = window.services.viewportGridService.getActiveViewportId();
+                  const vps = window.cornerstone.getRenderingEngines().flatMap(e => e.getViewports());
+                  const vp = vps.find(v => v.id === active) || vps[0];
+                  const ids = vp.getImageIds();
+                  const index = ids.findIndex(id => id.includes(uid));
+                  if (index < 0) { done({error: 'viewport ' + vp.id + ' (' + vp.type + ') has no image of ' + uid + ': ' + ids.length}); return; }
+                  if (vp.setImageIdIndex) { await vp.setImageIdIndex(index); }
+                  else { await window.cornerstone.utilities.jumpToSlice(vp.element, {imageIndex: index}); }
+                  vp.render();
+                  await new Promise(res => requestAnimationFrame(() => requestAnimationFrame(res)));
+                  const imageId = vp.getCurrentImageId();
+                  const p = window.cornerstone.metaData.get('imagePlaneModule', imageId);
+                  const world = (c, r) => [0, 1, 2].map(k => p.imagePositionPatient[k] + p.rowCosines[k] * c * p.columnPixelSpacing
+                      + p.columnCosines[k] * r * p.rowPixelSpacing);
+                  const o = vp.worldToCanvas(world(0, 0)), c1 = vp.worldToCanvas(world(1, 0)), r1 = vp.worldToCanvas(world(0, 1));
+                  const rect = vp.canvas.getBoundingClientRect();
+                  done({type: vp.type, index: index, current: imageId, dpr: window.devicePixelRatio,
+                        left: rect.left, top: rect.top, width: rect.width, height: rect.height,
+                        ox: o[0], oy: o[1], cx: c1[0] - o[0], cy: c1[1] - o[1], rx: r1[0] - o[0], ry: r1[1] - o[1]});
+                })().catch(e => done({error: String(e && e.stack || e)}));
+                """, sopInstanceUid);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> v = (Map<String, Object>) r;
+        assertTrue(!v.containsKey("error"), "showing slice " + sopInstanceUid + " in OHIF: " + v.get("error"));
+        assertTrue(String.valueOf(v.get("current")).contains(sopInstanceUid), "OHIF shows " + v.get("current"));
+        assertEquals(1.0, ((Number) v.get("dpr")).doubleValue(), "screenshot pixels are CSS pixels");
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        try {
+            Files.write(SCREENSHOTS.resolve(screenshotName + ".png"), png);
+            return new Overlay(ImageIO.read(new ByteArrayInputStream(png)), num(v, "left"), num(v, "top"),
+                    num(v, "ox"), num(v, "oy"), num(v, "cx"), num(v, "cy"), num(v, "rx"), num(v, "ry"), v.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double num(Map<String, Object> v, String key) {
+        return ((Number) v.get(key)).doubleValue();
+    }
+
+    /** A screenshot and where the shown MR's pixel centres lie on it (an affine map from column/row to page pixels). */
+    record Overlay(BufferedImage shot, double left, double top, double ox, double oy, double cx, double cy,
+                   double rx, double ry, String describe) {
+
+        /** The segment whose colour the screen shows at the centre of this MR pixel, or 0. */
+        int colourAt(int column, int row) {
+            int x = (int) Math.round(left + ox + column * cx + row * rx);
+            int y = (int) Math.round(top + oy + column * cy + row * ry);
+            if (x < 0 || y < 0 || x >= shot.getWidth() || y >= shot.getHeight()) {
+                throw new AssertionError("MR pixel (" + column + ", " + row + ") is off the screen at (" + x + ", " + y + "): " + describe);
+            }
+            return segmentOfColour(shot.getRGB(x, y));
+        }
+
+        /** The fraction of this slice's pixel centres that are not black on the screen (the image is drawn). */
+        double litFraction(SegMask mask) {
+            int lit = 0;
+            for (int r = 0; r < mask.rows(); r++) {
+                for (int c = 0; c < mask.columns(); c++) {
+                    int rgb = shot.getRGB((int) Math.round(left + ox + c * cx + r * rx), (int) Math.round(top + oy + c * cy + r * ry));
+                    lit += Math.max((rgb >> 16) & 0xFF, Math.max((rgb >> 8) & 0xFF, rgb & 0xFF)) > 60 ? 1 : 0;
+                }
+            }
+            return lit / (double) (mask.rows() * mask.columns());
+        }
+
+        /** How many pixels of this slice show this segment's colour. */
+        int coloured(SegMask mask, int segment) {
+            int n = 0;
+            for (int r = 0; r < mask.rows(); r++) {
+                for (int c = 0; c < mask.columns(); c++) {
+                    n += colourAt(c, r) == segment ? 1 : 0;
+                }
+            }
+            return n;
+        }
+
+        /**
+         * {pixels of any segment on this slice, those showing their own segment's colour, pixels neither in nor next to
+         * a segment, those showing a segment colour}.
+         */
+        int[] hits(SegMask mask, String sop) {
+            int[] h = new int[4];
+            for (int r = 0; r < mask.rows(); r++) {
+                for (int c = 0; c < mask.columns(); c++) {
+                    int shown = colourAt(c, r);
+                    int segment = mask.segmentAt(sop, c, r);
+                    if (segment != 0) {
+                        h[0]++;
+                        h[1] += shown == segment ? 1 : 0;
+                    } else if (!mask.nearMask(sop, c, r)) {
+                        h[2]++;
+                        h[3] += shown != 0 ? 1 : 0;
+                    }
+                }
+            }
+            return h;
+        }
+
+        @Override
+        public String toString() {
+            return describe;
+        }
+    }
+
+    /**
+     * 1 for gold (0xFFD700, hue 51 degrees), 2 for blue (0x1E90FF, hue 210 degrees), 0 for anything else. A colour blended
+     * over grey keeps its hue and loses saturation, so the test is on hue with a floor on chroma (grey has none).
+     */
+    static int segmentOfColour(int rgb) {
+        int r = (rgb >> 16) & 0xFF;
+        int g = (rgb >> 8) & 0xFF;
+        int b = rgb & 0xFF;
+        int max = Math.max(r, Math.max(g, b));
+        int min = Math.min(r, Math.min(g, b));
+        int chroma = max - min;
+        if (chroma < 24) {
+            return 0;
+        }
+        double hue;
+        if (max == r) {
+            hue = 60.0 * (((g - b) / (double) chroma) % 6);
+        } else if (max == g) {
+            hue = 60.0 * ((b - r) / (double) chroma + 2);
+        } else {
+            hue = 60.0 * ((r - g) / (double) chroma + 4);
+        }
+        hue = (hue + 360) % 360;
+        if (Math.abs(hue - 51) <= 15) {
+            return 1;
+        }
+        if (Math.abs(hue - 210) <= 15) {
+            return 2;
+        }
+        return 0;
     }
 
     /** The Series Description Orthanc holds for the study's series of this modality (what OHIF must list). */

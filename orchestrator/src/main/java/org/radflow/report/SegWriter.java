@@ -39,7 +39,8 @@ import java.util.Map;
  * otherwise FRACTIONAL OCCUPANCY with only the values 0 and 255 (8 bits per pixel). Both are conformant and
  * say the same thing; the second exists because OHIF 3.13's SEG loader unpacks 1-bit pixel data frame by frame
  * from byte boundaries, so a BINARY SEG whose frames are not byte-aligned (e.g. 35 x 51) is listed but not
- * drawn, while it draws a FRACTIONAL SEG whose values are all 0 or the maximum ("pseudo-binary").
+ * drawn, while it draws a FRACTIONAL SEG whose values are all 0 or the maximum ("pseudo-binary"). DashboardBrowserIT
+ * sees both in a browser: the FRACTIONAL 35 x 51 SEG drawn where the mask is, the BINARY one stuck loading.
  *
  * <p>Frames: one per (segment, slice) that contains at least one voxel of the segment, ordered by segment
  * number and then by slice position along the normal; slices without the segment are omitted. Each frame
