@@ -32,8 +32,8 @@ import java.util.Set;
  * openapi.json parsed by the reference parser (swagger-parser), and a small checker of JSON values against its
  * schemas: types, formats (date-time, int32/int64), enums, required properties, nullable, arrays, objects with
  * {@code additionalProperties}, {@code $ref} and {@code allOf}. In strict mode a property the schema does not
- * declare is a problem too (unless the schema allows additional properties), so the document cannot fall behind
- * what the server sends.
+ * declare is a problem too (unless the schema allows additional properties, or declares none: a free-form object),
+ * so the document cannot fall behind what the server sends.
  */
 public final class ApiContract {
 
@@ -290,7 +290,8 @@ public final class ApiContract {
                 check(v, declared, where + "." + name, problems);
             } else if (additional instanceof Schema<?> extra) {
                 check(v, extra, where + "." + name, problems);
-            } else if (Boolean.FALSE.equals(additional) || (strict && additional == null)) {
+            } else if (Boolean.FALSE.equals(additional) || (strict && additional == null && !properties.isEmpty())) {
+                // strict: an object that lists its properties lists all of them; {type: object} alone is free-form
                 problems.add(where + "." + name + ": not declared in the schema (add it to openapi.json)");
             }
         }
