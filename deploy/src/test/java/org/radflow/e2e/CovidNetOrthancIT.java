@@ -117,7 +117,9 @@ class CovidNetOrthancIT {
             JsonObject latJob = all.stream().filter(j -> lat.studyInstanceUid().equals(j.getString("studyInstanceUid")))
                     .findFirst().orElseThrow();
             assertEquals("NOT_APPLICABLE", latJob.getString("state"), latJob.encode());
-            assertTrue(latJob.getString("reason").contains("ViewPosition"), latJob.encode());
+            // a sentence with the value first and the module's explanation (issue 15); the raw condition is in the timeline
+            assertTrue(latJob.getString("reason").contains("View Position is LL; COVID-Net reads frontal (PA/AP)"),
+                    latJob.encode());
             List<JsonObject> mrJobs = all.stream().filter(j -> mr.studyInstanceUid().equals(j.getString("studyInstanceUid"))).toList();
             assertEquals(32, mrJobs.size());
             mrJobs.forEach(j -> {

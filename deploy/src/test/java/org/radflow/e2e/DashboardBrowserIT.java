@@ -242,9 +242,9 @@ class DashboardBrowserIT {
             assertTrue(browser.findElement(By.id("cluster-summary")).getText().contains("works alone"));
             screenshot("06-cluster");
             // an operator drains the node from the page and resumes it
-            browser.findElement(By.xpath("//button[text()='Drain']")).click();
+            clickWhenStable(By.xpath("//button[text()='Drain']"));
             wait(10).until(d -> d.findElement(By.id("cluster-claiming")).getText().startsWith("This node claims no work: draining"));
-            browser.findElement(By.xpath("//button[text()='Resume']")).click();
+            clickWhenStable(By.xpath("//button[text()='Resume']"));
             wait(10).until(d -> d.findElement(By.id("cluster-claiming")).getText().equals("This node claims work."));
             browser.get(ui + "#/study/" + study);
             wait(10).until(d -> d.findElements(By.cssSelector("tr[data-study='" + study + "'][data-state='SUCCEEDED']")).size() == 2);
@@ -255,6 +255,18 @@ class DashboardBrowserIT {
                     .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(405, post.statusCode());
         }
+    }
+
+    /** Clicks an element the page may redraw meanwhile (the cluster page refreshes itself): found again until it works. */
+    private void clickWhenStable(By by) {
+        wait(10).until(d -> {
+            try {
+                d.findElement(by).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return false;
+            }
+        });
     }
 
     @Test

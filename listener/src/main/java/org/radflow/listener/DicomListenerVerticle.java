@@ -16,6 +16,7 @@ public final class DicomListenerVerticle extends VerticleBase {
     private final InstanceSink sink;
     private final Consumer<AssociationSummary> observer;
     private final Replication replication;
+    private final IntakeGate gate;
     private StoreScp scp;
 
     public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
@@ -25,16 +26,23 @@ public final class DicomListenerVerticle extends VerticleBase {
     /** @param replication what makes each instance durable on a second node before it is acknowledged */
     public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer,
                                  Replication replication) {
+        this(settings, sink, observer, replication, IntakeGate.OPEN);
+    }
+
+    /** @param gate whether new instances are taken now; refused ones are answered A700 "retry later" */
+    public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer,
+                                 Replication replication, IntakeGate gate) {
         this.settings = settings;
         this.sink = sink;
         this.observer = observer;
         this.replication = replication;
+        this.gate = gate;
     }
 
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
-            StoreScp s = new StoreScp(settings, sink, observer, replication);
+            StoreScp s = new StoreScp(settings, sink, observer, replication, gate);
             s.start();
             scp = s;
             return s.port();

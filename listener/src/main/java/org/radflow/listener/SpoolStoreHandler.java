@@ -22,7 +22,8 @@ import java.time.Instant;
 /**
  * The listener's C-STORE: each data set streams into a temporary spool file as it arrives (never
  * whole in memory), then is checked, flushed to the disk, renamed to its final spool name and handed
- * to the sink; only then is the peer answered Success. Refusals: A700 (no room, disk trouble), C000
+ * to the sink; only then is the peer answered Success. Refusals: A700 (no room, disk trouble, or the
+ * {@link IntakeGate} says RadFlow is too far behind: retry later), C000
  * (malformed data set or UIDs), A900 (the data set is not the instance the command names).
  */
 final class SpoolStoreHandler implements CStoreHandler {
@@ -34,15 +35,17 @@ final class SpoolStoreHandler implements CStoreHandler {
     private final Spool spool;
     private final InstanceSink sink;
     private final Replication replication;
+    private final IntakeGate gate;
 
     SpoolStoreHandler(Spool spool, InstanceSink sink) {
-        this(spool, sink, Replication.NONE);
+        this(spool, sink, Replication.NONE, IntakeGate.OPEN);
     }
 
-    SpoolStoreHandler(Spool spool, InstanceSink sink, Replication replication) {
+    SpoolStoreHandler(Spool spool, InstanceSink sink, Replication replication, IntakeGate gate) {
         this.spool = spool;
         this.sink = sink;
         this.replication = replication;
+        this.gate = gate;
     }
 
     @Override
@@ -51,6 +54,11 @@ final class SpoolStoreHandler implements CStoreHandler {
             throw new DicomServiceException(DimseCommand.STATUS_OUT_OF_RESOURCES, "spool free space "
                     + spool.freeSpaceBytes() / (1024 * 1024) + " MB is below listener.minFreeSpaceMb "
                     + spool.minFreeSpaceBytes() / (1024 * 1024) + " MB");
+        }
+        String behind = gate.refusal(); // a volatile read: the backlog is counted elsewhere, not per C-STORE
+        if (behind != null) {
+            // the gate warns once a minute; a burst must not write a WARN per refused instance
+            throw DicomServiceException.summarized(DimseCommand.STATUS_OUT_OF_RESOURCES, behind);
         }
         Path temp = spool.newTempFile();
         // unbuffered: each PDV (up to maxPduLength) is one write, so the disk keeps pace with the network

@@ -34,12 +34,18 @@ public final class StoreScp implements AutoCloseable {
     }
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication) {
+        this(settings, sink, observer, replication, IntakeGate.OPEN);
+    }
+
+    /** @param gate asked before each C-STORE whether RadFlow takes new instances now (A700 "retry later" when not) */
+    public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication,
+                    IntakeGate gate) {
         this.settings = settings;
         this.spool = new Spool(settings.spoolDir(), settings.fsync(), settings.minFreeSpaceBytes());
         this.observer = observer == null ? s -> { } : observer;
         DicomServiceRegistry services = new DicomServiceRegistry()
                 .register(new CEchoService())
-                .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication)));
+                .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication, gate)));
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
                 settings.artimTimeout(), settings.idleTimeout(), settings.transferSyntaxes(), settings.maxConnectionsPerAddress(),
                 settings.maxPendingConnections());

@@ -138,6 +138,30 @@ class ListenerDcmtkIT {
     }
 
     @Test
+    void aClosedIntakeGateAnswersOutOfResourcesWithItsReasonAndAnOpenOneStoresAgain() throws Exception {
+        GeneratedSeries series = Synth.ctSeries(dir.resolve("in"), CtOptions.defaults().withCount(2).withSize(32, 32));
+        java.util.concurrent.atomic.AtomicReference<String> refusal =
+                new java.util.concurrent.atomic.AtomicReference<>("RadFlow is behind (test); retry later");
+        try (RunningListener l = new RunningListener(dir, s -> s, refusal::get)) {
+            // -d: storescu prints the whole C-STORE-RSP, so the error comment the peer receives is visible
+            ToolResult r = Dcmtk.storescu().host("127.0.0.1").port(l.port()).calledAe(l.aeTitle()).option("-d")
+                    .file(series.files().get(0)).run();
+            assertFalse(r.ok(), r.describe());
+            assertTrue(r.output().contains("0xa700"), r.describe());
+            assertTrue(r.output().contains("RadFlow is behind (test); retry later"), "the reason travels as the error comment: "
+                    + r.describe());
+            assertTrue(l.spooled().isEmpty());
+            assertTrue(l.temporaries().isEmpty(), "a refused instance leaves no temporary file");
+            assertTrue(l.events.isEmpty());
+
+            refusal.set(null);
+            Dcmtk.storescu().host("127.0.0.1").port(l.port()).calledAe(l.aeTitle()).files(series.files()).run().assertOk();
+            l.awaitEvents(2, 5_000);
+            assertEquals(2, l.spooled().size());
+        }
+    }
+
+    @Test
     void storescuKilledMidTransferLeavesOnlyCompleteFilesUnderFinalNames() throws Exception {
         GeneratedSeries series = Synth.ctSeries(dir.resolve("in"), CtOptions.defaults().withCount(300));
         try (RunningListener l = new RunningListener(dir, s -> s)) {

@@ -23,10 +23,14 @@ final class RunningListener implements AutoCloseable {
     final ListenerSettings settings;
 
     RunningListener(Path dir, UnaryOperator<ListenerSettings> customize) throws Exception {
+        this(dir, customize, IntakeGate.OPEN);
+    }
+
+    RunningListener(Path dir, UnaryOperator<ListenerSettings> customize, IntakeGate gate) throws Exception {
         spool = dir.resolve("spool");
         settings = customize.apply(ListenerSettings.defaults(spool).withBindAddress("127.0.0.1").withPort(0)
                 .withMinFreeSpaceBytes(0));
-        verticle = new DicomListenerVerticle(settings, events::add, associations::add);
+        verticle = new DicomListenerVerticle(settings, events::add, associations::add, Replication.NONE, gate);
         vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
     }
 

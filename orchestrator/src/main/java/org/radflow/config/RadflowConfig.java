@@ -438,12 +438,24 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int stuck = sc.integer("stuckThreadLimit", 4, 0, 1000);
         // a running job is re-queued elsewhere this long after its node stopped renewing it (every third of it)
         int leaseSeconds = sc.integer("leaseSeconds", 30, 5, 3600);
+        // above this many QUEUED jobs the listener answers A700 "retry later" (0: never); accepts again at the low mark
+        int highWater = sc.integer("intakeHighWaterMark", 0, 0, 10_000_000);
+        int lowWater = sc.integer("intakeLowWaterMark", -1, 0, 10_000_000);
+        if (lowWater < 0) {
+            lowWater = highWater * 3 / 4; // a quarter of the mark drains before intake opens again
+        } else if (highWater == 0) {
+            throw new ConfigException(sc.key("intakeLowWaterMark") + ": set, but " + sc.key("intakeHighWaterMark")
+                    + " is 0 (no throttling); set the high-water mark too, or remove the low one");
+        } else if (lowWater >= highWater) {
+            throw new ConfigException(sc.key("intakeLowWaterMark") + ": " + lowWater + " must be below "
+                    + sc.key("intakeHighWaterMark") + " (" + highWater + "), or intake would never open again");
+        }
         sc.finish();
         Map<String, SchedulerSettings.Lane> lanes = new LinkedHashMap<>();
         modules.settings().forEach((id, m) -> lanes.put(id, new SchedulerSettings.Lane(m.maxConcurrentJobs(), m.queueLimit(),
                 m.timeout(), m.enabled())));
         SchedulerSettings scheduler = new SchedulerSettings(Duration.ofMillis(500), maxAttempts, Duration.ofSeconds(initialBackoff),
-                Duration.ofSeconds(maxBackoff), stuck, lanes, Duration.ofSeconds(leaseSeconds));
+                Duration.ofSeconds(maxBackoff), stuck, lanes, Duration.ofSeconds(leaseSeconds), highWater, lowWater);
 
         Viewer viewer = viewer(root.child("viewer"), api);
         StoreSettings store = store(root.child("store"), dataDir, env);

@@ -338,6 +338,17 @@ public final class JobJournal implements AutoCloseable {
         });
     }
 
+    /** QUEUED jobs of every module (and, on a shared store, every node): the backlog intake throttling watches. */
+    public int countQueued() throws SQLException {
+        return store.read(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'");
+                 ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
     /** Moves QUEUED to RUNNING atomically under a new lease of this node; false when someone else took it or it changed meanwhile. */
     public boolean markRunning(String id) throws SQLException {
         return write((c, changes) -> markRunning(c, changes, id, DEFAULT_LEASE));

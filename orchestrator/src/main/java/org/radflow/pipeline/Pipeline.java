@@ -95,6 +95,7 @@ public final class Pipeline implements AutoCloseable {
     private HeaderCache headers;
     private StudyTracker tracker;
     private Intake intake;
+    private org.radflow.intake.IntakeThrottle throttle;
     private ScheduledExecutorService ticker;
     private ProcessModuleHost workers;
     /** Null for a single node. */
@@ -204,6 +205,14 @@ public final class Pipeline implements AutoCloseable {
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
                 this::planIfOwned, Clock.systemUTC());
         intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
+        // scheduler.intakeHighWaterMark: the listener refuses new instances (A700, retry later) while too many jobs wait
+        throttle = new org.radflow.intake.IntakeThrottle(() -> {
+            try {
+                return journal.countQueued();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }, () -> config.scheduler(), System::nanoTime).start();
         ticker = Threads.scheduled("tracker");
         ticker.execute(() -> {
             try {
@@ -455,6 +464,17 @@ public final class Pipeline implements AutoCloseable {
         return intake;
     }
 
+    /** What the DICOM listener asks before each C-STORE (intake throttling); open until {@link #start}. */
+    public org.radflow.listener.IntakeGate intakeGate() {
+        org.radflow.intake.IntakeThrottle t = throttle;
+        return t == null ? org.radflow.listener.IntakeGate.OPEN : t;
+    }
+
+    /** True while intake is throttled (too many jobs wait: the listener answers A700). */
+    public boolean intakeThrottled() {
+        return throttle != null && throttle.throttled();
+    }
+
     public JobJournal journal() {
         return journal;
     }
@@ -516,7 +536,7 @@ public final class Pipeline implements AutoCloseable {
             ticker.shutdownNow();
         }
         closeQuietly(cluster);
-        for (AutoCloseable stage : new AutoCloseable[]{intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
+        for (AutoCloseable stage : new AutoCloseable[]{throttle, intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);
         }
         observers.forEach(Pipeline::closeQuietly);

@@ -184,7 +184,8 @@ final class ConfigReload {
         var x = a.scheduler();
         var y = b.scheduler();
         return x.maxAttempts() == y.maxAttempts() && x.initialBackoff().equals(y.initialBackoff()) && x.maxBackoff().equals(y.maxBackoff())
-                && x.stuckThreadLimit() == y.stuckThreadLimit() && x.lease().equals(y.lease());
+                && x.stuckThreadLimit() == y.stuckThreadLimit() && x.lease().equals(y.lease())
+                && x.intakeHighWaterMark() == y.intakeHighWaterMark() && x.intakeLowWaterMark() == y.intakeLowWaterMark();
     }
 
     /** Senders for the new destinations: unchanged ones keep their sender; changed and removed ones are closed later. */

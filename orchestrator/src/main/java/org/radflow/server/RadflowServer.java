@@ -167,7 +167,8 @@ public final class RadflowServer implements AutoCloseable {
             // built here, off the event loop (its first use loads the listener's classes); deployed after HTTP binds.
             // In a cluster each instance is durable on a second member before it is acknowledged
             listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
-                    pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication());
+                    pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication(),
+                    pipeline == null ? org.radflow.listener.IntakeGate.OPEN : pipeline.intakeGate());
             return null;
         }, false));
         // HTTP binds before DICOM: a port conflict on the API must never leave the DICOM port accepting studies

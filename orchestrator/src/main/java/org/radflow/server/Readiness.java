@@ -70,6 +70,9 @@ final class Readiness {
         c.put("outbox", store.status() == Status.UP ? outbox(p)
                 : new Component(Status.WARN, "not checked: the store does not answer"));
         c.put("modules", modules(p));
+        if (p != null) {
+            c.put("intake", intake(p, cfg));
+        }
         if (cluster != null) {
             c.put("cluster", cluster());
         }
@@ -82,6 +85,20 @@ final class Readiness {
             }
         }
         return new JsonObject().put("status", overall.name()).put("ready", overall != Status.DOWN).put("components", components);
+    }
+
+    /** WARN while the listener refuses new instances because too many jobs wait (scheduler.intakeHighWaterMark). */
+    private static Component intake(Pipeline p, RadflowConfig cfg) {
+        var s = cfg.scheduler();
+        if (!s.throttlesIntake()) {
+            return new Component(Status.UP, "accepting; intake throttling is off (scheduler.intakeHighWaterMark 0)");
+        }
+        if (p.intakeThrottled()) {
+            return new Component(Status.WARN, "throttled: at least " + s.intakeHighWaterMark() + " jobs waited "
+                    + "(scheduler.intakeHighWaterMark); the DICOM listener answers A700 (retry later) until "
+                    + s.intakeLowWaterMark() + " or fewer wait. Add capacity (maxConcurrentJobs, nodes) if this persists");
+        }
+        return new Component(Status.UP, "accepting; throttled from " + s.intakeHighWaterMark() + " queued jobs");
     }
 
     private Component store(Pipeline p) {

@@ -104,6 +104,23 @@ class RadflowConfigTest {
     }
 
     @Test
+    void intakeThrottlingIsOffByDefaultAndItsLowWaterMarkDefaultsToThreeQuartersOfTheHigh() throws Exception {
+        RadflowConfig example = RadflowConfig.load(Path.of("..", "deploy", "radflow.example.yaml"));
+        assertEquals(0, RadflowConfig.defaults().scheduler().intakeHighWaterMark());
+        assertEquals(RadflowConfig.defaults().scheduler().intakeHighWaterMark(), example.scheduler().intakeHighWaterMark());
+        assertEquals(RadflowConfig.defaults().scheduler().intakeLowWaterMark(), example.scheduler().intakeLowWaterMark());
+        assertFalse(example.scheduler().throttlesIntake());
+        assertEquals(750, load("scheduler: {intakeHighWaterMark: 1000}").scheduler().intakeLowWaterMark());
+        assertEquals(100, load("scheduler: {intakeHighWaterMark: 1000, intakeLowWaterMark: 100}").scheduler().intakeLowWaterMark());
+        String m = error("scheduler: {intakeHighWaterMark: 100, intakeLowWaterMark: 100}");
+        assertTrue(m.contains("scheduler.intakeLowWaterMark: 100 must be below scheduler.intakeHighWaterMark (100)"), m);
+        m = error("scheduler: {intakeLowWaterMark: 10}");
+        assertTrue(m.contains("scheduler.intakeLowWaterMark: set, but scheduler.intakeHighWaterMark is 0"), m);
+        m = error("scheduler: {intakeHighWaterMark: -5}");
+        assertTrue(m.contains("scheduler.intakeHighWaterMark: -5 is out of range"), m);
+    }
+
+    @Test
     void unknownKeysAreNamedWithASuggestion() {
         String m = error("listener:\n  prot: 104\n");
         assertTrue(m.contains("unknown key 'listener.prot'"), m);

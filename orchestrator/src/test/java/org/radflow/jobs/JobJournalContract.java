@@ -260,6 +260,22 @@ abstract class JobJournalContract {
     }
 
     @Test
+    void countQueuedCountsEveryModulesQueuedJobsOnlyTheBacklogIntakeThrottlingWatches() throws Exception {
+        try (Opened o = open()) {
+            JobJournal j = o.journal();
+            assertEquals(0, j.countQueued());
+            j.enqueue(job("series:q1", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            j.enqueue(job("series:q2", "h", Priority.STAT), JobState.QUEUED, null).orElseThrow();
+            j.enqueue(new JobJournal.NewJob("series:q3", Trigger.SERIES, "1.2", "1.2.3", null, "other", "1.0.0", "r1",
+                    Priority.LOW, List.of(), List.of(Path.of("/spool/b.dcm")), "h"), JobState.QUEUED, null).orElseThrow();
+            j.enqueue(job("series:na", "h", Priority.NORMAL), JobState.NOT_APPLICABLE, "not for this module").orElseThrow();
+            assertEquals(3, j.countQueued(), "both modules' QUEUED jobs, not the NOT_APPLICABLE one");
+            j.claim("sample", 1);
+            assertEquals(2, j.countQueued(), "a claimed (RUNNING) job no longer waits");
+        }
+    }
+
+    @Test
     void duplicatesAreIgnoredAndChangedInputsMakeANewRevision() throws Exception {
         try (Opened o = open()) {
             JobJournal j = o.journal();

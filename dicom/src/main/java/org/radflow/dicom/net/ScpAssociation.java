@@ -363,9 +363,17 @@ final class ScpAssociation {
         if (p.refusal != null) {
             c[1]++;
             status = p.refusal.status();
-            LOG.warn("Refused {} of {} from {} ({}): status {} - {}", operation(field),
-                    Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)), LogText.escape(request.callingAeTitle()),
-                    peer, String.format("%04X", status), LogText.escape(p.refusal.errorComment()));
+            if (p.refusal.isSummarized()) {
+                LOG.debug("Refused {} of {} from {} ({}): status {} - {}", operation(field),
+                        Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)),
+                        LogText.escape(request.callingAeTitle()), peer, String.format("%04X", status),
+                        LogText.escape(p.refusal.errorComment()));
+            } else {
+                LOG.warn("Refused {} of {} from {} ({}): status {} - {}", operation(field),
+                        Uids.forLog(p.command.getString(DimseCommand.AFFECTED_SOP_INSTANCE_UID)),
+                        LogText.escape(request.callingAeTitle()), peer, String.format("%04X", status),
+                        LogText.escape(p.refusal.errorComment()));
+            }
             response = p.service == null ? DimseCommand.response(p.command, status)
                     : p.service.response(p.command, status, p.refusal.errorComment());
         } else {
