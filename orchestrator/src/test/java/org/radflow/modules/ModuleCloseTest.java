@@ -147,6 +147,7 @@ class ModuleCloseTest {
         assertEquals("1.0|42", run("gone"));
 
         Files.delete(gone);
+        Files.delete(gone.getParent().resolve("models")); // made by RadFlow when it loaded the module (empty)
         Files.delete(gone.getParent());
         registry.rescan();
         assertEquals(1, closes("gone"));
