@@ -7,6 +7,7 @@ import org.radflow.dicom.net.CStoreService;
 import org.radflow.dicom.net.DicomServer;
 import org.radflow.dicom.net.DicomServiceRegistry;
 import org.radflow.dicom.net.DimseCommand;
+import org.radflow.dicom.net.StorageCommitmentReportService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +35,24 @@ public final class StoreScp implements AutoCloseable {
     }
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication) {
+        this(settings, sink, observer, replication, null);
+    }
+
+    /**
+     * @param commitmentReports takes the storage commitment results (N-EVENT-REPORT) PACS send to this listener for
+     *                          RadFlow's own requests (they associate in the SCP role); null: not accepted
+     */
+    public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication,
+                    StorageCommitmentReportService.Handler commitmentReports) {
         this.settings = settings;
         this.spool = new Spool(settings.spoolDir(), settings.fsync(), settings.minFreeSpaceBytes());
         this.observer = observer == null ? s -> { } : observer;
         DicomServiceRegistry services = new DicomServiceRegistry()
                 .register(new CEchoService())
                 .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication)));
+        if (commitmentReports != null) {
+            services.register(new StorageCommitmentReportService(commitmentReports));
+        }
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
                 settings.artimTimeout(), settings.idleTimeout(), settings.transferSyntaxes(), settings.maxConnectionsPerAddress(),
                 settings.maxPendingConnections());
