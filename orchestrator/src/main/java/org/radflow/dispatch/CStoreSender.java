@@ -121,7 +121,8 @@ public final class CStoreSender implements Sender {
             }
         }
         List<StorageCommitment.Report> reports = new ArrayList<>();
-        for (List<Item> batch : batches(items)) {
+        // with storage commitment one presentation context is kept for it
+        for (List<Item> batch : batches(items, settings.commitment() ? 127 : 128)) {
             outcomes.addAll(sendBatch(batch, reports));
         }
         DeliveryReport report = new DeliveryReport(destination, outcomes, reports);
@@ -132,15 +133,14 @@ public final class CStoreSender implements Sender {
     }
 
     /** Groups files so that no association needs more than 128 presentation contexts. */
-    private static List<List<Item>> batches(List<Item> items) {
+    private static List<List<Item>> batches(List<Item> items, int maxContexts) {
         List<List<Item>> batches = new ArrayList<>();
         List<Item> current = new ArrayList<>();
         Set<String> contexts = new LinkedHashSet<>();
         for (Item it : items) {
             Set<String> needed = new LinkedHashSet<>(contextKeys(it.meta()));
             needed.removeAll(contexts);
-            // 127: one context is kept for Storage Commitment
-            if (contexts.size() + needed.size() > 127 && !current.isEmpty()) {
+            if (contexts.size() + needed.size() > maxContexts && !current.isEmpty()) {
                 batches.add(current);
                 current = new ArrayList<>();
                 contexts.clear();
