@@ -216,14 +216,15 @@ public final class ScuAssociation implements Closeable {
         return rsp;
     }
 
-    /** Reads PDUs until one whole message (command, then its data set if it has one) is in. */
-    private Message readMessage() throws IOException {
-        ByteArrayOutputStream command = new ByteArrayOutputStream(256);
-        ByteArrayOutputStream data = new ByteArrayOutputStream(0);
-        DimseCommand[] cmd = new DimseCommand[1];
-        int[] pcid = {-1};
-        boolean[] done = {false};
-        while (!done[0]) {
+    /** One received PDV, copied out of its PDU. */
+    private record Pdv(int pcid, boolean command, boolean last, byte[] value) {
+    }
+
+    /** PDVs read but not consumed yet: one P-DATA-TF may carry the end of one message and the start of the next. */
+    private final java.util.ArrayDeque<Pdv> unread = new java.util.ArrayDeque<>();
+
+    private Pdv nextPdv() throws IOException {
+        while (unread.isEmpty()) {
             Pdu.Header h = Pdu.readHeader(in);
             if (h.type() == Pdu.A_ABORT) {
                 open = false;
@@ -234,37 +235,49 @@ public final class ScuAssociation implements Closeable {
                         + " while a message was expected");
             }
             byte[] b = Pdu.readBody(in, h, 1 << 22);
-            Pdu.forEachPdv(b, b.length, (id, isCommand, last, v, off, len) -> {
-                if (done[0]) {
-                    throw new DicomProtocolException(description + " sent more PDVs after a complete message");
-                }
-                if (isCommand) {
-                    if (cmd[0] != null) {
-                        throw new DicomProtocolException(description + " sent a command before the data set of the previous one");
-                    }
-                    if (command.size() + len > 1 << 16) {
-                        throw new DicomProtocolException(description + " sent a command set over 64 KiB");
-                    }
-                    command.write(v, off, len);
-                    pcid[0] = id;
-                    if (last) {
-                        cmd[0] = DimseCommand.decode(command.toByteArray());
-                        done[0] = !cmd[0].hasDataSet();
-                    }
-                } else {
-                    if (cmd[0] == null || id != pcid[0]) {
-                        throw new DicomProtocolException(description + " sent a data set fragment without its command");
-                    }
-                    if (data.size() + len > StorageCommitmentReportService.MAX_DATA_SET_BYTES) {
-                        throw new DicomProtocolException(description + " sent a data set over "
-                                + (StorageCommitmentReportService.MAX_DATA_SET_BYTES >> 20) + " MiB");
-                    }
-                    data.write(v, off, len);
-                    done[0] = last;
-                }
-            });
+            Pdu.forEachPdv(b, b.length, (id, isCommand, last, v, off, len) ->
+                    unread.add(new Pdv(id, isCommand, last, java.util.Arrays.copyOfRange(v, off, off + len))));
         }
-        return new Message(pcid[0], cmd[0], data.toByteArray());
+        return unread.poll();
+    }
+
+    /** Reads until one whole message (command, then its data set if it has one) is in. */
+    private Message readMessage() throws IOException {
+        ByteArrayOutputStream command = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream data = new ByteArrayOutputStream(0);
+        DimseCommand cmd = null;
+        int pcid = -1;
+        while (true) {
+            Pdv p = nextPdv();
+            if (p.command()) {
+                if (cmd != null) {
+                    throw new DicomProtocolException(description + " sent a command before the data set of the previous one");
+                }
+                if (command.size() + p.value().length > 1 << 16) {
+                    throw new DicomProtocolException(description + " sent a command set over 64 KiB");
+                }
+                command.writeBytes(p.value());
+                pcid = p.pcid();
+                if (p.last()) {
+                    cmd = DimseCommand.decode(command.toByteArray());
+                    if (!cmd.hasDataSet()) {
+                        return new Message(pcid, cmd, new byte[0]);
+                    }
+                }
+            } else {
+                if (cmd == null || p.pcid() != pcid) {
+                    throw new DicomProtocolException(description + " sent a data set fragment without its command");
+                }
+                if (data.size() + p.value().length > StorageCommitmentReportService.MAX_DATA_SET_BYTES) {
+                    throw new DicomProtocolException(description + " sent a data set over "
+                            + (StorageCommitmentReportService.MAX_DATA_SET_BYTES >> 20) + " MiB");
+                }
+                data.writeBytes(p.value());
+                if (p.last()) {
+                    return new Message(pcid, cmd, data.toByteArray());
+                }
+            }
+        }
     }
 
     /** Orderly release; falls back to closing the socket if the peer does not answer. */
