@@ -613,11 +613,12 @@ public final class Outbox implements AutoCloseable {
 
     /** Objects whose commitment result did not come within the timeout are sent and requested again. */
     private void expireCommitments(String destination, Duration timeout) throws SQLException {
+        // always: a transaction whose rows were queued again in between would otherwise stay open for ever
+        commitments.expire(destination, timeout);
         List<Item> late = awaiting(destination, null, Instant.now());
         if (late.isEmpty()) {
             return;
         }
-        commitments.expire(destination, timeout);
         for (Item it : late) {
             commitmentFailed(it, "no storage commitment result from " + destination + " within " + timeout.toSeconds() + " s");
         }
