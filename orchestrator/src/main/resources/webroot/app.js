@@ -599,7 +599,7 @@ function workersLine(w) {
     w.problem ? ' · ' + w.problem + (w.problemAt ? ' (' + dateTime(w.problemAt) + ')' : '') : '');
 }
 
-/** Destinations: backlog, sent, dead letters, last error; retry dead letters. */
+/** Destinations: backlog, sent, committed (storage commitment), dead letters, last error; retry dead letters. */
 function destinationsView(root) {
   const out = h('div', {});
   replace(root, h('h1', {}, 'Destinations'), out);
@@ -614,13 +614,17 @@ function destinationsView(root) {
       }
       const rows = Array.isArray(data) ? data : Array.isArray(data && data.destinations) ? data.destinations
         : Object.entries(data || {}).map(([name, v]) => Object.assign({ name }, v));
-      replace(out, table('Destinations', ['Destination', 'Backlog', 'Sent', 'Dead letters', 'Sending', 'Last error', ''],
+      replace(out, table('Destinations', ['Destination', 'Backlog', 'Sent', 'Committed', 'Dead letters', 'Sending', 'Last error', ''],
         rows.map(d => {
           const backlog = d.backlog ?? d.pending ?? 0;
           return h('tr', { dataset: { destination: d.name } },
             h('td', {}, h('strong', {}, d.name), d.type ? h('span', { class: 'muted small' }, ' ' + d.type) : null),
             h('td', { class: backlog > 0 ? 'warn' : '' }, String(backlog)),
             h('td', {}, String(d.sent ?? '—')),
+            // storage commitment: committed, and how many stored objects still await the PACS's report
+            h('td', { class: d.awaitingCommitment > 0 ? 'warn' : '' }, d.commitment
+              ? String(d.committed ?? 0) + (d.awaitingCommitment > 0 ? ' (' + d.awaitingCommitment + ' awaiting)' : '')
+              : h('span', { class: 'muted small' }, 'not requested')),
             h('td', { class: d.dead > 0 ? 'warn' : '' }, String(d.dead ?? '—')),
             h('td', {}, d.sending ? 'yes' : 'no'),
             h('td', { class: 'reason' }, d.lastError || '—'),

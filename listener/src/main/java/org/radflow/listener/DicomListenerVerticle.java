@@ -18,6 +18,13 @@ public final class DicomListenerVerticle extends VerticleBase {
     private final Replication replication;
     private final IntakeGate gate;
     private StoreScp scp;
+    private volatile org.radflow.dicom.net.StorageCommitmentReportService.Handler commitmentReports;
+
+    /** Accept storage commitment results (N-EVENT-REPORT) for RadFlow's own requests and hand them here; before start. */
+    public DicomListenerVerticle commitmentReports(org.radflow.dicom.net.StorageCommitmentReportService.Handler handler) {
+        this.commitmentReports = handler;
+        return this;
+    }
 
     public DicomListenerVerticle(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
         this(settings, sink, observer, Replication.NONE);
@@ -42,7 +49,7 @@ public final class DicomListenerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
-            StoreScp s = new StoreScp(settings, sink, observer, replication, gate);
+            StoreScp s = new StoreScp(settings, sink, observer, replication, gate, commitmentReports);
             s.start();
             scp = s;
             return s.port();

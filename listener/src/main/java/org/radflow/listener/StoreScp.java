@@ -7,6 +7,7 @@ import org.radflow.dicom.net.CStoreService;
 import org.radflow.dicom.net.DicomServer;
 import org.radflow.dicom.net.DicomServiceRegistry;
 import org.radflow.dicom.net.DimseCommand;
+import org.radflow.dicom.net.StorageCommitmentReportService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,18 +35,31 @@ public final class StoreScp implements AutoCloseable {
     }
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication) {
-        this(settings, sink, observer, replication, IntakeGate.OPEN);
+        this(settings, sink, observer, replication, IntakeGate.OPEN, null);
     }
 
     /** @param gate asked before each C-STORE whether RadFlow takes new instances now (A700 "retry later" when not) */
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication,
                     IntakeGate gate) {
+        this(settings, sink, observer, replication, gate, null);
+    }
+
+    /**
+     * @param gate              asked before each C-STORE whether RadFlow takes new instances now (A700 "retry later" when not)
+     * @param commitmentReports takes the storage commitment results (N-EVENT-REPORT) PACS send to this listener for
+     *                          RadFlow's own requests (they associate in the SCP role); null: not accepted
+     */
+    public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer, Replication replication,
+                    IntakeGate gate, StorageCommitmentReportService.Handler commitmentReports) {
         this.settings = settings;
         this.spool = new Spool(settings.spoolDir(), settings.fsync(), settings.minFreeSpaceBytes());
         this.observer = observer == null ? s -> { } : observer;
         DicomServiceRegistry services = new DicomServiceRegistry()
                 .register(new CEchoService())
                 .register(new CStoreService(new SpoolStoreHandler(spool, sink, replication, gate)));
+        if (commitmentReports != null) {
+            services.register(new StorageCommitmentReportService(commitmentReports));
+        }
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
                 settings.artimTimeout(), settings.idleTimeout(), settings.transferSyntaxes(), settings.maxConnectionsPerAddress(),
                 settings.maxPendingConnections());

@@ -867,8 +867,18 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 int connect = d.integer("connectTimeoutSeconds", 10, 1, 600);
                 int response = d.integer("responseTimeoutSeconds", 60, 1, 3600);
                 int maxPdu = d.integer("maxPduLength", 131072, 4096, 1 << 20);
-                result = new DicomDestination(name, new CStoreSender.Settings(called, host, port, calling,
-                        Duration.ofSeconds(connect), Duration.ofSeconds(response), maxPdu));
+                CStoreSender.Settings settings = new CStoreSender.Settings(called, host, port, calling,
+                        Duration.ofSeconds(connect), Duration.ofSeconds(response), maxPdu);
+                // storage commitment (push model): the PACS reports to our listener, so it must know RadFlow's AE there
+                boolean commitment = d.bool("commitment", false);
+                int commitTimeout = d.integer("commitmentTimeoutSeconds",
+                        (int) CStoreSender.Settings.DEFAULT_COMMITMENT_TIMEOUT.toSeconds(), 5, 7 * 24 * 3600);
+                int commitWaitMs = d.integer("commitmentWaitMillis", (int) CStoreSender.Settings.DEFAULT_COMMITMENT_WAIT.toMillis(),
+                        0, 60_000);
+                if (commitment) {
+                    settings = settings.withCommitment(Duration.ofSeconds(commitTimeout), Duration.ofMillis(commitWaitMs));
+                }
+                result = new DicomDestination(name, settings);
             }
             case "dicomweb" -> {
                 String url = d.requiredString("url", "the DICOMweb root, e.g. http://pacs:8042/dicom-web");

@@ -10,6 +10,7 @@ import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.dicom.net.AssociateRequest;
 import org.radflow.dicom.net.DimseCommand;
 import org.radflow.dicom.net.ScuAssociation;
+import org.radflow.dicom.net.StorageCommitment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,18 +41,44 @@ public final class CStoreSender implements Sender {
     private static final List<String> FALLBACK = List.of(TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN,
             TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN);
 
-    /** A DICOM destination. */
+    /**
+     * A DICOM destination.
+     *
+     * @param commitment        request Storage Commitment (push model) after each batch; objects count as delivered
+     *                          only once the destination reports them committed
+     * @param commitmentTimeout how long to wait for that report before the objects are sent and requested again
+     * @param commitmentWait    how long to keep the association open after the N-ACTION for a report on it (PS3.4 J.3.3
+     *                          allows either association; the SCP then opens a new one to our listener)
+     */
     public record Settings(String calledAeTitle, String host, int port, String callingAeTitle, Duration connectTimeout,
-                           Duration responseTimeout, int maxPduLength) {
+                           Duration responseTimeout, int maxPduLength, boolean commitment, Duration commitmentTimeout,
+                           Duration commitmentWait) {
+
+        public static final Duration DEFAULT_COMMITMENT_TIMEOUT = Duration.ofMinutes(10);
+        public static final Duration DEFAULT_COMMITMENT_WAIT = Duration.ofSeconds(1);
+
+        /** Without storage commitment. */
+        public Settings(String calledAeTitle, String host, int port, String callingAeTitle, Duration connectTimeout,
+                        Duration responseTimeout, int maxPduLength) {
+            this(calledAeTitle, host, port, callingAeTitle, connectTimeout, responseTimeout, maxPduLength, false,
+                    DEFAULT_COMMITMENT_TIMEOUT, DEFAULT_COMMITMENT_WAIT);
+        }
 
         public static Settings of(String calledAeTitle, String host, int port, String callingAeTitle) {
             return new Settings(calledAeTitle, host, port, callingAeTitle, Duration.ofSeconds(10), Duration.ofSeconds(60), 131072);
+        }
+
+        /** The same destination with storage commitment requested. */
+        public Settings withCommitment(Duration timeout, Duration wait) {
+            return new Settings(calledAeTitle, host, port, callingAeTitle, connectTimeout, responseTimeout, maxPduLength, true,
+                    timeout, wait);
         }
     }
 
     private final Vertx vertx;
     private final String destination;
     private final Settings settings;
+    private volatile CommitmentTracker tracker;
 
     public CStoreSender(Vertx vertx, String destination, Settings settings) {
         this.vertx = vertx;
@@ -62,6 +89,16 @@ public final class CStoreSender implements Sender {
     @Override
     public String destination() {
         return destination;
+    }
+
+    @Override
+    public Duration commitmentTimeout() {
+        return settings.commitment() ? settings.commitmentTimeout() : null;
+    }
+
+    @Override
+    public void commitmentTracker(CommitmentTracker t) {
+        this.tracker = t;
     }
 
     @Override
@@ -83,24 +120,27 @@ public final class CStoreSender implements Sender {
                 outcomes.add(InstanceOutcome.failed(null, f, -1, "cannot read file: " + e.getMessage()));
             }
         }
-        for (List<Item> batch : batches(items)) {
-            outcomes.addAll(sendBatch(batch));
+        List<StorageCommitment.Report> reports = new ArrayList<>();
+        // with storage commitment one presentation context is kept for it
+        for (List<Item> batch : batches(items, settings.commitment() ? 127 : 128)) {
+            outcomes.addAll(sendBatch(batch, reports));
         }
-        DeliveryReport report = new DeliveryReport(destination, outcomes);
-        LOG.info("C-STORE to {} ({}@{}:{}): {} of {} instance(s) stored", destination, settings.calledAeTitle(), settings.host(),
-                settings.port(), outcomes.size() - report.failures().size(), outcomes.size());
+        DeliveryReport report = new DeliveryReport(destination, outcomes, reports);
+        LOG.info("C-STORE to {} ({}@{}:{}): {} of {} instance(s) stored{}", destination, settings.calledAeTitle(), settings.host(),
+                settings.port(), outcomes.size() - report.failures().size(), outcomes.size(),
+                settings.commitment() ? ", storage commitment requested" : "");
         return report;
     }
 
     /** Groups files so that no association needs more than 128 presentation contexts. */
-    private static List<List<Item>> batches(List<Item> items) {
+    private static List<List<Item>> batches(List<Item> items, int maxContexts) {
         List<List<Item>> batches = new ArrayList<>();
         List<Item> current = new ArrayList<>();
         Set<String> contexts = new LinkedHashSet<>();
         for (Item it : items) {
             Set<String> needed = new LinkedHashSet<>(contextKeys(it.meta()));
             needed.removeAll(contexts);
-            if (contexts.size() + needed.size() > 128 && !current.isEmpty()) {
+            if (contexts.size() + needed.size() > maxContexts && !current.isEmpty()) {
                 batches.add(current);
                 current = new ArrayList<>();
                 contexts.clear();
@@ -141,10 +181,13 @@ public final class CStoreSender implements Sender {
             proposals.add(new AssociateRequest.Proposal(id, cls, e.getValue()));
             id += 2;
         }
+        if (settings.commitment()) {
+            proposals.add(new AssociateRequest.Proposal(id, StorageCommitment.SOP_CLASS_UID, FALLBACK));
+        }
         return proposals;
     }
 
-    private List<InstanceOutcome> sendBatch(List<Item> batch) throws IOException {
+    private List<InstanceOutcome> sendBatch(List<Item> batch, List<StorageCommitment.Report> reports) throws IOException {
         List<InstanceOutcome> outcomes = new ArrayList<>();
         ScuAssociation.Settings s = new ScuAssociation.Settings(settings.callingAeTitle(), settings.calledAeTitle(),
                 settings.host(), settings.port(), settings.connectTimeout(), settings.responseTimeout(), settings.maxPduLength());
@@ -153,6 +196,9 @@ public final class CStoreSender implements Sender {
         try {
             for (; i < batch.size(); i++) {
                 outcomes.add(sendOne(assoc, batch.get(i)));
+            }
+            if (settings.commitment()) {
+                requestCommitment(assoc, batch, outcomes, reports);
             }
             assoc.release();
         } catch (IOException e) {
@@ -163,8 +209,80 @@ public final class CStoreSender implements Sender {
                 outcomes.add(InstanceOutcome.failed(it.meta().sopInstanceUid(), it.file(), -1,
                         "association to " + assoc.description() + " lost: " + e.getMessage()));
             }
+            if (settings.commitment()) {
+                // stored but never asked to be committed: not delivered for a destination that commits
+                outcomes.replaceAll(o -> o.success() && o.commitmentTransaction() == null
+                        ? InstanceOutcome.failed(o.sopInstanceUid(), o.file(), o.status(), "stored, but the association was lost "
+                        + "before storage commitment was requested: " + e.getMessage()) : o);
+            }
         }
         return outcomes;
+    }
+
+    /**
+     * Asks the destination to commit what this association stored (PS3.4 J.3.2) and replaces those outcomes with
+     * "awaiting commitment". When the request cannot be made, the stored objects count as failed (they are sent and
+     * requested again): a destination configured with commitment delivers nothing uncommitted.
+     */
+    private void requestCommitment(ScuAssociation assoc, List<Item> batch, List<InstanceOutcome> outcomes,
+                                   List<StorageCommitment.Report> reports) throws IOException {
+        List<StorageCommitment.Reference> refs = new ArrayList<>();
+        Map<String, Item> bySop = new LinkedHashMap<>();
+        batch.forEach(it -> bySop.put(it.meta().sopInstanceUid(), it));
+        for (InstanceOutcome o : outcomes) {
+            if (o.success()) {
+                refs.add(new StorageCommitment.Reference(bySop.get(o.sopInstanceUid()).meta().sopClassUid(), o.sopInstanceUid()));
+            }
+        }
+        if (refs.isEmpty()) {
+            return;
+        }
+        CommitmentTracker t = tracker;
+        String why = null;
+        String transaction = newTransactionUid();
+        if (t == null) {
+            why = "no outbox tracks storage commitment for this sender";
+        } else if (assoc.contextsFor(StorageCommitment.SOP_CLASS_UID).isEmpty()) {
+            why = "destination did not accept the Storage Commitment Push Model SOP class (" + StorageCommitment.SOP_CLASS_UID
+                    + "); set commitment: false for it or enable storage commitment there";
+        } else {
+            // registered first: the report may come back before this method returns
+            t.expect(transaction, destination);
+            ScuAssociation.StoreResponse rsp;
+            try {
+                rsp = assoc.requestCommitment(transaction, refs);
+            } catch (IOException e) {
+                t.forget(transaction);
+                throw e;
+            }
+            if (rsp.status() != DimseCommand.STATUS_SUCCESS) {
+                t.forget(transaction);
+                why = "storage commitment request refused with status " + String.format("%04X", rsp.status())
+                        + (rsp.errorComment() == null ? "" : ": " + rsp.errorComment());
+            }
+        }
+        for (int k = 0; k < outcomes.size(); k++) {
+            InstanceOutcome o = outcomes.get(k);
+            if (o.success()) {
+                outcomes.set(k, why == null ? o.awaitingCommitment(transaction)
+                        : InstanceOutcome.failed(o.sopInstanceUid(), o.file(), o.status(), "stored, but not committed: " + why));
+            }
+        }
+        if (why != null) {
+            LOG.warn("Storage commitment for {} object(s) to {} not requested: {}", refs.size(), destination, why);
+            return;
+        }
+        LOG.info("Storage commitment requested from {} for {} object(s), transaction {}", destination, refs.size(), transaction);
+        if (!settings.commitmentWait().isZero()) {
+            assoc.awaitCommitmentReport(settings.commitmentWait()).ifPresent(reports::add);
+        }
+    }
+
+    /** A fresh Transaction UID: {@code 2.25.} and a random UUID as a decimal integer (PS3.5 B.2). */
+    static String newTransactionUid() {
+        java.util.UUID u = java.util.UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return "2.25." + new java.math.BigInteger(1, b.array());
     }
 
     private InstanceOutcome sendOne(ScuAssociation assoc, Item it) throws IOException {

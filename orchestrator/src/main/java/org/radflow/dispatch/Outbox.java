@@ -32,12 +32,22 @@ import java.util.concurrent.TimeUnit;
  * the row is dead-lettered until an operator retries it. Nothing is lost across a restart, and
  * the same SOP Instance UID is one row per destination, so an object is never sent twice under
  * two identities. The rows live in the {@link Store} (table {@code outbox}, created by its migrations).
+ *
+ * <p>For a destination with storage commitment a stored object is {@code COMMITTING} until the destination's
+ * N-EVENT-REPORT names it: then {@code COMMITTED}; listed as failed, or no report within the destination's
+ * commitment timeout, and it is due again (sent and requested again under the same SOP Instance UID), counting
+ * an attempt, so it ends dead-lettered rather than re-sent forever. Open transactions are kept in memory
+ * ({@link CommitmentTracker}): after a restart the rows still awaiting commitment are re-sent when their timeout ends.
  */
 public final class Outbox implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
-    public enum State { PENDING, SENT, DEAD }
+    /**
+     * PENDING: due (again) at next_attempt_at; SENT: stored at a destination without commitment; COMMITTING: stored,
+     * awaiting the commitment result until next_attempt_at; COMMITTED: the destination committed it; DEAD: given up.
+     */
+    public enum State { PENDING, SENT, COMMITTING, COMMITTED, DEAD }
 
     /** Retry policy. */
     public record Settings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, int batchSize, Duration poll) {
@@ -53,8 +63,9 @@ public final class Outbox implements AutoCloseable {
     /** The outcome of one attempt for one object. */
     public record Delivery(String destination, String jobId, String sopInstanceUid, Path file, State state, int attempts,
                            String error, Duration sinceQueued) {
+        /** The object reached the destination (stored; committed or awaiting commitment where the destination commits). */
         public boolean sent() {
-            return state == State.SENT;
+            return state == State.SENT || state == State.COMMITTING || state == State.COMMITTED;
         }
     }
 
@@ -72,8 +83,14 @@ public final class Outbox implements AutoCloseable {
      * no longer configured stay in the outbox, pending, until it is configured again.
      */
     public void replaceSenders(Map<String, Sender> next) {
+        next.values().forEach(sender -> sender.commitmentTracker(commitments));
         senders = Map.copyOf(next);
         wake();
+    }
+
+    /** Storage commitment transactions open on this node; the listener hands it the reports PACS send (N-EVENT-REPORT). */
+    public CommitmentTracker commitments() {
+        return commitments;
     }
 
     public java.util.Set<String> destinations() {
@@ -84,10 +101,14 @@ public final class Outbox implements AutoCloseable {
     private final Map<String, String> lastError = new ConcurrentHashMap<>();
     private final ScheduledExecutorService loop = org.radflow.pipeline.Threads.scheduled("outbox");
 
+    private final CommitmentTracker commitments = new CommitmentTracker();
+
     public Outbox(Store store, Map<String, Sender> senders, Settings settings) {
         this.store = store;
         this.senders = Map.copyOf(senders);
         this.settings = settings;
+        senders.values().forEach(sender -> sender.commitmentTracker(commitments));
+        commitments.applier(this::applyCommitment);
     }
 
     /** Every column but the object's copy (read only when a row is sent from it). */
@@ -276,7 +297,11 @@ public final class Outbox implements AutoCloseable {
         JsonObject out = new JsonObject();
         counts.forEach((d, c) -> out.put(d, new JsonObject()
                 .put("pending", c.getOrDefault("PENDING", 0))
-                .put("sent", c.getOrDefault("SENT", 0))
+                // sent: stored at the destination; of those, committed and awaiting commitment where it commits
+                .put("sent", c.getOrDefault("SENT", 0) + c.getOrDefault("COMMITTING", 0) + c.getOrDefault("COMMITTED", 0))
+                .put("commitment", senders.get(d) != null && senders.get(d).commitmentTimeout() != null)
+                .put("committed", c.getOrDefault("COMMITTED", 0))
+                .put("awaitingCommitment", c.getOrDefault("COMMITTING", 0))
                 .put("dead", c.getOrDefault("DEAD", 0))
                 .put("sending", inFlight.getOrDefault(d, false))
                 .put("lastError", lastError.get(d))));
@@ -291,6 +316,10 @@ public final class Outbox implements AutoCloseable {
             }
             List<Item> due;
             try {
+                Duration commitmentTimeout = senders.get(destination).commitmentTimeout();
+                if (commitmentTimeout != null) {
+                    expireCommitments(destination, commitmentTimeout);
+                }
                 due = due(destination);
             } catch (SQLException e) {
                 LOG.error("Outbox query failed: {}", e.toString());
@@ -414,12 +443,23 @@ public final class Outbox implements AutoCloseable {
             report.outcomes().forEach(o -> byFile.put(o.file(), o));
         }
         int sent = 0;
+        java.util.Set<String> transactions = new java.util.LinkedHashSet<>();
+        Duration commitmentTimeout = senders.get(destination) == null ? null : senders.get(destination).commitmentTimeout();
         for (Item it : items) {
             InstanceOutcome o = byFile.get(it.file());
             if (o != null && o.success()) {
-                update(it, State.SENT, it.attempts() + 1, null, Instant.now());
+                if (o.commitmentTransaction() != null) {
+                    // stored; due again unless the commitment result arrives before the timeout
+                    Instant now = Instant.now();
+                    write(it, State.COMMITTING, it.attempts() + 1, null,
+                            now.plus(commitmentTimeout == null ? CStoreSender.Settings.DEFAULT_COMMITMENT_TIMEOUT : commitmentTimeout), now);
+                    transactions.add(o.commitmentTransaction());
+                    tell(it, State.COMMITTING, it.attempts() + 1, null);
+                } else {
+                    update(it, State.SENT, it.attempts() + 1, null, Instant.now());
+                    tell(it, State.SENT, it.attempts() + 1, null);
+                }
                 sent++;
-                tell(it, State.SENT, it.attempts() + 1, null);
             } else {
                 String why = o != null ? o.detail() : failure != null ? failure.getMessage() : "no outcome reported";
                 int attempts = it.attempts() + 1;
@@ -435,6 +475,23 @@ public final class Outbox implements AutoCloseable {
         }
         if (sent == items.size()) {
             lastError.remove(destination);
+        }
+        for (String tx : transactions) {
+            try {
+                commitments.settled(tx);
+            } catch (Exception e) {
+                LOG.error("Cannot record the storage commitment result of transaction {} from {}: {}", tx, destination, e.toString());
+            }
+        }
+        if (report != null) {
+            for (org.radflow.dicom.net.StorageCommitment.Report r : report.commitmentReports()) {
+                try {
+                    commitments.report(r);
+                } catch (org.radflow.dicom.net.DicomServiceException e) {
+                    LOG.warn("Storage commitment result from {} on the sending association not recorded: {}", destination,
+                            e.errorComment());
+                }
+            }
         }
         if (sent > 0) {
             LOG.info("Delivered {} object(s) to {}", sent, destination);
@@ -460,8 +517,15 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void update(Item it, State state, int attempts, String error, Instant sentAt) throws SQLException {
-        long backoff = Math.min(settings.maxBackoff().toMillis(),
+        write(it, state, attempts, error, Instant.now().plusMillis(backoffMillis(attempts)), sentAt);
+    }
+
+    private long backoffMillis(int attempts) {
+        return Math.min(settings.maxBackoff().toMillis(),
                 settings.initialBackoff().toMillis() << Math.min(20, Math.max(0, attempts - 1)));
+    }
+
+    private void write(Item it, State state, int attempts, String error, Instant nextAttemptAt, Instant sentAt) throws SQLException {
         store.read(c -> {
             try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
                     + "updated_at = ?, sent_at = ? WHERE destination = ? AND sop_instance_uid = ?")) {
@@ -469,7 +533,7 @@ public final class Outbox implements AutoCloseable {
                 u.setString(1, state.name());
                 u.setInt(2, attempts);
                 u.setString(3, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error);
-                u.setTimestamp(4, Timestamp.from(now.plusMillis(backoff)));
+                u.setTimestamp(4, Timestamp.from(nextAttemptAt));
                 u.setTimestamp(5, Timestamp.from(now));
                 u.setTimestamp(6, sentAt == null ? null : Timestamp.from(sentAt));
                 u.setString(7, it.destination());
@@ -477,6 +541,89 @@ public final class Outbox implements AutoCloseable {
                 return u.executeUpdate();
             }
         });
+    }
+
+    /**
+     * A destination's storage commitment result: the objects it names as committed become COMMITTED; those it lists
+     * as failed are due again (or dead-lettered at the attempt limit) with its failure reason. Only rows still
+     * awaiting commitment change: an object queued again in between keeps its new state.
+     */
+    void applyCommitment(String destination, org.radflow.dicom.net.StorageCommitment.Report report) throws SQLException {
+        Map<String, String> failedWhy = new LinkedHashMap<>();
+        report.failed().forEach(f -> failedWhy.put(f.reference().sopInstanceUid(), "not committed by " + destination + ": "
+                + f.reasonText() + " (transaction " + report.transactionUid() + ")"));
+        int committed = store.transaction(c -> {
+            int n = 0;
+            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = 'COMMITTED', last_error = NULL, updated_at = ? "
+                    + "WHERE destination = ? AND sop_instance_uid = ? AND state = 'COMMITTING'")) {
+                for (var ref : report.committed()) {
+                    u.setTimestamp(1, Timestamp.from(Instant.now()));
+                    u.setString(2, destination);
+                    u.setString(3, ref.sopInstanceUid());
+                    n += u.executeUpdate();
+                }
+            }
+            return n;
+        });
+        List<Item> failed = awaiting(destination, failedWhy.keySet(), null);
+        for (Item it : failed) {
+            commitmentFailed(it, failedWhy.get(it.sopInstanceUid()));
+        }
+        LOG.info("Storage commitment from {}, transaction {}: {} object(s) committed, {} failed", destination,
+                report.transactionUid(), committed, report.failed().size());
+    }
+
+    /** Rows awaiting commitment: those of {@code sopUids} (all when null) whose wait ended before {@code dueBy} (any when null). */
+    private List<Item> awaiting(String destination, java.util.Collection<String> sopUids, Instant dueBy) throws SQLException {
+        if (sopUids != null && sopUids.isEmpty()) {
+            return List.of();
+        }
+        return store.read(c -> {
+            List<Item> out = new ArrayList<>();
+            String sql = "SELECT " + COLUMNS + " FROM outbox WHERE destination = ? AND state = 'COMMITTING'"
+                    + (dueBy == null ? "" : " AND next_attempt_at <= ?") + (sopUids == null ? "" : " AND sop_instance_uid = ?");
+            try (PreparedStatement q = c.prepareStatement(sql)) {
+                for (String uid : sopUids == null ? java.util.Collections.<String>singletonList(null) : sopUids) {
+                    int i = 1;
+                    q.setString(i++, destination);
+                    if (dueBy != null) {
+                        q.setTimestamp(i++, Timestamp.from(dueBy));
+                    }
+                    if (uid != null) {
+                        q.setString(i, uid);
+                    }
+                    out.addAll(list(q));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The commitment of a sent object failed or never came: due again after back-off, or dead at the attempt limit. */
+    private void commitmentFailed(Item it, String why) throws SQLException {
+        State state = it.attempts() >= settings.maxAttempts() ? State.DEAD : State.PENDING;
+        update(it, state, it.attempts(), why, null);
+        lastError.put(it.destination(), why);
+        tell(it, state, it.attempts(), why);
+        if (state == State.DEAD) {
+            LOG.error("Delivery of {} to {} given up after {} attempts (dead letter; POST /api/destinations/{}/retry): {}",
+                    it.sopInstanceUid(), it.destination(), it.attempts(), it.destination(), why);
+        }
+    }
+
+    /** Objects whose commitment result did not come within the timeout are sent and requested again. */
+    private void expireCommitments(String destination, Duration timeout) throws SQLException {
+        // always: a transaction whose rows were queued again in between would otherwise stay open for ever
+        commitments.expire(destination, timeout);
+        List<Item> late = awaiting(destination, null, Instant.now());
+        if (late.isEmpty()) {
+            return;
+        }
+        for (Item it : late) {
+            commitmentFailed(it, "no storage commitment result from " + destination + " within " + timeout.toSeconds() + " s");
+        }
+        LOG.warn("Storage commitment: {} object(s) sent to {} got no result within {} s; sending them again", late.size(), destination,
+                timeout.toSeconds());
     }
 
     private static List<Item> list(PreparedStatement q) throws SQLException {

@@ -16,4 +16,16 @@ public interface Sender {
     String destination();
 
     Future<DeliveryReport> send(List<Path> files);
+
+    /**
+     * How long stored objects wait for the destination's storage commitment result before they are sent again;
+     * null when the destination does not commit (a stored object is then delivered).
+     */
+    default java.time.Duration commitmentTimeout() {
+        return null;
+    }
+
+    /** Where a committing sender registers its transactions (the outbox's tracker); ignored by the others. */
+    default void commitmentTracker(CommitmentTracker tracker) {
+    }
 }

@@ -169,6 +169,11 @@ public final class RadflowServer implements AutoCloseable {
             listener = new DicomListenerVerticle(config.listener(), this::stored, this::associationEnded,
                     pipeline == null ? org.radflow.listener.Replication.NONE : pipeline.replication(),
                     pipeline == null ? org.radflow.listener.IntakeGate.OPEN : pipeline.intakeGate());
+            if (pipeline != null) {
+                // storage commitment results for the outbox's requests come back to this listener
+                Outbox outbox = pipeline.outbox();
+                listener.commitmentReports((report, rq) -> outbox.commitments().report(report));
+            }
             return null;
         }, false));
         // HTTP binds before DICOM: a port conflict on the API must never leave the DICOM port accepting studies

@@ -271,7 +271,8 @@ final class ServerOperations implements Operations {
             int dead = d.getInteger("dead", 0);
             d.put("backlog", pending);
             d.put("status", c == null ? "unconfigured" : d.getString("lastError") != null ? "failing"
-                    : dead > 0 ? "dead-letters" : d.getBoolean("sending", false) ? "sending" : pending > 0 ? "pending" : "ok");
+                    : dead > 0 ? "dead-letters" : d.getBoolean("sending", false) ? "sending" : pending > 0 ? "pending"
+                    : d.getInteger("awaitingCommitment", 0) > 0 ? "committing" : "ok");
             out.put(name, d);
         }
         return out;

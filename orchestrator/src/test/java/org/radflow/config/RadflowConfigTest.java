@@ -94,6 +94,25 @@ class RadflowConfigTest {
     }
 
     @Test
+    void storageCommitmentIsOffByDefaultAndReadWhenOn() throws Exception {
+        String base = "destinations:\n  main: {type: dicom, aeTitle: PACS, host: pacs.example";
+        RadflowConfig.DicomDestination off = (RadflowConfig.DicomDestination) load(base + "}\n").destinations().get("main");
+        assertFalse(off.settings().commitment());
+        RadflowConfig.DicomDestination on = (RadflowConfig.DicomDestination) load(base
+                + ", commitment: true, commitmentTimeoutSeconds: 120, commitmentWaitMillis: 0}\n").destinations().get("main");
+        assertTrue(on.settings().commitment());
+        assertEquals(java.time.Duration.ofSeconds(120), on.settings().commitmentTimeout());
+        assertEquals(java.time.Duration.ZERO, on.settings().commitmentWait());
+        RadflowConfig.DicomDestination defaults = (RadflowConfig.DicomDestination) load(base + ", commitment: true}\n")
+                .destinations().get("main");
+        assertEquals(java.time.Duration.ofMinutes(10), defaults.settings().commitmentTimeout());
+        assertEquals(java.time.Duration.ofSeconds(1), defaults.settings().commitmentWait());
+        String m = error(base + ", commitment: true, commitmentTimeoutSeconds: 1}\n");
+        assertTrue(m.contains("destinations.main.commitmentTimeoutSeconds: 1 is out of range"), m);
+        assertTrue(error(base + ", commitment: yes please}\n").contains("destinations.main.commitment: expected true or false"));
+    }
+
+    @Test
     void theJobLeaseDefaultsToThirtySecondsAndIsNeverShorterThanFive() throws Exception {
         assertEquals(java.time.Duration.ofSeconds(30), RadflowConfig.defaults().scheduler().lease());
         assertEquals(java.time.Duration.ofSeconds(30),

@@ -132,6 +132,39 @@ class OrthancRoutingIT {
     }
 
     @Test
+    void aDestinationWithStorageCommitmentShowsItsObjectsCommittedThroughTheApi() throws Exception {
+        int radflowPort = FreePorts.find();
+        Path lua = Path.of("..", "deploy", "orthanc", "autorouting.lua");
+        // Orthanc reports on a new association to the AE it knows RadFlow by: RadFlow's listener
+        try (OrthancServer pacs = new OrthancServer().withName("OrthancRoutingIT-commitment")
+                .withModality("RADFLOW", "RADFLOW", "127.0.0.1", radflowPort).withLuaScript(lua).start();
+             RadflowServer s = radflow(radflowPort, "  pacs: {type: dicom, aeTitle: " + pacs.aeTitle() + ", host: 127.0.0.1, port: "
+                     + pacs.dicomPort() + ", commitment: true, commitmentWaitMillis: 0}")) {
+            GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(43));
+            Dcmtk.storescu().to(pacs).files(mr.files()).run().assertOk();
+            awaitOutputs(pacs, mr.studyInstanceUid(), 60_000);
+
+            long end = System.currentTimeMillis() + 30_000;
+            JsonObject dest = OrchestratorIT.get(s.httpPort(), "/api/destinations").getJsonObject("pacs");
+            while (dest.getInteger("committed") != 3 && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+                dest = OrchestratorIT.get(s.httpPort(), "/api/destinations").getJsonObject("pacs");
+            }
+            assertEquals(3, dest.getInteger("committed"), dest.encode());
+            assertEquals(3, dest.getInteger("sent"), dest.encode());
+            assertEquals(0, dest.getInteger("awaitingCommitment"), dest.encode());
+            assertEquals(true, dest.getBoolean("commitment"), dest.encode());
+            assertEquals("ok", dest.getString("status"), dest.encode());
+            String jobId = OrchestratorIT.jobs(s.httpPort(), "").get(0).getString("id");
+            io.vertx.core.json.JsonArray deliveries = OrchestratorIT.get(s.httpPort(), "/api/jobs/" + jobId).getJsonArray("deliveries");
+            assertEquals(3, deliveries.size(), deliveries.encode());
+            for (Object d : deliveries) {
+                assertEquals("COMMITTED", ((JsonObject) d).getString("state"), deliveries.encode());
+            }
+        }
+    }
+
+    @Test
     void aDestinationThatIsDownGetsTheObjectsOnceItIsBack() throws Exception {
         int destinationPort = FreePorts.find();
         try (RadflowServer s = radflow(FreePorts.find(), "  pacs: {type: dicom, aeTitle: LATE, host: 127.0.0.1, port: " + destinationPort + "}")) {

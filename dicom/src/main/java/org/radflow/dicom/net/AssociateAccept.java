@@ -13,7 +13,15 @@ public record AssociateAccept(
         List<Result> presentationContexts,
         int maxPduLength,
         String implementationClassUid,
-        String implementationVersionName) {
+        String implementationVersionName,
+        List<RoleSelection> roleSelections) {
+
+    /** Without role selections (none was proposed, or none is answered). */
+    public AssociateAccept(String calledAeTitle, String callingAeTitle, List<Result> presentationContexts, int maxPduLength,
+                           String implementationClassUid, String implementationVersionName) {
+        this(calledAeTitle, callingAeTitle, presentationContexts, maxPduLength, implementationClassUid,
+                implementationVersionName, List.of());
+    }
 
     /** The answer to one proposed context: its result and, when accepted, the one transfer syntax chosen. */
     public record Result(int id, int result, String transferSyntax) {
@@ -24,6 +32,7 @@ public record AssociateAccept(
 
     public AssociateAccept {
         presentationContexts = List.copyOf(presentationContexts);
+        roleSelections = List.copyOf(roleSelections);
     }
 
     public void write(OutputStream out) throws IOException {
@@ -48,7 +57,8 @@ public record AssociateAccept(
             AssociateRequest.writeItem(body, Pdu.ITEM_PRESENTATION_CONTEXT_AC, item.toByteArray());
         }
         AssociateRequest.writeItem(body, Pdu.ITEM_USER_INFORMATION,
-                AssociateRequest.userInformation(maxPduLength, implementationClassUid, implementationVersionName));
+                AssociateRequest.userInformation(maxPduLength, implementationClassUid, implementationVersionName,
+                        roleSelections));
         Pdu.writeHeader(out, Pdu.A_ASSOCIATE_AC, body.size());
         body.writeTo(out);
         out.flush();
@@ -61,7 +71,7 @@ public record AssociateAccept(
         String called = Pdu.ae(b, 4);
         String calling = Pdu.ae(b, 20);
         List<Result> results = new ArrayList<>();
-        UserInformation userInfo = new UserInformation(0, null, null);
+        UserInformation userInfo = new UserInformation(0, null, null, List.of());
         int p = 68;
         while (p + 4 <= b.length) {
             int type = b[p] & 0xff;
@@ -90,6 +100,6 @@ public record AssociateAccept(
             p = start + len;
         }
         return new AssociateAccept(called, calling, results, userInfo.maxPduLength(), userInfo.implementationClassUid(),
-                userInfo.implementationVersionName());
+                userInfo.implementationVersionName(), userInfo.roleSelections());
     }
 }

@@ -16,7 +16,16 @@ public record AssociateRequest(
         List<Proposal> presentationContexts,
         int maxPduLength,
         String implementationClassUid,
-        String implementationVersionName) {
+        String implementationVersionName,
+        List<RoleSelection> roleSelections) {
+
+    /** Without SCP/SCU role selections: every context in the default roles (requestor SCU, acceptor SCP). */
+    public AssociateRequest(int protocolVersion, String calledAeTitle, String callingAeTitle, String applicationContext,
+                            List<Proposal> presentationContexts, int maxPduLength, String implementationClassUid,
+                            String implementationVersionName) {
+        this(protocolVersion, calledAeTitle, callingAeTitle, applicationContext, presentationContexts, maxPduLength,
+                implementationClassUid, implementationVersionName, List.of());
+    }
 
     /** One proposed presentation context: its odd id, abstract syntax and transfer syntaxes in preference order. */
     public record Proposal(int id, String abstractSyntax, List<String> transferSyntaxes) {
@@ -27,6 +36,12 @@ public record AssociateRequest(
 
     public AssociateRequest {
         presentationContexts = List.copyOf(presentationContexts);
+        roleSelections = List.copyOf(roleSelections);
+    }
+
+    /** The role selection proposed for this SOP class, if any. */
+    public java.util.Optional<RoleSelection> roleSelection(String sopClassUid) {
+        return roleSelections.stream().filter(r -> r.sopClassUid().equals(sopClassUid)).findFirst();
     }
 
     public static AssociateRequest parse(byte[] b) throws DicomProtocolException {
@@ -38,7 +53,7 @@ public record AssociateRequest(
         String calling = Pdu.ae(b, 20);
         String appContext = null;
         List<Proposal> contexts = new ArrayList<>();
-        UserInformation userInfo = new UserInformation(0, null, null);
+        UserInformation userInfo = new UserInformation(0, null, null, List.of());
         int p = 68;
         while (p + 4 <= b.length) {
             int type = b[p] & 0xff;
@@ -58,7 +73,7 @@ public record AssociateRequest(
             p = start + len;
         }
         return new AssociateRequest(version, called, calling, appContext, contexts, userInfo.maxPduLength(),
-                userInfo.implementationClassUid(), userInfo.implementationVersionName());
+                userInfo.implementationClassUid(), userInfo.implementationVersionName(), userInfo.roleSelections());
     }
 
     private static Proposal parseProposal(byte[] b, int start, int len) throws DicomProtocolException {
@@ -105,18 +120,29 @@ public record AssociateRequest(
             }
             writeItem(body, Pdu.ITEM_PRESENTATION_CONTEXT_RQ, item.toByteArray());
         }
-        writeItem(body, Pdu.ITEM_USER_INFORMATION, userInformation(maxPduLength, implementationClassUid, implementationVersionName));
+        writeItem(body, Pdu.ITEM_USER_INFORMATION, userInformation(maxPduLength, implementationClassUid, implementationVersionName,
+                roleSelections));
         Pdu.writeHeader(out, Pdu.A_ASSOCIATE_RQ, body.size());
         body.writeTo(out);
         out.flush();
     }
 
-    static byte[] userInformation(int maxPdu, String implClass, String implVersion) throws IOException {
+    static byte[] userInformation(int maxPdu, String implClass, String implVersion, List<RoleSelection> roles) throws IOException {
         ByteArrayOutputStream ui = new ByteArrayOutputStream();
         ByteArrayOutputStream max = new ByteArrayOutputStream();
         Pdu.writeInt(max, maxPdu);
         writeItem(ui, Pdu.SUB_MAX_LENGTH, max.toByteArray());
         writeItem(ui, Pdu.SUB_IMPLEMENTATION_CLASS_UID, ascii(implClass));
+        for (RoleSelection r : roles) {
+            byte[] uid = ascii(r.sopClassUid());
+            ByteArrayOutputStream item = new ByteArrayOutputStream(uid.length + 4);
+            item.write(uid.length >>> 8);
+            item.write(uid.length);
+            item.writeBytes(uid);
+            item.write(r.scuRole() ? 1 : 0);
+            item.write(r.scpRole() ? 1 : 0);
+            writeItem(ui, Pdu.SUB_ROLE_SELECTION, item.toByteArray());
+        }
         if (implVersion != null) {
             writeItem(ui, Pdu.SUB_IMPLEMENTATION_VERSION_NAME, ascii(implVersion));
         }

@@ -16,6 +16,22 @@ public interface DicomService {
     boolean acceptsAbstractSyntax(String sopClassUid);
 
     /**
+     * Whether an association requestor may take the SCU role for this SOP class (send us requests this service
+     * serves). The default role; asked only when the requestor proposed an SCP/SCU role selection.
+     */
+    default boolean acceptsRequestorScuRole(String sopClassUid) {
+        return acceptsAbstractSyntax(sopClassUid);
+    }
+
+    /**
+     * Whether an association requestor may take the SCP role for this SOP class: a storage commitment SCP that
+     * opens an association to send its N-EVENT-REPORT proposes this (PS3.4 J.3.3, PS3.7 D.3.3.4).
+     */
+    default boolean acceptsRequestorScpRole(String sopClassUid) {
+        return false;
+    }
+
+    /**
      * A request's command set has arrived. Returns the receiver of its data set, or throws to refuse
      * the request at once (its data set, if any, is then read and dropped before the answer).
      *

@@ -29,6 +29,16 @@ public final class DicomServiceRegistry {
         return byCommandField.values().stream().anyMatch(s -> s.acceptsAbstractSyntax(sopClassUid));
     }
 
+    /** The roles this node agrees to for a requestor's proposed role selection (PS3.7 D.3.3.4). */
+    public RoleSelection answer(RoleSelection proposed) {
+        String uid = proposed.sopClassUid();
+        boolean scu = proposed.scuRole() && byCommandField.values().stream()
+                .anyMatch(s -> s.acceptsAbstractSyntax(uid) && s.acceptsRequestorScuRole(uid));
+        boolean scp = proposed.scpRole() && byCommandField.values().stream()
+                .anyMatch(s -> s.acceptsAbstractSyntax(uid) && s.acceptsRequestorScpRole(uid));
+        return new RoleSelection(uid, scu, scp);
+    }
+
     public List<DicomService> services() {
         return List.copyOf(byCommandField.values());
     }

@@ -13,6 +13,7 @@ public final class DimseCommand {
 
     public static final int COMMAND_GROUP_LENGTH = 0x00000000;
     public static final int AFFECTED_SOP_CLASS_UID = 0x00000002;
+    public static final int REQUESTED_SOP_CLASS_UID = 0x00000003;
     public static final int COMMAND_FIELD = 0x00000100;
     public static final int MESSAGE_ID = 0x00000110;
     public static final int MESSAGE_ID_BEING_RESPONDED_TO = 0x00000120;
@@ -21,6 +22,9 @@ public final class DimseCommand {
     public static final int STATUS = 0x00000900;
     public static final int ERROR_COMMENT = 0x00000902;
     public static final int AFFECTED_SOP_INSTANCE_UID = 0x00001000;
+    public static final int REQUESTED_SOP_INSTANCE_UID = 0x00001001;
+    public static final int EVENT_TYPE_ID = 0x00001002;
+    public static final int ACTION_TYPE_ID = 0x00001008;
     public static final int MOVE_ORIGINATOR_AE_TITLE = 0x00001030;
     public static final int MOVE_ORIGINATOR_MESSAGE_ID = 0x00001031;
 
@@ -28,6 +32,10 @@ public final class DimseCommand {
     public static final int C_STORE_RSP = 0x8001;
     public static final int C_ECHO_RQ = 0x0030;
     public static final int C_ECHO_RSP = 0x8030;
+    public static final int N_EVENT_REPORT_RQ = 0x0100;
+    public static final int N_EVENT_REPORT_RSP = 0x8100;
+    public static final int N_ACTION_RQ = 0x0130;
+    public static final int N_ACTION_RSP = 0x8130;
 
     public static final int NO_DATA_SET = 0x0101;
     public static final int DATA_SET_PRESENT = 0x0000;
@@ -76,7 +84,13 @@ public final class DimseCommand {
 
     private static boolean isNumeric(int tag) {
         return tag == COMMAND_FIELD || tag == MESSAGE_ID || tag == MESSAGE_ID_BEING_RESPONDED_TO || tag == PRIORITY
-                || tag == COMMAND_DATA_SET_TYPE || tag == STATUS || tag == MOVE_ORIGINATOR_MESSAGE_ID;
+                || tag == COMMAND_DATA_SET_TYPE || tag == STATUS || tag == MOVE_ORIGINATOR_MESSAGE_ID
+                || tag == EVENT_TYPE_ID || tag == ACTION_TYPE_ID;
+    }
+
+    private static boolean isUid(int tag) {
+        return tag == AFFECTED_SOP_CLASS_UID || tag == AFFECTED_SOP_INSTANCE_UID || tag == REQUESTED_SOP_CLASS_UID
+                || tag == REQUESTED_SOP_INSTANCE_UID;
     }
 
     public DimseCommand set(int tag, int value) {
@@ -128,7 +142,7 @@ public final class DimseCommand {
                 body.writeBytes(v);
                 if (pad) {
                     // UIDs pad with NUL; AE and LO with space
-                    body.write(tag == AFFECTED_SOP_CLASS_UID || tag == AFFECTED_SOP_INSTANCE_UID ? 0 : ' ');
+                    body.write(isUid(tag) ? 0 : ' ');
                 }
             }
         }
@@ -190,6 +204,39 @@ public final class DimseCommand {
                 .set(MESSAGE_ID_BEING_RESPONDED_TO, rq.getInt(MESSAGE_ID, 0))
                 .set(COMMAND_DATA_SET_TYPE, NO_DATA_SET)
                 .set(STATUS, STATUS_SUCCESS);
+    }
+
+    /**
+     * An N-ACTION-RQ (PS3.7 10.1.4) with a data set, e.g. a storage commitment request (PS3.4 J.3.2:
+     * action type 1 on the well-known instance {@code 1.2.840.10008.1.20.1.1}).
+     */
+    public static DimseCommand nActionRequest(int messageId, String sopClassUid, String sopInstanceUid, int actionTypeId) {
+        return new DimseCommand()
+                .set(REQUESTED_SOP_CLASS_UID, sopClassUid)
+                .set(COMMAND_FIELD, N_ACTION_RQ)
+                .set(MESSAGE_ID, messageId)
+                .set(COMMAND_DATA_SET_TYPE, DATA_SET_PRESENT)
+                .set(REQUESTED_SOP_INSTANCE_UID, sopInstanceUid)
+                .set(ACTION_TYPE_ID, actionTypeId);
+    }
+
+    /**
+     * The N-EVENT-REPORT-RSP (PS3.7 10.1.1) to a request: it names the affected SOP class and instance and the
+     * event type of the request, as Orthanc (DCMTK) checks.
+     */
+    public static DimseCommand nEventReportResponse(DimseCommand rq, int status) {
+        DimseCommand rsp = new DimseCommand()
+                .set(AFFECTED_SOP_CLASS_UID, rq.getString(AFFECTED_SOP_CLASS_UID))
+                .set(COMMAND_FIELD, N_EVENT_REPORT_RSP)
+                .set(MESSAGE_ID_BEING_RESPONDED_TO, rq.getInt(MESSAGE_ID, 0))
+                .set(COMMAND_DATA_SET_TYPE, NO_DATA_SET)
+                .set(STATUS, status)
+                .set(AFFECTED_SOP_INSTANCE_UID, rq.getString(AFFECTED_SOP_INSTANCE_UID));
+        int eventType = rq.getInt(EVENT_TYPE_ID, -1);
+        if (eventType >= 0) {
+            rsp.set(EVENT_TYPE_ID, eventType);
+        }
+        return rsp;
     }
 
     public static boolean isSuccessOrWarning(int status) {

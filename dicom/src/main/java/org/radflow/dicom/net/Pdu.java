@@ -29,6 +29,7 @@ public final class Pdu {
     static final int ITEM_USER_INFORMATION = 0x50;
     static final int SUB_MAX_LENGTH = 0x51;
     static final int SUB_IMPLEMENTATION_CLASS_UID = 0x52;
+    static final int SUB_ROLE_SELECTION = 0x54;
     static final int SUB_IMPLEMENTATION_VERSION_NAME = 0x55;
 
     /** A-ASSOCIATE-RJ result, source and reason values (PS3.8 table 9-21). */

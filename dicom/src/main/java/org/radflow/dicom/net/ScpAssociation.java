@@ -251,8 +251,19 @@ final class ScpAssociation {
             return false;
         }
         List<AssociateAccept.Result> results = new ArrayList<>();
+        Map<String, RoleSelection> roles = new java.util.LinkedHashMap<>();
         for (AssociateRequest.Proposal pc : request.presentationContexts()) {
             AssociateAccept.Result r = answer(pc);
+            RoleSelection proposed = request.roleSelection(pc.abstractSyntax()).orElse(null);
+            if (r.accepted() && proposed != null) {
+                // answered only when proposed (PS3.7 D.3.3.4); a context left with no role is of no use
+                RoleSelection agreed = services.answer(proposed);
+                if (!agreed.scuRole() && !agreed.scpRole()) {
+                    r = new AssociateAccept.Result(pc.id(), Pdu.PC_USER_REJECTION, null);
+                } else {
+                    roles.put(agreed.sopClassUid(), agreed);
+                }
+            }
             results.add(r);
             if (r.accepted()) {
                 accepted.put(pc.id(), r);
@@ -260,7 +271,7 @@ final class ScpAssociation {
             }
         }
         new AssociateAccept(request.calledAeTitle(), calling, results, settings.maxPduLength(),
-                Pdu.IMPLEMENTATION_CLASS_UID, Pdu.IMPLEMENTATION_VERSION_NAME).write(out);
+                Pdu.IMPLEMENTATION_CLASS_UID, Pdu.IMPLEMENTATION_VERSION_NAME, List.copyOf(roles.values())).write(out);
         LOG.debug("Accepted association from {} ({}): {} of {} presentation contexts", LogText.escape(calling), peer, accepted.size(),
                 results.size());
         return true;
@@ -388,6 +399,8 @@ final class ScpAssociation {
         return switch (commandField) {
             case DimseCommand.C_STORE_RQ -> "C-STORE";
             case DimseCommand.C_ECHO_RQ -> "C-ECHO";
+            case DimseCommand.N_EVENT_REPORT_RQ -> "N-EVENT-REPORT";
+            case DimseCommand.N_ACTION_RQ -> "N-ACTION";
             default -> "DIMSE command 0x" + Integer.toHexString(commandField);
         };
     }

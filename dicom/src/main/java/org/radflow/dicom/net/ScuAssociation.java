@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** An outbound association (association requestor, SCU role) for C-ECHO and C-STORE. */
+/** An outbound association (association requestor, SCU role) for C-ECHO, C-STORE and storage commitment requests. */
 public final class ScuAssociation implements Closeable {
 
     /** Where to connect and how long to wait. */
@@ -140,9 +140,91 @@ public final class ScuAssociation implements Closeable {
         return new StoreResponse(rsp.getInt(DimseCommand.STATUS, -1), rsp.getString(DimseCommand.ERROR_COMMENT));
     }
 
+    /**
+     * Sends a storage commitment request (N-ACTION-RQ, PS3.4 J.3.2) for these objects and returns the
+     * N-ACTION-RSP status: success means the PACS took the request, not that anything is committed yet.
+     */
+    public StoreResponse requestCommitment(String transactionUid, List<StorageCommitment.Reference> references) throws IOException {
+        Context c = contextsFor(StorageCommitment.SOP_CLASS_UID).stream().findFirst()
+                .orElseThrow(() -> new IOException(description + " did not accept the Storage Commitment Push Model SOP class"));
+        byte[] data = StorageCommitment.encodeRequest(transactionUid, references, c.transferSyntax());
+        int id = nextMessageId++;
+        writer.writeCommand(c.id(), DimseCommand.nActionRequest(id, StorageCommitment.SOP_CLASS_UID,
+                StorageCommitment.SOP_INSTANCE_UID, StorageCommitment.ACTION_REQUEST).encode());
+        writer.writeData(c.id(), new java.io.ByteArrayInputStream(data), data.length);
+        DimseCommand rsp = readResponse(id);
+        if (rsp.commandField() != DimseCommand.N_ACTION_RSP) {
+            throw new DicomProtocolException(description + " answered the N-ACTION with command 0x"
+                    + Integer.toHexString(rsp.commandField()));
+        }
+        return new StoreResponse(rsp.getInt(DimseCommand.STATUS, -1), rsp.getString(DimseCommand.ERROR_COMMENT));
+    }
+
+    /**
+     * Waits up to {@code timeout} for an N-EVENT-REPORT on this association (an SCP may report on the same
+     * association, PS3.4 J.3.3), answers it and returns it; empty when none came in time. A report that
+     * cannot be read is answered with a failure status and thrown.
+     */
+    public Optional<StorageCommitment.Report> awaitCommitmentReport(Duration timeout) throws IOException {
+        int previous = socket.getSoTimeout();
+        Message m;
+        try {
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            m = readMessage();
+        } catch (java.net.SocketTimeoutException e) {
+            return Optional.empty();
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(previous);
+            }
+        }
+        DimseCommand rq = m.command();
+        if (rq.commandField() != DimseCommand.N_EVENT_REPORT_RQ) {
+            throw new DicomProtocolException(description + " sent command 0x" + Integer.toHexString(rq.commandField())
+                    + " while a storage commitment report was awaited");
+        }
+        Context c = accepted.get(m.pcid());
+        try {
+            if (c == null || !StorageCommitment.SOP_CLASS_UID.equals(c.abstractSyntax())
+                    || !StorageCommitment.SOP_CLASS_UID.equals(rq.getString(DimseCommand.AFFECTED_SOP_CLASS_UID))) {
+                throw new DicomServiceException(0x0118, "N-EVENT-REPORT is awaited only for Storage Commitment Push Model");
+            }
+            StorageCommitment.Report report = StorageCommitment.decodeReport(m.data(), c.transferSyntax());
+            writer.writeCommand(m.pcid(), DimseCommand.nEventReportResponse(rq, DimseCommand.STATUS_SUCCESS).encode());
+            return Optional.of(report);
+        } catch (DicomServiceException e) {
+            writer.writeCommand(m.pcid(), DimseCommand.nEventReportResponse(rq, e.status()).encode());
+            throw new DicomProtocolException(description + " sent an unusable storage commitment report: " + e.errorComment());
+        }
+    }
+
+    /** One complete incoming message: its presentation context, command and data set (empty when none). */
+    private record Message(int pcid, DimseCommand command, byte[] data) {
+    }
+
     private DimseCommand readResponse(int messageId) throws IOException {
-        ByteArrayOutputStream command = new ByteArrayOutputStream(256);
-        while (true) {
+        Message m = readMessage();
+        DimseCommand rsp = m.command();
+        if ((rsp.commandField() & 0x8000) == 0) {
+            throw new DicomProtocolException(description + " sent a request (command 0x" + Integer.toHexString(rsp.commandField())
+                    + ") while the response to message " + messageId + " was expected");
+        }
+        if (rsp.getInt(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, -1) != messageId) {
+            throw new DicomProtocolException(description + " answered message "
+                    + rsp.getInt(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, -1) + ", expected " + messageId);
+        }
+        return rsp;
+    }
+
+    /** One received PDV, copied out of its PDU. */
+    private record Pdv(int pcid, boolean command, boolean last, byte[] value) {
+    }
+
+    /** PDVs read but not consumed yet: one P-DATA-TF may carry the end of one message and the start of the next. */
+    private final java.util.ArrayDeque<Pdv> unread = new java.util.ArrayDeque<>();
+
+    private Pdv nextPdv() throws IOException {
+        while (unread.isEmpty()) {
             Pdu.Header h = Pdu.readHeader(in);
             if (h.type() == Pdu.A_ABORT) {
                 open = false;
@@ -150,28 +232,50 @@ public final class ScuAssociation implements Closeable {
             }
             if (h.type() != Pdu.P_DATA_TF) {
                 throw new DicomProtocolException(description + " sent PDU type 0x" + Integer.toHexString(h.type())
-                        + " while a response was expected");
+                        + " while a message was expected");
             }
             byte[] b = Pdu.readBody(in, h, 1 << 22);
-            int p = 0;
-            while (p + 6 <= b.length) {
-                int len = Pdu.readIntBE(b, p);
-                if (len < 2 || p + 4 + len > b.length) {
-                    throw new DicomProtocolException(description + " sent a malformed PDV");
+            Pdu.forEachPdv(b, b.length, (id, isCommand, last, v, off, len) ->
+                    unread.add(new Pdv(id, isCommand, last, java.util.Arrays.copyOfRange(v, off, off + len))));
+        }
+        return unread.poll();
+    }
+
+    /** Reads until one whole message (command, then its data set if it has one) is in. */
+    private Message readMessage() throws IOException {
+        ByteArrayOutputStream command = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream data = new ByteArrayOutputStream(0);
+        DimseCommand cmd = null;
+        int pcid = -1;
+        while (true) {
+            Pdv p = nextPdv();
+            if (p.command()) {
+                if (cmd != null) {
+                    throw new DicomProtocolException(description + " sent a command before the data set of the previous one");
                 }
-                int control = b[p + 5] & 0xff;
-                if ((control & 1) != 0) {
-                    command.write(b, p + 6, len - 2);
-                    if ((control & 2) != 0) {
-                        DimseCommand rsp = DimseCommand.decode(command.toByteArray());
-                        if (rsp.getInt(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, -1) != messageId) {
-                            throw new DicomProtocolException(description + " answered message "
-                                    + rsp.getInt(DimseCommand.MESSAGE_ID_BEING_RESPONDED_TO, -1) + ", expected " + messageId);
-                        }
-                        return rsp;
+                if (command.size() + p.value().length > 1 << 16) {
+                    throw new DicomProtocolException(description + " sent a command set over 64 KiB");
+                }
+                command.writeBytes(p.value());
+                pcid = p.pcid();
+                if (p.last()) {
+                    cmd = DimseCommand.decode(command.toByteArray());
+                    if (!cmd.hasDataSet()) {
+                        return new Message(pcid, cmd, new byte[0]);
                     }
                 }
-                p += 4 + len;
+            } else {
+                if (cmd == null || p.pcid() != pcid) {
+                    throw new DicomProtocolException(description + " sent a data set fragment without its command");
+                }
+                if (data.size() + p.value().length > StorageCommitmentReportService.MAX_DATA_SET_BYTES) {
+                    throw new DicomProtocolException(description + " sent a data set over "
+                            + (StorageCommitmentReportService.MAX_DATA_SET_BYTES >> 20) + " MiB");
+                }
+                data.writeBytes(p.value());
+                if (p.last()) {
+                    return new Message(pcid, cmd, data.toByteArray());
+                }
             }
         }
     }
