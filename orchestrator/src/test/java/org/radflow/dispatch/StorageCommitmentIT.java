@@ -69,7 +69,7 @@ class StorageCommitmentIT {
             ListenerSettings s = ListenerSettings.defaults(dir.resolve("spool")).withBindAddress("127.0.0.1")
                     .withPort(FreePorts.find()).withMinFreeSpaceBytes(0);
             StoreScp scp = new StoreScp(s, e -> { }, x -> { }, org.radflow.listener.Replication.NONE,
-                    (report, rq) -> outbox.commitments().report(report));
+                    org.radflow.listener.IntakeGate.OPEN, (report, rq) -> outbox.commitments().report(report));
             try {
                 scp.start();
                 return scp;
