@@ -138,6 +138,7 @@ public final class ReportPreview {
         ReportInput in = new ReportInput(job, descriptor, result, sources, sources.values().iterator().next(), now, null);
 
         Files.createDirectories(directory);
+        clearPrevious(directory);
         try {
             Path srFile = only(new SrWriter().write(in, directory), "SR");
             Path sr = Files.move(srFile, directory.resolve("sr.dcm"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -158,6 +159,19 @@ public final class ReportPreview {
         } catch (Exception e) {
             throw new IOException("cannot write the report objects of module " + descriptor.id() + " into " + directory
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A previous preview's files go, so a SEG the new result no longer has is not left behind. */
+    private static void clearPrevious(Path directory) throws IOException {
+        try (var files = Files.list(directory)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (List.of("sr.dcm", "page.dcm", "page.png", "sr.txt").contains(name)
+                        || name.startsWith("seg") && name.endsWith(".dcm")) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -189,8 +190,10 @@ class TestKitTest {
         assertTrue(preview.segmentations().isEmpty(), "no masks, no SEG");
         assertTrue(mean > 0);
 
-        // same inputs, module and version: the same UIDs as the server would give (a second preview overwrites)
-        ReportPreview again = ReportPreview.write(factory.descriptor(), preview.result(), mr.files(), dir.resolve("again"));
+        // same inputs, module and version: the same UIDs as the server would give; a second preview replaces the first
+        Path stale = Files.writeString(preview.directory().resolve("seg-2.dcm"), "from an earlier preview");
+        ReportPreview again = ReportPreview.write(factory.descriptor(), preview.result(), mr.files(), preview.directory());
+        assertFalse(Files.exists(stale), "an earlier preview's SEG is removed");
         AttributeList sr2 = new AttributeList();
         sr2.read(again.sr().toString());
         assertEquals(Attribute.getSingleStringValueOrEmptyString(sr, TagFromName.SOPInstanceUID),
