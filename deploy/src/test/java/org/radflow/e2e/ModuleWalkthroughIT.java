@@ -96,9 +96,10 @@ class ModuleWalkthroughIT {
             // dropped in while the server runs, as an operator would: the model first, then the JAR that triggers loading
             Path folder = Files.createDirectories(modules.resolve(MODULE));
             copyTree(dropIn.resolve("models"), folder.resolve("models"));
-            Files.copy(jar, folder.resolve(jar.getFileName()));
+            // under another name first, then renamed: the watcher never sees half a JAR
+            Path part = Files.copy(jar, folder.resolve(jar.getFileName() + ".part"));
+            Files.move(part, folder.resolve(jar.getFileName()), StandardCopyOption.ATOMIC_MOVE);
             JsonObject module = awaitModule(s.httpPort(), 60_000);
-            assertEquals("enabled", module.getString("status"), module.encode());
             assertNull(module.getValue("loadError"), module.encode());
 
             // the same synthetic MR the template's test previewed (seed 1): same inputs, same output UIDs
@@ -123,17 +124,19 @@ class ModuleWalkthroughIT {
         }
     }
 
+    /** The module's entry in /api/modules once it is enabled; fails with the last entry seen (e.g. its load error). */
     private static JsonObject awaitModule(int port, long millis) throws Exception {
         long end = System.currentTimeMillis() + millis;
-        Optional<JsonObject> found = Optional.empty();
+        Optional<JsonObject> seen = Optional.empty();
         while (System.currentTimeMillis() < end) {
-            found = Api.getArray(port, "/api/modules").stream().filter(m -> MODULE.equals(m.getString("id"))).findFirst();
-            if (found.isPresent()) {
-                return found.get();
+            seen = Api.getArray(port, "/api/modules").stream().filter(m -> MODULE.equals(m.getString("id"))).findFirst();
+            if (seen.isPresent() && "enabled".equals(seen.get().getString("status"))) {
+                return seen.get();
             }
             Thread.sleep(300);
         }
-        throw new AssertionError("module " + MODULE + " was not loaded within " + millis + " ms");
+        throw new AssertionError("module " + MODULE + " was not enabled within " + millis + " ms; last seen: "
+                + seen.map(JsonObject::encode).orElse("not listed"));
     }
 
     /**
