@@ -29,7 +29,7 @@ public final class SampleStudies {
         return Synth.ctSeries(directory, CtOptions.defaults().withSeed(seed)).files();
     }
 
-    /** One frontal chest radiograph (CR), one study. */
+    /** One frontal chest radiograph (DX, for presentation), one study. */
     public static List<Path> chestRadiograph(Path directory, long seed) throws IOException {
         return Synth.chestRadiograph(directory, ChestOptions.defaults().withSeed(seed)).files();
     }

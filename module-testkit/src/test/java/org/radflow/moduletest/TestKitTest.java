@@ -216,4 +216,18 @@ class TestKitTest {
                 () -> ReportPreview.write(factory.descriptor(), done, twoStudies, dir.resolve("out")));
         assertTrue(mixed.getMessage().contains("span 2 studies"), mixed.getMessage());
     }
+
+    @Test
+    void sample_studies_are_dicom_files_the_server_code_decodes(@TempDir Path dir) throws Exception {
+        Map<String, List<Path>> samples = Map.of("MR", SampleStudies.brainMr(dir.resolve("mr"), 3),
+                "CT", SampleStudies.chestCt(dir.resolve("ct"), 3), "DX", SampleStudies.chestRadiograph(dir.resolve("cr"), 3));
+        for (Map.Entry<String, List<Path>> sample : samples.entrySet()) {
+            StudyInput study = TestStudies.dicom(sample.getValue());
+            assertEquals(sample.getKey(), study.series().get(0).tags().get("Modality").orElseThrow());
+            assertEquals(sample.getValue().size(), study.series().get(0).instances().size());
+            assertTrue(study.series().get(0).instances().get(0).plane().pixels().length > 0, sample.getKey());
+        }
+        assertEquals(TestStudies.dicom(SampleStudies.brainMr(dir.resolve("again"), 3)).studyInstanceUid(),
+                TestStudies.dicom(samples.get("MR")).studyInstanceUid(), "the same seed, the same study");
+    }
 }
