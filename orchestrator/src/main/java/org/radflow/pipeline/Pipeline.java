@@ -364,7 +364,8 @@ public final class Pipeline implements AutoCloseable {
     /** Audit, metrics and webhooks hear every stage's events. */
     private void observe() {
         List<PipelineEvents> list = new ArrayList<>();
-        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName());
+        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName(),
+                config.server().dataDir().resolve("notifications"));
         org.radflow.notify.NotificationObserver n = new org.radflow.notify.NotificationObserver(notifier, journal);
         list.add(n);
         observers.add(n);
