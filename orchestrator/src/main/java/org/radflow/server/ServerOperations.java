@@ -237,10 +237,13 @@ final class ServerOperations implements Operations {
         }
         JsonArray given = body.getJsonArray("paths");
         if (given != null) {
-            // the API reads received studies only, never any folder the server can read
+            // the API reads received studies and the configured api.ruleTesterFolders only, never any folder the server can read
             List<String> asked = given.stream().map(String::valueOf).toList();
+            List<Path> roots = new java.util.ArrayList<>();
+            roots.add(p.config().listener().spoolDir().resolve("incoming"));
+            roots.addAll(p.config().api().ruleTesterFolders());
             try {
-                paths.addAll(RuleTester.confine(asked, List.of(p.config().listener().spoolDir().resolve("incoming"))));
+                paths.addAll(RuleTester.confine(asked, roots));
             } catch (RuleTester.Refused e) {
                 LOG.warn("Rule test refused: {}", org.radflow.http.HttpApi.forLog(e.getMessage()));
                 throw new ApiException(e.missing() ? 404 : 403, e.getMessage());
