@@ -136,7 +136,14 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     }
 
     /** When series and studies count as complete: this long after their last instance. */
-    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
+    /**
+     * @param retention received studies older than this whose jobs are finished are removed from the spool
+     *                  ({@code tracking.retentionDays}; zero: kept for ever)
+     */
+    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter, Duration retention) {
+        public Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
+            this(seriesQuiet, studyQuiet, forgetAfter, Duration.ZERO);
+        }
     }
 
     /**
@@ -427,7 +434,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         ConfigNode t = root.child("tracking");
         Tracking tracking = new Tracking(Duration.ofSeconds(t.integer("seriesQuietSeconds", 10, 0, 86_400)),
                 Duration.ofSeconds(t.integer("studyQuietSeconds", 30, 0, 86_400)),
-                Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)));
+                Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)),
+                Duration.ofDays(t.integer("retentionDays", 30, 0, 36_500)));
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir, workers(root.child("workers")));

@@ -79,6 +79,19 @@ final class ServerOperations implements Operations {
         return st.put("jobs", jobs);
     }
 
+    /** An operator's hold on a received study: the retention sweep leaves a held study in the spool. */
+    @Override
+    public JsonObject retention(String uid, JsonObject body) throws Exception {
+        if (!(body.getValue("hold") instanceof Boolean hold)) {
+            throw new ApiException(400, "send {\"hold\": true} to keep the study in the spool whatever its age, or {\"hold\": false}");
+        }
+        if (!p.retention().hold(uid, hold)) {
+            throw new ApiException(404, "no study " + uid + " in the spool");
+        }
+        long days = p.config().tracking().retention().toDays();
+        return new JsonObject().put("studyInstanceUid", uid).put("hold", hold).put("retentionDays", days);
+    }
+
     @Override
     public JsonObject reprocess(String uid, JsonObject body) throws Exception {
         String moduleId = body.getString("module");
