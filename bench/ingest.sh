@@ -9,6 +9,8 @@
 # fdatasync micro-benchmark (dd oflag=dsync, appending to a new file: one write + one sync per block, as the
 # listener's one sync per new file) states this disk's physical limit. Prints instances/s and MB/s (medians).
 # Usage: bench/ingest.sh [COUNT] [RUNS]     (after 'make build'; 'make bench' does both)
+#   BASELINE_HOME=<another built RadFlow tree>: adds that tree's listener with fsync on as a contender in every round
+#   (e.g. the commit before a change: git archive <commit> | tar -x -C DIR, then build it there with mvn package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-1000}
@@ -68,14 +70,14 @@ send_parallel() { # port ae -> seconds for all ASSOCS associations at once
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2==1) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-run_radflow() { # fsync(true|false) -> "seconds-1-association seconds-8-associations", one server, warm
-  local fsync=$1 port dir cfg pid t1 t8
+run_radflow() { # fsync(true|false) [home] -> "seconds-1-association seconds-8-associations", one server, warm
+  local fsync=$1 home=${2:-.} port dir cfg pid t1 t8
   {
-    port=$(free_port); dir="$OUT/radflow-$fsync"; rm -rf "$dir"; mkdir -p "$dir"
+    port=$(free_port); dir="$OUT/radflow-$fsync${2:+-baseline}"; rm -rf "$dir"; mkdir -p "$dir"
     cfg="$dir/radflow.yaml"
     printf 'server: {dataDir: %s}\nlistener: {bindAddress: 127.0.0.1, port: %s, fsync: %s, minFreeSpaceMb: 0}\napi: {enabled: false}\n' \
       "$dir/data" "$port" "$fsync" > "$cfg"
-    RADFLOW_LOG_LEVEL=WARN bin/radflow listen --config "$cfg" >"$dir/radflow.log" 2>&1 &
+    RADFLOW_LOG_LEVEL=WARN "$home/bin/radflow" listen --config "$cfg" >"$dir/radflow.log" 2>&1 &
     pid=$!
     wait_echo "$port" RADFLOW
     # a full warm-up pass first: a server runs with a warm JIT, and the first pass pays for compilation
@@ -122,13 +124,15 @@ echo "this disk: one write + fdatasync, appending to a new file (dd oflag=dsync,
   "4 KiB $(fdatasync_latency 4k) ms, 512 KiB $(fdatasync_latency 512k) ms"
 echo "instances: $FILES, $(awk -v b="$BYTES" 'BEGIN {printf "%.0f", b/1048576}') MiB, runs: $RUNS (median), TCP_NODELAY=1"
 # interleaved, so that drift in this machine's disk and CPU hits all contenders alike
-s_scp=(); s_off=(); s_on=(); s_fork=(); s_off8=(); s_on8=()
+s_scp=(); s_off=(); s_on=(); s_fork=(); s_off8=(); s_on8=(); s_base=(); s_base8=()
+BASE=${BASELINE_HOME:-}
 for r in $(seq 1 "$RUNS"); do
   s_scp+=("$(run_storescp)"); s_fork+=("$(run_storescp --fork)")
   read -r a b <<<"$(run_radflow false)"; s_off+=("$a"); s_off8+=("$b")
   read -r a b <<<"$(run_radflow true)"; s_on+=("$a"); s_on8+=("$b")
-  echo "run $r: 1 association: storescp ${s_scp[-1]} s, fsync off ${s_off[-1]} s, fsync on ${s_on[-1]} s;" \
-    "$ASSOCS associations: storescp --fork ${s_fork[-1]} s, fsync off ${s_off8[-1]} s, fsync on ${s_on8[-1]} s" >&2
+  [ -z "$BASE" ] || { read -r a b <<<"$(run_radflow true "$BASE")"; s_base+=("$a"); s_base8+=("$b"); }
+  echo "run $r: 1 association: storescp ${s_scp[-1]} s, fsync off ${s_off[-1]} s, fsync on ${s_on[-1]} s${BASE:+, baseline fsync on ${s_base[-1]} s};" \
+    "$ASSOCS associations: storescp --fork ${s_fork[-1]} s, fsync off ${s_off8[-1]} s, fsync on ${s_on8[-1]} s${BASE:+, baseline fsync on ${s_base8[-1]} s}" >&2
 done
 med() { printf '%s\n' "$@" | median; }
 t_scp=$(med "${s_scp[@]}"); t_off=$(med "${s_off[@]}"); t_on=$(med "${s_on[@]}")
@@ -140,6 +144,13 @@ row "1 assoc: RadFlow listener, fsync on" "$t_on"
 row "$ASSOCS assocs: DCMTK storescp --fork" "$t_fork"
 row "$ASSOCS assocs: RadFlow listener, fsync off" "$t_off8"
 row "$ASSOCS assocs: RadFlow listener, fsync on" "$t_on8"
+if [ -n "$BASE" ]; then
+  t_base=$(med "${s_base[@]}"); t_base8=$(med "${s_base8[@]}")
+  row "1 assoc: baseline listener, fsync on" "$t_base"
+  row "$ASSOCS assocs: baseline listener, fsync on" "$t_base8"
+  awk -v off="$t_off" -v b="$t_base" -v f="$t_fork" -v b8="$t_base8" -v off8="$t_off8" 'BEGIN {
+    printf "baseline (%s): 1 association fsync on / fsync off %.2f; 8 associations fsync on / storescp --fork %.2f, / fsync off %.2f\n", ENVIRON["BASELINE_HOME"], off/b, f/b8, off8/b8 }'
+fi
 awk -v s="$t_scp" -v off="$t_off" -v on="$t_on" -v f="$t_fork" -v off8="$t_off8" -v on8="$t_on8" 'BEGIN {
   printf "1 association: fsync on / fsync off %.2f, relative to storescp: fsync off %.2f, fsync on %.2f\n", off/on, s/off, s/on
   printf "8 associations: fsync on / storescp --fork %.2f, fsync off / storescp --fork %.2f, fsync on / fsync off %.2f\n", f/on8, f/off8, off8/on8
