@@ -300,6 +300,11 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** Folder syncs done by the batches so far and the number of batches (0, 0 before the first rename). */
+    synchronized long[] folderSyncCounts() {
+        return folders == null ? new long[] {0, 0} : folders.counts();
+    }
+
     /** Syncs the folders of the last renames and stops the batching thread. */
     @Override
     public synchronized void close() {

@@ -127,6 +127,11 @@ class SpoolRecoveryTest {
             assertTrue(Files.exists(target));
         }
         spool.syncFolders();
+        long[] counts = spool.folderSyncCounts();
+        // one sync per folder per batch, not one per rename: 50 renames into one series folder
+        assertTrue(counts[0] >= 2 && counts[0] < 50, "folder syncs " + counts[0] + " in " + counts[1] + " batches");
+        assertTrue(counts[0] <= 4 * counts[1], "at most tmp/, series, study and incoming/ per batch: " + counts[0] + " in "
+                + counts[1]);
         assertEquals(50, finals().size());
         assertEquals(List.of(), temporaries());
         assertEquals(new Spool.Recovery(0, 0), new Spool(dir.resolve("spool"), true, 0).open());
