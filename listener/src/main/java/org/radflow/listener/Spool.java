@@ -13,8 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -72,17 +75,21 @@ public final class Spool implements AutoCloseable {
         int removed = 0;
         int recovered = 0;
         Set<Path> touched = new HashSet<>();
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp, "*" + PART)) {
-            for (Path p : leftovers) {
-                Path target = recover(p);
-                if (target != null) {
-                    recovered++;
-                    touched.add(target.getParent());
-                    touched.add(target.getParent().getParent());
-                } else {
-                    Files.deleteIfExists(p);
-                    removed++;
-                }
+        List<Path> leftovers = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(tmp, "*" + PART)) {
+            found.forEach(leftovers::add);
+        }
+        // oldest first: when two copies of one instance both lost their renames, the later one must win, as it did
+        leftovers.sort(Comparator.comparing(Spool::modifiedOrEpoch));
+        for (Path p : leftovers) {
+            Path target = recover(p);
+            if (target != null) {
+                recovered++;
+                touched.add(target.getParent());
+                touched.add(target.getParent().getParent());
+            } else {
+                Files.deleteIfExists(p);
+                removed++;
             }
         }
         if (recovered > 0) {
@@ -91,8 +98,6 @@ public final class Spool implements AutoCloseable {
             }
             syncDirectory(incoming);
             syncDirectory(tmp);
-        }
-        if (recovered > 0) {
             LOG.warn("Recovered {} acknowledged instance(s) whose move into {} a crash interrupted", recovered, incoming);
         }
         if (removed > 0) {
@@ -104,6 +109,14 @@ public final class Spool implements AutoCloseable {
                     + "folder sync before its answer (ext4, XFS and btrfs keep them)", root);
         }
         return new Recovery(recovered, removed);
+    }
+
+    private static java.nio.file.attribute.FileTime modifiedOrEpoch(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
     }
 
     /** The final name a matching record gives a leftover temporary file, after moving it there; null when it is partial. */

@@ -120,6 +120,20 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void whenTwoCopiesOfOneInstanceLostTheirRenamesTheLaterOneWins() throws Exception {
+        byte[] older = bytes(4000, 8);
+        byte[] newer = bytes(4500, 9);
+        Path t2 = sealed(newer, "1.2.3.4.8");
+        Path t1 = sealed(older, "1.2.3.4.8");
+        // written in this order as far as the clock says, whatever order the folder lists them in
+        Files.setLastModifiedTime(t1, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        Files.setLastModifiedTime(t2, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
+
+        assertEquals(new Spool.Recovery(2, 0), new Spool(dir.resolve("spool"), true, 0).open());
+        assertArrayEquals(newer, Files.readAllBytes(spool.finalPath(STUDY, SERIES, "1.2.3.4.8")));
+    }
+
+    @Test
     void theListenerPathRenamesAtOnceAndSyncsTheFoldersInBatches() throws Exception {
         for (int i = 0; i < 50; i++) {
             Path t = sealed(bytes(1000, 100 + i), "1.2.3.5." + i);
