@@ -18,11 +18,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.zip.CRC32C;
 
 /**
  * The listener's C-STORE: each data set streams into a temporary spool file as it arrives (never
- * whole in memory), then is checked, flushed to the disk, renamed to its final spool name and handed
- * to the sink; only then is the peer answered Success. Refusals: A700 (no room, disk trouble, or the
+ * whole in memory), then is checked, made durable with one sync of the file (data and its write-ahead
+ * {@link SpoolRecord} together), renamed to its final spool name (the folder is synced with the next batch) and
+ * handed to the sink; only then is the peer answered Success. Refusals: A700 (no room, disk trouble, or the
  * {@link IntakeGate} says RadFlow is too far behind: retry later), C000
  * (malformed data set or UIDs), A900 (the data set is not the instance the command names).
  */
@@ -69,6 +71,7 @@ final class SpoolStoreHandler implements CStoreHandler {
                     rq.callingAeTitle());
             incoming.metaLength = meta.length;
             incoming.file.write(meta);
+            incoming.crc.update(meta, 0, meta.length);
         } catch (IOException e) {
             throw incoming.writeFailed(e);
         }
@@ -81,6 +84,8 @@ final class SpoolStoreHandler implements CStoreHandler {
         final Path temp;
         final FileOutputStream file;
         final byte[] prefix = new byte[PREFIX_BYTES];
+        /** Of the whole file as written, for the {@link SpoolRecord}: computed as the data streams, never by reading it back. */
+        final CRC32C crc = new CRC32C();
         long size;
         long metaLength;
 
@@ -97,6 +102,7 @@ final class SpoolStoreHandler implements CStoreHandler {
             }
             try {
                 file.write(b, off, len);
+                crc.update(b, off, len);
             } catch (IOException e) {
                 throw writeFailed(e);
             }
@@ -113,10 +119,6 @@ final class SpoolStoreHandler implements CStoreHandler {
         @Override
         public int complete() throws DicomServiceException {
             try {
-                if (spool.fsync()) {
-                    file.getChannel().force(false);
-                }
-                file.close();
                 commit();
             } catch (IOException e) {
                 LOG.error("Storing instance {} failed: {}", Uids.forLog(rq.sopInstanceUid()), e.toString());
@@ -126,7 +128,10 @@ final class SpoolStoreHandler implements CStoreHandler {
             return DimseCommand.STATUS_SUCCESS;
         }
 
-        /** Checks the received data set and renames it into the spool; refuses it with a status and reason otherwise. */
+        /**
+         * Checks the received data set, makes it durable with one sync ({@link Spool#seal}) and renames it into the spool;
+         * refuses it with a status and reason otherwise.
+         */
         private void commit() throws IOException, DicomServiceException {
             String sopInstance = rq.sopInstanceUid();
             Part10.Header header;
@@ -153,6 +158,9 @@ final class SpoolStoreHandler implements CStoreHandler {
                         + Uids.forLog(header.seriesInstanceUid()) + " is " + seriesProblem);
             }
             long fileSize = metaLength + size;
+            spool.seal(temp, file.getChannel(), new SpoolRecord(fileSize, (int) crc.getValue(), header.studyInstanceUid(),
+                    header.seriesInstanceUid(), sopInstance));
+            file.close();
             try {
                 replication.replicate(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
                         rq.sopClassUid(), header.modality(), rq.transferSyntax(), rq.callingAeTitle(), temp, fileSize, Instant.now()));
@@ -160,7 +168,7 @@ final class SpoolStoreHandler implements CStoreHandler {
                 LOG.warn("Instance {} refused: no second copy ({})", Uids.forLog(sopInstance), LogText.escape(e.getMessage()));
                 throw refuse(DimseCommand.STATUS_OUT_OF_RESOURCES, "cannot keep a second copy on another cluster node: " + e.getMessage());
             }
-            Path target = spool.commit(temp, header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance);
+            Path target = spool.commitRecorded(temp, header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance);
             sink.stored(new InstanceStored(header.studyInstanceUid(), header.seriesInstanceUid(), sopInstance,
                     rq.sopClassUid(), header.modality(), rq.transferSyntax(), rq.callingAeTitle(), target, fileSize,
                     Instant.now()));

@@ -75,7 +75,8 @@ public final class StoreScp implements AutoCloseable {
         spool.open();
         server.start();
         LOG.info("DICOM listener {} on {}:{} (spool {}, fsync {}, max {} associations, {} per address, ARTIM {} s{})",
-                settings.aeTitle(), settings.bindAddress(), port(), spool.root(), settings.fsync() ? "on" : "off",
+                settings.aeTitle(), settings.bindAddress(), port(), spool.root(),
+                !settings.fsync() ? "off" : spool.recordsSupported() ? "on, one sync per instance" : "on, file and folder sync per instance",
                 settings.maxAssociations(), settings.maxConnectionsPerAddress(), settings.artimTimeout().toSeconds(),
                 settings.allowedCallingAeTitles().isEmpty() ? "" : ", calling AE allow-list " + settings.allowedCallingAeTitles());
     }
@@ -115,6 +116,7 @@ public final class StoreScp implements AutoCloseable {
      */
     public void stop(long graceMillis) {
         server.stop(graceMillis);
+        spool.close(); // the last batch of folder syncs
     }
 
     @Override
