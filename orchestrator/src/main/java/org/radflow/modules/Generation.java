@@ -125,6 +125,11 @@ final class Generation {
             return new ModuleException(reason, transientFailure, cause);
         }
 
+        /** A worker process created (null) or failed to create (the reason) this module: it shows as the load error. */
+        void startedElsewhere(String failure) {
+            createFailure = failure == null ? null : new LoadProblem(generation.directory, id(), failure, Instant.now());
+        }
+
         LoadProblem createFailure() {
             return createFailure;
         }
