@@ -51,6 +51,10 @@ class MainTest {
         Run r = run("config", "check", "--config", "../deploy/radflow.example.yaml");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("OK"), r.out());
+        Run positional = run("config", "check", "../deploy/radflow.example.yaml");
+        assertEquals(0, positional.code(), "'config check FILE' reads as 'config check --config FILE': " + positional.err());
+        assertTrue(positional.out().contains("OK"), positional.out());
+        assertEquals(2, run("config", "check").code());
     }
 
     @Test
