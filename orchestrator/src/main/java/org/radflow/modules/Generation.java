@@ -107,9 +107,9 @@ final class Generation {
                         info.descriptor().model().demo() ? " (DEMO MODEL)" : "", context.config());
                 return made;
             } catch (ModuleException e) {
-                throw createFailed(e.getMessage(), e.isTransient(), e);
+                throw createFailed(context.configScope().locateKeys(e.getMessage()), e.isTransient(), e);
             } catch (RuntimeException | LinkageError e) {
-                throw createFailed(Problems.describe(e), false, e);
+                throw createFailed(context.configScope().locateKeys(Problems.describe(e)), false, e);
             }
         }
 

@@ -335,11 +335,11 @@ public final class ModuleRegistry implements AutoCloseable {
             }
             return null;
         } catch (ModuleException e) {
-            return "module " + id + " cannot be started with this configuration: " + e.getMessage();
+            return "module " + id + " cannot be started with this configuration: " + located(slot, e.getMessage());
         } catch (IOException e) {
             return "module " + id + " cannot be tried: cannot make " + work + ": " + e.getMessage();
         } catch (RuntimeException | LinkageError e) {
-            return "module " + id + " cannot be started with this configuration: " + Problems.describe(e);
+            return "module " + id + " cannot be started with this configuration: " + located(slot, Problems.describe(e));
         } finally {
             generation.release();
             try {
@@ -392,6 +392,12 @@ public final class ModuleRegistry implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** A module's message with its "configuration key 'x'" written as {@code modules.<id>.config.x}. */
+    private static String located(Generation.Slot slot, String message) {
+        HostModuleContext context = slot.context;
+        return context == null ? message : context.configScope().locateKeys(message);
     }
 
     private void scanQuietly() {

@@ -227,6 +227,21 @@ public final class ScopedConfig implements ModuleConfig {
         return m.replace(bare, key(id, name));
     }
 
+    /**
+     * A module's own message with each "configuration key 'x'" of a declared key written as the key's place in the server
+     * configuration, {@code modules.<id>.config.x}: what the operator edits. Other text is left as the module wrote it.
+     */
+    public String locateKeys(String message) {
+        if (message == null) {
+            return null;
+        }
+        String m = message;
+        for (String name : properties.keySet()) {
+            m = m.replace("configuration key '" + name + "'", key(id, name));
+        }
+        return m;
+    }
+
     private String fix(String name) {
         ConfigProperty p = properties.get(name);
         return p == null || p.description().isEmpty() ? "" : " (" + p.description() + ")";

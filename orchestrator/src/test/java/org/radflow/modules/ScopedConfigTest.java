@@ -114,4 +114,11 @@ class ScopedConfigTest {
         assertFalse(secret.getMessage().contains("s3cret"), "a secret's value is never repeated: " + secret.getMessage());
         assertTrue(secret.getMessage().contains("modules.demo.config.apiKey"), secret.getMessage());
     }
+
+    @Test
+    void a_modules_own_message_gets_the_real_key_path_of_declared_keys_only() throws Exception {
+        ScopedConfig config = ScopedConfig.of(DESCRIPTOR, Map.of("apiKey", "k"));
+        assertEquals("Module demo: modules.demo.config.threshold ('x') is not a path; configuration key 'other' stays",
+                config.locateKeys("Module demo: configuration key 'threshold' ('x') is not a path; configuration key 'other' stays"));
+    }
 }
