@@ -327,6 +327,9 @@ public final class Pipeline implements AutoCloseable {
         if (!enabled && workers != null) {
             workers.retire(moduleId); // its idle workers go now; a running job finishes on its worker
         }
+        if (enabled && registry != null && registry.find(moduleId).isPresent()) {
+            checkLoadedModule(moduleId); // switched on: created now, so that it says at once if it cannot start
+        }
     }
 
     private volatile boolean draining;
@@ -422,7 +425,7 @@ public final class Pipeline implements AutoCloseable {
      * are created in the server (the instance is kept for the jobs); worker-process modules in a new worker, which is
      * kept warm for the next job: the server never runs a worker module's code itself (ARCHITECTURE: a module's
      * System.exit, native crash or OutOfMemoryError must cost a worker, never the server). Switched-off modules are
-     * not created (they are when switched on, by their first job).
+     * not created; they are when an operator switches them on.
      */
     private void checkLoadedModule(String id) {
         if (!switches.enabled(id)) {
