@@ -219,6 +219,11 @@ class DropInValidationTest {
         assertTrue(typo.getMessage().contains("unknown key 'modules.fat.config.fatLowH'; did you mean 'modules.fat.config.fatLowHu'?"),
                 typo.getMessage());
 
+        writeConfig(modules, "fat: {fatLowHu: -120}");
+        ConfigException tooHigh = assertThrows(ConfigException.class, () -> Main.checkConfig(cfg, Map.of()));
+        assertTrue(tooHigh.getMessage().contains("unknown key 'modules.fat.fatLowHu'; if 'fatLowHu' is one of the module's own keys,"
+                + " it belongs under modules.fat.config (modules.fat.config.fatLowHu)"), tooHigh.getMessage());
+
         writeConfig(modules, "fat: {config: {slices: many}}");
         ConfigException type = assertThrows(ConfigException.class, () -> Main.checkConfig(cfg, Map.of()));
         assertTrue(type.getMessage().contains("modules.fat.config.slices"), type.getMessage());
