@@ -151,7 +151,7 @@ class DropInValidationTest {
         Path modules = Files.createDirectories(dir.resolve("modules"));
         Path cfg = writeConfig(modules, "watch: true\nfat: {" + isolation + ", config: {fatLowHu: fatty}}");
         Path jar = fatJar();
-        try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
+        try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false, cfg)) {
             s.start().await(60, TimeUnit.SECONDS);
             int port = s.httpPort();
             assertTrue(module(port, "fat").map(m -> m.getString("version") == null).orElse(true), "not installed yet");
@@ -167,6 +167,17 @@ class DropInValidationTest {
             assertTrue(error.contains("'fatty'"), error);
             assertEquals(0, jobCount(port), "shown before any job");
             assertTrue(Files.isDirectory(modules.resolve("fat").resolve("models")), "RadFlow made the module's models/ folder");
+
+            // the operator fixes the value: the reload tries it, applies it, and the error goes once the module starts
+            writeConfig(modules, "watch: true\nfat: {" + isolation + ", config: {fatLowHu: -120}}");
+            HttpResponse<String> fixed = call(port, "POST", "/api/config/reload");
+            assertEquals(200, fixed.statusCode(), fixed.body());
+            int generation = fat.getInteger("generation");
+            // in a worker: a worker of the new generation is up (created it); in-process the reload's trial created it
+            JsonObject started = awaitModule(port, "fat", m -> m.getInteger("generation") > generation && m.getString("loadError") == null
+                    && (m.getJsonObject("workers") == null || "ok".equals(m.getJsonObject("workers").getString("health"))),
+                    "the fixed module started");
+            assertEquals("enabled", started.getString("status"), started.encode());
         }
     }
 
