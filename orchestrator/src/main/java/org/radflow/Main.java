@@ -135,22 +135,8 @@ public final class Main {
     /** {@link #checkConfig(Path)} with {@code env} as the environment (RADFLOW_* overrides, passwordEnv, secretEnv). */
     public static String checkConfig(Path file, java.util.Map<String, String> env) {
         RadflowConfig c = RadflowConfig.load(file, env);
-        java.util.Map<String, org.radflow.api.ModuleDescriptor> installed = new java.util.TreeMap<>();
-        for (org.radflow.api.AiModuleFactory f : java.util.ServiceLoader.load(org.radflow.api.AiModuleFactory.class,
-                Main.class.getClassLoader())) {
-            org.radflow.api.ModuleDescriptor d = f.descriptor();
-            installed.putIfAbsent(d.id(), d);
-        }
         List<String> warnings = new ArrayList<>();
-        org.radflow.modules.DropIns.Found dropIns = org.radflow.modules.DropIns.read(c.modules().dir());
-        dropIns.problems().forEach(p -> warnings.add("warning: drop-in module refused, " + p));
-        dropIns.modules().forEach((id, d) -> {
-            if (installed.containsKey(id)) {
-                warnings.add("warning: drop-in module '" + id + "' in " + c.modules().dir() + " has the id of a built-in module and is refused");
-            } else {
-                installed.put(id, d);
-            }
-        });
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> installed = installedModules(c, warnings);
         List<String> checked = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (java.util.Map.Entry<String, RadflowConfig.ModuleSettings> e : new java.util.TreeMap<>(c.modules().settings()).entrySet()) {
@@ -180,6 +166,29 @@ public final class Main {
                 + ")";
     }
 
+    /**
+     * The built-in modules and the drop-ins of {@code modules.dir} (read in place, descriptors only), by id; why a
+     * drop-in directory was refused goes to {@code warnings}.
+     */
+    private static java.util.Map<String, org.radflow.api.ModuleDescriptor> installedModules(RadflowConfig c, List<String> warnings) {
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> installed = new java.util.TreeMap<>();
+        for (org.radflow.api.AiModuleFactory f : java.util.ServiceLoader.load(org.radflow.api.AiModuleFactory.class,
+                Main.class.getClassLoader())) {
+            org.radflow.api.ModuleDescriptor d = f.descriptor();
+            installed.putIfAbsent(d.id(), d);
+        }
+        org.radflow.modules.DropIns.Found dropIns = org.radflow.modules.DropIns.read(c.modules().dir());
+        dropIns.problems().forEach(p -> warnings.add("warning: drop-in module refused, " + p));
+        dropIns.modules().forEach((id, d) -> {
+            if (installed.containsKey(id)) {
+                warnings.add("warning: drop-in module '" + id + "' in " + c.modules().dir() + " has the id of a built-in module and is refused");
+            } else {
+                installed.put(id, d);
+            }
+        });
+        return installed;
+    }
+
     private static int rulesTest(List<String> args) {
         if (args.isEmpty() || !args.get(0).equals("test")) {
             throw new UsageException("expected 'rules test [--config FILE] PATH...'");
@@ -190,17 +199,13 @@ public final class Main {
             throw new UsageException("give at least one DICOM file or folder to test");
         }
         RadflowConfig c = config(file);
-        try (org.radflow.modules.ModuleRegistry registry = new org.radflow.modules.ModuleRegistry(
-                new org.radflow.modules.RegistrySettings(c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
-                        java.util.Map.of(), java.time.Duration.ZERO, Main.class.getClassLoader()),
-                (id, threads) -> {
-                    throw new IllegalStateException("no inference while testing rules");
-                }).start()) {
-            org.radflow.routing.Router router = new org.radflow.routing.Router(c.rules(),
-                    id -> registry.find(id).map(org.radflow.modules.LoadedModule::descriptor), registry::ids);
-            router.problems().forEach(p -> System.out.println("warning: " + p));
-            System.out.print(org.radflow.routing.RuleTester.test(router, args.stream().map(Path::of).toList()).toText());
-        }
+        // descriptors only, read in place: a registry here would clear the JAR snapshots of a server running on the
+        // same data directory (<dataDir>/work/.jars) and write into the modules directory
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> modules = installedModules(c, new ArrayList<>());
+        org.radflow.routing.Router router = new org.radflow.routing.Router(c.rules(),
+                id -> java.util.Optional.ofNullable(modules.get(id)), () -> List.copyOf(modules.keySet()));
+        router.problems().forEach(p -> System.out.println("warning: " + p));
+        System.out.print(org.radflow.routing.RuleTester.test(router, args.stream().map(Path::of).toList()).toText());
         return 0;
     }
 
