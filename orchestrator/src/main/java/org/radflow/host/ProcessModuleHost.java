@@ -304,19 +304,25 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
      * start says so now ({@link Environment#workerStarted}) rather than at its first job. Returns at once.
      */
     public void checkInBackground(String moduleId) {
-        Optional<WorkerSpec> spec = env.wanted(moduleId) ? env.spec(moduleId) : Optional.empty();
-        if (spec.isEmpty() || closed) {
+        if (closed) {
             return;
         }
         Pool pool = pool(moduleId);
-        synchronized (pool) {
-            if (pool.starting) {
-                return; // one start at a time per module; the one under way reports as well
-            }
-            pool.starting = true;
-            pool.notBefore = 0;
-        }
+        // on the single starter thread: after a start under way (perhaps of the previous generation) has ended
         starter.execute(() -> {
+            Optional<WorkerSpec> spec = !closed && env.wanted(moduleId) ? env.spec(moduleId) : Optional.empty();
+            if (spec.isEmpty()) {
+                return;
+            }
+            synchronized (pool) {
+                boolean started = java.util.stream.Stream.concat(pool.idle.stream(), pool.busy.stream())
+                        .anyMatch(w -> w.alive() && w.spec.equals(spec.get()));
+                if (started) {
+                    return; // a worker of this generation and configuration runs: it has created the module
+                }
+                pool.starting = true;
+                pool.notBefore = 0;
+            }
             try {
                 WorkerProcess w = startWorker(pool, spec.get(), false);
                 boolean keep;
