@@ -7,6 +7,8 @@ JAR := deploy/target/radflow/lib/.built
 setup:
 	@bash scripts/setup.sh
 
+# Installs RadFlow into the local Maven repository: module-api and module-testkit with sources and javadoc jars,
+# and what they need, for module projects (docs/examples/module-template).
 build: setup
 	$(MVN) -q -DskipTests install
 

@@ -76,9 +76,63 @@ public final class TransferSyntaxes {
         return UNCOMPRESSED.contains(ts);
     }
 
+    /**
+     * ImageIO finds codec jars through the thread's context class loader when it first scans for them. In a worker
+     * the first decode runs under the module's class loader, which does not show the platform's jars: the codecs
+     * then seemed absent (a JPEG 2000 study failed in a worker and worked in the server). Scanning once more with
+     * the platform's class loader registers them whatever thread comes first.
+     */
+    private static final class Codecs {
+        static {
+            Thread t = Thread.currentThread();
+            ClassLoader previous = t.getContextClassLoader();
+            t.setContextClassLoader(TransferSyntaxes.class.getClassLoader());
+            try {
+                ImageIO.scanForPlugins();
+            } finally {
+                t.setContextClassLoader(previous);
+            }
+        }
+
+        static boolean reader(String formatName) {
+            return ImageIO.getImageReadersByFormatName(formatName).hasNext();
+        }
+    }
+
     /** The PixelMed JPEG lossless reader (pixelmed_imageio.jar) registers this ImageIO format name. */
     private static final class LosslessCodec {
-        static final boolean PRESENT = ImageIO.getImageReadersByFormatName("jpeg-lossless").hasNext();
+        static final boolean PRESENT = Codecs.reader("jpeg-lossless");
+    }
+
+    /** PixelMed asks ImageIO for a "JPEG2000" reader; jai-imageio-jpeg2000 (JJ2000) provides it. */
+    private static final class Jpeg2000Codec {
+        static final boolean PRESENT = Codecs.reader("JPEG2000");
+    }
+
+    /** Makes sure the codec jars on the platform's class path are registered with ImageIO (see {@link Codecs}). */
+    public static void registerCodecs() {
+        Codecs.reader("jpeg");
+    }
+
+    /** JPEG-LS is decoded by DCMTK's dcmdjpls when it is installed (see {@link JpegLsTranscoder}). */
+    public static boolean isJpegLs(String uid) {
+        return JPEG_LS_LOSSLESS.equals(uid) || JPEG_LS_NEAR_LOSSLESS.equals(uid);
+    }
+
+    /**
+     * Whether pixel data in this syntax can be decoded on this machine whatever the image's bit depth: what the
+     * listener prefers when a peer proposes several syntaxes for one presentation context. JPEG Extended is
+     * left out (8-bit images only).
+     */
+    public static boolean isDecodable(String uid) {
+        return switch (uid) {
+            case IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+                    EXPLICIT_VR_BIG_ENDIAN, JPEG_BASELINE, RLE_LOSSLESS -> true;
+            case JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1 -> LosslessCodec.PRESENT;
+            case JPEG_2000_LOSSLESS, JPEG_2000 -> Jpeg2000Codec.PRESENT;
+            case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> JpegLsTranscoder.installed().isPresent();
+            default -> false;
+        };
     }
 
     /** The syntax's name and UID, e.g. {@code "JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)"}; the bare UID when unknown. */
@@ -93,6 +147,7 @@ public final class TransferSyntaxes {
      * @param bitsStored of the image, because JPEG Extended is decodable for 8-bit data only
      */
     public static void checkDecodable(String uid, int bitsStored, String sopInstanceUid) throws PixelDataException {
+        registerCodecs();
         String prefix = "Instance " + sopInstanceUid + ": transfer syntax " + describe(uid) + " cannot be decoded by RadFlow";
         switch (uid) {
             case IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN,
@@ -107,6 +162,18 @@ public final class TransferSyntaxes {
                 if (!LosslessCodec.PRESENT) {
                     throw new PixelDataException(prefix + ": the JPEG lossless codec (pixelmed_imageio.jar, Debian"
                             + " package libpixelmed-imageio-java) is not on the server's class path");
+                }
+            }
+            case JPEG_2000_LOSSLESS, JPEG_2000 -> {
+                if (!Jpeg2000Codec.PRESENT) {
+                    throw new PixelDataException(prefix + ": the JPEG 2000 codec (jai-imageio-jpeg2000.jar) is not on the"
+                            + " server's class path" + ADVICE);
+                }
+            }
+            case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> {
+                if (JpegLsTranscoder.installed().isEmpty()) {
+                    throw new PixelDataException(prefix + ": JPEG-LS is decoded by DCMTK's dcmdjpls, which is not"
+                            + " installed (Debian package dcmtk; or set -D" + JpegLsTranscoder.PROPERTY + "=PATH)" + ADVICE);
                 }
             }
             default -> {

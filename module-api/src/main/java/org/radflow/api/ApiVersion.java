@@ -12,11 +12,14 @@ package org.radflow.api;
  * (laterality and topographical modifiers) on a measurement's finding site and a segment's type, and a measurement's
  * reference to the segment it was made on; {@link TagCondition#orAbsent} and {@link TagCondition#either}; and an
  * explanation on a {@link TagMatch}, used in the sentence a refused study gets.
+ *
+ * <p>0.5 added {@link CodingScheme}: a module declares the coding schemes of its own codes
+ * ({@link ModuleDescriptor.Builder#codingScheme}) and the platform writes them into its structured reports.
  */
 public final class ApiVersion {
 
     public static final int MAJOR = 0;
-    public static final int MINOR = 4;
+    public static final int MINOR = 5;
 
     private ApiVersion() {
     }

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * @param version    the module's version; output UIDs derive from (inputs, id, version)
  * @param apiMajor   the module API major version it was built against ({@link ApiVersion#MAJOR})
  * @param timeout    a job running longer is marked timed out and its thread abandoned
+ * @param codingSchemes the module's own coding schemes ({@link CodingScheme}, API 0.5), written into its SRs
  */
 public record ModuleDescriptor(
         String id,
@@ -24,7 +25,8 @@ public record ModuleDescriptor(
         Trigger trigger,
         Resources resources,
         Duration timeout,
-        List<ConfigProperty> configProperties) {
+        List<ConfigProperty> configProperties,
+        List<CodingScheme> codingSchemes) {
 
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{0,39}");
 
@@ -41,12 +43,32 @@ public record ModuleDescriptor(
             throw new IllegalArgumentException("module " + id + ": timeout must be positive");
         }
         configProperties = List.copyOf(configProperties);
+        codingSchemes = List.copyOf(codingSchemes);
+        java.util.Set<String> designators = new java.util.HashSet<>();
+        for (CodingScheme c : codingSchemes) {
+            if (!designators.add(c.designator())) {
+                throw new IllegalArgumentException("module " + id + ": coding scheme " + c.designator() + " is declared twice");
+            }
+        }
+    }
+
+    /** Without coding schemes of its own (the constructor before API 0.5). */
+    public ModuleDescriptor(String id, String version, String displayName, int apiMajor, int apiMinor, ModelIdentity model,
+                            Selection selection, Trigger trigger, Resources resources, Duration timeout,
+                            List<ConfigProperty> configProperties) {
+        this(id, version, displayName, apiMajor, apiMinor, model, selection, trigger, resources, timeout, configProperties,
+                List.of());
+    }
+
+    /** The declared scheme with this designator, if the module declared it. */
+    public java.util.Optional<CodingScheme> codingScheme(String designator) {
+        return codingSchemes.stream().filter(c -> c.designator().equals(designator)).findFirst();
     }
 
     /** The same descriptor with another model identity (the one a configured instance runs). */
     public ModuleDescriptor withModel(ModelIdentity runningModel) {
         return new ModuleDescriptor(id, version, displayName, apiMajor, apiMinor, runningModel, selection, trigger,
-                resources, timeout, configProperties);
+                resources, timeout, configProperties, codingSchemes);
     }
 
     /**
@@ -71,6 +93,7 @@ public record ModuleDescriptor(
         private Resources resources = Resources.defaults();
         private Duration timeout = Duration.ofMinutes(10);
         private final List<ConfigProperty> config = new ArrayList<>();
+        private final List<CodingScheme> schemes = new ArrayList<>();
 
         private Builder(String id, String version, int apiMajor, int apiMinor) {
             this.id = id;
@@ -114,9 +137,16 @@ public record ModuleDescriptor(
             return this;
         }
 
+        /** A coding scheme of the module's own codes, written into its SRs' Coding Scheme Identification (API 0.5). */
+        public Builder codingScheme(CodingScheme c) {
+            schemes.add(c);
+            return this;
+        }
+
         public ModuleDescriptor build() {
             return new ModuleDescriptor(id, version, displayName, apiMajor, apiMinor,
-                    model == null ? new ModelIdentity(id, version, "", false) : model, selection, trigger, resources, timeout, config);
+                    model == null ? new ModelIdentity(id, version, "", false) : model, selection, trigger, resources, timeout, config,
+                    schemes);
         }
     }
 }

@@ -43,7 +43,9 @@
  * {@link org.radflow.api.Finding.Modifier} (laterality and topographical modifiers of a finding site or segment type;
  * prefer them to private pre-coordinated codes), a measurement's reference to the segment it was measured on (the SR
  * then references the SEG segment), {@code TagCondition.orAbsent}/{@code either}, and an explanation on a
- * {@link org.radflow.api.TagMatch} that a refused study's reason quotes.
+ * {@link org.radflow.api.TagMatch} that a refused study's reason quotes. 0.5 added {@link org.radflow.api.CodingScheme}:
+ * a module declares the coding schemes of its own codes and each SR it gets lists them in its Coding Scheme
+ * Identification Sequence.
  *
  * <p>Test a module with {@code org.radflow:radflow-module-testkit} (test scope): a host-like context and job,
  * inputs from DICOM files or arrays, configuration checked as the host checks it, and assertions on results.

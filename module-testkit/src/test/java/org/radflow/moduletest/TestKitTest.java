@@ -1,5 +1,8 @@
 package org.radflow.moduletest;
 
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.AssertionFailedError;
@@ -20,12 +23,16 @@ import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.MrOptions;
 import org.radflow.testdata.Synth;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,5 +156,78 @@ class TestKitTest {
             ModuleResult r = ModuleResults.assertCompleted(module.process(study, new TestJob()));
             assertTrue(ModuleResults.measurement(r, "MEAN").value() > 0);
         }
+    }
+
+    @Test
+    void the_report_is_rendered_offline_by_the_server_writers(@TempDir Path dir) throws Exception {
+        GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withSeed(7));
+        MeanFactory factory = new MeanFactory();
+        ReportPreview preview;
+        try (AiModule module = TestModuleContext.builder(factory).config("scale", 2).create()) {
+            preview = ReportPreview.run(module, factory.descriptor(), mr.files(), dir.resolve("preview"));
+        }
+        double mean = ModuleResults.measurement(preview.result(), "MEAN").value();
+
+        // the SR: a Comprehensive SR of the input's study carrying the module's measurement
+        AttributeList sr = new AttributeList();
+        sr.read(preview.sr().toString());
+        assertEquals("1.2.840.10008.5.1.4.1.1.88.33", Attribute.getSingleStringValueOrEmptyString(sr,
+                TagFromName.SOPClassUID));
+        assertEquals(mr.studyInstanceUid(), Attribute.getSingleStringValueOrEmptyString(sr,
+                TagFromName.StudyInstanceUID));
+        assertTrue(preview.srContent().contains("Mean pixel value"), preview.srContent());
+        assertEquals(preview.srContent(), Files.readString(preview.directory().resolve("sr.txt")));
+
+        // the page: a Secondary Capture and the same page as a PNG an author opens
+        AttributeList page = new AttributeList();
+        page.read(preview.page().toString());
+        assertEquals("1.2.840.10008.5.1.4.1.1.7", Attribute.getSingleStringValueOrEmptyString(page,
+                TagFromName.SOPClassUID));
+        BufferedImage png = ImageIO.read(preview.pagePng().toFile());
+        assertEquals(1024, png.getWidth());
+        assertEquals(Attribute.getSingleIntegerValueOrDefault(page, TagFromName.Rows, -1),
+                png.getHeight());
+        assertTrue(preview.segmentations().isEmpty(), "no masks, no SEG");
+        assertTrue(mean > 0);
+
+        // same inputs, module and version: the same UIDs as the server would give; a second preview replaces the first
+        Path stale = Files.writeString(preview.directory().resolve("seg-2.dcm"), "from an earlier preview");
+        ReportPreview again = ReportPreview.write(factory.descriptor(), preview.result(), mr.files(), preview.directory());
+        assertFalse(Files.exists(stale), "an earlier preview's SEG is removed");
+        AttributeList sr2 = new AttributeList();
+        sr2.read(again.sr().toString());
+        assertEquals(Attribute.getSingleStringValueOrEmptyString(sr, TagFromName.SOPInstanceUID),
+                Attribute.getSingleStringValueOrEmptyString(sr2, TagFromName.SOPInstanceUID));
+    }
+
+    @Test
+    void a_report_preview_says_why_it_cannot_be_made(@TempDir Path dir) throws Exception {
+        GeneratedSeries one = Synth.brainMr(dir.resolve("a"), MrOptions.defaults().withSeed(8));
+        MeanFactory factory = new MeanFactory();
+        IllegalStateException notCompleted = assertThrows(IllegalStateException.class, () -> ReportPreview.write(
+                factory.descriptor(), ModuleResult.notApplicable("no pixels"), one.files(), dir.resolve("out")));
+        assertTrue(notCompleted.getMessage().contains("NOT_APPLICABLE ('no pixels')"), notCompleted.getMessage());
+
+        GeneratedSeries other = Synth.brainMr(dir.resolve("b"), MrOptions.defaults().withSeed(9));
+        List<Path> twoStudies = new ArrayList<>(one.files());
+        twoStudies.addAll(other.files());
+        ModuleResult done = ModuleResult.completed(List.of(), List.of(), "nothing", Map.of());
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
+                () -> ReportPreview.write(factory.descriptor(), done, twoStudies, dir.resolve("out")));
+        assertTrue(mixed.getMessage().contains("span 2 studies"), mixed.getMessage());
+    }
+
+    @Test
+    void sample_studies_are_dicom_files_the_server_code_decodes(@TempDir Path dir) throws Exception {
+        Map<String, List<Path>> samples = Map.of("MR", SampleStudies.brainMr(dir.resolve("mr"), 3),
+                "CT", SampleStudies.chestCt(dir.resolve("ct"), 3), "DX", SampleStudies.chestRadiograph(dir.resolve("cr"), 3));
+        for (Map.Entry<String, List<Path>> sample : samples.entrySet()) {
+            StudyInput study = TestStudies.dicom(sample.getValue());
+            assertEquals(sample.getKey(), study.series().get(0).tags().get("Modality").orElseThrow());
+            assertEquals(sample.getValue().size(), study.series().get(0).instances().size());
+            assertTrue(study.series().get(0).instances().get(0).plane().pixels().length > 0, sample.getKey());
+        }
+        assertEquals(TestStudies.dicom(SampleStudies.brainMr(dir.resolve("again"), 3)).studyInstanceUid(),
+                TestStudies.dicom(samples.get("MR")).studyInstanceUid(), "the same seed, the same study");
     }
 }

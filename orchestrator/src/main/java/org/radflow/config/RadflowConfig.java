@@ -136,7 +136,14 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     }
 
     /** When series and studies count as complete: this long after their last instance. */
-    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
+    /**
+     * @param retention received studies older than this whose jobs are finished are removed from the spool
+     *                  ({@code tracking.retentionDays}; zero: kept for ever)
+     */
+    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter, Duration retention) {
+        public Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
+            this(seriesQuiet, studyQuiet, forgetAfter, Duration.ZERO);
+        }
     }
 
     /**
@@ -210,7 +217,18 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
      * @param auth bearer tokens and the paths open without one
      * @param tls  HTTPS certificate and key (PEM); null: plain HTTP
      */
-    public record Api(boolean enabled, String bindAddress, int port, Auth auth, Tls tls) {
+    /**
+     * @param ruleTesterFolders folders whose files {@code POST /api/rules/test} may read besides the received studies
+     *                          (e.g. where a site keeps sample studies to try new rules on); absolute, empty by default
+     */
+    public record Api(boolean enabled, String bindAddress, int port, Auth auth, Tls tls, List<Path> ruleTesterFolders) {
+        public Api {
+            ruleTesterFolders = List.copyOf(ruleTesterFolders);
+        }
+
+        public Api(boolean enabled, String bindAddress, int port, Auth auth, Tls tls) {
+            this(enabled, bindAddress, port, auth, tls, List.of());
+        }
     }
 
     /** Who may call the API. No tokens: authentication is off (allowed only on a loopback bind address). */
@@ -416,7 +434,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         ConfigNode t = root.child("tracking");
         Tracking tracking = new Tracking(Duration.ofSeconds(t.integer("seriesQuietSeconds", 10, 0, 86_400)),
                 Duration.ofSeconds(t.integer("studyQuietSeconds", 30, 0, 86_400)),
-                Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)));
+                Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)),
+                Duration.ofDays(t.integer("retentionDays", 30, 0, 36_500)));
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir, workers(root.child("workers")));
@@ -744,13 +763,32 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         if ((cert == null) != (key == null)) {
             throw new ConfigException(tl.key("certificate") + "/" + tl.key("key") + ": give both (PEM files) for HTTPS, or neither for HTTP");
         }
+        List<Path> ruleTesterFolders = new java.util.ArrayList<>();
+        for (String f : a.strings("ruleTesterFolders", List.of())) {
+            Path folder;
+            try {
+                folder = Path.of(f);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new ConfigException(a.key("ruleTesterFolders") + ": '" + f + "' is not a path");
+            }
+            if (!folder.isAbsolute()) {
+                throw new ConfigException(a.key("ruleTesterFolders") + ": '" + f + "' is relative; give absolute folders, "
+                        + "e.g. /srv/radflow/sample-studies");
+            }
+            if (folder.normalize().getNameCount() == 0) {
+                throw new ConfigException(a.key("ruleTesterFolders") + ": '" + f + "' would let the rule tester read every file "
+                        + "the server can read; name the folder that holds sample studies");
+            }
+            ruleTesterFolders.add(folder.normalize());
+        }
         a.finish();
         if (enabled && tokens.isEmpty() && !isLoopback(bind)) {
             throw new ConfigException(a.key("bindAddress") + ": '" + bind + "' is not a loopback address, and api.auth.tokens is empty: "
                     + "the API would be open to the network. Add tokens under api.auth.tokens (see deploy/radflow.example.yaml) "
                     + "or bind to 127.0.0.1");
         }
-        return new Api(enabled, bind, port, new Auth(tokens, open), cert == null ? null : new Tls(Path.of(cert), Path.of(key)));
+        return new Api(enabled, bind, port, new Auth(tokens, open), cert == null ? null : new Tls(Path.of(cert), Path.of(key)),
+                ruleTesterFolders);
     }
 
     /** True for a literal loopback address or "localhost"; a host name is not resolved (it could change). */

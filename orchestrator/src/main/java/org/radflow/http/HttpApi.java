@@ -96,6 +96,8 @@ public final class HttpApi {
         get(r, "/api/studies/:uid", ctx -> blocking(ctx, () -> ops.study(uid(ctx))));
         post(r, "/api/studies/:uid/reprocess", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.reprocess(uid(ctx), jsonBody(ctx,
                 "send a JSON body: {\"module\": \"<module id>\"}"))));
+        post(r, "/api/studies/:uid/retention", Role.OPERATOR, ctx -> blocking(ctx, () -> ops.retention(uid(ctx), jsonBody(ctx,
+                "send a JSON body: {\"hold\": true} (keep the study in the spool) or {\"hold\": false}"))));
 
         get(r, "/api/jobs", this::listJobs);
         get(r, "/api/jobs/:id", ctx -> blocking(ctx, () -> {

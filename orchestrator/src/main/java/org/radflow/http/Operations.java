@@ -27,6 +27,9 @@ public interface Operations {
     /** New job(s) of a module on a study's units. */
     JsonObject reprocess(String studyUid, JsonObject body) throws Exception;
 
+    /** {@code {"hold": true|false}}: an operator's hold of a received study from the spool's retention sweep. */
+    JsonObject retention(String studyUid, JsonObject body) throws Exception;
+
     JsonArray modules() throws Exception;
 
     JsonObject setModuleEnabled(String moduleId, boolean enabled) throws Exception;

@@ -94,6 +94,8 @@ public final class Pipeline implements AutoCloseable {
     private JobPlanner planner;
     private HeaderCache headers;
     private StudyTracker tracker;
+    private org.radflow.tracking.SpoolRetention retention;
+    private java.util.concurrent.ScheduledExecutorService retentionSweeper;
     private Intake intake;
     private org.radflow.intake.IntakeThrottle throttle;
     private ScheduledExecutorService ticker;
@@ -234,6 +236,29 @@ public final class Pipeline implements AutoCloseable {
                 LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
             }
         }, 1, 1, TimeUnit.SECONDS);
+        // tracking.retentionDays: old, finished studies leave the spool (hourly; the first sweep a minute after start)
+        retention = new org.radflow.tracking.SpoolRetention(incoming(), config.listener().spoolDir().toAbsolutePath().resolve("tmp"),
+                queries);
+        retentionSweeper = Threads.scheduled("spool-retention");
+        retentionSweeper.scheduleWithFixedDelay(this::sweepSpool, 1, 60, TimeUnit.MINUTES);
+    }
+
+    /** One retention sweep now; nothing when {@code tracking.retentionDays} is 0. */
+    public org.radflow.tracking.SpoolRetention.Sweep sweepSpool() {
+        Duration age = config.tracking().retention();
+        if (age.isZero() || retention == null) {
+            return new org.radflow.tracking.SpoolRetention.Sweep(0, 0, 0, 0);
+        }
+        try {
+            return retention.sweep(java.time.Instant.now(), age);
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            LOG.error("Spool retention sweep failed (next one in an hour): {}", e.toString(), e);
+            return new org.radflow.tracking.SpoolRetention.Sweep(0, 0, 0, 0);
+        }
+    }
+
+    public org.radflow.tracking.SpoolRetention retention() {
+        return retention;
     }
 
     /** In a cluster only a study's owner plans its units (every instance reaches the owner); others just hold copies. */
@@ -373,7 +398,8 @@ public final class Pipeline implements AutoCloseable {
     /** Audit, metrics and webhooks hear every stage's events. */
     private void observe() {
         List<PipelineEvents> list = new ArrayList<>();
-        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName());
+        notifier = new org.radflow.notify.Notifier(config.notifications(), config.server().nodeName(),
+                config.server().dataDir().resolve("notifications"));
         org.radflow.notify.NotificationObserver n = new org.radflow.notify.NotificationObserver(notifier, journal);
         list.add(n);
         observers.add(n);
@@ -591,6 +617,9 @@ public final class Pipeline implements AutoCloseable {
     public void close() {
         if (ticker != null) {
             ticker.shutdownNow();
+        }
+        if (retentionSweeper != null) {
+            retentionSweeper.shutdownNow();
         }
         closeQuietly(cluster);
         for (AutoCloseable stage : new AutoCloseable[]{throttle, intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {

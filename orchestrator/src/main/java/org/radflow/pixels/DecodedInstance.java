@@ -18,10 +18,12 @@ import com.pixelmed.dicom.OtherByteAttributeMultipleFrameArrays;
 import com.pixelmed.dicom.OtherWordAttributeMultipleFrameArrays;
 import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.radflow.api.ImagePlane;
 import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput.PlaneOptions;
+import org.radflow.dicom.JpegLsTranscoder;
 import org.radflow.dicom.TransferSyntaxes;
 
 /**
@@ -53,13 +55,26 @@ final class DecodedInstance {
             TransferSyntaxes.checkDecodable(ts, bitsStored, sopInstanceUid);
         }
         AttributeList list = new AttributeList();
+        Path decoded = null;
         try {
-            list.read(file.toString());
+            if (TransferSyntaxes.isJpegLs(ts)) {
+                // checkDecodable passed, so DCMTK's dcmdjpls is there: read its Explicit VR Little Endian output
+                decoded = JpegLsTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
+            }
+            list.read((decoded == null ? file : decoded).toString());
             // After decompression the data may be RGB where the header said YBR_FULL_422: make the header say so.
             list.correctDecompressedImagePixelModule();
         } catch (IOException | DicomException | RuntimeException e) {
             throw new PixelDataException("Instance " + sopInstanceUid + ": cannot decode the pixel data of " + file
                     + (ts.isEmpty() ? "" : " (" + TransferSyntaxes.describe(ts) + ")") + ": " + e.getMessage(), e);
+        } finally {
+            if (decoded != null) {
+                try {
+                    Files.deleteIfExists(decoded);
+                } catch (IOException e) {
+                    decoded.toFile().deleteOnExit();
+                }
+            }
         }
         if (list.getPixelData() == null && list.get(FLOAT_PIXEL_DATA) == null && list.get(DOUBLE_FLOAT_PIXEL_DATA) == null) {
             // PixelMed logs a failed Pixel Data element and carries on without it.

@@ -181,14 +181,39 @@ public final class SrWriter implements ReportObjectWriter {
         list.put(new SequenceAttribute(TagFromName.PerformedProcedureCodeSequence));
         put(list, TagFromName.InstanceCreatorUID, in.uid("device"));
 
-        // the private coding scheme, declared only when a code of it is used (class probabilities, modules' own codes)
-        if (usesScheme(list, PRIVATE_SCHEME)) {
-            SequenceAttribute schemes = new SequenceAttribute(CODING_SCHEME_IDENTIFICATION);
+        // the private coding schemes, each declared only when a code of it is used: RadFlow's own (class probabilities),
+        // the module's declared ones (API 0.5) and, for a "99..." scheme the module did not declare, the module as its owner
+        java.util.Set<String> used = new java.util.LinkedHashSet<>();
+        designators(list, used);
+        SequenceAttribute schemes = new SequenceAttribute(CODING_SCHEME_IDENTIFICATION);
+        for (String designator : used) {
             AttributeList scheme = new AttributeList();
-            put(scheme, TagFromName.CodingSchemeDesignator, PRIVATE_SCHEME);
-            put(scheme, CODING_SCHEME_NAME, "RadFlow private codes");
-            put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, "RadFlow project");
+            if (PRIVATE_SCHEME.equals(designator)) {
+                put(scheme, TagFromName.CodingSchemeDesignator, PRIVATE_SCHEME);
+                put(scheme, CODING_SCHEME_NAME, "RadFlow private codes");
+                put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, "RadFlow project");
+            } else if (in.module().codingScheme(designator).isPresent()) {
+                org.radflow.api.CodingScheme c = in.module().codingScheme(designator).orElseThrow();
+                put(scheme, TagFromName.CodingSchemeDesignator, c.designator());
+                if (c.uid() != null) {
+                    put(scheme, TagFromName.CodingSchemeUID, c.uid());
+                }
+                put(scheme, CODING_SCHEME_NAME, c.name());
+                if (c.version() != null) {
+                    put(scheme, TagFromName.CodingSchemeVersion, c.version());
+                }
+                put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, c.responsibleOrganization());
+            } else if (designator.startsWith("99")) {
+                put(scheme, TagFromName.CodingSchemeDesignator, designator);
+                put(scheme, CODING_SCHEME_NAME, CommonAttributes.truncate("Private codes of module " + in.module().id()
+                        + " (not declared by the module)", 64));
+                put(scheme, CODING_SCHEME_RESPONSIBLE_ORGANIZATION, CommonAttributes.truncate(in.module().displayName(), 64));
+            } else {
+                continue; // a scheme of PS3.16's registry: no declaration needed
+            }
             schemes.addItem(scheme);
+        }
+        if (schemes.getNumberOfItems() > 0) {
             list.put(schemes);
         }
 
@@ -430,20 +455,20 @@ public final class SrWriter implements ReportObjectWriter {
         // a Segmentation's segments live in the SEG object; its group records the finding and the algorithm only
     }
 
-    private static boolean usesScheme(AttributeList list, String designator) {
+    /** Every Coding Scheme Designator used in the data set, in document order. */
+    private static void designators(AttributeList list, java.util.Set<String> out) {
         for (Attribute a : list.values()) {
             if (a instanceof SequenceAttribute seq) {
                 for (int i = 0; i < seq.getNumberOfItems(); i++) {
-                    if (usesScheme(seq.getItem(i).getAttributeList(), designator)) {
-                        return true;
-                    }
+                    designators(seq.getItem(i).getAttributeList(), out);
                 }
-            } else if (a.getTag().equals(TagFromName.CodingSchemeDesignator)
-                    && designator.equals(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.CodingSchemeDesignator))) {
-                return true;
+            } else if (a.getTag().equals(TagFromName.CodingSchemeDesignator)) {
+                String d = Attribute.getSingleStringValueOrEmptyString(list, TagFromName.CodingSchemeDesignator);
+                if (!d.isEmpty()) {
+                    out.add(d);
+                }
             }
         }
-        return false;
     }
 
     /** Where a measurement's segment was written: the SEG instance, the segment's number, the segmented series. */

@@ -89,8 +89,9 @@ public final class RuleTester {
             Path base = roots.isEmpty() ? Path.of("") : roots.get(0);
             Path lexical = (p.isAbsolute() ? p : base.resolve(p)).toAbsolutePath().normalize();
             boolean inside = roots.stream().anyMatch(r -> lexical.startsWith(r.toAbsolutePath().normalize()));
-            String refusal = "'" + g + "' is outside the folders the rule tester may read: it reads received studies only, "
-                    + "under " + allowed + " (or test a received study with {\"studyInstanceUid\": \"...\"})";
+            String refusal = "'" + g + "' is outside the folders the rule tester may read: "
+                    + (roots.size() > 1 ? "it reads received studies and api.ruleTesterFolders, " : "it reads received studies only, under ")
+                    + allowed + " (or test a received study with {\"studyInstanceUid\": \"...\"})";
             if (!inside) {
                 throw new Refused(refusal, false);
             }

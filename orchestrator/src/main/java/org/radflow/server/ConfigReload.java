@@ -175,7 +175,7 @@ final class ConfigReload {
 
             // the running configuration: new values where they apply live, the old ones elsewhere
             RadflowConfig running = new RadflowConfig(old.server(), old.listener(),
-                    new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls()),
+                    new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls(), na.ruleTesterFolders()),
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings(), nm.workers()),
                     next.scheduler(), next.rules(), old.delivery(), old.audit(), old.viewer(), old.store(),

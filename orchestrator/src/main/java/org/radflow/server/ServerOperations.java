@@ -79,6 +79,19 @@ final class ServerOperations implements Operations {
         return st.put("jobs", jobs);
     }
 
+    /** An operator's hold on a received study: the retention sweep leaves a held study in the spool. */
+    @Override
+    public JsonObject retention(String uid, JsonObject body) throws Exception {
+        if (!(body.getValue("hold") instanceof Boolean hold)) {
+            throw new ApiException(400, "send {\"hold\": true} to keep the study in the spool whatever its age, or {\"hold\": false}");
+        }
+        if (!p.retention().hold(uid, hold)) {
+            throw new ApiException(404, "no study " + uid + " in the spool");
+        }
+        long days = p.config().tracking().retention().toDays();
+        return new JsonObject().put("studyInstanceUid", uid).put("hold", hold).put("retentionDays", days);
+    }
+
     @Override
     public JsonObject reprocess(String uid, JsonObject body) throws Exception {
         String moduleId = body.getString("module");
@@ -237,10 +250,13 @@ final class ServerOperations implements Operations {
         }
         JsonArray given = body.getJsonArray("paths");
         if (given != null) {
-            // the API reads received studies only, never any folder the server can read
+            // the API reads received studies and the configured api.ruleTesterFolders only, never any folder the server can read
             List<String> asked = given.stream().map(String::valueOf).toList();
+            List<Path> roots = new java.util.ArrayList<>();
+            roots.add(p.config().listener().spoolDir().resolve("incoming"));
+            roots.addAll(p.config().api().ruleTesterFolders());
             try {
-                paths.addAll(RuleTester.confine(asked, List.of(p.config().listener().spoolDir().resolve("incoming"))));
+                paths.addAll(RuleTester.confine(asked, roots));
             } catch (RuleTester.Refused e) {
                 LOG.warn("Rule test refused: {}", org.radflow.http.HttpApi.forLog(e.getMessage()));
                 throw new ApiException(e.missing() ? 404 : 403, e.getMessage());

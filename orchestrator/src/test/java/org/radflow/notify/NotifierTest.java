@@ -43,7 +43,9 @@ class NotifierTest {
         receiver = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
             int n = calls.getAndIncrement();
             received.add(Map.of("body", body.toString(), "signature", String.valueOf(req.getHeader("X-RadFlow-Signature")),
-                    "event", String.valueOf(req.getHeader("X-RadFlow-Event")), "delivery", String.valueOf(req.getHeader("X-RadFlow-Delivery"))));
+                    "event", String.valueOf(req.getHeader("X-RadFlow-Event")), "delivery", String.valueOf(req.getHeader("X-RadFlow-Delivery")),
+                    "timestamp", String.valueOf(req.getHeader("X-RadFlow-Timestamp")),
+                    "signatureV2", String.valueOf(req.getHeader("X-RadFlow-Signature-V2"))));
             req.response().setStatusCode(n < answers.size() ? answers.get(n) : 200).end();
         })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
         port = receiver.actualPort();
@@ -111,10 +113,56 @@ class NotifierTest {
             assertEquals("node-a", o.getString("node"));
             assertFalse(o.containsKey("patientName") || o.containsKey("patientId"));
         }
+        // against replay: each attempt's own time, signed together with the body
+        for (Map<String, String> m : received) {
+            long t = Long.parseLong(m.get("timestamp"));
+            assertTrue(Math.abs(Instant.now().getEpochSecond() - t) < 60, m.get("timestamp"));
+            assertEquals("sha256=" + Notifier.hmacSha256Hex(SECRET, Notifier.timestamped(m.get("timestamp"),
+                    m.get("body").getBytes(java.nio.charset.StandardCharsets.UTF_8))), m.get("signatureV2"));
+            // a replayed body with a fresh time does not verify without the secret
+            assertFalse(m.get("signatureV2").equals("sha256=" + Notifier.hmacSha256Hex(SECRET, Notifier.timestamped(
+                    Long.toString(t + 3600), m.get("body").getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+        }
         // one delivery id across its retries, so that a receiver can drop repeats
         assertEquals(1, received.stream().map(m -> m.get("delivery")).distinct().count());
         // a wrong key gives another signature
         assertFalse(received.get(0).get("signature").endsWith(Notifier.hmacSha256Hex("another-secret-0123456", received.get(0).get("body").getBytes())));
+    }
+
+    @Test
+    void waitingDeliveriesSurviveARestartWithTheirIdAndAttempts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path pending = dir.resolve("notifications");
+        // the receiver refuses the first 3 attempts; the first notifier stops after 2, as a server would at a restart
+        answers.addAll(List.of(500, 500, 500));
+        RadflowConfig.Notifications slow = new RadflowConfig.Notifications(List.of(hook("ops", SECRET, Set.of(), Set.of())), 10, 10,
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(5));
+        try (Notifier n = new Notifier(slow, "node-a", pending)) {
+            n.publish(failed("covidnet", "chest"));
+            await(n, x -> calls.get() >= 2 && x.getJsonArray("deliveries").getJsonObject(0).getInteger("attempts") >= 2);
+            assertTrue(n.recent().getBoolean("durable"));
+        }
+        int before = calls.get();
+        try (var files = java.nio.file.Files.list(pending)) {
+            assertEquals(1, files.filter(f -> f.toString().endsWith(".json")).count(), "one waiting delivery on disk");
+        }
+        // a webhook removed from the configuration meanwhile: its waiting deliveries are dropped, not sent elsewhere
+        java.nio.file.Files.writeString(pending.resolve("0-gone.json"), new JsonObject().put("id", "gone").put("webhook", "removed")
+                .put("event", "job.failed").put("time", "2026-12-04T10:00:00Z").put("attempts", 1).put("body", "{}").encode());
+        try (Notifier n = new Notifier(slow, "node-a", pending)) {
+            JsonObject r = await(n, x -> x.getLong("delivered") == 1);
+            JsonObject d = r.getJsonArray("deliveries").getJsonObject(0);
+            assertTrue(d.getInteger("attempts") > 1 && d.getInteger("attempts") >= calls.get() - 1,
+                    "attempts carry on from before the restart: " + d + ", " + calls.get() + " calls");
+            assertTrue(calls.get() > before);
+        }
+        try (var files = java.nio.file.Files.list(pending)) {
+            assertEquals(0, files.count(), "nothing left waiting");
+        }
+        // the same delivery id and body before and after the restart
+        assertEquals(1, received.stream().map(m -> m.get("delivery")).distinct().count());
+        assertEquals(1, received.stream().map(m -> m.get("body")).distinct().count());
+        assertTrue(received.size() >= 4, "3 refusals then a success: " + received.size());
     }
 
     @Test

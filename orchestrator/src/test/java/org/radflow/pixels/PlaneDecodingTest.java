@@ -18,6 +18,7 @@ import org.radflow.api.ImagePlane;
 import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput.InstanceInput;
 import org.radflow.api.StudyInput.PlaneOptions;
+import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.pixels.TestFiles.Spec;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.CtOptions;
@@ -36,6 +37,12 @@ class PlaneDecodingTest {
     private static InstanceInput only(String study, Path file) throws Exception {
         SpoolStudyInput in = SpoolStudyInput.of(study, List.of(file));
         return in.series().get(0).instances().get(0);
+    }
+
+    private static InstanceInput onlyOwnStudy(Path file) throws Exception {
+        AttributeList l = new AttributeList();
+        l.read(file.toString(), TagFromName.PixelData);
+        return only(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l, TagFromName.StudyInstanceUID), file);
     }
 
     private static InstanceInput only(Path file) throws Exception {
@@ -304,17 +311,66 @@ class PlaneDecodingTest {
     }
 
     @Test
+    void jpegLsDecodesToTheSamePixelsThroughDcmtk() throws Exception {
+        // JPEG-LS is decoded by DCMTK's dcmdjpls (scripts/setup.sh installs dcmtk), lossless exactly, near-lossless
+        // within its NEAR bound of 2 stored values
+        assertTrue(TransferSyntaxes.isDecodable(TransferSyntaxes.JPEG_LS_LOSSLESS), "dcmdjpls is not installed");
+        GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withCount(1).withSize(64, 64));
+        Path file = ct.files().get(0);
+        ImagePlane ref = only(ct).plane();
+        Path jls = TestFiles.dcmtk("dcmcjpls", file, dir.resolve("ct_jls.dcm"));
+        assertArrayEquals(ref.pixels(), only(ct.studyInstanceUid(), jls).plane().pixels());
+        // near-lossless needs unsigned data: the chest radiograph (stored values, no rescale)
+        GeneratedSeries cx = Synth.chestRadiograph(dir.resolve("cx"), ChestOptions.defaults().withSize(128, 128));
+        float[] cxRef = only(cx).plane().pixels();
+        Path near = TestFiles.dcmtk("dcmcjpls", cx.files().get(0), dir.resolve("cx_jls_near.dcm"), "--encode-nearlossless");
+        float[] lossy = only(cx.studyInstanceUid(), near).plane().pixels();
+        double slope = 1;
+        float worst = 0;
+        for (int i = 0; i < lossy.length; i++) {
+            worst = Math.max(worst, Math.abs(lossy[i] - cxRef[i]));
+        }
+        assertTrue(worst <= 2 * slope && worst > 0, "near-lossless error " + worst);
+        // no temporary file is left behind
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith("radflow-jpegls-")
+                    && f.toFile().lastModified() > System.currentTimeMillis() - 60_000));
+        }
+    }
+
+    @Test
+    void pydicomCompressedTestFilesDecodeToTheUncompressedPixels() throws Exception {
+        // pydicom's test files (Debian python3-pydicom, installed by scripts/setup.sh) were made by other encoders
+        // (GDCM, CharLS, OpenJPEG) from the same MR image as MR_small.dcm
+        Path files = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files");
+        assertTrue(Files.isDirectory(files), "python3-pydicom is not installed: run scripts/setup.sh");
+        float[] ref = onlyOwnStudy(files.resolve("MR_small.dcm")).plane().pixels();
+        assertEquals(64 * 64, ref.length);
+        for (String name : List.of("MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm")) {
+            InstanceInput in = onlyOwnStudy(files.resolve(name));
+            assertArrayEquals(ref, in.plane().pixels(), name);
+        }
+        // lossy JPEG 2000 (1.2.840.10008.1.2.4.91), 1024 x 256
+        ImagePlane lossy = onlyOwnStudy(files.resolve("JPEG2000.dcm")).plane();
+        assertEquals(1024, lossy.rows());
+        assertEquals(256, lossy.columns());
+        float max = 0;
+        for (float v : lossy.pixels()) {
+            max = Math.max(max, v);
+        }
+        assertTrue(max > 0, "a blank image");
+    }
+
+    @Test
     void undecodableTransferSyntaxesAreRefusedClearlyAndLazily() throws Exception {
         GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withCount(1).withSize(64, 64));
         Path file = ct.files().get(0);
-        Path jls = TestFiles.dcmtk("dcmcjpls", file, dir.resolve("ct_jls.dcm"));
-        Path j2k = TestFiles.relabel(file, dir.resolve("ct_j2k.dcm"), "1.2.840.10008.1.2.4.90");
+        Path htj2k = TestFiles.relabel(file, dir.resolve("ct_htj2k.dcm"), TransferSyntaxes.HTJ2K_LOSSLESS);
         GeneratedSeries cx = Synth.chestRadiograph(dir.resolve("cx"), ChestOptions.defaults().withSize(128, 128));
         Path extended = TestFiles.dcmtk("dcmcjpeg", cx.files().get(0), dir.resolve("cx_ext.dcm"), "--encode-extended");
 
         record Case(String study, Path file, String name) {}
-        for (Case c : List.of(new Case(ct.studyInstanceUid(), jls, "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)"),
-                new Case(ct.studyInstanceUid(), j2k, "JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)"),
+        for (Case c : List.of(new Case(ct.studyInstanceUid(), htj2k, "High-Throughput JPEG 2000 Lossless (1.2.840.10008.1.2.4.201)"),
                 new Case(cx.studyInstanceUid(), extended, "JPEG Extended (Process 2 & 4) (1.2.840.10008.1.2.4.51)"))) {
             InstanceInput in = only(c.study(), c.file()); // attributes are read without touching the pixels
             assertEquals(1, in.frames());

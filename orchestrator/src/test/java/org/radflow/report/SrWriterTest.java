@@ -247,6 +247,60 @@ class SrWriterTest {
         assertEquals(7 + evidence.size(), dump.split("Source of Measurement", -1).length - 1, dump);
     }
 
+    /** API 0.5: a module's own coding schemes go into Coding Scheme Identification; an undeclared "99" one names the module. */
+    @Test
+    void moduleDeclaredCodingSchemesAreIdentifiedInTheSr() throws Exception {
+        ReportInput plain = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        ModuleDescriptor declaring = ModuleDescriptor.builder("hippovolume", "1.2.0", ApiVersion.MAJOR, ApiVersion.MINOR)
+                .displayName("Hippocampus volume").model(plain.module().model())
+                .codingScheme(new org.radflow.api.CodingScheme("99EXHOSP", "Example Hospital research codes",
+                        "Example Hospital imaging research", "1.2.826.0.1.3680043.10.1234", "2026a"))
+                .build();
+        List<String> evidence = mr.sopInstanceUids().subList(0, 2);
+        List<Finding> findings = new java.util.ArrayList<>(plain.result().findings());
+        findings.add(new Finding.Qualitative(Concept.sct("5366002", "Hippocampus"),
+                new Concept("99EXHOSP", "SHAPE", "Hippocampal shape class"),
+                new Concept("99UNDECL", "S2", "Shape class 2"), "", "", evidence));
+        ReportInput in = new ReportInput(plain.job(), declaring, ModuleResult.completed(findings, List.of(),
+                plain.result().summary(), Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
+        AttributeList sr = read(writeOne(in, shared.resolve("schemes")));
+        SequenceAttribute ids = (SequenceAttribute) sr.get(new com.pixelmed.dicom.AttributeTag(0x0008, 0x0110));
+        Map<String, AttributeList> byDesignator = new LinkedHashMap<>();
+        for (int i = 0; i < ids.getNumberOfItems(); i++) {
+            AttributeList item = ids.getItem(i).getAttributeList();
+            byDesignator.put(Attribute.getSingleStringValueOrEmptyString(item, TagFromName.CodingSchemeDesignator), item);
+        }
+        assertEquals(java.util.Set.of("99RADFLOW", "99EXHOSP", "99UNDECL"), byDesignator.keySet(),
+                "standard schemes (SCT, DCM, UCUM) are not listed; the used private ones are");
+        AttributeList ex = byDesignator.get("99EXHOSP");
+        assertEquals("1.2.826.0.1.3680043.10.1234", Attribute.getSingleStringValueOrEmptyString(ex, TagFromName.CodingSchemeUID));
+        assertEquals("2026a", Attribute.getSingleStringValueOrEmptyString(ex, TagFromName.CodingSchemeVersion));
+        assertEquals("Example Hospital research codes", Attribute.getSingleStringValueOrEmptyString(ex,
+                new com.pixelmed.dicom.AttributeTag(0x0008, 0x0115)).strip()); // read back with LO's even-length padding
+        assertTrue(Attribute.getSingleStringValueOrEmptyString(byDesignator.get("99UNDECL"),
+                new com.pixelmed.dicom.AttributeTag(0x0008, 0x0115)).contains("not declared by the module"));
+        Path file = writeOne(in, shared.resolve("schemes2"));
+        String dciodvfy = run("dciodvfy", file.toString());
+        assertTrue(dciodvfy.lines().noneMatch(l -> l.contains("Error")), "dciodvfy:\n" + dciodvfy);
+        // without any private code, no Coding Scheme Identification at all
+        ReportInput standard = new ReportInput(plain.job(), declaring, ModuleResult.completed(List.of(plain.result().findings().get(0)),
+                List.of(), "", Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
+        assertEquals(null, read(writeOne(standard, shared.resolve("schemes3"))).get(new com.pixelmed.dicom.AttributeTag(0x0008, 0x0110)));
+    }
+
+    @Test
+    void aModuleCannotRedeclareAStandardSchemeOrOneTwice() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.radflow.api.CodingScheme.of("SCT", "mine", "me"));
+        assertTrue(e.getMessage().contains("needs no declaration"), e.getMessage());
+        org.radflow.api.CodingScheme a = org.radflow.api.CodingScheme.of("99A", "A", "me");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ModuleDescriptor.builder("m", "1",
+                ApiVersion.MAJOR, ApiVersion.MINOR).codingScheme(a).codingScheme(a).build());
+        assertTrue(e.getMessage().contains("declared twice"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.radflow.api.CodingScheme.of("99-THIS-IS-TOO-LONG", "A", "me"));
+    }
+
     @Test
     void decimalStringsFitSixteenCharacters() {
         for (double v : new double[] {0, 1, 0.1, 1.0 / 3, 3456.789, 1e-12, -2.5e20, 123456789012.345, Math.PI * 1e7}) {

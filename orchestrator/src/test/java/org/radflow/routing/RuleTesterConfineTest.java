@@ -87,4 +87,37 @@ class RuleTesterConfineTest {
             assertTrue(ok.body().contains("not a DICOM file"), "the file inside was read: " + ok.body());
         }
     }
+
+    @Test
+    void configuredRuleTesterFoldersAreReadableAndNothingElse() throws Exception {
+        Path samples = Files.createDirectories(dir.resolve("samples").resolve("chest"));
+        Files.write(samples.resolve("a.dcm"), new byte[300]);
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Path config = dir.resolve("radflow.yaml");
+        Files.writeString(config, """
+                server: {dataDir: %s}
+                listener: {bindAddress: 127.0.0.1, port: 0, minFreeSpaceMb: 0, fsync: false, spoolDir: %s}
+                api: {port: 0, ruleTesterFolders: [%s]}
+                """.formatted(dir.resolve("data"), dir.resolve("spool"), dir.resolve("samples")));
+        incoming();
+        try (RadflowServer s = new RadflowServer(RadflowConfig.load(config), false, config)) {
+            s.start().await(60, TimeUnit.SECONDS);
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort()
+                    + "/api/rules/test")).POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+                    .put("paths", List.of(samples.toString())).encode())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ok.statusCode(), ok.body());
+            assertTrue(ok.body().contains("a.dcm"), "the configured folder was read: " + ok.body());
+            HttpResponse<String> no = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort()
+                    + "/api/rules/test")).POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+                    .put("paths", List.of(other.toString())).encode())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, no.statusCode(), no.body());
+            assertTrue(no.body().contains("api.ruleTesterFolders") && no.body().contains(dir.resolve("samples").toString()), no.body());
+        }
+        for (String bad : List.of("[relative/samples]", "[/]")) {
+            Files.writeString(config, "server: {dataDir: " + dir.resolve("data") + "}\napi: {ruleTesterFolders: " + bad + "}\n");
+            org.radflow.config.ConfigException e = assertThrows(org.radflow.config.ConfigException.class, () -> RadflowConfig.load(config));
+            assertTrue(e.getMessage().contains("api.ruleTesterFolders"), e.getMessage());
+        }
+    }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -176,6 +177,15 @@ class ApiContractIT {
             ok("POST", "/api/cluster/drain", "/api/cluster/drain", null);
             ok("POST", "/api/cluster/resume", "/api/cluster/resume", null);
             ok("POST", "/api/config/reload", "/api/config/reload", null);
+
+            // an operator's hold from retention, and its release
+            JsonObject held = ok("POST", "/api/studies/{uid}/retention", "/api/studies/" + study + "/retention",
+                    new JsonObject().put("hold", true).encode());
+            assertTrue(held.getBoolean("hold"), held.encode());
+            assertFalse(ok("POST", "/api/studies/{uid}/retention", "/api/studies/" + study + "/retention",
+                    new JsonObject().put("hold", false).encode()).getBoolean("hold"));
+            status(400, "POST", "/api/studies/{uid}/retention", "/api/studies/" + study + "/retention", "{\"hold\": \"yes\"}");
+            status(404, "POST", "/api/studies/{uid}/retention", "/api/studies/9.9.9/retention", "{\"hold\": true}");
 
             // reprocess, retry, cancel: the same job queued again
             status(400, "POST", "/api/studies/{uid}/reprocess", "/api/studies/" + study + "/reprocess", "{}");

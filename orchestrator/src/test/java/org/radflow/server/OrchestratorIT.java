@@ -148,6 +148,58 @@ class OrchestratorIT {
     }
 
     @Test
+    void jpeg2000AndJpegLsStudiesFromOtherEncodersGiveTheSameResultAsTheUncompressedOne() throws Exception {
+        // issue 14: pydicom's test files (Debian python3-pydicom) made by OpenJPEG and CharLS from one MR image; each
+        // copy gets its own UIDs (dcmodify keeps the encapsulated pixel data as it is) and goes through the listener
+        Path source = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files");
+        assertTrue(Files.isDirectory(source), "python3-pydicom is not installed: run scripts/setup.sh");
+        List<String> names = List.of("MR_small.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm");
+        List<Path> files = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Path copy = Files.copy(source.resolve(names.get(i)), dir.resolve(names.get(i)));
+            String root = "2.25." + (4242000 + i);
+            Dcmtk.run(java.time.Duration.ofSeconds(30), "dcmodify", "-nb", "-m", "(0020,000d)=" + root + ".1",
+                    "-m", "(0020,000e)=" + root + ".2", "-m", "(0008,0018)=" + root + ".3", copy.toString())
+                    .assertOk(); // the meta header's Media Storage SOP Instance UID follows (dcmodify's default)
+            files.add(copy);
+        }
+        try (RadflowServer s = start("""
+                rules:
+                  - name: every-mr
+                    module: sample
+                    match: {Modality: MR}
+                """)) {
+            // each compressed file proposed in its own encoding first (storescu -xv: JPEG 2000 lossless, -xt: JPEG-LS
+            // lossless, each followed by the uncompressed ones): RadFlow can decode both, so it takes them as they are
+            List<String> proposals = List.of("-x=", "-xv", "-xt");
+            for (int i = 0; i < files.size(); i++) {
+                Dcmtk.storescu().host("127.0.0.1").port(s.dicomPort()).calledAe("RADFLOW").option(proposals.get(i))
+                        .files(List.of(files.get(i))).run().assertOk();
+            }
+            List<JsonObject> jobs = awaitJobs(s.httpPort(), "", l -> l.size() == 3
+                    && allIn(l, "SUCCEEDED", "NOT_APPLICABLE", "FAILED"), 60_000);
+            assertTrue(allIn(jobs, "SUCCEEDED"), jobs.toString());
+            java.util.Set<Double> means = new java.util.HashSet<>();
+            for (JsonObject j : jobs) {
+                JsonObject result = s.results().read(j.getString("id")).orElseThrow();
+                JsonObject mean = result.getJsonArray("findings").stream().map(o -> (JsonObject) o)
+                        .filter(f -> "measurement".equals(f.getString("type"))).findFirst().orElseThrow();
+                means.add(mean.getDouble("value"));
+            }
+            assertEquals(1, means.size(), "the same pixels, whatever the encoding: " + means);
+            assertEquals(3, jobs.stream().map(j -> j.getString("studyInstanceUid")).distinct().count());
+            // stored as received: the spool keeps each sender's encoding
+            try (var stored = Files.walk(dir.resolve("data"))) {
+                List<String> syntaxes = stored.filter(f -> f.toString().endsWith(".dcm") && f.toString().contains("2.25.424200"))
+                        .map(f -> Dcmtk.dcmdump(f, "+P", "0002,0010").assertOk().output()).toList();
+                assertEquals(3, syntaxes.size(), syntaxes.toString());
+                assertTrue(syntaxes.stream().anyMatch(t -> t.contains("JPEG2000LosslessOnly")), syntaxes.toString());
+                assertTrue(syntaxes.stream().anyMatch(t -> t.contains("JPEGLSLossless")), syntaxes.toString());
+            }
+        }
+    }
+
+    @Test
     void aBurstFarBeyondTheQueueLimitQueuesEveryJobAndAllSucceed() throws Exception {
         // issue 16: 57 of 200 burst jobs used to end FAILED "queue is full"; now they wait in the journal
         int studies = 12;

@@ -281,11 +281,23 @@ final class ScpAssociation {
         if (!services.acceptsAbstractSyntax(pc.abstractSyntax())) {
             return new AssociateAccept.Result(pc.id(), Pdu.PC_ABSTRACT_SYNTAX_NOT_SUPPORTED, null);
         }
+        // The requestor's order (the first proposed is usually the file's own encoding, stored as received), but a
+        // syntax this machine can decode wins over one it cannot: offered JPEG-LS and Explicit VR Little Endian
+        // without a JPEG-LS decoder, take the latter, so that the study's jobs can read it.
+        String fallback = null;
         for (String ts : pc.transferSyntaxes()) {
-            // the requestor's order: the first proposed is usually the file's own encoding, stored as received
             if (settings.transferSyntaxes().contains(ts)) {
-                return new AssociateAccept.Result(pc.id(), Pdu.PC_ACCEPTANCE, ts);
+                if (org.radflow.dicom.TransferSyntaxes.isDecodable(ts)) {
+                    return new AssociateAccept.Result(pc.id(), Pdu.PC_ACCEPTANCE, ts);
+                }
+                if (fallback == null) {
+                    fallback = ts;
+                }
             }
+        }
+        if (fallback != null) {
+            // only syntaxes the platform cannot decode: stored as received; its jobs fail at once saying why
+            return new AssociateAccept.Result(pc.id(), Pdu.PC_ACCEPTANCE, fallback);
         }
         return new AssociateAccept.Result(pc.id(), Pdu.PC_TRANSFER_SYNTAXES_NOT_SUPPORTED, null);
     }
