@@ -561,7 +561,7 @@ function modulesView(root) {
 function moduleCard(m, failures) {
   const id = m.id;
   const enc = encodeURIComponent(id);
-  if (m.loadError) {
+  if (m.loadError && !m.version) {
     return h('article', { class: 'card bad', dataset: { module: id } },
       h('h2', {}, id, ' ', h('span', { class: 'badge s-failed' }, 'not loaded')),
       h('p', { class: 'error' }, m.loadError), h('p', { class: 'muted' }, (m.source || '') + ' ' + dateTime(m.at)));
@@ -575,6 +575,9 @@ function moduleCard(m, failures) {
       model.demo ? h('span', { class: 'badge demo', title: 'a demonstration model, not a trained clinical model' }, 'DEMO MODEL') : null,
       m.trigger ? ' · trigger ' + m.trigger : '', m.isolation ? ' · runs ' + (m.isolation === 'process' ? 'in worker processes' : 'in the server process') : ''),
     m.pausedReason ? h('p', { class: 'error' }, 'Paused by RadFlow: ' + m.pausedReason) : null,
+    // loaded, but it could not be created (checked when it was loaded, and at each job): the reason, not a silent "enabled"
+    m.loadError ? h('p', { class: 'error load-error' }, 'Cannot start: ' + m.loadError,
+      m.loadErrorAt ? ' (' + dateTime(m.loadErrorAt) + ')' : '') : null,
     m.workers ? workersLine(m.workers) : null,
     h('dl', { class: 'counters' }, Object.entries(counters).filter(([, v]) => typeof v !== 'object')
       .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))))),

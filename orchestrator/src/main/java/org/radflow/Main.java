@@ -27,7 +27,8 @@ public final class Main {
                                                --demo: a demo PACS (Orthanc), a demo configuration
                                                and synthetic studies sent through them
               listen [--config FILE]           run only the DICOM listener, writing the same spool
-              config check --config FILE       validate a configuration file and exit
+              config check [--config] FILE     validate a configuration file, with the configuration
+                                               of built-in modules and of the drop-ins in modules.dir
               rules test [--config FILE] PATH...
                                                show, for DICOM files or folders, which rules match and
                                                why the others do not (modules from modules.dir)
@@ -105,12 +106,15 @@ public final class Main {
 
     private static int configCheck(List<String> args) {
         if (args.isEmpty() || !args.get(0).equals("check")) {
-            throw new UsageException("expected 'config check --config FILE'");
+            throw new UsageException("expected 'config check [--config] FILE'");
         }
         args.remove(0);
         Path file = option(args, "--config");
+        if (file == null && args.size() == 1 && !args.get(0).startsWith("-")) {
+            file = Path.of(args.remove(0)); // 'config check FILE' reads as well as 'config check --config FILE'
+        }
         if (file == null || !args.isEmpty()) {
-            throw new UsageException("expected 'config check --config FILE'");
+            throw new UsageException("expected 'config check [--config] FILE'");
         }
         System.out.println(checkConfig(file));
         return 0;
@@ -118,8 +122,11 @@ public final class Main {
 
     /**
      * What {@code radflow config check} does: the file with the environment's RADFLOW_* overrides, whole, then each
-     * built-in module's {@code modules.<id>.config} against the keys and types the module declares (drop-in modules are
-     * checked when they load). Returns the one-line summary; throws {@link ConfigException} naming the first problem.
+     * configured module's {@code modules.<id>.config} against the keys and types the module declares, for built-in
+     * modules and for the drop-ins in {@code modules.dir} (read in place, descriptors only: no module is created and
+     * nothing is written). Every module's problems are reported together, each naming {@code modules.<id>.config.<key>}
+     * with "did you mean" for a near miss. Returns the summary (with warning lines first: a refused drop-in directory,
+     * configuration for a module that is not installed); throws {@link ConfigException} naming every key problem.
      */
     public static String checkConfig(Path file) {
         return checkConfig(file, System.getenv());
@@ -128,25 +135,58 @@ public final class Main {
     /** {@link #checkConfig(Path)} with {@code env} as the environment (RADFLOW_* overrides, passwordEnv, secretEnv). */
     public static String checkConfig(Path file, java.util.Map<String, String> env) {
         RadflowConfig c = RadflowConfig.load(file, env);
+        List<String> warnings = new ArrayList<>();
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> installed = installedModules(c, warnings);
         List<String> checked = new ArrayList<>();
-        for (org.radflow.api.AiModuleFactory f : java.util.ServiceLoader.load(org.radflow.api.AiModuleFactory.class,
-                Main.class.getClassLoader())) {
-            org.radflow.api.ModuleDescriptor d = f.descriptor();
-            RadflowConfig.ModuleSettings s = c.modules().settings().get(d.id());
-            if (s == null) {
+        List<String> problems = new ArrayList<>();
+        for (java.util.Map.Entry<String, RadflowConfig.ModuleSettings> e : new java.util.TreeMap<>(c.modules().settings()).entrySet()) {
+            String id = e.getKey();
+            org.radflow.api.ModuleDescriptor d = installed.get(id);
+            if (d == null) {
+                String near = org.radflow.config.Suggestions.closest(id, installed.keySet()).orElse(null);
+                warnings.add("warning: modules." + id + " is configured, but no module '" + id + "' is built in or in "
+                        + c.modules().dir() + (near == null ? "" : "; did you mean 'modules." + near + "'?")
+                        + " Installed: " + (installed.isEmpty() ? "none" : String.join(", ", installed.keySet())));
                 continue;
             }
             try {
-                org.radflow.modules.ScopedConfig.of(d, s.config());
-            } catch (org.radflow.modules.ScopedConfig.InvalidConfigException e) {
-                throw new ConfigException(file + ": " + e.getMessage());
+                org.radflow.modules.ScopedConfig.of(d, e.getValue().config());
+                checked.add(id);
+            } catch (org.radflow.modules.ScopedConfig.InvalidConfigException invalid) {
+                problems.add(invalid.getMessage());
             }
-            checked.add(d.id());
         }
-        return file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
+        if (!problems.isEmpty()) {
+            throw new ConfigException(file + ": " + String.join("; ", problems));
+        }
+        return (warnings.isEmpty() ? "" : String.join("\n", warnings) + "\n")
+                + file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
                 + c.destinations().size() + " destination(s), " + c.notifications().webhooks().size() + " webhook(s), data in "
                 + c.server().dataDir().toAbsolutePath() + (checked.isEmpty() ? "" : "; module config checked: " + String.join(", ", checked))
                 + ")";
+    }
+
+    /**
+     * The built-in modules and the drop-ins of {@code modules.dir} (read in place, descriptors only), by id; why a
+     * drop-in directory was refused goes to {@code warnings}.
+     */
+    private static java.util.Map<String, org.radflow.api.ModuleDescriptor> installedModules(RadflowConfig c, List<String> warnings) {
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> installed = new java.util.TreeMap<>();
+        for (org.radflow.api.AiModuleFactory f : java.util.ServiceLoader.load(org.radflow.api.AiModuleFactory.class,
+                Main.class.getClassLoader())) {
+            org.radflow.api.ModuleDescriptor d = f.descriptor();
+            installed.putIfAbsent(d.id(), d);
+        }
+        org.radflow.modules.DropIns.Found dropIns = org.radflow.modules.DropIns.read(c.modules().dir());
+        dropIns.problems().forEach(p -> warnings.add("warning: drop-in module refused, " + p));
+        dropIns.modules().forEach((id, d) -> {
+            if (installed.containsKey(id)) {
+                warnings.add("warning: drop-in module '" + id + "' in " + c.modules().dir() + " has the id of a built-in module and is refused");
+            } else {
+                installed.put(id, d);
+            }
+        });
+        return installed;
     }
 
     private static int rulesTest(List<String> args) {
@@ -159,17 +199,13 @@ public final class Main {
             throw new UsageException("give at least one DICOM file or folder to test");
         }
         RadflowConfig c = config(file);
-        try (org.radflow.modules.ModuleRegistry registry = new org.radflow.modules.ModuleRegistry(
-                new org.radflow.modules.RegistrySettings(c.modules().dir(), c.modules().modelsDir(), c.server().dataDir(),
-                        java.util.Map.of(), java.time.Duration.ZERO, Main.class.getClassLoader()),
-                (id, threads) -> {
-                    throw new IllegalStateException("no inference while testing rules");
-                }).start()) {
-            org.radflow.routing.Router router = new org.radflow.routing.Router(c.rules(),
-                    id -> registry.find(id).map(org.radflow.modules.LoadedModule::descriptor), registry::ids);
-            router.problems().forEach(p -> System.out.println("warning: " + p));
-            System.out.print(org.radflow.routing.RuleTester.test(router, args.stream().map(Path::of).toList()).toText());
-        }
+        // descriptors only, read in place: a registry here would clear the JAR snapshots of a server running on the
+        // same data directory (<dataDir>/work/.jars) and write into the modules directory
+        java.util.Map<String, org.radflow.api.ModuleDescriptor> modules = installedModules(c, new ArrayList<>());
+        org.radflow.routing.Router router = new org.radflow.routing.Router(c.rules(),
+                id -> java.util.Optional.ofNullable(modules.get(id)), () -> List.copyOf(modules.keySet()));
+        router.problems().forEach(p -> System.out.println("warning: " + p));
+        System.out.print(org.radflow.routing.RuleTester.test(router, args.stream().map(Path::of).toList()).toText());
         return 0;
     }
 

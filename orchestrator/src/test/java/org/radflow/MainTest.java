@@ -51,6 +51,10 @@ class MainTest {
         Run r = run("config", "check", "--config", "../deploy/radflow.example.yaml");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("OK"), r.out());
+        Run positional = run("config", "check", "../deploy/radflow.example.yaml");
+        assertEquals(0, positional.code(), "'config check FILE' reads as 'config check --config FILE': " + positional.err());
+        assertTrue(positional.out().contains("OK"), positional.out());
+        assertEquals(2, run("config", "check").code());
     }
 
     @Test
@@ -58,8 +62,12 @@ class MainTest {
         org.radflow.testdata.Synth.chestRadiograph(dir.resolve("in"), org.radflow.testdata.ChestOptions.defaults().withSize(64, 64));
         Path cfg = dir.resolve("r.yaml");
         Files.writeString(cfg, "server: {dataDir: " + dir.resolve("data") + "}\nrules:\n  - {name: ct-only, module: sample, match: {Modality: CT}}\n");
+        // a server running on the same data directory keeps its module JAR snapshots: the tester only reads
+        Path snapshot = Files.createDirectories(dir.resolve("data/work/.jars/sample-1")).resolve("sample.jar");
+        Files.writeString(snapshot, "a running server's copy");
         Run r = run("rules", "test", "--config", cfg.toString(), dir.resolve("in").toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(snapshot), "rules test must not clear <dataDir>/work/.jars");
         assertTrue(r.out().contains("ct-only"), r.out());
         assertTrue(r.out().contains("No module 'sample'") || r.out().contains("no module"), r.out());
         assertEquals(2, run("rules", "test").code());

@@ -10,8 +10,10 @@ public interface ModuleContext {
     ModuleConfig config();
 
     /**
-     * Where the module's model files are: {@code <modules.dir>/<id>/models/} for a drop-in (RadFlow creates it when it
-     * loads the module), {@code <models.dir>/<id>/} for a built-in module.
+     * Where the module's model files are: {@code <modules.dir>/<folder>/models/} for a drop-in, the {@code models/}
+     * folder beside the module's JAR (RadFlow creates it when it loads the module; the folder is named after the module
+     * id by convention), {@code <models.dir>/<id>/} for a built-in module. The README's "Where a module's files live"
+     * is the one description of these folders.
      */
     Path modelDirectory();
 

@@ -209,11 +209,19 @@ final class ConfigNode {
 
     /** Refuses keys that nothing read: they are typos or options this version does not have. */
     void finish() {
+        finish(k -> "");
+    }
+
+    /**
+     * {@link #finish()}, with {@code hint} saying more about an unknown key that is no near miss of a known one
+     * (e.g. where a module's own keys belong).
+     */
+    void finish(java.util.function.Function<String, String> hint) {
         for (String k : values.keySet()) {
             if (!known.contains(k)) {
                 String suggestion = closest(k);
                 throw new ConfigException("unknown key '" + key(k) + "'"
-                        + (suggestion == null ? "" : "; did you mean '" + key(suggestion) + "'?")
+                        + (suggestion == null ? hint.apply(k) : "; did you mean '" + key(suggestion) + "'?")
                         + " Known keys" + (path.isEmpty() ? "" : " in '" + path + "'") + ": " + String.join(", ", known)
                         + ". See deploy/radflow.example.yaml.");
             }

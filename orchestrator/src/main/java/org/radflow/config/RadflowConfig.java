@@ -876,7 +876,9 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
             if (cpus != null && !cpus.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
                 throw new ConfigException(n.key("cpus") + ": '" + cpus + "' is not a CPU list; write it as taskset -c does, e.g. \"2-3\" or \"0,2,4-7\"");
             }
-            n.finish();
+            // a module's own key written one level too high is the usual slip: say where it goes
+            n.finish(k -> "; if '" + k + "' is one of the module's own keys, it belongs under " + n.key("config")
+                    + " (" + n.key("config") + "." + k + ")");
             settings.put(id, new ModuleSettings(enabled, concurrency, queue, timeout, config, isolation, heap, crashes, threads, cpus));
         }
         return new Modules(dir, models, watch, Map.copyOf(settings), workers);

@@ -68,6 +68,10 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
 
         /** Told when a module's workers died {@code maxWorkerCrashes} times in a row: it should be paused. */
         void crashLimit(String moduleId, String reason);
+
+        /** Told after each worker start: null when the worker created the module, else why it could not. */
+        default void workerStarted(WorkerSpec spec, String failure) {
+        }
     }
 
     private final Environment env;
@@ -212,6 +216,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 pool.notBefore = 0;
                 pool.problem = null;
             }
+            env.workerStarted(spec, null);
             return w;
         } catch (ModuleException e) {
             if (!Thread.currentThread().isInterrupted()) {
@@ -225,6 +230,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
                 }
                 LOG.error("Module {}: {} (next try in {} s at the earliest)", spec.moduleId(), e.getMessage(),
                         TimeUnit.NANOSECONDS.toSeconds(pool.notBefore - System.nanoTime()));
+                env.workerStarted(spec, e.getMessage());
             }
             throw e;
         }
@@ -288,6 +294,71 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         synchronized (pool) {
             w.idleSince = System.nanoTime();
             pool.idle.push(w);
+        }
+    }
+
+    /**
+     * Starts a worker for the module's current generation and configuration in the background, whatever the back-off of
+     * earlier failures (this is one start for a new generation, not a restart loop), and keeps it for the module's next
+     * job: how a newly loaded module in worker processes is created at once, in a worker, so that a module that cannot
+     * start says so now ({@link Environment#workerStarted}) rather than at its first job. Returns at once.
+     */
+    public void checkInBackground(String moduleId) {
+        if (closed) {
+            return;
+        }
+        Pool pool = pool(moduleId);
+        // on the single starter thread: after a start under way (perhaps of the previous generation) has ended
+        starter.execute(() -> {
+            Optional<WorkerSpec> spec = !closed && env.wanted(moduleId) ? env.spec(moduleId) : Optional.empty();
+            if (spec.isEmpty()) {
+                return;
+            }
+            synchronized (pool) {
+                boolean started = java.util.stream.Stream.concat(pool.idle.stream(), pool.busy.stream())
+                        .anyMatch(w -> w.alive() && w.spec.equals(spec.get()));
+                if (started) {
+                    return; // a worker of this generation and configuration runs: it has created the module
+                }
+                pool.starting = true;
+                pool.notBefore = 0;
+            }
+            try {
+                WorkerProcess w = startWorker(pool, spec.get(), false);
+                boolean keep;
+                synchronized (pool) {
+                    keep = !closed;
+                    if (keep) {
+                        w.idleSince = System.nanoTime();
+                        pool.idle.push(w);
+                    }
+                }
+                if (!keep) {
+                    w.stop();
+                }
+            } catch (ModuleException e) {
+                LOG.debug("Module {}: check of its new generation failed: {}", moduleId, e.getMessage()); // startWorker logged it
+            } finally {
+                synchronized (pool) {
+                    pool.starting = false;
+                    pool.notifyAll();
+                }
+            }
+        });
+    }
+
+    /**
+     * Starts a throw-away worker with {@code spec} (a configuration not yet in force), waits until it has created the
+     * module or said why it cannot, and stops it: null when the module starts, else the reason. Blocks for as long as
+     * a worker start takes (at most about two minutes). Counts in no figure and leaves the module's workers alone.
+     */
+    public String trial(WorkerSpec spec) {
+        try {
+            WorkerProcess w = WorkerProcess.start(spec, env.settings().outputLimitBytes());
+            w.stop();
+            return null;
+        } catch (ModuleException e) {
+            return e.getMessage();
         }
     }
 

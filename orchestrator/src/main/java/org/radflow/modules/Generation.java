@@ -107,9 +107,9 @@ final class Generation {
                         info.descriptor().model().demo() ? " (DEMO MODEL)" : "", context.config());
                 return made;
             } catch (ModuleException e) {
-                throw createFailed(e.getMessage(), e.isTransient(), e);
+                throw createFailed(context.configScope().locateKeys(e.getMessage()), e.isTransient(), e);
             } catch (RuntimeException | LinkageError e) {
-                throw createFailed(Problems.describe(e), false, e);
+                throw createFailed(context.configScope().locateKeys(Problems.describe(e)), false, e);
             }
         }
 
@@ -123,6 +123,11 @@ final class Generation {
                 LOG.warn("{} ({})", reason, where, cause);
             }
             return new ModuleException(reason, transientFailure, cause);
+        }
+
+        /** A worker process created (null) or failed to create (the reason) this module: it shows as the load error. */
+        void startedElsewhere(String failure) {
+            createFailure = failure == null ? null : new LoadProblem(generation.directory, id(), failure, Instant.now());
         }
 
         LoadProblem createFailure() {

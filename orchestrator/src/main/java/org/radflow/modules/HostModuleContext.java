@@ -39,6 +39,11 @@ final class HostModuleContext implements ModuleContext {
         return config;
     }
 
+    /** The checked configuration scope itself (for messages naming {@code modules.<id>.config.<key>}). */
+    ScopedConfig configScope() {
+        return config;
+    }
+
     @Override
     public Path modelDirectory() {
         return modelDirectory;

@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The modules this server can run: built-in ones from the class path, and drop-in ones from
@@ -260,6 +261,95 @@ public final class ModuleRegistry implements AutoCloseable {
 
     private final Set<String> forced = new HashSet<>();
 
+    /** Told the id of each module a scan has just offered from a new or replaced drop-in generation; null for none. */
+    private volatile Consumer<String> onOffered;
+    /** Ids offered by the scan under way. Guarded by scanLock. */
+    private final List<String> offeredThisScan = new ArrayList<>();
+
+    /**
+     * Called with the id of every drop-in module a scan offers as a new generation (a hot drop, a replaced JAR, a
+     * reload, a changed configuration), after it is offered; the server creates it there so that a module that cannot
+     * start says so at once instead of at its first job. Called under the registry's scan lock: hand the work to
+     * another thread.
+     */
+    public void onOffered(Consumer<String> listener) {
+        this.onOffered = listener;
+    }
+
+    /**
+     * What a worker process said when it tried to create a module (isolation: process, where the server does not
+     * create the module itself): a failure shows in {@link #problems()} as the module's load error until a worker of
+     * the same generation starts; null clears it. Ignored when that generation is no longer offered.
+     *
+     * @param generation the generation the worker loaded ({@link LoadedModule#generation()})
+     */
+    public void workerStarted(String id, int generation, String failure) {
+        Offered o = offered.get(id);
+        if (o != null && o.slot().generation.number == generation) {
+            o.slot().startedElsewhere(failure == null ? null : "module " + id + " could not be started in its worker: " + failure);
+        }
+    }
+
+    /**
+     * Creates the module once with {@code config} (its factory's {@code create}, as a job's first use does, with this
+     * generation's class loader and a throw-away work directory), then closes that instance: whether a configuration
+     * would start, before it is put in force. Runs the module's code in this JVM: for modules with
+     * {@code isolation: in-process} (a worker-process module is tried in a worker). Returns null when it starts or no
+     * such module is offered, else why not, naming {@code modules.<id>.config.<key>} where the key is known.
+     */
+    public String trial(String id, Map<String, Object> config) {
+        Offered o = offered.get(id);
+        if (o == null) {
+            return null;
+        }
+        Generation.Slot slot = o.slot();
+        Generation generation = slot.generation;
+        if (!generation.tryAcquire()) {
+            return null; // replaced meanwhile: the new generation is checked when it is offered
+        }
+        Path work = workRoot.resolve(".trial").resolve(id + "-" + java.util.UUID.randomUUID());
+        try {
+            ModuleDescriptor d = slot.descriptor;
+            ScopedConfig scoped;
+            try {
+                scoped = ScopedConfig.of(d, config);
+            } catch (ScopedConfig.InvalidConfigException e) {
+                return e.getMessage();
+            }
+            Path models = generation.directory == null ? settings.modelsDir().resolve(id) : generation.directory.resolve("models");
+            Files.createDirectories(work);
+            HostModuleContext context = new HostModuleContext(d, scoped, models, work,
+                    () -> inference.apply(d.id(), d.resources().inferenceThreads()));
+            org.radflow.api.AiModule made = ContextClassLoader.call(generation.loader, () -> slot.factory.create(context));
+            if (made == null) {
+                return "module " + id + " cannot be started with this configuration: " + slot.factory.getClass().getName()
+                        + ".create() returned null";
+            }
+            try {
+                ContextClassLoader.call(generation.loader, () -> {
+                    made.close();
+                    return null;
+                });
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Module {} failed while closing its trial instance: {}", id, Problems.describe(e));
+            }
+            return null;
+        } catch (ModuleException e) {
+            return "module " + id + " cannot be started with this configuration: " + located(slot, e.getMessage());
+        } catch (IOException e) {
+            return "module " + id + " cannot be tried: cannot make " + work + ": " + e.getMessage();
+        } catch (RuntimeException | LinkageError e) {
+            return "module " + id + " cannot be started with this configuration: " + located(slot, Problems.describe(e));
+        } finally {
+            generation.release();
+            try {
+                Problems.deleteRecursively(work);
+            } catch (IOException ignored) {
+                // removed with the work directory at the next start
+            }
+        }
+    }
+
     /**
      * Checks a new configuration scope ({@code modules.<id>.config}) against the module's declared
      * properties (types, ranges, allowed values, unknown and required keys); null when it is valid or the
@@ -302,6 +392,12 @@ public final class ModuleRegistry implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** A module's message with its "configuration key 'x'" written as {@code modules.<id>.config.x}. */
+    private static String located(Generation.Slot slot, String message) {
+        HostModuleContext context = slot.context;
+        return context == null ? message : context.configScope().locateKeys(message);
     }
 
     private void scanQuietly() {
@@ -354,6 +450,28 @@ public final class ModuleRegistry implements AutoCloseable {
     }
 
     private void scan() {
+        offeredThisScan.clear();
+        try {
+            scanOnce();
+        } finally {
+            Consumer<String> listener = onOffered;
+            List<String> ids = List.copyOf(offeredThisScan);
+            offeredThisScan.clear();
+            if (listener != null) {
+                for (String id : ids) {
+                    if (offered.containsKey(id)) {
+                        try {
+                            listener.accept(id);
+                        } catch (RuntimeException e) {
+                            LOG.warn("Checking the newly loaded module {} failed: {}", id, e.toString(), e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void scanOnce() {
         Path root = settings.modulesDir();
         Map<String, Offered> next = new LinkedHashMap<>(offered);
         Map<String, LoadProblem> previousRoot = new HashMap<>();
@@ -506,6 +624,7 @@ public final class ModuleRegistry implements AutoCloseable {
         for (Generation.Slot slot : loaded.slots()) {
             if (configure(slot, models, configProblems)) {
                 next.put(slot.id(), new Offered(slot));
+                offeredThisScan.add(slot.id());
             }
         }
         byDirectory.put(name, loaded);

@@ -4,7 +4,9 @@ import org.radflow.api.ConfigProperty;
 import org.radflow.config.Suggestions;
 import org.radflow.api.ModuleConfig;
 import org.radflow.api.ModuleDescriptor;
+import org.radflow.api.ModuleException;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -120,6 +122,129 @@ public final class ScopedConfig implements ModuleConfig {
         }
         ConfigProperty p = properties.get(name);
         return p == null ? Optional.empty() : Optional.ofNullable(p.defaultValue());
+    }
+
+    // The getters below are module-api's, with each message naming the key where the operator writes it
+    // (modules.<id>.config.<key>) instead of the bare name: a module that parses a text property itself
+    // ("fatLowHu: fatty" read with getInt) then fails at load with a message that says which line to fix.
+
+    @Override
+    public String require(String name) throws ModuleException {
+        try {
+            return ModuleConfig.super.require(name);
+        } catch (ModuleException e) {
+            throw new ModuleException(located(e.getMessage(), name) + "; set it in the server configuration");
+        }
+    }
+
+    @Override
+    public int getInt(String name, int defaultValue) throws ModuleException {
+        try {
+            return ModuleConfig.super.getInt(name, defaultValue);
+        } catch (ModuleException e) {
+            throw new ModuleException(located(e.getMessage(), name) + fix(name));
+        }
+    }
+
+    @Override
+    public String getString(String name) {
+        try {
+            return ModuleConfig.super.getString(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public int getInt(String name) {
+        try {
+            return ModuleConfig.super.getInt(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public double getDouble(String name) {
+        try {
+            return ModuleConfig.super.getDouble(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public boolean getBoolean(String name) {
+        try {
+            return ModuleConfig.super.getBoolean(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public String getChoice(String name) {
+        try {
+            return ModuleConfig.super.getChoice(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public <E extends Enum<E>> E getEnum(String name, Class<E> type) {
+        try {
+            return ModuleConfig.super.getEnum(name, type);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    @Override
+    public Path getPath(String name) {
+        try {
+            return ModuleConfig.super.getPath(name);
+        } catch (IllegalArgumentException e) {
+            throw located(e, name);
+        }
+    }
+
+    private IllegalArgumentException located(IllegalArgumentException e, String name) {
+        return new IllegalArgumentException(located(e.getMessage(), name), e);
+    }
+
+    /** "configuration key 'x' ..." becomes "modules.<id>.config.x ..."; a secret's value is never repeated. */
+    private String located(String message, String name) {
+        String bare = "configuration key '" + name + "'";
+        String m = message == null ? bare + " is not valid" : message;
+        ConfigProperty p = properties.get(name);
+        if (p != null && p.secret()) {
+            String v = values.get(name);
+            if (v != null && !v.isEmpty()) {
+                m = m.replace(v, "****");
+            }
+        }
+        return m.replace(bare, key(id, name));
+    }
+
+    /**
+     * A module's own message with each "configuration key 'x'" of a declared key written as the key's place in the server
+     * configuration, {@code modules.<id>.config.x}: what the operator edits. Other text is left as the module wrote it.
+     */
+    public String locateKeys(String message) {
+        if (message == null) {
+            return null;
+        }
+        String m = message;
+        for (String name : properties.keySet()) {
+            m = m.replace("configuration key '" + name + "'", key(id, name));
+        }
+        return m;
+    }
+
+    private String fix(String name) {
+        ConfigProperty p = properties.get(name);
+        return p == null || p.description().isEmpty() ? "" : " (" + p.description() + ")";
     }
 
     /** The effective values, secrets masked: for logs and the API. */

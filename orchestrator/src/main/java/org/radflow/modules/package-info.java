@@ -28,5 +28,12 @@
  * properties by {@link org.radflow.modules.ScopedConfig}, at load and at a configuration reload, with
  * messages naming {@code modules.<id>.config.<key>}, the value and the fix. The module test kit uses the
  * same class, so a module's tests check configuration as the server does.
+ *
+ * <p>A drop-in generation is offered first and then, through {@link org.radflow.modules.ModuleRegistry#onOffered}, created at
+ * once by the server (in-process modules) or in a new worker (worker-process modules, which report back through
+ * {@link org.radflow.modules.ModuleRegistry#workerStarted}), so that a module that cannot start shows it in
+ * {@link org.radflow.modules.ModuleRegistry#problems()} before its first job. A configuration reload tries a changed
+ * scope first ({@link org.radflow.modules.ModuleRegistry#trial}). {@link org.radflow.modules.DropIns} reads a modules
+ * directory's descriptors in place for {@code radflow config check}.
  */
 package org.radflow.modules;

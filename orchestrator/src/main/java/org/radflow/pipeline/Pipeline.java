@@ -187,6 +187,11 @@ public final class Pipeline implements AutoCloseable {
             public void crashLimit(String moduleId, String reason) {
                 pauseCrashingModule(moduleId, reason);
             }
+
+            @Override
+            public void workerStarted(ProcessModuleHost.WorkerSpec spec, String failure) {
+                registry.workerStarted(spec.moduleId(), spec.generation(), failure);
+            }
         });
         // each module's isolation as configured now (modules.<id>.isolation)
         ModuleHost host = (job, context) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
@@ -199,6 +204,7 @@ public final class Pipeline implements AutoCloseable {
         }
         scheduler.start();
         warmUpModules();
+        registry.onOffered(this::checkLoadedModule);
 
         headers = new HeaderCache(HEADER_CACHE_SIZE);
         planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
@@ -346,6 +352,9 @@ public final class Pipeline implements AutoCloseable {
         if (!enabled && workers != null) {
             workers.retire(moduleId); // its idle workers go now; a running job finishes on its worker
         }
+        if (enabled && registry != null && registry.find(moduleId).isPresent()) {
+            checkLoadedModule(moduleId); // switched on: created now, so that it says at once if it cannot start
+        }
     }
 
     private volatile boolean draining;
@@ -433,6 +442,54 @@ public final class Pipeline implements AutoCloseable {
     public int queueLimit(String moduleId) {
         Integer o = config.modules().settingsFor(moduleId).queueLimit();
         return o != null ? o : descriptor(moduleId).map(d -> d.resources().queueLimit()).orElse(100);
+    }
+
+    /**
+     * A drop-in module was just loaded (hot drop, replaced JAR, reload, new configuration): it is created now, where its
+     * jobs would create it, so that a module that cannot start (a configuration value it rejects, a missing model) shows
+     * its reason at once in GET /api/modules, the dashboard and the log (WARN), not at its first job. In-process modules
+     * are created in the server (the instance is kept for the jobs); worker-process modules in a new worker, which is
+     * kept warm for the next job: the server never runs a worker module's code itself (ARCHITECTURE: a module's
+     * System.exit, native crash or OutOfMemoryError must cost a worker, never the server). Switched-off modules are
+     * not created; they are when an operator switches them on.
+     */
+    private void checkLoadedModule(String id) {
+        if (!switches.enabled(id)) {
+            return;
+        }
+        if (isolation(id) == RadflowConfig.Isolation.PROCESS) {
+            workers.checkInBackground(id);
+            return;
+        }
+        ModuleRegistry r = registry;
+        Threads.start("module-check", () -> {
+            try (ModuleLease lease = r.acquire(id)) {
+                LOG.debug("Module {} created after loading", lease.id());
+            } catch (Exception | LinkageError e) {
+                LOG.debug("Module {} cannot start: {}", id, e.getMessage()); // the registry logged why, at WARN
+            }
+        });
+    }
+
+    /**
+     * Whether module {@code id} starts with {@code config} (a configuration reload's, not yet in force), where it would
+     * run with {@code isolation}: in a throw-away worker, or created once in the server and closed. Null when it starts
+     * (or is not loaded), else the reason. Blocks for as long as a module start takes.
+     */
+    public String trialConfig(String id, Map<String, Object> config, RadflowConfig.Isolation isolation) {
+        if (registry == null || registry.find(id).isEmpty()) {
+            return null;
+        }
+        if (isolation == RadflowConfig.Isolation.PROCESS) {
+            Optional<ProcessModuleHost.WorkerSpec> spec = workerSpec(id);
+            if (spec.isEmpty()) {
+                return null;
+            }
+            ProcessModuleHost.WorkerSpec s = spec.get();
+            return workers.trial(new ProcessModuleHost.WorkerSpec(s.moduleId(), s.modulesDir(), s.modelsDir(), s.dataDir(), config,
+                    s.heapMb(), s.inferenceThreads(), s.generation(), s.maxWorkerCrashes(), s.maxThreads(), s.cpus()));
+        }
+        return registry.trial(id, config);
     }
 
     /**

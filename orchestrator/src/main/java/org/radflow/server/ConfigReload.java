@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * file changes nothing (400 with the message). A valid one is applied where that is safe while
  * running — rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
  * timeouts and {@code enabled}, webhooks ({@code notifications}), and a drop-in module's {@code config} (checked against what the module
- * declares, then the module is loaded again with it) — and the keys that differ but only take effect
+ * declares, then tried: the module is created once with it, in a throw-away worker or, for {@code isolation: in-process},
+ * in the server; a module that does not start with it refuses the whole reload, 400 naming the module's key path and
+ * its reason; then the module is loaded again with it) — and the keys that differ but only take effect
  * at a restart are listed (server, listener, API address/port/TLS, tracking, module directories, a
  * built-in module's {@code config}, delivery policy, audit).
  */
@@ -104,6 +106,7 @@ final class ConfigReload {
                 if (!a.config().equals(b.config())) {
                     String invalid = p.registry() == null ? null : p.registry().checkConfig(id, b.config());
                     if (invalid != null) {
+                        LOG.warn("Configuration reload refused; the running configuration is kept: {}", invalid);
                         throw new ApiException(400, server.configFile + ": " + invalid + " (the running configuration is kept)");
                     }
                     changedConfig.add(id);
@@ -116,6 +119,21 @@ final class ConfigReload {
                         || !Objects.equals(a.queueLimit(), b.queueLimit()) || !Objects.equals(a.timeout(), b.timeout())) {
                     applied.add("modules." + id);
                     lanes = true;
+                }
+            }
+            // a changed module configuration must also start: the module is created with it once (in a throw-away
+            // worker, or in the server for in-process modules) before anything is applied, so that a value only the
+            // module itself rejects refuses the reload now instead of failing the module's next jobs
+            for (String id : changedConfig) {
+                RadflowConfig.ModuleSettings b = nm.settingsFor(id);
+                if (!b.enabled()) {
+                    continue; // switched off: created when it is switched on
+                }
+                String fails = p.trialConfig(id, b.config(), b.isolation());
+                if (fails != null) {
+                    LOG.warn("Configuration reload refused; the running configuration is kept: {}", fails);
+                    throw new ApiException(400, server.configFile + ": modules." + id + ".config: " + fails
+                            + ". Fix modules." + id + ".config and reload again (the running configuration is kept)");
                 }
             }
             if (!om.workers().equals(nm.workers())) {

@@ -231,7 +231,8 @@ class SampleModuleIT {
 
         install2(Map.of("sample-fail", Map.of("mode", "sometimes")));
         ModuleException e = assertThrows(ModuleException.class, () -> registry.acquire("sample-fail"));
-        assertEquals("module sample-fail could not be started: configuration key 'mode' must be 'transient' or "
+        // the module's own "configuration key 'mode'" is named where the operator writes it
+        assertEquals("module sample-fail could not be started: modules.sample-fail.config.mode must be 'transient' or "
                 + "'permanent', not 'sometimes'", e.getMessage());
     }
 

@@ -100,4 +100,25 @@ class ScopedConfigTest {
                 () -> ScopedConfig.of(d, Map.of("pin", 12345)));
         assertEquals("modules.vault.config.pin is not valid; give a whole number from 1000 to 9999", e.getMessage());
     }
+
+    @Test
+    void a_module_parsing_its_own_text_names_the_key_where_the_operator_writes_it() throws Exception {
+        ScopedConfig config = ScopedConfig.of(DESCRIPTOR, Map.of("threshold", "fatty", "apiKey", "s3cret"));
+        org.radflow.api.ModuleException e = assertThrows(org.radflow.api.ModuleException.class, () -> config.getInt("threshold", 1));
+        assertEquals("modules.demo.config.threshold must be a whole number, not 'fatty' (Cut-off)", e.getMessage());
+        IllegalArgumentException typed = assertThrows(IllegalArgumentException.class, () -> config.getDouble("threshold"));
+        assertTrue(typed.getMessage().startsWith("modules.demo.config.threshold is 'fatty', not a number"), typed.getMessage());
+        IllegalArgumentException undeclared = assertThrows(IllegalArgumentException.class, () -> config.getInt("slices"));
+        assertTrue(undeclared.getMessage().startsWith("modules.demo.config.slices has no value"), undeclared.getMessage());
+        IllegalArgumentException secret = assertThrows(IllegalArgumentException.class, () -> config.getInt("apiKey"));
+        assertFalse(secret.getMessage().contains("s3cret"), "a secret's value is never repeated: " + secret.getMessage());
+        assertTrue(secret.getMessage().contains("modules.demo.config.apiKey"), secret.getMessage());
+    }
+
+    @Test
+    void a_modules_own_message_gets_the_real_key_path_of_declared_keys_only() throws Exception {
+        ScopedConfig config = ScopedConfig.of(DESCRIPTOR, Map.of("apiKey", "k"));
+        assertEquals("Module demo: modules.demo.config.threshold ('x') is not a path; configuration key 'other' stays",
+                config.locateKeys("Module demo: configuration key 'threshold' ('x') is not a path; configuration key 'other' stays"));
+    }
 }

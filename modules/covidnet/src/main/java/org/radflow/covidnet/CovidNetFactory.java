@@ -139,7 +139,7 @@ public final class CovidNetFactory implements AiModuleFactory {
         try (InputStream in = CovidNetFactory.class.getResourceAsStream(DEMO_RESOURCE)) {
             if (in == null) {
                 throw new ModuleException("Module covidnet: this build has no demo model (" + DEMO_RESOURCE
-                        + " is missing from the JAR); set modules.covidnet.model to a model file");
+                        + " is missing from the JAR); set modules.covidnet.config.model to a model file");
             }
             Files.createDirectories(file.getParent());
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);

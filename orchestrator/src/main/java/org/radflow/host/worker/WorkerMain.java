@@ -6,6 +6,7 @@ import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput;
 import org.radflow.inference.HostInferenceEngine;
+import org.radflow.modules.LoadProblem;
 import org.radflow.modules.ModuleLease;
 import org.radflow.modules.ModuleRegistry;
 import org.radflow.modules.RegistrySettings;
@@ -73,7 +74,10 @@ public final class WorkerMain {
         try (ModuleLease lease = registry.acquire(moduleId)) { // creates the module now: its model loads before the first job
             ready = lease.descriptor().version();
         } catch (Exception | LinkageError e) {
-            Frames.write(out, Frames.FAILURE, failure("the module cannot start in its worker: " + e.getMessage(), false));
+            // a module refused at load (its configuration, its JARs) is not offered: its load problem says why, not "no module"
+            String why = registry.problems().stream().filter(lp -> moduleId.equals(lp.moduleId())).map(LoadProblem::reason)
+                    .reduce((a, b) -> b).orElse(e.getMessage());
+            Frames.write(out, Frames.FAILURE, failure("the module cannot start in its worker: " + why, false));
             System.exit(2);
             return;
         }
