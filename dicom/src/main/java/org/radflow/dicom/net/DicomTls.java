@@ -476,7 +476,9 @@ public final class DicomTls {
             why = "the peer's certificate is not signed by a CA in our trusted certificates file";
         } else if (m.contains("Empty client certificate chain") || m.contains("Empty server certificate chain")
                 || m.contains("certificate_required")) {
-            why = "a certificate is required but none was sent (the client has no certificate for us)";
+            // a Java client sends only a certificate issued by a CA the server names; OpenSSL-based ones send theirs anyway
+            why = "a client certificate is required but none was sent (the client has none, or none issued by a CA in our "
+                    + "trusted certificates file)";
         } else if (m.contains("No subject alternative") || m.contains("No name matching")) {
             why = "the peer's certificate does not name the host connected to (subject alternative name); fix the "
                     + "certificate or the destination's host, or set its tls.verifyHostname: false";
@@ -492,7 +494,8 @@ public final class DicomTls {
             why = "no protocol or cipher suite in common (RadFlow speaks TLS 1.2/1.3 with the BCP 195 suites only)";
         } else if (e instanceof java.net.SocketTimeoutException || m.contains("Read timed out")) {
             why = "the peer did not complete the handshake in time";
-        } else if (m.contains("Remote host terminated") || m.contains("Connection reset") || e instanceof java.io.EOFException) {
+        } else if (m.contains("Remote host terminated") || m.contains("Connection reset") || m.contains("Broken pipe")
+                || e instanceof java.io.EOFException) {
             why = "the peer closed the connection during the handshake (it may not accept our certificate or protocol)";
         } else {
             why = "TLS handshake failed";

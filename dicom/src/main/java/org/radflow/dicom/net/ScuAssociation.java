@@ -118,6 +118,14 @@ public final class ScuAssociation implements Closeable {
                 default -> throw new DicomProtocolException(description + " answered the association request with PDU type 0x"
                         + Integer.toHexString(h.type()));
             }
+        } catch (javax.net.ssl.SSLException | java.net.SocketException | java.io.EOFException e) {
+            socket.close();
+            if (s.tls() == null) {
+                throw e;
+            }
+            // TLS 1.3: a server that refuses our certificate (or its absence) does so after our side of the handshake is
+            // done, with an alert or, when the alert is lost in the race with our A-ASSOCIATE-RQ, a closed connection
+            throw new TlsHandshakeException("TLS with " + description + " failed: " + DicomTls.describe(e), e);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
