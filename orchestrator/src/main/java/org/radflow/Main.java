@@ -143,7 +143,9 @@ public final class Main {
             }
             checked.add(d.id());
         }
-        return file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
+        return file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port()
+                + (c.listener().tls() == null ? "" : c.listener().tls().plainPort() ? " and DICOM TLS port " + c.listener().tls().port()
+                : " (not opened: DICOM TLS only, on port " + c.listener().tls().port() + ")") + ", "
                 + c.destinations().size() + " destination(s), " + c.notifications().webhooks().size() + " webhook(s), data in "
                 + c.server().dataDir().toAbsolutePath() + (checked.isEmpty() ? "" : "; module config checked: " + String.join(", ", checked))
                 + ")";

@@ -184,8 +184,12 @@ public final class RadflowServer implements AutoCloseable {
                         : (viewer = new ViewerServer(vertx, config.viewer())).start()
                         .recover(err -> Future.failedFuture(bindFailure(err, "viewer", "port " + config.viewer().port() + " on " + config.viewer().bindAddress(), "viewer.port"))))
                 .compose(x -> {
+                    org.radflow.listener.ListenerSettings.Tls tls = config.listener().tls();
+                    String ports = tls == null ? "port " + config.listener().port()
+                            : (tls.plainPort() ? "port " + config.listener().port() + " or TLS port " : "TLS port ") + tls.port();
+                    String keys = tls == null ? "listener.port" : tls.plainPort() ? "listener.port or listener.tls.port" : "listener.tls.port";
                     return vertx.deployVerticle(listener).recover(err -> Future.failedFuture(bindFailure(err, "DICOM",
-                            "port " + config.listener().port() + " on " + config.listener().bindAddress(), "listener.port")));
+                            ports + " on " + config.listener().bindAddress(), keys)));
                 })
                 .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
                         : vertx.executeBlocking(() -> {

@@ -85,7 +85,8 @@ public final class DicomTls {
      *
      * @param keyPrefix               prefix of the configuration keys in messages, e.g. {@code listener.tls.}
      * @param certificateFile         this node's certificate, then any intermediate CA certificates (PEM); null: none
-     * @param privateKeyFile          its private key (PEM, PKCS#8, plain or encrypted); null exactly when certificateFile is
+     * @param privateKeyFile          its private key (PEM: PKCS#8 plain or encrypted, or a plain PKCS#1 RSA key); null exactly
+     *                                when certificateFile is
      * @param privateKeyPassword      the password of an encrypted key; null for a plain one
      * @param trustedCertificatesFile CA certificates the peers' certificates must chain to (PEM, one or more); null: none
      */
@@ -241,7 +242,7 @@ public final class DicomTls {
 
     private static final Pattern PEM_BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
-    /** A PKCS#8 private key (plain, or encrypted with {@code password}) from a PEM file. */
+    /** A PKCS#8 private key (plain, or encrypted with {@code password}) or a plain PKCS#1 RSA key from a PEM file. */
     static PrivateKey readPrivateKey(String prefix, Path file, char[] password) {
         String key = prefix + "privateKeyFile";
         String text = new String(readFile(key, file, "the PEM private key file"), StandardCharsets.US_ASCII);
@@ -270,7 +271,19 @@ public final class DicomTls {
                     }
                     return pkcs8(key, file, decrypt(prefix, file, der, password));
                 }
-                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new IllegalArgumentException(key + ": '" + file
+                case "RSA PRIVATE KEY" -> {
+                    if (text.contains("Proc-Type: 4,ENCRYPTED")) {
+                        throw new IllegalArgumentException(key + ": '" + file + "' is a legacy encrypted RSA key; convert it to "
+                                + "PKCS#8 with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + file + " -out key.pem` and give "
+                                + prefix + "privateKeyPasswordFile, or store it unencrypted (chmod 600)");
+                    }
+                    if (password != null) {
+                        throw new IllegalArgumentException(prefix + "privateKeyPasswordFile: given, but the key in '" + file
+                                + "' is not encrypted; remove " + prefix + "privateKeyPasswordFile");
+                    }
+                    return pkcs8(key, file, new PKCS8EncodedKeySpec(wrapPkcs1(der)));
+                }
+                case "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new IllegalArgumentException(key + ": '" + file
                         + "' holds a traditional " + type + " block; RadFlow reads PKCS#8 keys: convert it with "
                         + "`openssl pkcs8 -topk8 -nocrypt -in " + file + " -out key.pem` (or without -nocrypt, and a "
                         + "privateKeyPasswordFile, to keep it encrypted)");
@@ -282,6 +295,32 @@ public final class DicomTls {
         throw new IllegalArgumentException(key + ": '" + file + "' holds no PEM private key (-----BEGIN PRIVATE KEY-----)"
                 + (text.contains("-----BEGIN CERTIFICATE-----") ? "; it holds a certificate: name it in certificateFile and give "
                 + "the key here" : ""));
+    }
+
+    /** A PKCS#1 RSAPrivateKey inside a PKCS#8 PrivateKeyInfo (version 0, rsaEncryption with NULL parameters). */
+    static byte[] wrapPkcs1(byte[] pkcs1) {
+        byte[] algorithm = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+                0x00};
+        byte[] version = {0x02, 0x01, 0x00};
+        byte[] octets = der(0x04, pkcs1);
+        byte[] body = new byte[version.length + algorithm.length + octets.length];
+        System.arraycopy(version, 0, body, 0, version.length);
+        System.arraycopy(algorithm, 0, body, version.length, algorithm.length);
+        System.arraycopy(octets, 0, body, version.length + algorithm.length, octets.length);
+        return der(0x30, body);
+    }
+
+    private static byte[] der(int tag, byte[] content) {
+        int n = content.length;
+        byte[] length = n < 0x80 ? new byte[] {(byte) n}
+                : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n}
+                : n < 0x10000 ? new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n}
+                : new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
+        byte[] out = new byte[1 + length.length + n];
+        out[0] = (byte) tag;
+        System.arraycopy(length, 0, out, 1, length.length);
+        System.arraycopy(content, 0, out, 1 + length.length, n);
+        return out;
     }
 
     private static PKCS8EncodedKeySpec decrypt(String prefix, Path file, byte[] der, char[] password) {

@@ -217,6 +217,20 @@ class DicomTlsTest {
         awaitWarn("no protocol or cipher suite in common");
     }
 
+    /** A traditional PKCS#1 RSA key (what {@code openssl genrsa -traditional} and many CAs hand out) works as is. */
+    @Test
+    void pkcs1RsaKey() throws Exception {
+        Path pkcs1 = certs.resolve("server-pkcs1.key");
+        org.radflow.testkit.ToolResult r = org.radflow.testkit.Dcmtk.run(Duration.ofSeconds(30), "openssl", "rsa", "-traditional",
+                "-in", server.privateKey().toString(), "-out", pkcs1.toString());
+        assertTrue(r.ok(), r.describe());
+        assertTrue(Files.readString(pkcs1).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
+        startScp(new TestCertificates.Issued(server.certificate(), pkcs1, null), false);
+        try (ScuAssociation a = ScuAssociation.open(scu(clientTls(null, ca.certificate(), true), "127.0.0.1"), ECHO)) {
+            assertEquals(DimseCommand.STATUS_SUCCESS, a.echo());
+        }
+    }
+
     @Test
     void encryptedKeyWithItsPassword() throws Exception {
         TestCertificates.Issued encrypted = ca.issueEncrypted("encrypted", "s3cret-passw0rd", "127.0.0.1");
@@ -254,11 +268,13 @@ class DicomTlsTest {
         assertTrue(e.getMessage().startsWith("listener.tls.privateKeyFile: the key in '" + client.privateKey()
                 + "' does not belong to the certificate"), e.getMessage());
 
-        Path pkcs1 = certs.resolve("traditional.key");
-        Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
-                + "-----END RSA PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+        Path sec1 = certs.resolve("traditional-ec.key");
+        Files.writeString(sec1, "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBqvQ3o0Hh0M\n-----END EC PRIVATE KEY-----\n",
+                StandardCharsets.US_ASCII);
         e = assertThrows(IllegalArgumentException.class, () -> DicomTls.server(
-                new DicomTls.Files("listener.tls.", server.certificate(), pkcs1, null, null), false, DicomTls.PROTOCOLS));
+                new DicomTls.Files("listener.tls.", server.certificate(), sec1, null, null), false, DicomTls.PROTOCOLS));
+        assertTrue(e.getMessage().startsWith("listener.tls.privateKeyFile: '" + sec1 + "' holds a traditional EC PRIVATE KEY block"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("openssl pkcs8 -topk8"), e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class, () -> DicomTls.server(files("listener.tls.", server, null), true,
