@@ -85,8 +85,8 @@ class TlsConfigTest {
     void aDisabledSectionIsCheckedForKeysButItsFilesAreNotRead() throws Exception {
         RadflowConfig c = load("listener:\n  tls:\n    enabled: false\n    certificateFile: /nowhere/cert.pem\n");
         assertNull(c.listener().tls());
-        String m = error("listener:\n  tls:\n    enabled: false\n    certFile: x.pem\n");
-        assertTrue(m.contains("unknown key 'listener.tls.certFile'; did you mean 'listener.tls.certificateFile'?"), m);
+        String m = error("listener:\n  tls:\n    enabled: false\n    certificatFile: x.pem\n");
+        assertTrue(m.contains("unknown key 'listener.tls.certificatFile'; did you mean 'listener.tls.certificateFile'?"), m);
     }
 
     @Test
