@@ -81,6 +81,17 @@ class TlsConfigTest {
         assertTrue(summary.contains("DICOM TLS only, on port 2763"), summary);
     }
 
+    /** POST /api/config/reload compares configurations: the same TLS files are no change (no restart asked for). */
+    @Test
+    void theSameFilesLoadedTwiceAreEqual() throws Exception {
+        String yaml = listenerTls("") + "destinations:\n  pacs:\n    type: dicom\n    aeTitle: PACS\n    host: pacs.example\n"
+                + "    tls: {enabled: true, trustedCertificatesFile: " + ca.certificate() + "}\n";
+        RadflowConfig a = load(yaml);
+        RadflowConfig b = load(yaml);
+        assertEquals(a.listener(), b.listener());
+        assertEquals(a.destinations(), b.destinations());
+    }
+
     @Test
     void aDisabledSectionIsCheckedForKeysButItsFilesAreNotRead() throws Exception {
         RadflowConfig c = load("listener:\n  tls:\n    enabled: false\n    certificateFile: /nowhere/cert.pem\n");

@@ -106,9 +106,11 @@ public final class DicomTls {
     private final boolean verifyHostname;
     private final String subject;
     private final String keyPrefix;
+    /** SHA-256 over the settings and the files' contents: equal when the same configuration would make the same context. */
+    private final String fingerprint;
 
     private DicomTls(SSLContext context, List<String> protocols, boolean requireClientCertificate, boolean verifyClientCertificate,
-                     boolean verifyHostname, String subject, String keyPrefix) {
+                     boolean verifyHostname, String subject, String keyPrefix, String fingerprint) {
         this.context = context;
         this.protocols = List.copyOf(protocols);
         Set<String> supported = Set.of(context.getSupportedSSLParameters().getCipherSuites());
@@ -118,6 +120,7 @@ public final class DicomTls {
         this.verifyHostname = verifyHostname;
         this.subject = subject;
         this.keyPrefix = keyPrefix;
+        this.fingerprint = fingerprint;
     }
 
     /**
@@ -196,10 +199,24 @@ public final class DicomTls {
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return new DicomTls(ctx, protocols, require, verifyClient, verifyHostname, subject, p);
+            return new DicomTls(ctx, protocols, require, verifyClient, verifyHostname, subject, p,
+                    fingerprint(files, protocols, require, verifyHostname));
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(p + ": cannot set up TLS with these files: " + e.getMessage(), e);
         }
+    }
+
+    private static String fingerprint(Files files, List<String> protocols, boolean require, boolean verifyHostname)
+            throws GeneralSecurityException {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        d.update((files.keyPrefix() + "|" + protocols + "|" + require + "|" + verifyHostname).getBytes(StandardCharsets.UTF_8));
+        for (Path f : new Path[] {files.certificateFile(), files.privateKeyFile(), files.trustedCertificatesFile()}) {
+            d.update((byte) '|');
+            if (f != null) {
+                d.update(readFile(files.keyPrefix(), f, "a TLS file"));
+            }
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
     }
 
     /** Every certificate in a PEM file, in file order. */
@@ -488,6 +505,20 @@ public final class DicomTls {
     /** The configuration key prefix the files came from, for messages. */
     public String keyPrefix() {
         return keyPrefix;
+    }
+
+    /**
+     * Equal when made from the same settings and files with the same contents: a configuration reload then sees a
+     * renewed certificate (or a changed file) as a change, and an unchanged one as none.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DicomTls other && fingerprint.equals(other.fingerprint);
+    }
+
+    @Override
+    public int hashCode() {
+        return fingerprint.hashCode();
     }
 
     @Override

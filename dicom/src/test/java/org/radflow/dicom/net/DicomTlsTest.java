@@ -249,6 +249,28 @@ class DicomTlsTest {
         assertTrue(none.getMessage().startsWith("listener.tls.privateKeyPasswordFile: missing; the key in"), none.getMessage());
     }
 
+    /** A configuration reload compares settings: the same files are the same TLS, a renewed certificate is not. */
+    @Test
+    void equalWhenMadeFromTheSameSettingsAndFileContents() throws Exception {
+        DicomTls a = DicomTls.server(files("listener.tls.", server, ca.certificate()), true, DicomTls.PROTOCOLS);
+        DicomTls b = DicomTls.server(files("listener.tls.", server, ca.certificate()), true, DicomTls.PROTOCOLS);
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertFalse(a.equals(DicomTls.server(files("listener.tls.", server, ca.certificate()), false, DicomTls.PROTOCOLS)));
+        Path copy = certs.resolve("renewed.pem");
+        Path key = certs.resolve("renewed.key");
+        TestCertificates.Issued renewed = ca.issue("radflow-renewed", "127.0.0.1", "localhost");
+        Files.copy(renewed.certificate(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.privateKey(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DicomTls before = DicomTls.server(files("listener.tls.", new TestCertificates.Issued(copy, key, null), ca.certificate()), true,
+                DicomTls.PROTOCOLS);
+        Files.copy(server.certificate(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(server.privateKey(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DicomTls after = DicomTls.server(files("listener.tls.", new TestCertificates.Issued(copy, key, null), ca.certificate()), true,
+                DicomTls.PROTOCOLS);
+        assertFalse(before.equals(after), "same paths, new contents: a change");
+    }
+
     @Test
     void badFilesAreNamedByTheirKeyWithTheFix() throws Exception {
         Path missing = certs.resolve("nope.pem");
