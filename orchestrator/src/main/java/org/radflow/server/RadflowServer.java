@@ -337,7 +337,16 @@ public final class RadflowServer implements AutoCloseable {
                         .put("activeAssociations", listener == null || listener.scp() == null ? 0 : listener.scp().activeAssociations())
                         .put("instancesReceived", instancesReceived.get())
                         .put("bytesReceived", bytesReceived.get())
-                        .put("spool", config.listener().spoolDir().toAbsolutePath().toString()));
+                        .put("spool", config.listener().spoolDir().toAbsolutePath().toString())
+                        .mergeIn(config.listener().tls() == null ? new JsonObject() : new JsonObject().put("tlsPort", dicomTlsPort())));
+    }
+
+    /** The DICOM TLS port (listener.tls.port, or the bound one); -1 without TLS. */
+    public int dicomTlsPort() {
+        if (config().listener().tls() == null) {
+            return -1;
+        }
+        return listener == null ? config().listener().tls().port() : listener.tlsPort();
     }
 
     /** The DICOM listener's verticle; null before start and in a failed start. */

@@ -203,6 +203,12 @@ public final class DicomTls {
                     fingerprint(files, protocols, require, verifyHostname));
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(p + ": cannot set up TLS with these files: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a provider's parser failing on a damaged file in some unforeseen way: still a configuration problem
+            throw new IllegalArgumentException(p + ": cannot set up TLS with these files (" + e + "); check them with "
+                    + "`openssl x509 -in CERT -noout -text` and `openssl pkey -in KEY -noout`", e);
         }
     }
 
