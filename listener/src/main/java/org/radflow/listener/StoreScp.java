@@ -173,11 +173,18 @@ public final class StoreScp implements AutoCloseable {
      * (an aborted transfer leaves only a temporary file, removed at the next start).
      */
     public void stop(long graceMillis) {
-        if (tlsServer != null) {
-            tlsServer.stop(graceMillis);
+        if (tlsServer == null || server == null) {
+            (server != null ? server : tlsServer).stop(graceMillis);
+            return;
         }
-        if (server != null) {
-            server.stop(graceMillis);
+        // both ports at once, so that their associations share one grace period
+        Thread tls = new Thread(() -> tlsServer.stop(graceMillis), "radflow-scp-stop-tls");
+        tls.start();
+        server.stop(graceMillis);
+        try {
+            tls.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -89,8 +89,12 @@ class DicomTlsTest {
     }
 
     private void startScp(TestCertificates.Issued own, boolean requireClientCertificate) throws IOException {
+        startScp(own, requireClientCertificate, Duration.ofSeconds(5));
+    }
+
+    private void startScp(TestCertificates.Issued own, boolean requireClientCertificate, Duration artim) throws IOException {
         DicomTls tls = DicomTls.server(files("listener.tls.", own, ca.certificate()), requireClientCertificate, DicomTls.PROTOCOLS);
-        scp = new DicomServer(new DicomServer.Settings("127.0.0.1", 0, 65536, Duration.ofSeconds(5), Duration.ofSeconds(10),
+        scp = new DicomServer(new DicomServer.Settings("127.0.0.1", 0, 65536, artim, Duration.ofSeconds(10),
                 TransferSyntaxes.LISTENER_DEFAULT), new DicomServiceRegistry().register(new CEchoService()), new AssociationPolicy() {
             @Override
             public void admit(AssociateRequest request, String peer, int openAssociations) {
@@ -190,6 +194,34 @@ class DicomTlsTest {
         startScp(server, false);
         assertThrows(IOException.class, () -> ScuAssociation.open(scu(null, "127.0.0.1"), ECHO));
         awaitWarn("the peer does not speak TLS on this port");
+    }
+
+    /** The handshake runs under ARTIM: a connection that never sends its ClientHello is closed like a silent plain one. */
+    @Test
+    void aConnectionThatNeverStartsTheHandshakeIsClosedByArtim() throws Exception {
+        startScp(server, true, Duration.ofSeconds(1));
+        try (Socket idle = new Socket()) {
+            idle.connect(new InetSocketAddress("127.0.0.1", scp.port()), 5000);
+            idle.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            // the server's TLS socket may say goodbye with an alert record (content type 21) before the end of the stream
+            int first;
+            try {
+                first = idle.getInputStream().read();
+                while (first == 21 && idle.getInputStream().read() >= 0) {
+                    // the rest of the alert record, up to the end of the stream
+                }
+            } catch (IOException reset) {
+                first = -1;
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertTrue(first == -1 || first == 21, "closed by the server, not " + first);
+            assertTrue(took.compareTo(Duration.ofSeconds(4)) < 0, "closed after about the ARTIM time (1 s), not " + took);
+        }
+        awaitWarn("no A-ASSOCIATE-RQ within 1 s (ARTIM)");
+        try (ScuAssociation a = ScuAssociation.open(scu(clientTls(client, ca.certificate(), true), "127.0.0.1"), ECHO)) {
+            assertEquals(DimseCommand.STATUS_SUCCESS, a.echo());
+        }
     }
 
     @Test
