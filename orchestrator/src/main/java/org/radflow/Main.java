@@ -160,7 +160,9 @@ public final class Main {
             throw new ConfigException(file + ": " + String.join("; ", problems));
         }
         return (warnings.isEmpty() ? "" : String.join("\n", warnings) + "\n")
-                + file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port() + ", "
+                + file + ": OK (listener " + c.listener().aeTitle() + " on port " + c.listener().port()
+                + (c.listener().tls() == null ? "" : c.listener().tls().plainPort() ? " and DICOM TLS port " + c.listener().tls().port()
+                : " (not opened: DICOM TLS only, on port " + c.listener().tls().port() + ")") + ", "
                 + c.destinations().size() + " destination(s), " + c.notifications().webhooks().size() + " webhook(s), data in "
                 + c.server().dataDir().toAbsolutePath() + (checked.isEmpty() ? "" : "; module config checked: " + String.join(", ", checked))
                 + ")";

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * checks as {@code bin/radflow config check} (including the built-in modules' own keys): on its own, or, for a fragment
  * that needs the rest (a rule naming destination pacs), merged over deploy/radflow.example.yaml. A block after a
  * {@code <!-- not-a-config -->} line is skipped. Secret files and environment variables the blocks name are supplied
- * (files with a dummy secret, variables with a dummy value), since a reader's own files are not here.
+ * (files with a dummy secret, variables with a dummy value; a DICOM TLS section's certificate, key and CA files with real
+ * PEM files made by openssl), since a reader's own files are not here.
  */
 class DocumentedYamlTest {
 
@@ -180,6 +181,8 @@ class DocumentedYamlTest {
                         withSecrets((Map<String, Object>) child, env);
                     }
                 }
+            } else if (v instanceof String s && DICOM_TLS_FILES.contains(e.getKey()) && !Files.exists(Path.of(s))) {
+                e.setValue(dicomTlsFile(e.getKey()).toString());
             } else if (v instanceof String s && e.getKey().endsWith("File") && !e.getKey().equals("tlsFile") && !Files.exists(Path.of(s))) {
                 Path secret = Files.createTempFile(dir, "secret", ".txt");
                 Files.writeString(secret, "documented-secret-0123456789abcdef\n");
@@ -189,6 +192,24 @@ class DocumentedYamlTest {
             }
         }
         return m;
+    }
+
+    /** The PEM files of a DICOM TLS section (listener.tls, destinations.*.tls): real ones, made by openssl when first named. */
+    private static final java.util.Set<String> DICOM_TLS_FILES = java.util.Set.of("certificateFile", "privateKeyFile",
+            "trustedCertificatesFile");
+    private org.radflow.testkit.TestCertificates.Authority ca;
+    private org.radflow.testkit.TestCertificates.Issued leaf;
+
+    private Path dicomTlsFile(String key) {
+        if (ca == null) {
+            ca = org.radflow.testkit.TestCertificates.authority(dir, "Documented CA");
+            leaf = ca.issue("radflow", "127.0.0.1", "localhost");
+        }
+        return switch (key) {
+            case "certificateFile" -> leaf.certificate();
+            case "privateKeyFile" -> leaf.privateKey();
+            default -> ca.certificate();
+        };
     }
 
     @SuppressWarnings("unchecked")

@@ -73,6 +73,14 @@ public final class DicomListenerVerticle extends VerticleBase {
         return scp == null ? settings.port() : scp.port();
     }
 
+    /** The bound DICOM TLS port once started; -1 without TLS. */
+    public int tlsPort() {
+        if (settings.tls() == null) {
+            return -1;
+        }
+        return scp == null ? settings.tls().port() : scp.tlsPort();
+    }
+
     public StoreScp scp() {
         return scp;
     }

@@ -19,6 +19,7 @@ import java.util.Set;
  *                               when all of them are associations
  * @param maxPendingConnections  connections waiting for their A-ASSOCIATE-RQ at once, from all addresses; beyond it the
  *                               oldest waiting one is closed
+ * @param tls                    DICOM TLS on a port of its own; null: none
  */
 public record ListenerSettings(
         String aeTitle,
@@ -35,11 +36,37 @@ public record ListenerSettings(
         long minFreeSpaceBytes,
         Duration artimTimeout,
         int maxConnectionsPerAddress,
-        int maxPendingConnections) {
+        int maxPendingConnections,
+        Tls tls) {
 
     public static final Duration DEFAULT_ARTIM_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16;
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 64;
+
+    /**
+     * DICOM TLS on the listener: on {@code port} (IANA's dicom-tls port 2762 by default), beside the plain
+     * {@code listener.port} unless {@code plainPort} is false. A port of its own rather than TLS on the plain port, because
+     * a site moves its peers to TLS one at a time (the plain port stays for the others until the last one moves), because
+     * 104/11112 and 2762 are what peers expect for plain and TLS DICOM, and because a peer can never mistake one for the
+     * other (a plain request on the TLS port fails the handshake with a WARN that says so).
+     *
+     * @param context   the certificate, key, trusted CAs, protocols and client-certificate rule
+     * @param port      the TLS port (0: any free one, for tests)
+     * @param plainPort whether {@code listener.port} also accepts plain DICOM
+     */
+    public record Tls(org.radflow.dicom.net.DicomTls context, int port, boolean plainPort) {
+        public static final int DEFAULT_PORT = 2762;
+    }
+
+    /** With the given connection guards and no TLS. */
+    public ListenerSettings(String aeTitle, String bindAddress, int port, int maxAssociations, Set<String> allowedCallingAeTitles,
+                            boolean checkCalledAeTitle, int maxPduLength, Duration idleTimeout, List<String> transferSyntaxes,
+                            Path spoolDir, boolean fsync, long minFreeSpaceBytes, Duration artimTimeout, int maxConnectionsPerAddress,
+                            int maxPendingConnections) {
+        this(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle, maxPduLength, idleTimeout,
+                transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout, maxConnectionsPerAddress, maxPendingConnections,
+                null);
+    }
 
     public ListenerSettings {
         allowedCallingAeTitles = Set.copyOf(allowedCallingAeTitles);
@@ -63,42 +90,49 @@ public record ListenerSettings(
     public ListenerSettings withPort(int port) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     public ListenerSettings withBindAddress(String bindAddress) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     public ListenerSettings withFsync(boolean fsync) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     public ListenerSettings withMinFreeSpaceBytes(long bytes) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, bytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     public ListenerSettings withAllowedCallingAeTitles(Set<String> allowed) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowed, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     public ListenerSettings withMaxAssociations(int max) {
         return new ListenerSettings(aeTitle, bindAddress, port, max, allowedCallingAeTitles, checkCalledAeTitle,
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
-                maxConnectionsPerAddress, maxPendingConnections);
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 
     /** The connection guards: ARTIM timeout, connections per address, connections waiting for their A-ASSOCIATE-RQ. */
     public ListenerSettings withConnectionGuards(Duration artim, int perAddress, int pending) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
-                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artim, perAddress, pending);
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artim, perAddress, pending, tls);
+    }
+
+    /** With DICOM TLS (null: none). */
+    public ListenerSettings withTls(Tls tls) {
+        return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
+                maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections, tls);
     }
 }

@@ -1,6 +1,9 @@
 package org.radflow.listener;
 
 import org.radflow.dicom.LogText;
+import org.radflow.dicom.net.AssociateRequest;
+import org.radflow.dicom.net.AssociationPolicy;
+import org.radflow.dicom.net.AssociationRejectedException;
 import org.radflow.dicom.net.AssociationReport;
 import org.radflow.dicom.net.CEchoService;
 import org.radflow.dicom.net.CStoreService;
@@ -13,13 +16,15 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The listener's SCP: C-ECHO, and C-STORE into the durable spool, served by radflow-dicom's
  * {@link DicomServer} (one thread per association, up to {@code listener.maxAssociations}; further
  * requests are rejected as transient, "local limit exceeded"). Connections that never associate are
  * bounded by the server's guards: {@code listener.artimSeconds}, {@code listener.maxConnectionsPerAddress},
- * {@code listener.maxPendingConnections}.
+ * {@code listener.maxPendingConnections}. With {@code listener.tls} a second server speaks DICOM TLS on
+ * {@code listener.tls.port} (the same services and limits; {@code listener.maxAssociations} counts both ports).
  */
 public final class StoreScp implements AutoCloseable {
 
@@ -28,7 +33,10 @@ public final class StoreScp implements AutoCloseable {
     private final ListenerSettings settings;
     private final Spool spool;
     private final Consumer<AssociationSummary> observer;
+    /** The plain DICOM port; null when TLS replaces it ({@code listener.tls.plainPort: false}). */
     private final DicomServer server;
+    /** The DICOM TLS port; null without {@code listener.tls}. */
+    private final DicomServer tlsServer;
 
     public StoreScp(ListenerSettings settings, InstanceSink sink, Consumer<AssociationSummary> observer) {
         this(settings, sink, observer, Replication.NONE);
@@ -63,7 +71,39 @@ public final class StoreScp implements AutoCloseable {
         DicomServer.Settings network = new DicomServer.Settings(settings.bindAddress(), settings.port(), settings.maxPduLength(),
                 settings.artimTimeout(), settings.idleTimeout(), settings.transferSyntaxes(), settings.maxConnectionsPerAddress(),
                 settings.maxPendingConnections());
-        this.server = new DicomServer(network, services, new ListenerAdmission(settings), this::ended);
+        ListenerAdmission admission = new ListenerAdmission(settings);
+        ListenerSettings.Tls tls = settings.tls();
+        this.server = tls == null || tls.plainPort()
+                ? new DicomServer(network, services, new SharedCapacity(admission, this::tlsServerOrNull), this::ended) : null;
+        this.tlsServer = tls == null ? null : new DicomServer(withPort(network, tls.port()), services,
+                new SharedCapacity(admission, this::plainServerOrNull), this::ended, tls.context().serverSocketFactory());
+    }
+
+    private DicomServer tlsServerOrNull() {
+        return tlsServer;
+    }
+
+    private DicomServer plainServerOrNull() {
+        return server;
+    }
+
+    private static DicomServer.Settings withPort(DicomServer.Settings s, int port) {
+        return new DicomServer.Settings(s.bindAddress(), port, s.maxPduLength(), s.artimTimeout(), s.idleTimeout(),
+                s.transferSyntaxes(), s.maxConnectionsPerAddress(), s.maxPendingConnections());
+    }
+
+    /** {@code listener.maxAssociations} counts the associations on both ports together. */
+    private record SharedCapacity(AssociationPolicy inner, Supplier<DicomServer> other) implements AssociationPolicy {
+        @Override
+        public void admit(AssociateRequest request, String peer, int openAssociations) throws AssociationRejectedException {
+            DicomServer o = other.get();
+            inner.admit(request, peer, openAssociations + (o == null ? 0 : o.activeAssociations()));
+        }
+
+        @Override
+        public void authorize(AssociateRequest request, String peer) throws AssociationRejectedException {
+            inner.authorize(request, peer);
+        }
     }
 
     public Spool spool() {
@@ -73,31 +113,50 @@ public final class StoreScp implements AutoCloseable {
     /** Opens the spool and binds the port; returns once the listener accepts connections. */
     public synchronized void start() throws IOException {
         spool.open();
-        server.start();
-        LOG.info("DICOM listener {} on {}:{} (spool {}, fsync {}, max {} associations, {} per address, ARTIM {} s{})",
-                settings.aeTitle(), settings.bindAddress(), port(), spool.root(),
+        if (server != null) {
+            server.start();
+        }
+        if (tlsServer != null) {
+            try {
+                tlsServer.start();
+            } catch (IOException | RuntimeException e) {
+                if (server != null) {
+                    server.stop(0);
+                }
+                throw e;
+            }
+        }
+        LOG.info("DICOM listener {} on {}{}{} (spool {}, fsync {}, max {} associations, {} per address, ARTIM {} s{})",
+                settings.aeTitle(), settings.bindAddress(), server == null ? "" : ":" + server.port() + " (plain)",
+                tlsServer == null ? "" : ":" + tlsServer.port() + " (TLS: " + settings.tls().context() + ")",
+                spool.root(),
                 !settings.fsync() ? "off" : spool.recordsSupported() ? "on, one sync per instance" : "on, file and folder sync per instance",
                 settings.maxAssociations(), settings.maxConnectionsPerAddress(), settings.artimTimeout().toSeconds(),
                 settings.allowedCallingAeTitles().isEmpty() ? "" : ", calling AE allow-list " + settings.allowedCallingAeTitles());
     }
 
-    /** The bound port (useful when configured as 0). */
+    /** The bound plain port (useful when configured as 0); the TLS port when there is no plain one. */
     public int port() {
-        return server.port();
+        return server != null ? server.port() : tlsServer.port();
+    }
+
+    /** The bound DICOM TLS port; -1 without TLS. */
+    public int tlsPort() {
+        return tlsServer == null ? -1 : tlsServer.port();
     }
 
     public int activeAssociations() {
-        return server.activeAssociations();
+        return (server == null ? 0 : server.activeAssociations()) + (tlsServer == null ? 0 : tlsServer.activeAssociations());
     }
 
-    /** True while the DICOM port is bound and associations are accepted. */
+    /** True while the DICOM port(s) are bound and associations are accepted. */
     public boolean accepting() {
-        return server.accepting();
+        return (server == null || server.accepting()) && (tlsServer == null || tlsServer.accepting());
     }
 
     /** Connections accepted that have not sent their A-ASSOCIATE-RQ yet. */
     public int waitingConnections() {
-        return server.waitingConnections();
+        return (server == null ? 0 : server.waitingConnections()) + (tlsServer == null ? 0 : tlsServer.waitingConnections());
     }
 
     private void ended(AssociationReport r) {
@@ -115,7 +174,19 @@ public final class StoreScp implements AutoCloseable {
      * (an aborted transfer leaves only a temporary file, removed at the next start).
      */
     public void stop(long graceMillis) {
-        server.stop(graceMillis);
+        if (tlsServer == null || server == null) {
+            (server != null ? server : tlsServer).stop(graceMillis);
+        } else {
+            // both ports at once, so that their associations share one grace period
+            Thread tls = new Thread(() -> tlsServer.stop(graceMillis), "radflow-scp-stop-tls");
+            tls.start();
+            server.stop(graceMillis);
+            try {
+                tls.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         spool.close(); // the last batch of folder syncs
     }
 

@@ -38,6 +38,11 @@ final class RunningListener implements AutoCloseable {
         return verticle.port();
     }
 
+    /** The DICOM TLS port; -1 without TLS. */
+    int tlsPort() {
+        return verticle.tlsPort();
+    }
+
     String aeTitle() {
         return settings.aeTitle();
     }

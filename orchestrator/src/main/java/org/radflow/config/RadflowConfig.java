@@ -1,6 +1,7 @@
 package org.radflow.config;
 
 import org.radflow.dicom.TransferSyntaxes;
+import org.radflow.dicom.net.DicomTls;
 import org.radflow.dispatch.CStoreSender;
 import org.radflow.dispatch.StowRsSender;
 import org.radflow.scheduling.SchedulerSettings;
@@ -410,10 +411,11 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         int artim = l.integer("artimSeconds", (int) ListenerSettings.DEFAULT_ARTIM_TIMEOUT.toSeconds(), 1, 600);
         int perAddress = l.integer("maxConnectionsPerAddress", ListenerSettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1000);
         int pending = l.integer("maxPendingConnections", ListenerSettings.DEFAULT_MAX_PENDING_CONNECTIONS, 1, 10_000);
+        ListenerSettings.Tls listenerTls = listenerTls(l.child("tls"), l, port);
         l.finish();
         ListenerSettings listener = new ListenerSettings(aeTitle, bind, port, maxAssociations, allowed, checkCalled, maxPdu,
                 Duration.ofSeconds(idle), ts, spoolDir == null ? dataDir.resolve("spool") : Path.of(spoolDir), fsync,
-                minFreeMb * 1024 * 1024, Duration.ofSeconds(artim), perAddress, pending);
+                minFreeMb * 1024 * 1024, Duration.ofSeconds(artim), perAddress, pending, listenerTls);
 
         Api api = api(root.child("api"));
 
@@ -484,6 +486,82 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         root.finish();
         return new RadflowConfig(new Server(dataDir, nodeName), listener, api, Map.copyOf(destinations), tracking, modules,
                 scheduler, rules, delivery, audit, viewer, store, cluster, notifications);
+    }
+
+    /**
+     * {@code listener.tls}: DICOM TLS on a port of its own (see {@link ListenerSettings.Tls} for why). The files are read and
+     * checked now, so a wrong path, password or key stops the start and {@code config check} with the key named.
+     */
+    private static ListenerSettings.Tls listenerTls(ConfigNode t, ConfigNode listener, int plainPortNumber) {
+        boolean enabled = t.bool("enabled", false);
+        int port = t.integer("port", ListenerSettings.Tls.DEFAULT_PORT, 0, 65535);
+        boolean plainPort = t.bool("plainPort", true);
+        boolean requireClient = t.bool("requireClientCertificate", false);
+        DicomTls.Files files = tlsFiles(t);
+        List<String> protocols = t.strings("protocols", DicomTls.PROTOCOLS);
+        t.finish();
+        if (!enabled) {
+            return null;
+        }
+        if (plainPort && port == plainPortNumber && port != 0) {
+            throw new ConfigException(t.key("port") + ": " + port + " is also " + listener.key("port") + "; give TLS a port of its own "
+                    + "(2762 is DICOM TLS's), or set " + t.key("plainPort") + ": false to accept only TLS");
+        }
+        try {
+            return new ListenerSettings.Tls(DicomTls.server(files, requireClient, protocols), port, plainPort);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The PEM files of a {@code tls} section; the key's password only from a file ({@code privateKeyPasswordFile}), never
+     * in the YAML.
+     */
+    private static DicomTls.Files tlsFiles(ConfigNode t) {
+        if (t.has("privateKeyPassword")) {
+            throw new ConfigException(t.key("privateKeyPassword") + ": the password is never written in the configuration; put it "
+                    + "in a file only RadFlow can read (chmod 600) and set " + t.key("privateKeyPasswordFile"));
+        }
+        String cert = t.string("certificateFile", null);
+        String key = t.string("privateKeyFile", null);
+        String passwordFile = t.string("privateKeyPasswordFile", null);
+        String trusted = t.string("trustedCertificatesFile", null);
+        boolean enabled = t.bool("enabled", false);
+        char[] password = enabled && passwordFile != null
+                ? SecretFiles.read(t.key("privateKeyPasswordFile"), passwordFile).toCharArray() : null;
+        if (enabled && key != null) {
+            SecretFiles.warnIfWorldReadable(t.key("privateKeyFile"), tlsPath(t, "privateKeyFile", key));
+        }
+        String prefix = t.key("");
+        return new DicomTls.Files(prefix, cert == null ? null : tlsPath(t, "certificateFile", cert),
+                key == null ? null : tlsPath(t, "privateKeyFile", key), password,
+                trusted == null ? null : tlsPath(t, "trustedCertificatesFile", trusted));
+    }
+
+    private static Path tlsPath(ConfigNode t, String name, String value) {
+        try {
+            return Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException(t.key(name) + ": '" + value + "' is not a file path");
+        }
+    }
+
+    /** {@code destinations.<name>.tls}: DICOM TLS to this destination; null when not enabled. */
+    private static DicomTls destinationTls(ConfigNode t) {
+        boolean enabled = t.bool("enabled", false);
+        boolean verifyHostname = t.bool("verifyHostname", true);
+        DicomTls.Files files = tlsFiles(t);
+        List<String> protocols = t.strings("protocols", DicomTls.PROTOCOLS);
+        t.finish();
+        if (!enabled) {
+            return null;
+        }
+        try {
+            return DicomTls.client(files, verifyHostname, protocols);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     private static final Pattern WEBHOOK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -909,6 +987,10 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
                 int maxPdu = d.integer("maxPduLength", 131072, 4096, 1 << 20);
                 CStoreSender.Settings settings = new CStoreSender.Settings(called, host, port, calling,
                         Duration.ofSeconds(connect), Duration.ofSeconds(response), maxPdu);
+                DicomTls tls = destinationTls(d.child("tls"));
+                if (tls != null) {
+                    settings = settings.withTls(tls);
+                }
                 // storage commitment (push model): the PACS reports to our listener, so it must know RadFlow's AE there
                 boolean commitment = d.bool("commitment", false);
                 int commitTimeout = d.integer("commitmentTimeoutSeconds",

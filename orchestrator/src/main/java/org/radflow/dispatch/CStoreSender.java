@@ -5,9 +5,11 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomOutputStream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.radflow.dicom.LogText;
 import org.radflow.dicom.Part10;
 import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.dicom.net.AssociateRequest;
+import org.radflow.dicom.net.DicomTls;
 import org.radflow.dicom.net.DimseCommand;
 import org.radflow.dicom.net.ScuAssociation;
 import org.radflow.dicom.net.StorageCommitment;
@@ -49,10 +51,19 @@ public final class CStoreSender implements Sender {
      * @param commitmentTimeout how long to wait for that report before the objects are sent and requested again
      * @param commitmentWait    how long to keep the association open after the N-ACTION for a report on it (PS3.4 J.3.3
      *                          allows either association; the SCP then opens a new one to our listener)
+     * @param tls               DICOM TLS to this destination (its C-STORE and storage commitment association); null: plain
      */
     public record Settings(String calledAeTitle, String host, int port, String callingAeTitle, Duration connectTimeout,
                            Duration responseTimeout, int maxPduLength, boolean commitment, Duration commitmentTimeout,
-                           Duration commitmentWait) {
+                           Duration commitmentWait, DicomTls tls) {
+
+        /** Without TLS. */
+        public Settings(String calledAeTitle, String host, int port, String callingAeTitle, Duration connectTimeout,
+                        Duration responseTimeout, int maxPduLength, boolean commitment, Duration commitmentTimeout,
+                        Duration commitmentWait) {
+            this(calledAeTitle, host, port, callingAeTitle, connectTimeout, responseTimeout, maxPduLength, commitment,
+                    commitmentTimeout, commitmentWait, null);
+        }
 
         public static final Duration DEFAULT_COMMITMENT_TIMEOUT = Duration.ofMinutes(10);
         public static final Duration DEFAULT_COMMITMENT_WAIT = Duration.ofSeconds(1);
@@ -71,7 +82,13 @@ public final class CStoreSender implements Sender {
         /** The same destination with storage commitment requested. */
         public Settings withCommitment(Duration timeout, Duration wait) {
             return new Settings(calledAeTitle, host, port, callingAeTitle, connectTimeout, responseTimeout, maxPduLength, true,
-                    timeout, wait);
+                    timeout, wait, tls);
+        }
+
+        /** The same destination over DICOM TLS (null: plain). */
+        public Settings withTls(DicomTls tls) {
+            return new Settings(calledAeTitle, host, port, callingAeTitle, connectTimeout, responseTimeout, maxPduLength, commitment,
+                    commitmentTimeout, commitmentWait, tls);
         }
     }
 
@@ -79,6 +96,8 @@ public final class CStoreSender implements Sender {
     private final String destination;
     private final Settings settings;
     private volatile CommitmentTracker tracker;
+    /** The last TLS handshake failure logged at WARN; null after a handshake that worked. */
+    private volatile String lastTlsFailure;
 
     public CStoreSender(Vertx vertx, String destination, Settings settings) {
         this.vertx = vertx;
@@ -126,8 +145,8 @@ public final class CStoreSender implements Sender {
             outcomes.addAll(sendBatch(batch, reports));
         }
         DeliveryReport report = new DeliveryReport(destination, outcomes, reports);
-        LOG.info("C-STORE to {} ({}@{}:{}): {} of {} instance(s) stored{}", destination, settings.calledAeTitle(), settings.host(),
-                settings.port(), outcomes.size() - report.failures().size(), outcomes.size(),
+        LOG.info("C-STORE to {} ({}@{}:{}{}): {} of {} instance(s) stored{}", destination, settings.calledAeTitle(), settings.host(),
+                settings.port(), settings.tls() == null ? "" : ", TLS", outcomes.size() - report.failures().size(), outcomes.size(),
                 settings.commitment() ? ", storage commitment requested" : "");
         return report;
     }
@@ -190,8 +209,23 @@ public final class CStoreSender implements Sender {
     private List<InstanceOutcome> sendBatch(List<Item> batch, List<StorageCommitment.Report> reports) throws IOException {
         List<InstanceOutcome> outcomes = new ArrayList<>();
         ScuAssociation.Settings s = new ScuAssociation.Settings(settings.callingAeTitle(), settings.calledAeTitle(),
-                settings.host(), settings.port(), settings.connectTimeout(), settings.responseTimeout(), settings.maxPduLength());
-        ScuAssociation assoc = ScuAssociation.open(s, proposals(batch));
+                settings.host(), settings.port(), settings.connectTimeout(), settings.responseTimeout(), settings.maxPduLength(),
+                settings.tls());
+        ScuAssociation assoc;
+        try {
+            assoc = ScuAssociation.open(s, proposals(batch));
+            lastTlsFailure = null;
+        } catch (ScuAssociation.TlsHandshakeException e) {
+            // once per reason: the outbox retries with back-off, and the same refusal every time would say nothing new
+            String why = e.getMessage();
+            if (!why.equals(lastTlsFailure)) {
+                LOG.warn("C-STORE to {}: {}", destination, LogText.escape(why, 600));
+            } else {
+                LOG.debug("C-STORE to {}: {}", destination, LogText.escape(why, 600));
+            }
+            lastTlsFailure = why;
+            throw e;
+        }
         int i = 0;
         try {
             for (; i < batch.size(); i++) {

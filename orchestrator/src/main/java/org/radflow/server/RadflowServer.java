@@ -187,8 +187,12 @@ public final class RadflowServer implements AutoCloseable {
                         : (viewer = new ViewerServer(vertx, config.viewer())).start()
                         .recover(err -> Future.failedFuture(bindFailure(err, "viewer", "port " + config.viewer().port() + " on " + config.viewer().bindAddress(), "viewer.port"))))
                 .compose(x -> {
+                    org.radflow.listener.ListenerSettings.Tls tls = config.listener().tls();
+                    String ports = tls == null ? "port " + config.listener().port()
+                            : (tls.plainPort() ? "port " + config.listener().port() + " or TLS port " : "TLS port ") + tls.port();
+                    String keys = tls == null ? "listener.port" : tls.plainPort() ? "listener.port or listener.tls.port" : "listener.tls.port";
                     return vertx.deployVerticle(listener).recover(err -> Future.failedFuture(bindFailure(err, "DICOM",
-                            "port " + config.listener().port() + " on " + config.listener().bindAddress(), "listener.port")));
+                            ports + " on " + config.listener().bindAddress(), keys)));
                 })
                 .compose(id -> pipeline == null || cluster == null ? Future.succeededFuture()
                         : vertx.executeBlocking(() -> {
@@ -336,7 +340,16 @@ public final class RadflowServer implements AutoCloseable {
                         .put("activeAssociations", listener == null || listener.scp() == null ? 0 : listener.scp().activeAssociations())
                         .put("instancesReceived", instancesReceived.get())
                         .put("bytesReceived", bytesReceived.get())
-                        .put("spool", config.listener().spoolDir().toAbsolutePath().toString()));
+                        .put("spool", config.listener().spoolDir().toAbsolutePath().toString())
+                        .mergeIn(config.listener().tls() == null ? new JsonObject() : new JsonObject().put("tlsPort", dicomTlsPort())));
+    }
+
+    /** The DICOM TLS port (listener.tls.port, or the bound one); -1 without TLS. */
+    public int dicomTlsPort() {
+        if (config().listener().tls() == null) {
+            return -1;
+        }
+        return listener == null ? config().listener().tls().port() : listener.tlsPort();
     }
 
     /** The DICOM listener's verticle; null before start and in a failed start. */

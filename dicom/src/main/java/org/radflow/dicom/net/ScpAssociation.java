@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import javax.net.ssl.SSLSocket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,6 +100,9 @@ final class ScpAssociation {
             // ARTIM (PS3.8 9.1.4) is the server's timer, which closes the socket however slowly bytes trickle in;
             // this read timeout only backs it up
             socket.setSoTimeout(timeoutMillis(settings.artimTimeout().multipliedBy(2)));
+            if (socket instanceof SSLSocket tls && !handshake(tls)) {
+                return null;
+            }
             in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             if (!negotiate()) {
@@ -171,6 +175,36 @@ final class ScpAssociation {
             abandonPending();
             DicomServer.closeQuietly(socket);
         }
+    }
+
+    /**
+     * DICOM TLS: the handshake runs before any PDU, under the ARTIM timer. A failure (no client certificate, one from
+     * a CA we do not trust, plain DICOM on the TLS port) is logged once at WARN with the peer's address and the reason,
+     * rate-limited per address like the other connection warnings, and ends the connection without a report.
+     */
+    private boolean handshake(SSLSocket tls) {
+        try {
+            tls.startHandshake();
+        } catch (IOException e) {
+            if (connection.state() == DicomServer.Connection.State.WAITING) {
+                server.warn(connection.address, "TLS handshake with {} failed: {}", peer, LogText.escape(DicomTls.describe(e), 400));
+            } else {
+                LOG.debug("TLS handshake with {} ended ({}): {}", peer, connection.state(), e.toString());
+            }
+            return false;
+        }
+        if (LOG.isDebugEnabled()) {
+            String client;
+            try {
+                client = ((java.security.cert.X509Certificate) tls.getSession().getPeerCertificates()[0])
+                        .getSubjectX500Principal().getName();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                client = "no client certificate";
+            }
+            LOG.debug("TLS with {}: {} {}, {}", peer, tls.getSession().getProtocol(), tls.getSession().getCipherSuite(),
+                    LogText.escape(client));
+        }
+        return true;
     }
 
     /**

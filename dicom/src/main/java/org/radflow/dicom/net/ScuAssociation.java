@@ -18,9 +18,28 @@ import java.util.Optional;
 /** An outbound association (association requestor, SCU role) for C-ECHO, C-STORE and storage commitment requests. */
 public final class ScuAssociation implements Closeable {
 
-    /** Where to connect and how long to wait. */
+    /**
+     * Where to connect and how long to wait.
+     *
+     * @param tls DICOM TLS for this peer (handshake right after the connect, before the A-ASSOCIATE-RQ); null: plain TCP
+     */
     public record Settings(String callingAeTitle, String calledAeTitle, String host, int port, Duration connectTimeout,
-                           Duration responseTimeout, int maxPduLength) {
+                           Duration responseTimeout, int maxPduLength, DicomTls tls) {
+
+        /** Plain TCP. */
+        public Settings(String callingAeTitle, String calledAeTitle, String host, int port, Duration connectTimeout,
+                        Duration responseTimeout, int maxPduLength) {
+            this(callingAeTitle, calledAeTitle, host, port, connectTimeout, responseTimeout, maxPduLength, null);
+        }
+    }
+
+    /** The TLS handshake with the peer failed; the message says why in a sentence (see {@link DicomTls#describe}). */
+    public static final class TlsHandshakeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TlsHandshakeException(String message, IOException cause) {
+            super(message, cause);
+        }
     }
 
     /** One accepted presentation context. */
@@ -74,6 +93,13 @@ public final class ScuAssociation implements Closeable {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(s.host(), s.port()), (int) s.connectTimeout().toMillis());
             socket.setSoTimeout((int) s.responseTimeout().toMillis());
+            if (s.tls() != null) {
+                try {
+                    socket = s.tls().handshake(socket, s.host(), s.port());
+                } catch (IOException e) {
+                    throw new TlsHandshakeException("TLS handshake with " + description + " failed: " + DicomTls.describe(e), e);
+                }
+            }
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             new AssociateRequest(1, s.calledAeTitle(), s.callingAeTitle(), org.radflow.dicom.Uids.APPLICATION_CONTEXT,
@@ -92,6 +118,14 @@ public final class ScuAssociation implements Closeable {
                 default -> throw new DicomProtocolException(description + " answered the association request with PDU type 0x"
                         + Integer.toHexString(h.type()));
             }
+        } catch (javax.net.ssl.SSLException | java.net.SocketException | java.io.EOFException e) {
+            socket.close();
+            if (s.tls() == null) {
+                throw e;
+            }
+            // TLS 1.3: a server that refuses our certificate (or its absence) does so after our side of the handshake is
+            // done, with an alert or, when the alert is lost in the race with our A-ASSOCIATE-RQ, a closed connection
+            throw new TlsHandshakeException("TLS with " + description + " failed: " + DicomTls.describe(e), e);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
