@@ -88,7 +88,7 @@ public final class ResultStore implements ResultSink {
                 .put("moduleVersion", job.moduleVersion())
                 .put("status", result.status().name())
                 .put("summary", result.summary())
-                .put("parameters", new JsonObject(new java.util.HashMap<>(result.parameters())))
+                .put("parameters", new JsonObject(new java.util.LinkedHashMap<>(result.parameters())))
                 .put("findings", findings)
                 .put("keyImages", images);
         write(tmp.resolve("result.json"), json.encodePrettily().getBytes(StandardCharsets.UTF_8));
