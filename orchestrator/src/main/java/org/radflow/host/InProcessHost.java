@@ -23,7 +23,7 @@ public final class InProcessHost implements ModuleHost {
     }
 
     @Override
-    public ModuleResult run(Job job, JobContext context) throws Exception {
+    public ModuleResult run(Job job, JobContext context, RunRecorder recorder) throws Exception {
         try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
@@ -31,7 +31,14 @@ public final class InProcessHost implements ModuleHost {
             try {
                 StudyInput input = inputs.open(job);
                 context.progress(0, "started");
-                return handle.module().process(input, context);
+                recorder.running(handle.descriptor().version(), handle.generation(), handle.sha256(),
+                        handle.descriptor().model(), "in-process");
+                long t0 = System.nanoTime();
+                try {
+                    return handle.module().process(input, context);
+                } finally {
+                    recorder.moduleTime(System.nanoTime() - t0);
+                }
             } finally {
                 thread.setContextClassLoader(previous);
             }

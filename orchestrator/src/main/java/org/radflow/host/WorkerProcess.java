@@ -235,7 +235,7 @@ final class WorkerProcess {
      *
      * @param heartbeatTimeout the worker is killed when not heard from for this long
      */
-    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout) throws Exception {
+    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout, RunRecorder recorder) throws Exception {
         jobId = job.id();
         linesThisJob.set(0);
         bytesThisJob.set(0);
@@ -279,6 +279,16 @@ final class WorkerProcess {
                     case Frames.PROGRESS -> {
                         DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
                         context.progress(p.readDouble(), p.readUTF());
+                    }
+                    case Frames.RAN -> {
+                        DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
+                        String version = p.readUTF();
+                        String sha256 = p.readUTF();
+                        org.radflow.api.ModelIdentity model = new org.radflow.api.ModelIdentity(p.readUTF(), p.readUTF(), "",
+                                p.readBoolean());
+                        // the host's generation number: the worker was started for it and is retired when it changes
+                        recorder.running(version, spec.generation(), sha256, model, "process");
+                        recorder.moduleTime(p.readLong());
                     }
                     case Frames.RESULT -> {
                         return ResultCodec.read(new DataInputStream(new ByteArrayInputStream(f.payload())));

@@ -86,6 +86,8 @@ public final class ResultStore implements ResultSink {
                 .put("jobId", job.id())
                 .put("module", job.moduleId())
                 .put("moduleVersion", job.moduleVersion())
+                .put("plannedVersion", job.plannedModuleVersion())
+                .put("run", job.run() == null ? null : job.run().toJson())
                 .put("status", result.status().name())
                 .put("summary", result.summary())
                 .put("parameters", new JsonObject(new java.util.LinkedHashMap<>(result.parameters())))

@@ -4,6 +4,8 @@ import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
 import org.radflow.jobs.Lease;
+import org.radflow.jobs.ModuleRun;
+import org.radflow.host.RunRecorder;
 
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleDescriptor;
@@ -112,8 +114,8 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** A job on a lane thread. */
-    static final class Running implements JobContext {
+    /** A job on a lane thread; told by the host which module generation runs it ({@link RunRecorder}). */
+    static final class Running implements JobContext, RunRecorder {
         /** Replaced once when the job's inputs are fetched to this node (a cluster). */
         volatile Job job;
         final Instant started = Instant.now();
@@ -127,10 +129,29 @@ public final class Scheduler implements AutoCloseable {
         /** Counted down when the module call returns (or throws): the lane's thread is free again, whatever the pool does with it. */
         final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
 
+        /** What the host said runs this attempt; null until it acquired the module (or when it never did). */
+        volatile ModuleRun run;
+
         Running(Job job, Duration timeout, JobJournal journal) {
             this.job = job;
             this.timeout = timeout;
             this.journal = journal;
+        }
+
+        @Override
+        public void running(String version, int generation, String sha256, org.radflow.api.ModelIdentity model,
+                            String isolation) {
+            run = new ModuleRun(job.attempts(), version, generation, sha256, model.name(), model.version(), model.demo(), -1,
+                    isolation, journal.nodeName());
+        }
+
+        @Override
+        public void moduleTime(long nanos) {
+            ModuleRun r = run;
+            if (r != null) {
+                run = new ModuleRun(r.attempt(), r.version(), r.generation(), r.sha256(), r.modelName(), r.modelVersion(),
+                        r.demoModel(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos), r.isolation(), r.node());
+            }
         }
 
         @Override
@@ -433,7 +454,12 @@ public final class Scheduler implements AutoCloseable {
                     job = here;
                 }
             }
-            ModuleResult result = host.run(job, r);
+            ModuleResult result;
+            try {
+                result = host.run(job, r, r);
+            } finally {
+                recordRun(r);
+            }
             outcome = settle(lane, r, result);
         } catch (ModuleException e) {
             outcome = failure(lane, r, e.getMessage(), e.isTransient(), e);
@@ -455,6 +481,35 @@ public final class Scheduler implements AutoCloseable {
         } else {
             LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
         }
+    }
+
+    /**
+     * Journals what ran the attempt (the job's version becomes the one that ran, the timeline says which generation)
+     * and tells the run-time listener; the job from then on carries it to the report stage. Never throws: the
+     * attempt's outcome is journaled either way.
+     */
+    private void recordRun(Running r) {
+        ModuleRun run = r.run;
+        if (run == null || r.cancelled.get() || r.leaseLost.get()) {
+            return;
+        }
+        try {
+            journal.moduleRan(r.job, run).ifPresent(updated -> r.job = updated);
+        } catch (SQLException e) {
+            LOG.warn("Job {}: what ran it ({} {}) is not journaled: {}", r.job.id(), r.job.moduleId(), run.version(), e.toString());
+        }
+        try {
+            runListener.accept(r.job, run);
+        } catch (RuntimeException e) {
+            LOG.warn("Module run listener failed: {}", e.toString());
+        }
+    }
+
+    private volatile java.util.function.BiConsumer<Job, ModuleRun> runListener = (job, run) -> { };
+
+    /** Told (job, run) when a module call returned or threw, with what ran it and the module's own time; must be quick. */
+    public void onModuleRan(java.util.function.BiConsumer<Job, ModuleRun> listener) {
+        this.runListener = listener;
     }
 
     private String settle(Lane lane, Running r, ModuleResult result) throws SQLException {

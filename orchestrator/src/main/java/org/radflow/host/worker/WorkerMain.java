@@ -168,6 +168,7 @@ public final class WorkerMain {
             try {
                 byte[] answer;
                 byte type;
+                byte[] ran = null;
                 try (ModuleLease lease = registry.acquire(moduleId)) {
                     Thread.currentThread().setContextClassLoader(lease.classLoader());
                     StudyInput input;
@@ -177,7 +178,13 @@ public final class WorkerMain {
                         throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
                     }
                     context.progress(0, "started");
-                    ModuleResult result = lease.module().process(input, context);
+                    ModuleResult result;
+                    long t0 = System.nanoTime();
+                    try {
+                        result = lease.module().process(input, context);
+                    } finally {
+                        ran = ran(lease, System.nanoTime() - t0);
+                    }
                     if (result == null) {
                         type = Frames.FAILURE;
                         answer = failure("module returned no result", false);
@@ -197,12 +204,29 @@ public final class WorkerMain {
                     type = Frames.FAILURE;
                     answer = failure("module error: " + e, false);
                 }
+                if (ran != null) {
+                    Frames.write(out, Frames.RAN, ran);
+                }
                 Frames.write(out, type, answer);
             } catch (IOException e) {
                 System.err.println("worker: cannot answer the host: " + e);
                 System.exit(4);
             }
         }
+    }
+
+    /** The RAN frame's payload: which generation of the module ran the job, and its process() time. */
+    static byte[] ran(ModuleLease lease, long nanos) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        var descriptor = lease.descriptor();
+        d.writeUTF(descriptor.version());
+        d.writeUTF(lease.loaded().sha256());
+        d.writeUTF(descriptor.model().name());
+        d.writeUTF(descriptor.model().version());
+        d.writeBoolean(descriptor.model().demo());
+        d.writeLong(nanos);
+        return b.toByteArray();
     }
 
     static byte[] failure(String message, boolean transientFailure) throws IOException {
