@@ -1,6 +1,7 @@
 package org.radflow.host;
 
 import org.radflow.api.JobContext;
+import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput;
 import org.radflow.scheduling.InputFactory;
@@ -36,6 +37,11 @@ public final class InProcessHost implements ModuleHost {
                 long t0 = System.nanoTime();
                 try {
                     return handle.module().process(input, context);
+                } catch (ModuleException e) {
+                    throw new ModuleFailure(ModuleFailure.reason(e), e.isTransient(), e);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    // a module bug is that job's failure; VirtualMachineErrors go to the scheduler as they are
+                    throw new ModuleFailure(ModuleFailure.reason(e), false, e);
                 } finally {
                     recorder.moduleTime(System.nanoTime() - t0);
                 }

@@ -296,7 +296,9 @@ final class WorkerProcess {
                     case Frames.FAILURE -> {
                         DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
                         String message = p.readUTF();
-                        throw new ModuleException(message, p.readBoolean(), null);
+                        boolean transientFailure = p.readBoolean();
+                        String stack = p.available() > 0 ? p.readUTF() : null;
+                        throw new ModuleFailure(message, transientFailure, stack == null ? null : new ModuleFailure.WorkerStackTrace(stack));
                     }
                     default -> LOG.debug("{}: frame type {} ignored", name, f.type());
                 }

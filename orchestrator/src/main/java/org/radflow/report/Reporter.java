@@ -135,6 +135,13 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
                     job.unitKey(), lost.getMessage());
             release(job);
             return;
+        } catch (IllegalArgumentException invalid) {
+            // the result itself cannot be reported (e.g. a measurement names a segment no segmentation has): the
+            // module's wrong output, which no retry mends
+            LOG.warn("Job {} ({} {} on {}): the module's result cannot be turned into reports; the job fails", job.id(),
+                    job.moduleId(), job.moduleVersion(), job.unitKey(), invalid);
+            finish(job, JobState.FAILED, "the module's result cannot be turned into reports: " + invalid.getMessage());
+            return;
         } catch (Exception e) {
             Retry policy = retry;
             if (attempt < policy.maxAttempts()) {
@@ -151,8 +158,10 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
                     + attempt + " attempt(s)): " + e + ". Fix the cause, then retry the job");
             return;
         }
-        String summary = result.summary().isEmpty() ? null : result.summary();
-        if (finish(job, JobState.SUCCEEDED, summary)) {
+        // the reason is the outcome, not the module's summary (that stays in the result: result.json, the API's outputs)
+        String outcome = job.destinations().isEmpty() ? "reports written (the rule names no destination)"
+                : "reports written and queued for " + String.join(", ", job.destinations());
+        if (finish(job, JobState.SUCCEEDED, outcome)) {
             LOG.info("Job {} ({} on {}) succeeded", job.id(), job.moduleId(), job.unitKey());
         } else if (job.lease() != null) {
             LOG.warn("Job {} ({} on {}): reports written, but this node's lease on it was lost meanwhile (re-queued or taken "

@@ -5,6 +5,7 @@ import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
 import org.radflow.jobs.Lease;
 import org.radflow.jobs.ModuleRun;
+import org.radflow.host.ModuleFailure;
 import org.radflow.host.RunRecorder;
 
 import org.radflow.api.JobContext;
@@ -92,7 +93,9 @@ public final class Scheduler implements AutoCloseable {
         final ExecutorService threads;
         final Map<String, Running> active = new ConcurrentHashMap<>();
         final AtomicInteger abandoned = new AtomicInteger();
+        /** Attempts on this node since start whose module completed its result (reports are written after). */
         final AtomicInteger completed = new AtomicInteger();
+        /** Attempts on this node since start the module failed, retried ones included (not timeouts or cancels). */
         final AtomicInteger failed = new AtomicInteger();
         volatile boolean paused;
 
@@ -129,6 +132,8 @@ public final class Scheduler implements AutoCloseable {
         /** Counted down when the module call returns (or throws): the lane's thread is free again, whatever the pool does with it. */
         final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
 
+        /** The attempt failed (retried later or FAILED): logged at WARN. */
+        volatile boolean failed;
         /** What the host said runs this attempt; null until it acquired the module (or when it never did). */
         volatile ModuleRun run;
 
@@ -445,6 +450,7 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         String outcome;
+        Throwable thrown = null;
         try {
             InputPlacement place = inputs;
             if (place != null) {
@@ -463,9 +469,13 @@ public final class Scheduler implements AutoCloseable {
             outcome = settle(lane, r, result);
         } catch (ModuleException e) {
             outcome = failure(lane, r, e.getMessage(), e.isTransient(), e);
+            // the module's own exception (or its worker's stack trace) goes with the log line; the host's own failures
+            // (a worker that died, inputs that could not be fetched) are said in full by their message
+            thrown = e instanceof ModuleFailure ? e.getCause() : e.getCause() != null ? e : null;
         } catch (Throwable e) {
             // a module bug is that job's failure, never the server's
-            outcome = failure(lane, r, "module error: " + e, false, e);
+            outcome = failure(lane, r, ModuleFailure.reason(e), false, e);
+            thrown = e;
             if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
                 LOG.error("Module {} caused {}", job.moduleId(), vme.toString());
             }
@@ -476,8 +486,11 @@ public final class Scheduler implements AutoCloseable {
             r.thread = null;
             r.returned.countDown();
         }
-        if (outcome.startsWith(LEASE_LOST)) {
-            LOG.warn("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+        if (r.failed && thrown != null) {
+            // once, at WARN, with the job and the module's stack trace (UIDs only: no patient data)
+            LOG.warn("Job {} ({} {} on {}) {}", job.id(), job.moduleId(), versionThatRan(r), job.unitKey(), outcome, thrown);
+        } else if (r.failed || outcome.startsWith(LEASE_LOST)) {
+            LOG.warn("Job {} ({} {} on {}) {}", job.id(), job.moduleId(), versionThatRan(r), job.unitKey(), outcome);
         } else {
             LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
         }
@@ -512,6 +525,11 @@ public final class Scheduler implements AutoCloseable {
         this.runListener = listener;
     }
 
+    private static String versionThatRan(Running r) {
+        ModuleRun run = r.run;
+        return run == null ? r.job.moduleVersion() : run.version() + " generation " + run.generation();
+    }
+
     private String settle(Lane lane, Running r, ModuleResult result) throws SQLException {
         if (r.cancelled.get()) {
             return "finished after it was timed out or cancelled; result discarded";
@@ -520,7 +538,7 @@ public final class Scheduler implements AutoCloseable {
             return LEASE_LOST;
         }
         if (result == null) {
-            return failure(lane, r, "module returned no result", false, null);
+            return failure(lane, r, "the module returned no result (its process() returned null)", false, null);
         }
         switch (result.status()) {
             case COMPLETED -> {
@@ -561,6 +579,8 @@ public final class Scheduler implements AutoCloseable {
                 if (!held) {
                     return LEASE_LOST + " (" + reason + ")";
                 }
+                r.failed = true;
+                lane.failed.incrementAndGet(); // the lane counts failed attempts; the journal counts FAILED jobs
                 return "failed transiently (attempt " + attempts + " of " + settings.maxAttempts() + "), retry in "
                         + delay.toSeconds() + " s: " + reason;
             }
@@ -569,9 +589,7 @@ public final class Scheduler implements AutoCloseable {
                 return LEASE_LOST + " (" + why + ")";
             }
             lane.failed.incrementAndGet();
-            if (cause != null && !(cause instanceof ModuleException)) {
-                LOG.warn("Job {} of module {} failed", r.job.id(), r.job.moduleId(), cause);
-            }
+            r.failed = true;
             return "failed: " + why;
         } catch (SQLException e) {
             LOG.error("Could not journal the failure of job {}: {}", r.job.id(), e.toString());

@@ -187,7 +187,7 @@ public final class WorkerMain {
                     }
                     if (result == null) {
                         type = Frames.FAILURE;
-                        answer = failure("module returned no result", false);
+                        answer = failure("the module returned no result (its process() returned null)", false);
                     } else {
                         ByteArrayOutputStream b = new ByteArrayOutputStream();
                         ResultCodec.write(result, new DataOutputStream(b));
@@ -196,13 +196,13 @@ public final class WorkerMain {
                     }
                 } catch (ModuleException e) {
                     type = Frames.FAILURE;
-                    answer = failure(e.getMessage(), e.isTransient());
+                    answer = failure(org.radflow.host.ModuleFailure.reason(e), e.isTransient(), stackTrace(e));
                 } catch (Throwable e) {
                     if (e instanceof OutOfMemoryError oom) {
                         throw oom; // -XX:+ExitOnOutOfMemoryError ends the worker; the host says why
                     }
                     type = Frames.FAILURE;
-                    answer = failure("module error: " + e, false);
+                    answer = failure(org.radflow.host.ModuleFailure.reason(e), false, stackTrace(e));
                 }
                 if (ran != null) {
                     Frames.write(out, Frames.RAN, ran);
@@ -230,11 +230,25 @@ public final class WorkerMain {
     }
 
     static byte[] failure(String message, boolean transientFailure) throws IOException {
+        return failure(message, transientFailure, null);
+    }
+
+    /** A FAILURE frame's payload: message, transient flag, then (optional) the stack trace the host logs with the job. */
+    static byte[] failure(String message, boolean transientFailure, String stackTrace) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
         d.writeUTF(message == null ? "" : message.length() > 4000 ? message.substring(0, 4000) : message);
         d.writeBoolean(transientFailure);
+        if (stackTrace != null) {
+            d.writeUTF(stackTrace.length() > 12_000 ? stackTrace.substring(0, 12_000) + "\n\t..." : stackTrace);
+        }
         return b.toByteArray();
+    }
+
+    private static String stackTrace(Throwable e) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     static byte[] text(String s) throws IOException {
