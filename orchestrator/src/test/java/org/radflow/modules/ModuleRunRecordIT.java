@@ -26,7 +26,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -120,35 +119,47 @@ class ModuleRunRecordIT {
             assertTrue(dump.contains("\"2.0.0 (model m-2.0.0)\""), dump);
             assertFalse(dump.contains("1.0.0 (model"), dump);
 
-            JsonObject succeeded = null;
-            boolean firstAttemptAudited = false;
-            try (Stream<Path> files = Files.list(data.resolve("audit"))) {
-                for (Path f : files.toList()) {
-                    for (String line : Files.readAllLines(f)) {
-                        JsonObject r = new JsonObject(line);
-                        String type = r.getString("type", r.getString("event", ""));
-                        JsonObject d = r.getJsonObject("detail", r);
-                        if (!id.equals(d.getString("jobId"))) {
-                            continue;
-                        }
-                        if ("SUCCEEDED".equals(d.getString("state"))) {
-                            succeeded = d;
-                        }
-                        firstAttemptAudited |= String.valueOf(d.getString("message")).contains("ran " + ID + " 1.0.0 (generation 1");
-                        assertNotNull(type);
-                    }
-                }
-            }
-            assertTrue(firstAttemptAudited, "the audit trail has attempt 1's event naming 1.0.0");
-            assertNotNull(succeeded, "the audit trail has the job's SUCCEEDED record");
+            // the audit trail is written on its own thread: wait for the job's SUCCEEDED record
+            await(() -> audit(data, id).stream().anyMatch(r -> "SUCCEEDED".equals(r.getString("state"))), 10_000, "audited");
+            List<JsonObject> audited = audit(data, id);
+            assertTrue(audited.stream().allMatch(r -> "job.state".equals(r.getString("type"))), audited.toString());
+            assertTrue(audited.stream().anyMatch(r -> String.valueOf(r.getString("message")).contains("ran " + ID + " 1.0.0 (generation 1")),
+                    "the audit trail has attempt 1's event naming 1.0.0: " + audited);
+            JsonObject succeeded = audited.stream().filter(r -> "SUCCEEDED".equals(r.getString("state"))).findFirst().orElseThrow();
             assertEquals("2.0.0", succeeded.getString("moduleVersion"));
             assertEquals(2, succeeded.getInteger("generation"));
+            assertTrue(succeeded.getLong("moduleRunMs") >= 0, succeeded.encode());
 
             String metrics = get(port, "/metrics");
             String count = metrics.lines().filter(l -> l.startsWith("radflow_module_run_seconds_count{module=\"" + ID + "\"}"))
                     .findFirst().orElseThrow(() -> new AssertionError(metrics));
             assertTrue(Double.parseDouble(count.substring(count.lastIndexOf(' ') + 1)) >= 2, count);
         }
+    }
+
+    /** The audit trail's records of one job. */
+    private static List<JsonObject> audit(Path data, String jobId) throws Exception {
+        Path dir = data.resolve("audit");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<JsonObject> out = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    JsonObject r;
+                    try {
+                        r = new JsonObject(line);
+                    } catch (io.vertx.core.json.DecodeException partial) {
+                        continue; // a line being written
+                    }
+                    if (jobId.equals(r.getString("jobId"))) {
+                        out.add(r);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static String jobId(int port) throws Exception {
