@@ -296,6 +296,31 @@ class SrWriterTest {
                 summaryLine);
     }
 
+    @Test
+    void theSrNamesTheVersionAndModelThatRanNotTheOneLoadedNow() throws Exception {
+        ReportInput now = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        Job planned = now.job();
+        assertEquals(now.module(), ReportService.ranBy(planned, now.module()), "no run recorded: the module as loaded");
+        // the job ran 1.1.0 with a demo model; the registry has since loaded another version (now.module(): 1.2.0)
+        org.radflow.jobs.ModuleRun run = new org.radflow.jobs.ModuleRun(2, "1.1.0", 4, "", "hippo-unet-old", "2023.9", true,
+                250, "process", "local");
+        Job ran = new Job(planned.id(), planned.unitKey(), planned.trigger(), planned.studyUid(), planned.seriesUid(),
+                planned.sopUid(), planned.moduleId(), "1.1.0", planned.ruleName(), planned.priority(), planned.destinations(),
+                planned.inputFiles(), planned.inputHash(), planned.revision(), planned.supersedes(), planned.state(), 2,
+                planned.reason(), planned.progress(), planned.progressMessage(), planned.createdAt(), planned.updatedAt(),
+                planned.startedAt(), planned.finishedAt(), planned.nextAttemptAt(), null, null, null, "1.0.0", run);
+        ModuleDescriptor asRan = ReportService.ranBy(ran, now.module());
+        assertEquals("1.1.0", asRan.version());
+        assertEquals(new ModelIdentity("hippo-unet-old", "2023.9", "", true), asRan.model());
+        assertEquals(now.module().displayName(), asRan.displayName());
+        ReportInput in = new ReportInput(ran, asRan, now.result(), now.sources(), now.first(), now.createdAt(), null);
+        String dump = run("dsrdump", "+Pc", "+Pl", writeOne(in, shared.resolve("ran")).toString());
+        assertTrue(dump.contains("\"1.1.0 (model 2023.9, DEMO MODEL)\""), dump);
+        assertTrue(!dump.contains("1.2.0"), dump);
+        assertEquals(OutputUids.derive(planned.inputHash(), "hippovolume", "1.1.0", "sr.instance"), in.uid("sr.instance"),
+                "output UIDs follow the version that ran");
+    }
+
     private static ReportInput withSummary(ReportInput in, String summary) {
         return new ReportInput(in.job(), in.module(), ModuleResult.completed(in.result().findings(), List.of(), summary,
                 in.result().parameters()), in.sources(), in.first(), in.createdAt(), null);

@@ -106,6 +106,10 @@ class SchedulerTest {
                 failReports--;
                 throw new java.io.IOException("disk full");
             }
+            if (result.summary().startsWith("invalid")) {
+                throw new IllegalArgumentException("a measurement refers to segment 'x', which is not a segment of any "
+                        + "segmentation in the same result");
+            }
             sunk.add(job.id());
         }, new Reporter.Retry(2, Duration.ofMillis(50), Duration.ofMillis(100)));
         scheduler = new Scheduler(journal, catalog, job -> null, reporter, s);
@@ -294,6 +298,7 @@ class SchedulerTest {
         assertTrue(timeline.get(0).startsWith("attempt 1 ran gen 1.0 (generation 1, sha256 abababababab;"), timeline.get(0));
         assertTrue(timeline.get(1).startsWith("attempt 2 ran gen 2.0 (generation 2, sha256 abababababab;"), timeline.get(1));
         assertEquals(List.of(1, 2), told.stream().map(org.radflow.jobs.ModuleRun::attempt).toList());
+        assertEquals("reports written (the rule names no destination)", done.reason(), "the outcome, not the summary");
         // the lane counts attempts (the failed one too), the journal counts jobs
         assertEquals(1, scheduler.laneStatus("gen").get("failed"));
         assertEquals(1, scheduler.laneStatus("gen").get("succeeded"));
@@ -330,6 +335,17 @@ class SchedulerTest {
         } finally {
             schedulerLog.detachAppender(log);
         }
+    }
+
+    @Test
+    void aResultThatCannotBeReportedFailsAtOnceAsTheModulesWrongOutput() throws Exception {
+        module("wrong", 1, Duration.ofSeconds(30), (in, job) -> ModuleResult.completed(List.of(), List.of(), "invalid", Map.of()));
+        start(SchedulerSettings.defaults());
+        Job j = enqueue("wrong", "w1");
+        assertEquals(JobState.FAILED, await(j, JobState.FAILED, 5000));
+        assertEquals("the module's result cannot be turned into reports: a measurement refers to segment 'x', which is not a "
+                + "segment of any segmentation in the same result", journal.find(j.id()).orElseThrow().reason());
+        assertEquals(1, journal.find(j.id()).orElseThrow().attempts(), "not retried: the same result would fail again");
     }
 
     @Test
