@@ -630,6 +630,15 @@ public final class Scheduler implements AutoCloseable {
             t.interrupt();
             stuck = lane.abandoned.incrementAndGet();
         }
+        // what ran the attempt, when the module was reached (its time unknown: it did not return in time)
+        ModuleRun run = r.run;
+        if (run != null) {
+            try {
+                journal.moduleRan(r.job, run).ifPresent(updated -> r.job = updated);
+            } catch (SQLException e) {
+                LOG.debug("what ran timed-out job {} is not journaled: {}", r.job.id(), e.toString());
+            }
+        }
         // journaled after the lane's figures changed: whoever sees TIMED_OUT sees the abandoned thread counted too
         try {
             if (!finishHeld(r, JobState.TIMED_OUT, "exceeded the module's timeout of " + r.timeout.toSeconds() + " s")) {

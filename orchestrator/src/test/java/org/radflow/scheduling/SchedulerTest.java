@@ -232,6 +232,9 @@ class SchedulerTest {
         start(SchedulerSettings.defaults());
         Job j = enqueue("polite", "p1");
         assertEquals(JobState.TIMED_OUT, await(j, JobState.TIMED_OUT, 8000));
+        org.radflow.jobs.ModuleRun ran = journal.find(j.id()).orElseThrow().run();
+        assertEquals("1.0", ran.version(), "a timed-out attempt still says what ran it");
+        assertEquals(-1, ran.moduleMillis(), "its module time is unknown: it did not return in time");
         long end = System.currentTimeMillis() + 5000;
         while (!Integer.valueOf(0).equals(scheduler.laneStatus("polite").get("abandonedThreads")) && System.currentTimeMillis() < end) {
             Thread.sleep(50);
