@@ -86,7 +86,11 @@ public final class ReportService implements ResultSink {
         Files.createDirectories(tmp);
         List<Path> written = new ArrayList<>();
         for (ReportObjectWriter w : writers) {
-            written.addAll(w.write(in, tmp));
+            try {
+                written.addAll(w.write(in, tmp));
+            } catch (IllegalArgumentException invalid) {
+                throw new UnreportableResultException(w.kind(), invalid);
+            }
         }
         deleteTree(dir);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

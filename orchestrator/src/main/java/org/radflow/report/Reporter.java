@@ -135,12 +135,11 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
                     job.unitKey(), lost.getMessage());
             release(job);
             return;
-        } catch (IllegalArgumentException invalid) {
-            // the result itself cannot be reported (e.g. a measurement names a segment no segmentation has): the
-            // module's wrong output, which no retry mends
-            LOG.warn("Job {} ({} {} on {}): the module's result cannot be turned into reports; the job fails", job.id(),
-                    job.moduleId(), job.moduleVersion(), job.unitKey(), invalid);
-            finish(job, JobState.FAILED, "the module's result cannot be turned into reports: " + invalid.getMessage());
+        } catch (UnreportableResultException invalid) {
+            // the module's wrong output, which no retry mends: logged once with the writer's stack, the job fails at once
+            LOG.warn("Job {} ({} {} on {}) failed: {}", job.id(), job.moduleId(), job.moduleVersion(), job.unitKey(),
+                    invalid.getMessage(), invalid.getCause());
+            finish(job, JobState.FAILED, invalid.getMessage());
             return;
         } catch (Exception e) {
             Retry policy = retry;

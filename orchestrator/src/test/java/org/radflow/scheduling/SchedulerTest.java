@@ -107,8 +107,8 @@ class SchedulerTest {
                 throw new java.io.IOException("disk full");
             }
             if (result.summary().startsWith("invalid")) {
-                throw new IllegalArgumentException("a measurement refers to segment 'x', which is not a segment of any "
-                        + "segmentation in the same result");
+                throw new org.radflow.report.UnreportableResultException("sr", new IllegalArgumentException(
+                        "a measurement refers to segment 'x', which is not a segment of any segmentation in the same result"));
             }
             sunk.add(job.id());
         }, new Reporter.Retry(2, Duration.ofMillis(50), Duration.ofMillis(100)));
@@ -346,8 +346,8 @@ class SchedulerTest {
         start(SchedulerSettings.defaults());
         Job j = enqueue("wrong", "w1");
         assertEquals(JobState.FAILED, await(j, JobState.FAILED, 5000));
-        assertEquals("the module's result cannot be turned into reports: a measurement refers to segment 'x', which is not a "
-                + "segment of any segmentation in the same result", journal.find(j.id()).orElseThrow().reason());
+        assertEquals("the module's result cannot be turned into reports (sr): a measurement refers to segment 'x', which is "
+                + "not a segment of any segmentation in the same result", journal.find(j.id()).orElseThrow().reason());
         assertEquals(1, journal.find(j.id()).orElseThrow().attempts(), "not retried: the same result would fail again");
     }
 
