@@ -66,6 +66,11 @@ class ModuleRunRecordIT {
                 rules:
                   - {name: fx, module: %s, match: {Modality: MR}}
                 """.formatted(data, modules, ID, isolation, ID));
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        ch.qos.logback.classic.Logger schedulerLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.radflow.scheduling.Scheduler.class);
+        schedulerLog.addAppender(log);
         try (RadflowServer s = new RadflowServer(RadflowConfig.load(cfg), false)) {
             s.start().await(60, TimeUnit.SECONDS);
             int port = s.httpPort();
@@ -130,10 +135,28 @@ class ModuleRunRecordIT {
             assertEquals(2, succeeded.getInteger("generation"));
             assertTrue(succeeded.getLong("moduleRunMs") >= 0, succeeded.encode());
 
+            // each failed attempt is logged once, at WARN, with the job, the version that ran and the module's stack trace
+            // (from the worker: the trace it sent in its FAILURE frame)
+            List<ch.qos.logback.classic.spi.ILoggingEvent> failures = List.copyOf(log.list).stream()
+                    .filter(e -> e.getFormattedMessage().contains(id) && e.getFormattedMessage().contains("failed")).toList();
+            assertEquals(job.getInteger("attempts") - 1, failures.size(), failures.toString());
+            for (ch.qos.logback.classic.spi.ILoggingEvent e : failures) {
+                assertEquals(ch.qos.logback.classic.Level.WARN, e.getLevel());
+                assertTrue(e.getFormattedMessage().contains("(" + ID + " 1.0.0 generation 1 on "), e.getFormattedMessage());
+                var thrown = e.getThrowableProxy();
+                String trace = thrown.getMessage() + "\n" + java.util.Arrays.stream(thrown.getStackTraceElementProxyArray())
+                        .map(Object::toString).collect(java.util.stream.Collectors.joining("\n"));
+                assertTrue(trace.contains("fx.fxrun.Factory"), "the module's own frame: " + trace);
+                assertEquals(isolation.equals("process") ? org.radflow.host.ModuleFailure.WorkerStackTrace.class.getName()
+                        : org.radflow.api.ModuleException.class.getName(), thrown.getClassName());
+            }
+
             String metrics = get(port, "/metrics");
             String count = metrics.lines().filter(l -> l.startsWith("radflow_module_run_seconds_count{module=\"" + ID + "\"}"))
                     .findFirst().orElseThrow(() -> new AssertionError(metrics));
             assertTrue(Double.parseDouble(count.substring(count.lastIndexOf(' ') + 1)) >= 2, count);
+        } finally {
+            schedulerLog.detachAppender(log);
         }
     }
 

@@ -32,7 +32,7 @@ public final class Frames {
     public static final byte CANCEL = 2;
     /** host → worker: finish and exit. */
     public static final byte SHUTDOWN = 3;
-    /** worker → host: module loaded, ready for jobs. */
+    /** worker → host: module loaded, ready for jobs: a text for the log, then what it runs (a RAN payload, time -1). */
     public static final byte READY = 10;
     /** worker → host: job progress. */
     public static final byte PROGRESS = 11;

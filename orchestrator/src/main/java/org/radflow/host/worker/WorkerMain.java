@@ -70,14 +70,20 @@ public final class WorkerMain {
                 Duration.ZERO, WorkerMain.class.getClassLoader()), (id, declared) -> inference.forModule(id, Math.min(declared, threads)));
         registry.start();
         String ready;
+        byte[] identity;
         try (ModuleLease lease = registry.acquire(moduleId)) { // creates the module now: its model loads before the first job
             ready = lease.descriptor().version();
+            identity = ran(lease, -1);
         } catch (Exception | LinkageError e) {
             Frames.write(out, Frames.FAILURE, failure("the module cannot start in its worker: " + e.getMessage(), false));
             System.exit(2);
             return;
         }
-        Frames.write(out, Frames.READY, text(ready + " pid " + ProcessHandle.current().pid()));
+        // the text for the host's log, then what it runs (as in a RAN frame): the host records it for a job that never returns
+        ByteArrayOutputStream readyPayload = new ByteArrayOutputStream();
+        readyPayload.write(text(ready + " pid " + ProcessHandle.current().pid()));
+        readyPayload.write(identity);
+        Frames.write(out, Frames.READY, readyPayload.toByteArray());
         Worker w = new Worker(registry, moduleId, out);
         Frames.Frame f;
         while ((f = Frames.read(in)) != null) {
