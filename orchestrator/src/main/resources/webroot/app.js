@@ -473,7 +473,9 @@ function jobView(root, id) {
       }
       replace(head, h('dl', { class: 'facts' },
         fact('State', stateBadge(job.state)),
-        fact('Module', job.module + (job.moduleVersion ? ' ' + job.moduleVersion : '')),
+        fact('Module', job.module + (job.moduleVersion ? ' ' + job.moduleVersion : '')
+          + (job.generation !== null && job.generation !== undefined ? ' (generation ' + job.generation + ')' : '')
+          + (job.plannedVersion && job.plannedVersion !== job.moduleVersion ? ', planned with ' + job.plannedVersion : '')),
         fact('Rule', job.rule || '—'),
         fact('Study', uidCell(job.studyInstanceUid)),
         fact('Series', uidCell(job.seriesInstanceUid)),
@@ -482,7 +484,8 @@ function jobView(root, id) {
         fact('Progress', progressCell(job)),
         fact('Attempts', job.attempts ?? '—'),
         fact('Waited', duration(between(job.createdAt, job.startedAt))),
-        fact('Ran', job.startedAt ? duration(between(job.startedAt, job.finishedAt)) : '—'),
+        fact('Ran', job.startedAt ? duration(between(job.startedAt, job.finishedAt))
+          + (job.moduleRunMs !== null && job.moduleRunMs !== undefined ? ' (module ' + job.moduleRunMs + ' ms)' : '') : '—'),
         fact('Reason', job.reason || '—'),
         job.supersedes ? fact('Supersedes', h('a', { href: '#/job/' + encodeURIComponent(job.supersedes) }, job.supersedes)) : null,
         job.nextAttemptAt && job.state === 'QUEUED' ? fact('Next attempt', dateTime(job.nextAttemptAt)) : null),

@@ -58,6 +58,8 @@ public final class AuditObserver implements PipelineEvents, AutoCloseable {
                 .put("jobId", job.id())
                 .put("module", job.moduleId())
                 .put("moduleVersion", job.moduleVersion())
+                .put("generation", job.run() == null ? null : job.run().generation())
+                .put("moduleRunMs", job.run() == null || job.run().moduleMillis() < 0 ? null : job.run().moduleMillis())
                 .put("rule", job.ruleName())
                 .put("studyInstanceUid", job.studyUid())
                 .put("seriesInstanceUid", job.seriesUid())

@@ -1,6 +1,7 @@
 package org.radflow.host;
 
 import org.radflow.api.JobContext;
+import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.api.StudyInput;
 import org.radflow.scheduling.InputFactory;
@@ -23,7 +24,7 @@ public final class InProcessHost implements ModuleHost {
     }
 
     @Override
-    public ModuleResult run(Job job, JobContext context) throws Exception {
+    public ModuleResult run(Job job, JobContext context, RunRecorder recorder) throws Exception {
         try (ModuleCatalog.Handle handle = catalog.acquire(job.moduleId())) {
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
@@ -31,7 +32,19 @@ public final class InProcessHost implements ModuleHost {
             try {
                 StudyInput input = inputs.open(job);
                 context.progress(0, "started");
-                return handle.module().process(input, context);
+                recorder.running(handle.descriptor().version(), handle.generation(), handle.sha256(),
+                        handle.descriptor().model(), "in-process");
+                long t0 = System.nanoTime();
+                try {
+                    return handle.module().process(input, context);
+                } catch (ModuleException e) {
+                    throw new ModuleFailure(ModuleFailure.reason(e), e.isTransient(), e);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    // a module bug is that job's failure; VirtualMachineErrors go to the scheduler as they are
+                    throw new ModuleFailure(ModuleFailure.reason(e), false, e);
+                } finally {
+                    recorder.moduleTime(System.nanoTime() - t0);
+                }
             } finally {
                 thread.setContextClassLoader(previous);
             }

@@ -15,7 +15,13 @@ public interface ModuleHost {
     /**
      * Runs the job's module on the calling thread and returns what it returned (null when it returned nothing).
      *
+     * @param recorder told which module generation runs the job and how long its {@code process()} call took
      * @throws ModuleException for the module's own failures and for inputs that cannot be read
      */
-    ModuleResult run(Job job, JobContext context) throws Exception;
+    ModuleResult run(Job job, JobContext context, RunRecorder recorder) throws Exception;
+
+    /** {@link #run(Job, JobContext, RunRecorder)} without recording what ran. */
+    default ModuleResult run(Job job, JobContext context) throws Exception {
+        return run(job, context, RunRecorder.NONE);
+    }
 }

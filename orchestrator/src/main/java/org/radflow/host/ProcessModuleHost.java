@@ -93,7 +93,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
     }
 
     @Override
-    public ModuleResult run(Job job, JobContext context) throws Exception {
+    public ModuleResult run(Job job, JobContext context, RunRecorder recorder) throws Exception {
         WorkerSpec spec = env.spec(job.moduleId())
                 .orElseThrow(() -> new ModuleException("module " + job.moduleId() + " is not loaded", true, null));
         Pool pool = pool(spec.moduleId());
@@ -108,7 +108,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         }
         boolean reusable = false;
         try {
-            ModuleResult result = w.run(job, context, env.settings().heartbeatTimeout());
+            ModuleResult result = w.run(job, context, env.settings().heartbeatTimeout(), recorder);
             reusable = w.alive();
             pool.crashesInARow = 0;
             return result;

@@ -45,6 +45,16 @@ public final class RegistryCatalog implements ModuleCatalog {
             }
 
             @Override
+            public int generation() {
+                return lease.loaded().generation();
+            }
+
+            @Override
+            public String sha256() {
+                return lease.loaded().sha256();
+            }
+
+            @Override
             public ClassLoader classLoader() {
                 return lease.classLoader();
             }

@@ -78,6 +78,8 @@ final class WorkerProcess {
     /** Why the host stopped this worker itself (output flood, no heartbeat, a broken channel), or null. */
     private volatile String stoppedFor;
     volatile long idleSince = System.nanoTime();
+    /** What the worker said it runs when it was ready; null from a worker that did not say. */
+    private volatile Ran identity;
     volatile boolean busy;
     final AtomicInteger jobsServed = new AtomicInteger();
 
@@ -135,7 +137,11 @@ final class WorkerProcess {
             w = new WorkerProcess(spec, p, home, errorFile, outputLimit, listening, socket);
             Object first = w.frames.poll(120, TimeUnit.SECONDS);
             if (first instanceof Frames.Frame f && f.type() == Frames.READY) {
-                LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, readUtf(f.payload()));
+                DataInputStream ready = new DataInputStream(new ByteArrayInputStream(f.payload()));
+                LOG.info("Module {}: {} started ({})", spec.moduleId(), w.name, ready.readUTF());
+                if (ready.available() > 0) {
+                    w.identity = readRan(ready);
+                }
                 return w;
             }
             String why = first instanceof Frames.Frame f && f.type() == Frames.FAILURE ? readUtf(f.payload())
@@ -235,7 +241,7 @@ final class WorkerProcess {
      *
      * @param heartbeatTimeout the worker is killed when not heard from for this long
      */
-    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout) throws Exception {
+    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout, RunRecorder recorder) throws Exception {
         jobId = job.id();
         linesThisJob.set(0);
         bytesThisJob.set(0);
@@ -246,6 +252,12 @@ final class WorkerProcess {
         d.writeInt(job.inputFiles().size());
         for (Path f : job.inputFiles()) {
             d.writeUTF(f.toString());
+        }
+        Ran started = identity;
+        if (started != null) {
+            // what this worker runs, recorded now: a job whose worker dies before it answers still says what ran it.
+            // The host's generation number: the worker was started for it and is retired when it changes
+            recorder.running(started.version(), spec.generation(), started.sha256(), started.model(), "process");
         }
         try {
             send(Frames.JOB, b.toByteArray());
@@ -280,13 +292,20 @@ final class WorkerProcess {
                         DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
                         context.progress(p.readDouble(), p.readUTF());
                     }
+                    case Frames.RAN -> {
+                        Ran ran = readRan(new DataInputStream(new ByteArrayInputStream(f.payload())));
+                        recorder.running(ran.version(), spec.generation(), ran.sha256(), ran.model(), "process");
+                        recorder.moduleTime(ran.nanos());
+                    }
                     case Frames.RESULT -> {
                         return ResultCodec.read(new DataInputStream(new ByteArrayInputStream(f.payload())));
                     }
                     case Frames.FAILURE -> {
                         DataInputStream p = new DataInputStream(new ByteArrayInputStream(f.payload()));
                         String message = p.readUTF();
-                        throw new ModuleException(message, p.readBoolean(), null);
+                        boolean transientFailure = p.readBoolean();
+                        String stack = p.available() > 0 ? p.readUTF() : null;
+                        throw new ModuleFailure(message, transientFailure, stack == null ? null : new ModuleFailure.WorkerStackTrace(stack));
                     }
                     default -> LOG.debug("{}: frame type {} ignored", name, f.type());
                 }
@@ -441,6 +460,17 @@ final class WorkerProcess {
         } catch (IOException e) {
             LOG.debug("cannot remove {}: {}", root, e.toString());
         }
+    }
+
+    /** What a worker runs (its READY frame's tail, a RAN frame): module version, JAR hash, model, process() time in ns. */
+    record Ran(String version, String sha256, org.radflow.api.ModelIdentity model, long nanos) {
+    }
+
+    private static Ran readRan(DataInputStream p) throws IOException {
+        String version = p.readUTF();
+        String sha256 = p.readUTF();
+        org.radflow.api.ModelIdentity model = new org.radflow.api.ModelIdentity(p.readUTF(), p.readUTF(), "", p.readBoolean());
+        return new Ran(version, sha256, model, p.readLong());
     }
 
     private static String readUtf(byte[] payload) throws IOException {

@@ -19,6 +19,9 @@ public final class JobJson {
                 .put("state", j.state().name())
                 .put("module", j.moduleId())
                 .put("moduleVersion", j.moduleVersion())
+                .put("plannedVersion", j.plannedModuleVersion())
+                .put("generation", j.run() == null ? null : j.run().generation())
+                .put("moduleRunMs", j.run() == null || j.run().moduleMillis() < 0 ? null : j.run().moduleMillis())
                 .put("rule", j.ruleName())
                 .put("trigger", j.trigger().name())
                 .put("priority", j.priority().configName())
@@ -49,6 +52,7 @@ public final class JobJson {
                 .put("inputHash", j.inputHash())
                 .put("supersedes", j.supersedes())
                 .put("nextAttemptAt", time(j.nextAttemptAt()))
+                .put("run", j.run() == null ? null : j.run().toJson())
                 .put("timeline", events);
     }
 

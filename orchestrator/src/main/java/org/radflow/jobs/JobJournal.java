@@ -215,8 +215,9 @@ public final class JobJournal implements AutoCloseable {
         try (PreparedStatement ins = c.prepareStatement("""
                 INSERT INTO jobs (id, unit_key, trigger_kind, study_uid, series_uid, sop_uid, module_id, module_version, rule_name,
                   priority, destinations, input_files, input_hash, revision, supersedes, state, attempts, reason, progress,
-                  progress_message, sort_key, created_at, updated_at, started_at, finished_at, next_attempt_at, input_node)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, NULL, ?, ?, ?, NULL, ?, ?, ?)""")) {
+                  progress_message, sort_key, created_at, updated_at, started_at, finished_at, next_attempt_at, input_node,
+                  planned_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, NULL, ?, ?, ?, NULL, ?, ?, ?, ?)""")) {
             int i = 1;
             ins.setString(i++, id);
             ins.setString(i++, n.unitKey());
@@ -240,7 +241,8 @@ public final class JobJournal implements AutoCloseable {
             ins.setTimestamp(i++, Timestamp.from(now));
             ins.setTimestamp(i++, initialState.terminal() ? Timestamp.from(now) : null);
             ins.setTimestamp(i++, Timestamp.from(now));
-            ins.setString(i, inputsLocal ? node : null);
+            ins.setString(i++, inputsLocal ? node : null);
+            ins.setString(i, n.moduleVersion());
             ins.executeUpdate();
         }
         event(c, changes, id, initialState, initialState == JobState.QUEUED
@@ -412,6 +414,32 @@ public final class JobJournal implements AutoCloseable {
         }
         event(c, changes, id, state, reason);
         return true;
+    }
+
+    /**
+     * Records what ran the job's current attempt (the module generation and the module's own run time): the job's
+     * module version becomes the version that ran, and the timeline gets an event saying so. Fenced by the job's lease
+     * when it has one; empty when the job is no longer RUNNING under it (nothing was written).
+     */
+    public Optional<Job> moduleRan(Job job, ModuleRun run) throws SQLException {
+        Long token = job.lease() == null ? null : job.lease().token();
+        return write((c, changes) -> {
+            try (PreparedStatement u = c.prepareStatement("UPDATE jobs SET module_version = ?, module_run = ?, updated_at = ? "
+                    + "WHERE id = ? AND state = 'RUNNING'" + fence(token))) {
+                u.setString(1, run.version());
+                u.setString(2, run.toJson().encode());
+                u.setTimestamp(3, Timestamp.from(Instant.now()));
+                u.setString(4, job.id());
+                if (token != null) {
+                    u.setLong(5, token);
+                }
+                if (u.executeUpdate() != 1) {
+                    return Optional.<Job>empty();
+                }
+            }
+            event(c, changes, job.id(), JobState.RUNNING, run.describe(job.moduleId()));
+            return JobRows.find(c, job.id());
+        });
     }
 
     /** The node that planned a job and holds its inputs (input_node), or null (any node). */

@@ -68,7 +68,9 @@ final class JobRows {
                 instant(rs, "next_attempt_at"),
                 lease(rs),
                 rs.getString("lease_owner"),
-                rs.getString("input_node"));
+                rs.getString("input_node"),
+                rs.getString("planned_version"),
+                ModuleRun.fromJson(rs.getString("module_run")));
     }
 
     /** The lease of a running job that has one (jobs running from before leases have no owner). */

@@ -83,6 +83,13 @@ public final class Metrics {
     private final Histogram queueWait = histogram("radflow_job_queue_wait_seconds",
             "Time a job waited in the queue (from when it could start until it started)");
     private final Histogram runTime = histogram("radflow_job_run_seconds", "Time a job ran in its module (started to finished)");
+    /** The module's own process() call: finer at the low end than the job histograms (a fast module takes milliseconds). */
+    private final Histogram moduleRun = Histogram.builder().name("radflow_module_run_seconds")
+            .help("Time a module's own process() call took per attempt (in its worker or in process); the rest of "
+                    + "radflow_job_run_seconds is the platform's share (decoding, reports, journal)")
+            .labelNames("module").classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+            .register(registry);
     private final Histogram deliveryTime = histogram("radflow_job_delivery_seconds",
             "Time from an output object's queuing in the outbox to its delivery");
 
@@ -120,6 +127,10 @@ public final class Metrics {
 
     public void runTime(String module, double seconds) {
         runTime.labelValues(module).observe(Math.max(0, seconds));
+    }
+
+    public void moduleRun(String module, double seconds) {
+        moduleRun.labelValues(module).observe(Math.max(0, seconds));
     }
 
     public void delivered(String module, String destination, double seconds) {

@@ -5,6 +5,7 @@ import org.radflow.intake.ReceivedInstance;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
+import org.radflow.jobs.ModuleRun;
 import org.radflow.listener.AssociationSummary;
 import org.radflow.pipeline.PipelineEvents;
 import org.radflow.pipeline.Threads;
@@ -52,14 +53,23 @@ public final class MetricsObserver implements PipelineEvents, AutoCloseable {
     @Override
     public void jobChanged(Job job, Job.Event e) {
         if (e.state() == JobState.RUNNING) {
-            Instant eligible = job.nextAttemptAt() == null ? job.createdAt() : job.nextAttemptAt();
-            metrics.queueWait(job.moduleId(), Duration.between(eligible, e.at()).toMillis() / 1000.0);
-            runningSince.put(job.id(), e.at());
+            // a running job's later events (what ran its attempt) are RUNNING too: only the first starts the clock
+            if (runningSince.putIfAbsent(job.id(), e.at()) == null) {
+                Instant eligible = job.nextAttemptAt() == null ? job.createdAt() : job.nextAttemptAt();
+                metrics.queueWait(job.moduleId(), Duration.between(eligible, e.at()).toMillis() / 1000.0);
+            }
         } else {
             Instant since = runningSince.remove(job.id());
             if (since != null) {
                 metrics.runTime(job.moduleId(), Duration.between(since, e.at()).toMillis() / 1000.0);
             }
+        }
+    }
+
+    @Override
+    public void moduleRan(Job job, ModuleRun run) {
+        if (run.moduleMillis() >= 0) {
+            metrics.moduleRun(job.moduleId(), run.moduleMillis() / 1000.0);
         }
     }
 

@@ -194,11 +194,12 @@ public final class Pipeline implements AutoCloseable {
             }
         });
         // each module's isolation as configured now (modules.<id>.isolation)
-        ModuleHost host = (job, context) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
-                ? workers.run(job, context) : inProcess.run(job, context);
+        ModuleHost host = (job, context, recorder) -> isolation(job.moduleId()) == RadflowConfig.Isolation.PROCESS
+                ? workers.run(job, context, recorder) : inProcess.run(job, context, recorder);
         scheduler = new Scheduler(journal, new RegistryCatalog(registry), host, reporter, c.scheduler());
         scheduler.enabledCheck(switches::enabled);
         scheduler.onPause((id, reason) -> events.modulePaused(id, reason));
+        scheduler.onModuleRan((job, run) -> events.moduleRan(job, run));
         if (cluster != null) {
             scheduler.inputPlacement(cluster::inputsHere);
         }

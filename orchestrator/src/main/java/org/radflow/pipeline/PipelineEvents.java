@@ -27,6 +27,10 @@ public interface PipelineEvents {
     default void jobChanged(Job job, Job.Event event) {
     }
 
+    /** A module call returned or threw: which generation ran the job's attempt and the module's own time (scheduler). */
+    default void moduleRan(Job job, org.radflow.jobs.ModuleRun run) {
+    }
+
     /** A report object was sent to a destination, or the attempt failed (outbox). */
     default void deliveryAttempted(Outbox.Delivery delivery) {
     }
@@ -52,6 +56,11 @@ public interface PipelineEvents {
             @Override
             public void jobChanged(Job job, Job.Event event) {
                 each(o -> o.jobChanged(job, event));
+            }
+
+            @Override
+            public void moduleRan(Job job, org.radflow.jobs.ModuleRun run) {
+                each(o -> o.moduleRan(job, run));
             }
 
             @Override

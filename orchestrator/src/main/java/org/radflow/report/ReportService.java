@@ -67,8 +67,8 @@ public final class ReportService implements ResultSink {
     @Override
     public void completed(Job job, ModuleResult result) throws Exception {
         store.completed(job, result);
-        ModuleDescriptor module = modules.apply(job.moduleId())
-                .orElseThrow(() -> new IllegalStateException("module " + job.moduleId() + " is no longer loaded"));
+        ModuleDescriptor module = ranBy(job, modules.apply(job.moduleId())
+                .orElseThrow(() -> new IllegalStateException("module " + job.moduleId() + " is no longer loaded")));
         Map<String, AttributeList> sources = new LinkedHashMap<>();
         for (Path f : job.inputFiles()) {
             AttributeList l = new AttributeList();
@@ -86,7 +86,11 @@ public final class ReportService implements ResultSink {
         Files.createDirectories(tmp);
         List<Path> written = new ArrayList<>();
         for (ReportObjectWriter w : writers) {
-            written.addAll(w.write(in, tmp));
+            try {
+                written.addAll(w.write(in, tmp));
+            } catch (IllegalArgumentException invalid) {
+                throw new UnreportableResultException(w.kind(), invalid);
+            }
         }
         deleteTree(dir);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -103,6 +107,23 @@ public final class ReportService implements ResultSink {
             outbox.enqueue(job.id(), d, bySop, job.lease()); // fenced: a node that lost the job sends nothing
         }
         LOG.info("Job {}: {} report object(s) queued for {}", job.id(), bySop.size(), job.destinations());
+    }
+
+    /**
+     * The module as it ran the job: the version and model of the generation that ran it (the module may have been
+     * replaced since), so the SR's algorithm identification (TID 4019) names what made the result.
+     */
+    static ModuleDescriptor ranBy(Job job, ModuleDescriptor current) {
+        org.radflow.jobs.ModuleRun run = job.run();
+        if (run == null || run.version() == null
+                || run.version().equals(current.version()) && run.modelName().equals(current.model().name())
+                && run.modelVersion().equals(current.model().version()) && run.demoModel() == current.model().demo()) {
+            return current;
+        }
+        String description = run.modelName().equals(current.model().name()) ? current.model().description() : "";
+        return new ModuleDescriptor(current.id(), run.version(), current.displayName(), current.apiMajor(), current.apiMinor(),
+                new org.radflow.api.ModelIdentity(run.modelName(), run.modelVersion(), description, run.demoModel()),
+                current.selection(), current.trigger(), current.resources(), current.timeout(), current.configProperties());
     }
 
     private String supersededSr(Job job) throws Exception {

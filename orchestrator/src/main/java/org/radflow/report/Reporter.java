@@ -135,6 +135,12 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
                     job.unitKey(), lost.getMessage());
             release(job);
             return;
+        } catch (UnreportableResultException invalid) {
+            // the module's wrong output, which no retry mends: logged once with the writer's stack, the job fails at once
+            LOG.warn("Job {} ({} {} on {}) failed: {}", job.id(), job.moduleId(), job.moduleVersion(), job.unitKey(),
+                    invalid.getMessage(), invalid.getCause());
+            finish(job, JobState.FAILED, invalid.getMessage());
+            return;
         } catch (Exception e) {
             Retry policy = retry;
             if (attempt < policy.maxAttempts()) {
@@ -151,8 +157,10 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
                     + attempt + " attempt(s)): " + e + ". Fix the cause, then retry the job");
             return;
         }
-        String summary = result.summary().isEmpty() ? null : result.summary();
-        if (finish(job, JobState.SUCCEEDED, summary)) {
+        // the reason is the outcome, not the module's summary (that stays in the result: result.json, the API's outputs)
+        String outcome = job.destinations().isEmpty() ? "reports written (the rule names no destination)"
+                : "reports written and queued for " + String.join(", ", job.destinations());
+        if (finish(job, JobState.SUCCEEDED, outcome)) {
             LOG.info("Job {} ({} on {}) succeeded", job.id(), job.moduleId(), job.unitKey());
         } else if (job.lease() != null) {
             LOG.warn("Job {} ({} on {}): reports written, but this node's lease on it was lost meanwhile (re-queued or taken "

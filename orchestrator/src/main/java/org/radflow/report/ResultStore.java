@@ -86,9 +86,11 @@ public final class ResultStore implements ResultSink {
                 .put("jobId", job.id())
                 .put("module", job.moduleId())
                 .put("moduleVersion", job.moduleVersion())
+                .put("plannedVersion", job.plannedModuleVersion())
+                .put("run", job.run() == null ? null : job.run().toJson())
                 .put("status", result.status().name())
                 .put("summary", result.summary())
-                .put("parameters", new JsonObject(new java.util.HashMap<>(result.parameters())))
+                .put("parameters", new JsonObject(new java.util.LinkedHashMap<>(result.parameters())))
                 .put("findings", findings)
                 .put("keyImages", images);
         write(tmp.resolve("result.json"), json.encodePrettily().getBytes(StandardCharsets.UTF_8));

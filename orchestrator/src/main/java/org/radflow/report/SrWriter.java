@@ -134,8 +134,7 @@ public final class SrWriter implements ReportObjectWriter {
                 code("UMLS", "C0034375", "Qualitative Evaluations"), true);
         f.makeTextContentItem(qualitative, CONTAINS, dcm("121106", "Comment"), label(in));
         if (!in.result().summary().isBlank()) {
-            f.makeTextContentItem(qualitative, CONTAINS, dcm("121111", "Summary"),
-                    in.result().summary() + " (" + label(in) + ")");
+            f.makeTextContentItem(qualitative, CONTAINS, dcm("121111", "Summary"), labelledSummary(in));
         }
 
         AttributeList list = new AttributeList();
@@ -162,6 +161,22 @@ public final class SrWriter implements ReportObjectWriter {
     static String label(ReportInput in) {
         return CommonAttributes.NOT_FOR_DIAGNOSIS + (in.demoModel()
                 ? " - DEMO MODEL " + in.module().model().name() + " " + in.module().model().version() : "");
+    }
+
+    /**
+     * The module's summary with the research-use label added once: a summary that already says "not for diagnostic
+     * use" (any case) gets only the DEMO MODEL part, when it lacks that too.
+     */
+    static String labelledSummary(ReportInput in) {
+        String summary = in.result().summary().strip();
+        String lower = summary.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.contains(CommonAttributes.NOT_FOR_DIAGNOSIS.toLowerCase(java.util.Locale.ROOT))) {
+            return summary + " (" + label(in) + ")";
+        }
+        if (in.demoModel() && !lower.contains("demo model")) {
+            return summary + " (DEMO MODEL " + in.module().model().name() + " " + in.module().model().version() + ")";
+        }
+        return summary;
     }
 
     private void documentAttributes(AttributeList list, ReportInput in) throws DicomException {
@@ -414,7 +429,9 @@ public final class SrWriter implements ReportObjectWriter {
                         coded(modifier.value()));
             }
         }
-        algorithm(f, group, in);
+        // TID 4019 belongs to each group (TID 1501), and TID 1500 has no document-level place for it; its parameters
+        // (row 3, user option) are the same run's for every group, so they are written once, in the first group
+        algorithm(f, group, in, index == 1);
         SegmentReference segment = finding instanceof Finding.Measurement m ? segmentReference(in, m.segment()) : null;
         if (segment != null) {
             // TID 1411: a measurement made on a segment references the SEG segment and the series it segments
@@ -519,14 +536,18 @@ public final class SrWriter implements ReportObjectWriter {
         return false;
     }
 
-    /** TID 4019 Algorithm Identification. */
-    private void algorithm(ContentItemFactory f, ContentItem group, ReportInput in) throws DicomException {
+    /** TID 4019 Algorithm Identification; its parameters in the module's own order when {@code withParameters}. */
+    private void algorithm(ContentItemFactory f, ContentItem group, ReportInput in, boolean withParameters)
+            throws DicomException {
         var module = in.module();
         f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111001", "Algorithm Name"),
                 module.displayName() + " (" + module.model().name() + ")");
         f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111003", "Algorithm Version"),
                 module.version() + " (model " + module.model().version() + (in.demoModel() ? ", DEMO MODEL" : "") + ")");
-        for (var e : new TreeMap<>(in.result().parameters()).entrySet()) {
+        if (!withParameters) {
+            return;
+        }
+        for (var e : in.result().parameters().entrySet()) {
             f.makeTextContentItem(group, HAS_CONCEPT_MOD, dcm("111002", "Algorithm Parameters"),
                     e.getKey() + "=" + e.getValue());
         }

@@ -28,6 +28,16 @@ public interface ModuleCatalog {
         /** The module's class loader: the thread context loader for every call into the module. */
         ClassLoader classLoader();
 
+        /** The registry's generation of the module's directory this handle holds (0 for built-ins). */
+        default int generation() {
+            return 0;
+        }
+
+        /** Hash of that generation's JARs; empty for built-ins. */
+        default String sha256() {
+            return "";
+        }
+
         @Override
         void close();
     }

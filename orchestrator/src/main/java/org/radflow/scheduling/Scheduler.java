@@ -4,6 +4,9 @@ import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
 import org.radflow.jobs.JobState;
 import org.radflow.jobs.Lease;
+import org.radflow.jobs.ModuleRun;
+import org.radflow.host.ModuleFailure;
+import org.radflow.host.RunRecorder;
 
 import org.radflow.api.JobContext;
 import org.radflow.api.ModuleDescriptor;
@@ -90,7 +93,9 @@ public final class Scheduler implements AutoCloseable {
         final ExecutorService threads;
         final Map<String, Running> active = new ConcurrentHashMap<>();
         final AtomicInteger abandoned = new AtomicInteger();
+        /** Attempts on this node since start whose module completed its result (reports are written after). */
         final AtomicInteger completed = new AtomicInteger();
+        /** Attempts on this node since start the module failed, retried ones included (not timeouts or cancels). */
         final AtomicInteger failed = new AtomicInteger();
         volatile boolean paused;
 
@@ -112,8 +117,8 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** A job on a lane thread. */
-    static final class Running implements JobContext {
+    /** A job on a lane thread; told by the host which module generation runs it ({@link RunRecorder}). */
+    static final class Running implements JobContext, RunRecorder {
         /** Replaced once when the job's inputs are fetched to this node (a cluster). */
         volatile Job job;
         final Instant started = Instant.now();
@@ -127,10 +132,31 @@ public final class Scheduler implements AutoCloseable {
         /** Counted down when the module call returns (or throws): the lane's thread is free again, whatever the pool does with it. */
         final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
 
+        /** The attempt failed (retried later or FAILED): logged at WARN. */
+        volatile boolean failed;
+        /** What the host said runs this attempt; null until it acquired the module (or when it never did). */
+        volatile ModuleRun run;
+
         Running(Job job, Duration timeout, JobJournal journal) {
             this.job = job;
             this.timeout = timeout;
             this.journal = journal;
+        }
+
+        @Override
+        public void running(String version, int generation, String sha256, org.radflow.api.ModelIdentity model,
+                            String isolation) {
+            run = new ModuleRun(job.attempts(), version, generation, sha256, model.name(), model.version(), model.demo(), -1,
+                    isolation, journal.nodeName());
+        }
+
+        @Override
+        public void moduleTime(long nanos) {
+            ModuleRun r = run;
+            if (r != null) {
+                run = new ModuleRun(r.attempt(), r.version(), r.generation(), r.sha256(), r.modelName(), r.modelVersion(),
+                        r.demoModel(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos), r.isolation(), r.node());
+            }
         }
 
         @Override
@@ -424,6 +450,7 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         String outcome;
+        Throwable thrown = null;
         try {
             InputPlacement place = inputs;
             if (place != null) {
@@ -433,13 +460,22 @@ public final class Scheduler implements AutoCloseable {
                     job = here;
                 }
             }
-            ModuleResult result = host.run(job, r);
+            ModuleResult result;
+            try {
+                result = host.run(job, r, r);
+            } finally {
+                recordRun(r);
+            }
             outcome = settle(lane, r, result);
         } catch (ModuleException e) {
             outcome = failure(lane, r, e.getMessage(), e.isTransient(), e);
+            // the module's own exception (or its worker's stack trace) goes with the log line; the host's own failures
+            // (a worker that died, inputs that could not be fetched) are said in full by their message
+            thrown = e instanceof ModuleFailure ? e.getCause() : e.getCause() != null ? e : null;
         } catch (Throwable e) {
             // a module bug is that job's failure, never the server's
-            outcome = failure(lane, r, "module error: " + e, false, e);
+            outcome = failure(lane, r, ModuleFailure.reason(e), false, e);
+            thrown = e;
             if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
                 LOG.error("Module {} caused {}", job.moduleId(), vme.toString());
             }
@@ -450,11 +486,48 @@ public final class Scheduler implements AutoCloseable {
             r.thread = null;
             r.returned.countDown();
         }
-        if (outcome.startsWith(LEASE_LOST)) {
-            LOG.warn("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
+        if (r.failed && thrown != null) {
+            // once, at WARN, with the job and the module's stack trace (UIDs only: no patient data)
+            LOG.warn("Job {} ({} {} on {}) {}", job.id(), job.moduleId(), versionThatRan(r), job.unitKey(), outcome, thrown);
+        } else if (r.failed || outcome.startsWith(LEASE_LOST)) {
+            LOG.warn("Job {} ({} {} on {}) {}", job.id(), job.moduleId(), versionThatRan(r), job.unitKey(), outcome);
         } else {
             LOG.info("Job {} ({} on {}) {}", job.id(), job.moduleId(), job.unitKey(), outcome);
         }
+    }
+
+    /**
+     * Journals what ran the attempt (the job's version becomes the one that ran, the timeline says which generation)
+     * and tells the run-time listener; the job from then on carries it to the report stage. Never throws: the
+     * attempt's outcome is journaled either way.
+     */
+    private void recordRun(Running r) {
+        ModuleRun run = r.run;
+        if (run == null || r.cancelled.get() || r.leaseLost.get()) {
+            return;
+        }
+        try {
+            journal.moduleRan(r.job, run).ifPresent(updated -> r.job = updated);
+        } catch (SQLException e) {
+            LOG.warn("Job {}: what ran it ({} {}) is not journaled: {}", r.job.id(), r.job.moduleId(), run.version(), e.toString());
+        }
+        try {
+            runListener.accept(r.job, run);
+        } catch (RuntimeException e) {
+            LOG.warn("Module run listener failed: {}", e.toString());
+        }
+    }
+
+    private volatile java.util.function.BiConsumer<Job, ModuleRun> runListener = (job, run) -> { };
+
+    /** Told (job, run) when a module call returned or threw, with what ran it and the module's own time; must be quick. */
+    public void onModuleRan(java.util.function.BiConsumer<Job, ModuleRun> listener) {
+        this.runListener = listener;
+    }
+
+    private static String versionThatRan(Running r) {
+        ModuleRun run = r.run;
+        return run == null ? r.job.moduleVersion() : run.version() + " generation " + run.generation();
     }
 
     private String settle(Lane lane, Running r, ModuleResult result) throws SQLException {
@@ -465,7 +538,7 @@ public final class Scheduler implements AutoCloseable {
             return LEASE_LOST;
         }
         if (result == null) {
-            return failure(lane, r, "module returned no result", false, null);
+            return failure(lane, r, "the module returned no result (its process() returned null)", false, null);
         }
         switch (result.status()) {
             case COMPLETED -> {
@@ -506,6 +579,8 @@ public final class Scheduler implements AutoCloseable {
                 if (!held) {
                     return LEASE_LOST + " (" + reason + ")";
                 }
+                r.failed = true;
+                lane.failed.incrementAndGet(); // the lane counts failed attempts; the journal counts FAILED jobs
                 return "failed transiently (attempt " + attempts + " of " + settings.maxAttempts() + "), retry in "
                         + delay.toSeconds() + " s: " + reason;
             }
@@ -514,9 +589,7 @@ public final class Scheduler implements AutoCloseable {
                 return LEASE_LOST + " (" + why + ")";
             }
             lane.failed.incrementAndGet();
-            if (cause != null && !(cause instanceof ModuleException)) {
-                LOG.warn("Job {} of module {} failed", r.job.id(), r.job.moduleId(), cause);
-            }
+            r.failed = true;
             return "failed: " + why;
         } catch (SQLException e) {
             LOG.error("Could not journal the failure of job {}: {}", r.job.id(), e.toString());
@@ -556,6 +629,15 @@ public final class Scheduler implements AutoCloseable {
         if (t != null) {
             t.interrupt();
             stuck = lane.abandoned.incrementAndGet();
+        }
+        // what ran the attempt, when the module was reached (its time unknown: it did not return in time)
+        ModuleRun run = r.run;
+        if (run != null) {
+            try {
+                journal.moduleRan(r.job, run).ifPresent(updated -> r.job = updated);
+            } catch (SQLException e) {
+                LOG.debug("what ran timed-out job {} is not journaled: {}", r.job.id(), e.toString());
+            }
         }
         // journaled after the lane's figures changed: whoever sees TIMED_OUT sees the abandoned thread counted too
         try {

@@ -187,6 +187,17 @@ public final class Demo implements AutoCloseable {
     }
 
     /** Shows job progress until each study's jobs are done and (with a PACS) their reports are in it. */
+    /** A succeeded job's result summary (its reason is only the outcome), else its reason. */
+    private String summary(Job j) {
+        try {
+            String summary = server.results() == null ? null
+                    : server.results().read(j.id()).map(r -> r.getString("summary")).orElse(null);
+            return summary != null && !summary.isBlank() ? summary : j.reason() == null ? "" : j.reason();
+        } catch (Exception e) {
+            return j.reason() == null ? "" : j.reason();
+        }
+    }
+
     private void waitForResults(List<GeneratedSeries> studies) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         Map<String, String> shown = new LinkedHashMap<>();
@@ -202,7 +213,8 @@ public final class Demo implements AutoCloseable {
                 }
                 for (Job j : jobs) {
                     String line = String.format("    %-11s %-12s %-15s %s", s.modality(), j.moduleId(), j.state(),
-                            j.state().terminal() ? (j.reason() == null ? "" : j.reason())
+                            j.state() == org.radflow.jobs.JobState.SUCCEEDED ? summary(j)
+                                    : j.state().terminal() ? (j.reason() == null ? "" : j.reason())
                                     : (j.progressMessage() == null ? "" : j.progressMessage()));
                     if (!line.equals(shown.get(j.id()))) {
                         shown.put(j.id(), line);

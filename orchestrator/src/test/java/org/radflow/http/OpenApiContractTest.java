@@ -111,7 +111,7 @@ class OpenApiContractTest {
 
     private static JsonObject job() {
         return new JsonObject().put("id", "j-1").put("state", "SUCCEEDED").put("module", "sample").put("moduleVersion", "1.0")
-                .put("rule", "mr").put("trigger", "SERIES").put("priority", "normal").put("studyInstanceUid", "1.2.3")
+                .put("plannedVersion", "1.0").put("generation", 2).put("moduleRunMs", 840L).put("rule", "mr").put("trigger", "SERIES").put("priority", "normal").put("studyInstanceUid", "1.2.3")
                 .put("seriesInstanceUid", "1.2.3.4").put("sopInstanceUid", null).put("revision", 1).put("attempts", 1)
                 .put("node", "n1").put("inputNode", null).put("progress", 1.0).put("progressMessage", null).put("reason", null)
                 .put("createdAt", "2026-03-01T10:00:00.123Z").put("startedAt", "2026-03-01T10:00:01Z").put("finishedAt", null);

@@ -276,6 +276,45 @@ abstract class JobJournalContract {
     }
 
     @Test
+    void whatRanAnAttemptBecomesTheJobsVersionFencedByItsLease() throws Exception {
+        try (Opened a = open("node-a"); Opened b = open("node-b")) {
+            Job queued = a.journal().enqueue(job("series:ran", "h", Priority.NORMAL), JobState.QUEUED, null).orElseThrow();
+            assertEquals("1.0.0", queued.plannedModuleVersion());
+            assertEquals(null, queued.run());
+            Job first = a.journal().claim("sample", 1, SHORT_LEASE).get(0);
+            ModuleRun run = new ModuleRun(1, "1.0.1", 3, "cd".repeat(32), "sample-model", "7", true, 123, "process", "node-a");
+            Job ran = a.journal().moduleRan(first, run).orElseThrow();
+            assertEquals("1.0.1", ran.moduleVersion(), "the version that ran");
+            assertEquals("1.0.0", ran.plannedModuleVersion(), "the version it was planned with");
+            assertEquals(run, ran.run());
+            assertEquals(run, ModuleRun.fromJson(run.toJson().encode()));
+            assertEquals(first.lease(), ran.lease());
+            assertTrue(a.queries().timeline(queued.id()).stream().map(Job.Event::message).anyMatch(m -> m.equals(
+                    "attempt 1 ran sample 1.0.1 (generation 3, sha256 cdcdcdcdcdcd; model sample-model 7, DEMO MODEL; process on "
+                            + "node-a): module time 123 ms")));
+            // the same unit planned again with the version that ran is the same job, not a new revision
+            assertTrue(a.journal().enqueue(new JobJournal.NewJob("series:ran", Trigger.SERIES, "1.2", "1.2.3", null, "sample",
+                    "1.0.1", "r1", Priority.NORMAL, List.of("pacs"), List.of(Path.of("/spool/a.dcm")), "h"), JobState.QUEUED, null)
+                    .isEmpty());
+
+            // a holder whose lease was taken over records nothing
+            letLapse();
+            assertEquals(1, b.journal().recoverExpired(3).size());
+            Job second = b.journal().claim("sample", 1, Duration.ofMinutes(1)).get(0);
+            ModuleRun stale = new ModuleRun(1, "9.9.9", 4, "", "sample-model", "7", false, 5, "in-process", "node-a");
+            assertTrue(a.journal().moduleRan(first, stale).isEmpty());
+            Job now = b.journal().find(queued.id()).orElseThrow();
+            assertEquals("1.0.1", now.moduleVersion());
+            assertEquals(run, now.run());
+            assertTrue(b.journal().moduleRan(second, new ModuleRun(2, "1.0.2", 4, "", "sample-model", "7", false, -1,
+                    "in-process", "node-b")).isPresent());
+            Job after = b.journal().find(queued.id()).orElseThrow();
+            assertEquals("1.0.2", after.moduleVersion());
+            assertEquals(-1, after.run().moduleMillis(), "a call that never returned has no module time");
+        }
+    }
+
+    @Test
     void duplicatesAreIgnoredAndChangedInputsMakeANewRevision() throws Exception {
         try (Opened o = open()) {
             JobJournal j = o.journal();

@@ -182,4 +182,45 @@ final class Fixtures {
     static Path build(TestJars.Spec spec, Path modulesDir, String directory) throws IOException {
         return TestJars.build(spec, modulesDir.resolve(directory).resolve(directory + ".jar"));
     }
+
+    /**
+     * A module whose version 1.x always fails transiently (the job is retried) and whose other versions succeed with
+     * one measurement (so the SR has a measurement group and its TID 4019 algorithm version) and two parameters.
+     */
+    static TestJars.Spec failsUntilReplaced(String pkg, String id, String version) {
+        String factory = """
+                package fx.%1$s;
+
+                import org.radflow.api.*;
+                import java.util.LinkedHashMap;
+                import java.util.List;
+                import java.util.Map;
+
+                public final class Factory implements AiModuleFactory {
+                    public ModuleDescriptor descriptor() {
+                        return ModuleDescriptor.builder("%2$s", "%3$s", ApiVersion.MAJOR, ApiVersion.MINOR)
+                                .displayName("Fixture %2$s")
+                                .model(new ModelIdentity("fixture-model", "m-%3$s", "fixture", false))
+                                .build();
+                    }
+
+                    public AiModule create(ModuleContext context) {
+                        return (input, job) -> {
+                            if ("%3$s".startsWith("1.")) {
+                                throw new ModuleException("fixture %3$s fails transiently until it is replaced", true, null);
+                            }
+                            String sop = input.series().get(0).instances().get(0).sopInstanceUid();
+                            Map<String, String> parameters = new LinkedHashMap<>();
+                            parameters.put("zeta", "1");
+                            parameters.put("alpha", "2");
+                            return ModuleResult.completed(List.of(new Finding.Measurement(Concept.sct("5366002", "Hippocampus"),
+                                    Concept.sct("118565006", "Volume"), 42.0, Concept.ucum("mm3", "cubic millimeter"),
+                                    Concept.sct("5366002", "Hippocampus"), List.of(sop))), List.of(),
+                                    "Fixture %3$s measured 42 mm3.", parameters);
+                        };
+                    }
+                }
+                """.formatted(pkg, id, version);
+        return new TestJars.Spec().source("fx." + pkg + ".Factory", factory).factory("fx." + pkg + ".Factory");
+    }
 }

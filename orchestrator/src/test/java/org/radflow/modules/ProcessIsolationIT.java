@@ -127,6 +127,9 @@ class ProcessIsolationIT {
             JsonObject halt = byModule.get("fault-halt");
             assertEquals("FAILED", halt.getString("state"), halt.encode());
             assertEquals("gave up after 2 attempts: worker exited with status 3 during the job", halt.getString("reason"));
+            // its worker died mid-job, yet the job says which generation ran it (from the worker's READY frame); no module time
+            assertEquals(1, halt.getInteger("generation"), halt.encode());
+            assertEquals(null, halt.getValue("moduleRunMs"), halt.encode());
 
             // two workers died in a row: the module is paused, with the reason, until an operator enables it
             JsonObject haltModule = module(s.httpPort(), "fault-halt");

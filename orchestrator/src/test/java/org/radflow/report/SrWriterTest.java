@@ -302,6 +302,85 @@ class SrWriterTest {
     }
 
     @Test
+    void parametersKeepTheModulesOrderAndAreWrittenOnceNotPerGroup() throws Exception {
+        ReportInput plain = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("zeta", "last-alphabetically");
+        parameters.put("alpha", "first-alphabetically");
+        parameters.put("mid", "3");
+        ReportInput in = new ReportInput(plain.job(), plain.module(), ModuleResult.completed(plain.result().findings(),
+                List.of(), plain.result().summary(), parameters), plain.sources(), plain.first(), plain.createdAt(), null);
+        Path sr = writeOne(in, shared.resolve("parameters"));
+
+        String dciodvfy = run("dciodvfy", sr.toString());
+        assertTrue(dciodvfy.lines().noneMatch(l -> l.contains("Error")), "dciodvfy:\n" + dciodvfy);
+        String validation = SrValidation.validate(read(sr));
+        assertTrue(validation.lines().noneMatch(l -> l.startsWith("Error")), "DicomSRValidator:\n" + validation);
+
+        String dump = run("dsrdump", "+Pc", "+Pl", sr.toString());
+        assertEquals(3, dump.split("Measurement Group", -1).length - 1, dump);
+        // every group names the algorithm and its version; the parameters come once, in the module's order
+        assertEquals(3, dump.split("Algorithm Version", -1).length - 1, dump);
+        assertEquals(3, dump.split("Algorithm Parameters", -1).length - 1, dump);
+        int zeta = dump.indexOf("zeta=last-alphabetically");
+        int alpha = dump.indexOf("alpha=first-alphabetically");
+        int mid = dump.indexOf("mid=3");
+        assertTrue(zeta > 0 && zeta < alpha && alpha < mid, dump);
+        assertEquals(-1, dump.indexOf("zeta=", zeta + 1), dump);
+    }
+
+    @Test
+    void researchUseLabelIsAddedToTheSummaryOnce() throws Exception {
+        ReportInput demo = input(mr, true, null, Instant.parse("2026-01-02T03:04:05Z"));
+        ReportInput plain = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        assertEquals("Hippocampal volume 3457 mm³, no atrophy. (NOT FOR DIAGNOSTIC USE)", SrWriter.labelledSummary(plain));
+        assertEquals("Hippocampal volume 3457 mm³, no atrophy. (NOT FOR DIAGNOSTIC USE - DEMO MODEL hippo-unet-tiny 2024.1)",
+                SrWriter.labelledSummary(demo));
+
+        String says = "Normal volumes. Not for diagnostic use.";
+        assertEquals(says, SrWriter.labelledSummary(withSummary(plain, says)));
+        assertEquals(says + " (DEMO MODEL hippo-unet-tiny 2024.1)", SrWriter.labelledSummary(withSummary(demo, says)));
+        String both = "Normal volumes. NOT FOR DIAGNOSTIC USE (demo model).";
+        assertEquals(both, SrWriter.labelledSummary(withSummary(demo, both)));
+
+        Path sr = writeOne(withSummary(demo, says), shared.resolve("label-once"));
+        String dump = run("dsrdump", "+Pc", "+Pl", sr.toString());
+        String summaryLine = dump.lines().filter(l -> l.contains("\"Summary\"")).findFirst().orElseThrow();
+        assertEquals(1, summaryLine.toLowerCase(java.util.Locale.ROOT).split("not for diagnostic use", -1).length - 1,
+                summaryLine);
+    }
+
+    @Test
+    void theSrNamesTheVersionAndModelThatRanNotTheOneLoadedNow() throws Exception {
+        ReportInput now = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        Job planned = now.job();
+        assertEquals(now.module(), ReportService.ranBy(planned, now.module()), "no run recorded: the module as loaded");
+        // the job ran 1.1.0 with a demo model; the registry has since loaded another version (now.module(): 1.2.0)
+        org.radflow.jobs.ModuleRun run = new org.radflow.jobs.ModuleRun(2, "1.1.0", 4, "", "hippo-unet-old", "2023.9", true,
+                250, "process", "local");
+        Job ran = new Job(planned.id(), planned.unitKey(), planned.trigger(), planned.studyUid(), planned.seriesUid(),
+                planned.sopUid(), planned.moduleId(), "1.1.0", planned.ruleName(), planned.priority(), planned.destinations(),
+                planned.inputFiles(), planned.inputHash(), planned.revision(), planned.supersedes(), planned.state(), 2,
+                planned.reason(), planned.progress(), planned.progressMessage(), planned.createdAt(), planned.updatedAt(),
+                planned.startedAt(), planned.finishedAt(), planned.nextAttemptAt(), null, null, null, "1.0.0", run);
+        ModuleDescriptor asRan = ReportService.ranBy(ran, now.module());
+        assertEquals("1.1.0", asRan.version());
+        assertEquals(new ModelIdentity("hippo-unet-old", "2023.9", "", true), asRan.model());
+        assertEquals(now.module().displayName(), asRan.displayName());
+        ReportInput in = new ReportInput(ran, asRan, now.result(), now.sources(), now.first(), now.createdAt(), null);
+        String dump = run("dsrdump", "+Pc", "+Pl", writeOne(in, shared.resolve("ran")).toString());
+        assertTrue(dump.contains("\"1.1.0 (model 2023.9, DEMO MODEL)\""), dump);
+        assertTrue(!dump.contains("1.2.0"), dump);
+        assertEquals(OutputUids.derive(planned.inputHash(), "hippovolume", "1.1.0", "sr.instance"), in.uid("sr.instance"),
+                "output UIDs follow the version that ran");
+    }
+
+    private static ReportInput withSummary(ReportInput in, String summary) {
+        return new ReportInput(in.job(), in.module(), ModuleResult.completed(in.result().findings(), List.of(), summary,
+                in.result().parameters()), in.sources(), in.first(), in.createdAt(), null);
+    }
+
+    @Test
     void decimalStringsFitSixteenCharacters() {
         for (double v : new double[] {0, 1, 0.1, 1.0 / 3, 3456.789, 1e-12, -2.5e20, 123456789012.345, Math.PI * 1e7}) {
             String s = SrWriter.ds(v);

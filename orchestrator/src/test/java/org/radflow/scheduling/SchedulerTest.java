@@ -39,6 +39,8 @@ class SchedulerTest {
     private Scheduler scheduler;
     private final Map<String, AiModule> modules = new ConcurrentHashMap<>();
     private final Map<String, ModuleDescriptor> descriptors = new ConcurrentHashMap<>();
+    /** The generation each module's handle says it holds (a replaced JAR is a new one). */
+    private final Map<String, Integer> generations = new ConcurrentHashMap<>();
     private final List<String> sunk = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final ModuleCatalog catalog = new ModuleCatalog() {
@@ -65,6 +67,14 @@ class SchedulerTest {
 
                 public ClassLoader classLoader() {
                     return SchedulerTest.class.getClassLoader();
+                }
+
+                public int generation() {
+                    return generations.getOrDefault(id, 0);
+                }
+
+                public String sha256() {
+                    return "ab".repeat(32);
                 }
 
                 public void close() {
@@ -95,6 +105,10 @@ class SchedulerTest {
             if (failReports > 0) {
                 failReports--;
                 throw new java.io.IOException("disk full");
+            }
+            if (result.summary().startsWith("invalid")) {
+                throw new org.radflow.report.UnreportableResultException("sr", new IllegalArgumentException(
+                        "a measurement refers to segment 'x', which is not a segment of any segmentation in the same result"));
             }
             sunk.add(job.id());
         }, new Reporter.Retry(2, Duration.ofMillis(50), Duration.ofMillis(100)));
@@ -218,6 +232,9 @@ class SchedulerTest {
         start(SchedulerSettings.defaults());
         Job j = enqueue("polite", "p1");
         assertEquals(JobState.TIMED_OUT, await(j, JobState.TIMED_OUT, 8000));
+        org.radflow.jobs.ModuleRun ran = journal.find(j.id()).orElseThrow().run();
+        assertEquals("1.0", ran.version(), "a timed-out attempt still says what ran it");
+        assertEquals(-1, ran.moduleMillis(), "its module time is unknown: it did not return in time");
         long end = System.currentTimeMillis() + 5000;
         while (!Integer.valueOf(0).equals(scheduler.laneStatus("polite").get("abandonedThreads")) && System.currentTimeMillis() < end) {
             Thread.sleep(50);
@@ -242,6 +259,96 @@ class SchedulerTest {
         assertEquals(3, done.attempts());
         assertTrue(new JobQueries(journal.store()).timeline(j.id()).stream().anyMatch(e -> e.message() != null && e.message().startsWith("retry in")));
         assertEquals(Duration.ofMillis(400), scheduler.backoff(3));
+    }
+
+    @Test
+    void eachAttemptRecordsTheGenerationThatRanItAndTheModulesOwnTime() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        generations.put("gen", 1);
+        module("gen", 1, Duration.ofSeconds(30), (in, job) -> {
+            try {
+                Thread.sleep(40);
+            } catch (InterruptedException e) {
+                throw new ModuleException("interrupted");
+            }
+            if (calls.incrementAndGet() == 1) {
+                // the JAR is replaced while the job waits for its retry: the next attempt holds generation 2, version 2.0
+                descriptors.put("gen", ModuleDescriptor.builder("gen", "2.0", ApiVersion.MAJOR, ApiVersion.MINOR)
+                        .trigger(Trigger.SERIES).resources(new Resources(1, 100, 1, 64)).timeout(Duration.ofSeconds(30)).build());
+                generations.put("gen", 2);
+                throw ModuleException.transientFailure("GPU busy", null);
+            }
+            return ok();
+        });
+        start(new SchedulerSettings(Duration.ofMillis(50), 3, Duration.ofMillis(100), Duration.ofSeconds(1), 4, Map.of()));
+        List<org.radflow.jobs.ModuleRun> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        scheduler.onModuleRan((job, run) -> told.add(run));
+        Job j = enqueue("gen", "g1");
+        assertEquals(JobState.SUCCEEDED, await(j, JobState.SUCCEEDED, 5000));
+
+        Job done = journal.find(j.id()).orElseThrow();
+        assertEquals("2.0", done.moduleVersion(), "the version that ran, not the one planned");
+        assertEquals("1.0", done.plannedModuleVersion());
+        org.radflow.jobs.ModuleRun run = done.run();
+        assertEquals(2, run.attempt());
+        assertEquals("2.0", run.version());
+        assertEquals(2, run.generation());
+        assertEquals("in-process", run.isolation());
+        assertTrue(run.moduleMillis() >= 40 && run.moduleMillis() < 5000, "the module's own time: " + run.moduleMillis());
+        List<String> timeline = new JobQueries(journal.store()).timeline(j.id()).stream().map(Job.Event::message)
+                .filter(m -> m != null && m.contains(" ran gen ")).toList();
+        assertEquals(2, timeline.size(), timeline.toString());
+        assertTrue(timeline.get(0).startsWith("attempt 1 ran gen 1.0 (generation 1, sha256 abababababab;"), timeline.get(0));
+        assertTrue(timeline.get(1).startsWith("attempt 2 ran gen 2.0 (generation 2, sha256 abababababab;"), timeline.get(1));
+        assertEquals(List.of(1, 2), told.stream().map(org.radflow.jobs.ModuleRun::attempt).toList());
+        assertEquals("reports written (the rule names no destination)", done.reason(), "the outcome, not the summary");
+        // the lane counts attempts (the failed one too), the journal counts jobs
+        assertEquals(1, scheduler.laneStatus("gen").get("failed"));
+        assertEquals(1, scheduler.laneStatus("gen").get("succeeded"));
+    }
+
+    @Test
+    void aModuleThatThrowsIsLoggedOnceAtWarnWithItsStackTraceAndAReadableReason() throws Exception {
+        module("shape", 1, Duration.ofSeconds(30), (in, job) -> {
+            throw new IllegalStateException("wrong tensor shape [1, 3], expected [1, 2]");
+        });
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        ch.qos.logback.classic.Logger schedulerLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Scheduler.class);
+        schedulerLog.addAppender(log);
+        try {
+            start(SchedulerSettings.defaults());
+            Job j = enqueue("shape", "s1");
+            assertEquals(JobState.FAILED, await(j, JobState.FAILED, 5000));
+            String reason = journal.find(j.id()).orElseThrow().reason();
+            assertTrue(reason.startsWith("the module threw IllegalStateException: wrong tensor shape [1, 3], expected [1, 2] (at "
+                    + "org.radflow.scheduling.SchedulerTest."), reason);
+            long end = System.currentTimeMillis() + 5000;
+            while (log.list.stream().noneMatch(e -> e.getFormattedMessage().contains(j.id())) && System.currentTimeMillis() < end) {
+                Thread.sleep(20);
+            }
+            List<ch.qos.logback.classic.spi.ILoggingEvent> aboutJob = log.list.stream()
+                    .filter(e -> e.getFormattedMessage().contains(j.id())).toList();
+            assertEquals(1, aboutJob.size(), aboutJob.toString());
+            ch.qos.logback.classic.spi.ILoggingEvent e = aboutJob.get(0);
+            assertEquals(ch.qos.logback.classic.Level.WARN, e.getLevel());
+            assertTrue(e.getFormattedMessage().contains("shape 1.0 generation 0"), e.getFormattedMessage());
+            assertEquals(IllegalStateException.class.getName(), e.getThrowableProxy().getClassName());
+            assertTrue(e.getThrowableProxy().getStackTraceElementProxyArray().length > 0);
+        } finally {
+            schedulerLog.detachAppender(log);
+        }
+    }
+
+    @Test
+    void aResultThatCannotBeReportedFailsAtOnceAsTheModulesWrongOutput() throws Exception {
+        module("wrong", 1, Duration.ofSeconds(30), (in, job) -> ModuleResult.completed(List.of(), List.of(), "invalid", Map.of()));
+        start(SchedulerSettings.defaults());
+        Job j = enqueue("wrong", "w1");
+        assertEquals(JobState.FAILED, await(j, JobState.FAILED, 5000));
+        assertEquals("the module's result cannot be turned into reports (sr): a measurement refers to segment 'x', which is "
+                + "not a segment of any segmentation in the same result", journal.find(j.id()).orElseThrow().reason());
+        assertEquals(1, journal.find(j.id()).orElseThrow().attempts(), "not retried: the same result would fail again");
     }
 
     @Test

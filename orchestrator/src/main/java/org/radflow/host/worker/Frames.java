@@ -32,7 +32,7 @@ public final class Frames {
     public static final byte CANCEL = 2;
     /** host → worker: finish and exit. */
     public static final byte SHUTDOWN = 3;
-    /** worker → host: module loaded, ready for jobs. */
+    /** worker → host: module loaded, ready for jobs: a text for the log, then what it runs (a RAN payload, time -1). */
     public static final byte READY = 10;
     /** worker → host: job progress. */
     public static final byte PROGRESS = 11;
@@ -44,6 +44,11 @@ public final class Frames {
     public static final byte LOG = 14;
     /** worker → host: still alive. */
     public static final byte HEARTBEAT = 15;
+    /**
+     * worker → host, before a job's RESULT or FAILURE when the module was called: what ran it (version, JAR hash,
+     * model name, model version, demo flag) and its {@code process()} time in ns.
+     */
+    public static final byte RAN = 16;
 
     /** One frame as read from the stream. */
     public record Frame(byte type, byte[] payload) {

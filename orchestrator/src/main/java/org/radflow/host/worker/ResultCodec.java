@@ -13,7 +13,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.radflow.api.Concept;
@@ -344,7 +343,7 @@ public final class ResultCodec {
 
     private static Map<String, String> readStringMap(DataInputStream in) throws IOException {
         int n = readCount(in, MAX_FRAME, "a string map");
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = new java.util.LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             values.put(readString(in), readString(in));
         }

@@ -71,8 +71,10 @@ public final class WorkerMain {
                 Duration.ZERO, WorkerMain.class.getClassLoader()), (id, declared) -> inference.forModule(id, Math.min(declared, threads)));
         registry.start();
         String ready;
+        byte[] identity;
         try (ModuleLease lease = registry.acquire(moduleId)) { // creates the module now: its model loads before the first job
             ready = lease.descriptor().version();
+            identity = ran(lease, -1);
         } catch (Exception | LinkageError e) {
             // a module refused at load (its configuration, its JARs) is not offered: its load problem says why, not "no module"
             String why = registry.problems().stream().filter(lp -> moduleId.equals(lp.moduleId())).map(LoadProblem::reason)
@@ -81,7 +83,11 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
-        Frames.write(out, Frames.READY, text(ready + " pid " + ProcessHandle.current().pid()));
+        // the text for the host's log, then what it runs (as in a RAN frame): the host records it for a job that never returns
+        ByteArrayOutputStream readyPayload = new ByteArrayOutputStream();
+        readyPayload.write(text(ready + " pid " + ProcessHandle.current().pid()));
+        readyPayload.write(identity);
+        Frames.write(out, Frames.READY, readyPayload.toByteArray());
         Worker w = new Worker(registry, moduleId, out);
         Frames.Frame f;
         while ((f = Frames.read(in)) != null) {
@@ -172,6 +178,7 @@ public final class WorkerMain {
             try {
                 byte[] answer;
                 byte type;
+                byte[] ran = null;
                 try (ModuleLease lease = registry.acquire(moduleId)) {
                     Thread.currentThread().setContextClassLoader(lease.classLoader());
                     StudyInput input;
@@ -181,10 +188,16 @@ public final class WorkerMain {
                         throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
                     }
                     context.progress(0, "started");
-                    ModuleResult result = lease.module().process(input, context);
+                    ModuleResult result;
+                    long t0 = System.nanoTime();
+                    try {
+                        result = lease.module().process(input, context);
+                    } finally {
+                        ran = ran(lease, System.nanoTime() - t0);
+                    }
                     if (result == null) {
                         type = Frames.FAILURE;
-                        answer = failure("module returned no result", false);
+                        answer = failure("the module returned no result (its process() returned null)", false);
                     } else {
                         ByteArrayOutputStream b = new ByteArrayOutputStream();
                         ResultCodec.write(result, new DataOutputStream(b));
@@ -193,13 +206,16 @@ public final class WorkerMain {
                     }
                 } catch (ModuleException e) {
                     type = Frames.FAILURE;
-                    answer = failure(e.getMessage(), e.isTransient());
+                    answer = failure(org.radflow.host.ModuleFailure.reason(e), e.isTransient(), stackTrace(e));
                 } catch (Throwable e) {
                     if (e instanceof OutOfMemoryError oom) {
                         throw oom; // -XX:+ExitOnOutOfMemoryError ends the worker; the host says why
                     }
                     type = Frames.FAILURE;
-                    answer = failure("module error: " + e, false);
+                    answer = failure(org.radflow.host.ModuleFailure.reason(e), false, stackTrace(e));
+                }
+                if (ran != null) {
+                    Frames.write(out, Frames.RAN, ran);
                 }
                 Frames.write(out, type, answer);
             } catch (IOException e) {
@@ -209,12 +225,40 @@ public final class WorkerMain {
         }
     }
 
+    /** The RAN frame's payload: which generation of the module ran the job, and its process() time. */
+    static byte[] ran(ModuleLease lease, long nanos) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        var descriptor = lease.descriptor();
+        d.writeUTF(descriptor.version());
+        d.writeUTF(lease.loaded().sha256());
+        d.writeUTF(descriptor.model().name());
+        d.writeUTF(descriptor.model().version());
+        d.writeBoolean(descriptor.model().demo());
+        d.writeLong(nanos);
+        return b.toByteArray();
+    }
+
     static byte[] failure(String message, boolean transientFailure) throws IOException {
+        return failure(message, transientFailure, null);
+    }
+
+    /** A FAILURE frame's payload: message, transient flag, then (optional) the stack trace the host logs with the job. */
+    static byte[] failure(String message, boolean transientFailure, String stackTrace) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
         d.writeUTF(message == null ? "" : message.length() > 4000 ? message.substring(0, 4000) : message);
         d.writeBoolean(transientFailure);
+        if (stackTrace != null) {
+            d.writeUTF(stackTrace.length() > 12_000 ? stackTrace.substring(0, 12_000) + "\n\t..." : stackTrace);
+        }
         return b.toByteArray();
+    }
+
+    private static String stackTrace(Throwable e) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     static byte[] text(String s) throws IOException {
