@@ -45,7 +45,8 @@ final class DecodedInstance {
     }
 
     /** Reads the whole file; refuses transfer syntaxes PixelMed cannot decode before touching the pixel data. */
-    static DecodedInstance read(Path file, String sopInstanceUid, AttributeList header) throws PixelDataException {
+    static DecodedInstance read(Path file, String sopInstanceUid, AttributeList header, InputOpener opener)
+            throws PixelDataException {
         String ts = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.TransferSyntaxUID);
         if (!ts.isEmpty()) {
             int bitsStored = Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsStored,
@@ -53,8 +54,8 @@ final class DecodedInstance {
             TransferSyntaxes.checkDecodable(ts, bitsStored, sopInstanceUid);
         }
         AttributeList list = new AttributeList();
-        try {
-            list.read(file.toString());
+        try (com.pixelmed.dicom.DicomInputStream in = new com.pixelmed.dicom.DicomInputStream(opener.open(file))) {
+            list.read(in);
             // After decompression the data may be RGB where the header said YBR_FULL_422: make the header say so.
             list.correctDecompressedImagePixelModule();
         } catch (IOException | DicomException | RuntimeException e) {
