@@ -48,9 +48,10 @@ public final class LargeSeriesBench {
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         int triggers = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         Path jar = Path.of(args.length > 3 ? args[3] : "orchestrator/target/test-modules/sample/radflow-sample-module.jar");
+        String isolation = args.length > 4 ? args[4] : "process"; // the default; "in-process": the module runs in the server
         Path dir = Files.createTempDirectory("radflow-large-series");
         try {
-            run(dir, jar, slices, jobs, triggers);
+            run(dir, jar, slices, jobs, triggers, isolation);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -58,7 +59,7 @@ public final class LargeSeriesBench {
         }
     }
 
-    private static void run(Path dir, Path jar, int slices, int jobs, int triggers) throws Exception {
+    private static void run(Path dir, Path jar, int slices, int jobs, int triggers, String isolation) throws Exception {
         Path modules = dir.resolve("modules");
         Files.createDirectories(modules.resolve("sample"));
         Files.copy(jar, modules.resolve("sample").resolve("sample.jar"));
@@ -72,11 +73,11 @@ public final class LargeSeriesBench {
                 modules:
                   dir: %s
                   watch: false
-                  sample-slow: {maxConcurrentJobs: 1, config: {delayMs: 0}}
+                  sample-slow: {maxConcurrentJobs: 1, isolation: %s, heapMb: 512, config: {delayMs: 0}}
                 rules:
                   - {name: large, module: sample-slow, match: {Modality: CT}}
                   - {name: per-instance, module: sample-slow, trigger: instance, match: {Modality: MR}}
-                """.formatted(data, FreePorts.find(), FreePorts.find(), modules));
+                """.formatted(data, FreePorts.find(), FreePorts.find(), modules, isolation));
         GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withSeed(16).withCount(slices));
         List<GeneratedSeries> singles = new ArrayList<>();
         for (int i = 0; i < triggers; i++) {
@@ -98,8 +99,8 @@ public final class LargeSeriesBench {
                 runs.add(runMs(awaitJob(port, ct.studyInstanceUid(), asked, Duration.ofMinutes(2))));
             }
             List<Double> warm = runs.subList(Math.min(2, runs.size() - 1), runs.size());
-            System.out.printf("large series: %d slices, no-op job run time (startedAt -> finishedAt), first two are warm-up "
-                    + "%s ms: p50 %.0f ms, min %.0f ms, max %.0f ms (n=%d)%n", slices,
+            System.out.printf("large series (isolation %s): %d slices, no-op job run time (startedAt -> finishedAt), first two are warm-up "
+                    + "%s ms: p50 %.0f ms, min %.0f ms, max %.0f ms (n=%d)%n", isolation, slices,
                     runs.subList(0, Math.min(2, runs.size())).stream().map(d -> String.format("%.0f", d)).toList(),
                     percentile(warm, 50), Collections.min(warm), Collections.max(warm), warm.size());
 
@@ -158,7 +159,7 @@ public final class LargeSeriesBench {
                     return j;
                 }
             }
-            Thread.sleep(2);
+            Thread.sleep(10); // each listing parses the jobs' input lists: polling faster loads the server it measures
         }
         throw new IllegalStateException("no job of study " + study + " succeeded within " + timeout);
     }
