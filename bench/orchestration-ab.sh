@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Orchestration overhead of this checkout against another one (e.g. the previous release), interleaved in one run:
 # A B A B ... so that both see the same machine. Each run is bench/orchestration.sh's measurement (OrchestrationBench:
-# N studies through RadFlow with a no-op module to a real Orthanc; p50 of unit complete -> outputs acknowledged),
+# N studies through RadFlow with a no-op module to a real Orthanc; p50 of last instance stored -> outputs acknowledged),
 # each tree with its own classes and its own sample module.
 # Usage: bench/orchestration-ab.sh OTHER_CHECKOUT [STUDIES] [ROUNDS]     (docs/benchmarks.md)
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Orchestration overhead benchmark (docs/benchmarks.md): N studies through RadFlow with a no-op
-# module to a real Orthanc; p50/p95 of unit completion -> outputs acknowledged.
+# module to a real Orthanc; p50/p95 of last instance stored -> outputs acknowledged (and of job creation -> acknowledged).
 # Usage: bench/orchestration.sh [STUDIES]   (after 'make build'; needs the test classes: mvn -pl orchestrator test-compile)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * The first stage after the listener: takes each stored instance (a typed call from the listener, not a message),
- * reads its header once on a thread of its own — never the listener's, whose peer waits for the C-STORE response,
+ * reads its header once (kept in the {@link HeaderCache} for the stages after it) on a thread of its own — never the listener's, whose peer waits for the C-STORE response,
  * nor the event loop — and hands the immutable {@link ReceivedInstance} to the tracker, in arrival order.
  */
 public final class Intake implements InstanceSink, AutoCloseable {
@@ -53,19 +53,32 @@ public final class Intake implements InstanceSink, AutoCloseable {
     private void take(InstanceStored e) {
         InstanceHeader header;
         try {
-            header = InstanceHeader.read(e.path());
+            // kept whole for the jobs of this instance: their input and report stage do not open the file for it again
+            header = headers.put(e.path(), headers.read(e.path()));
         } catch (Exception ex) {
             // the listener checked its structure; a header that still cannot be read routes as "no attributes"
             LOG.warn("Cannot read the header of {} ({}): it is tracked, but no rule can match it", e.path(), ex.toString());
             header = InstanceHeader.EMPTY;
+            headers.unreadable(e.path());
         }
-        headers.put(e.path(), header);
         ReceivedInstance instance = new ReceivedInstance(e, header);
         events.instanceReceived(instance);
         try {
             next.accept(instance);
         } catch (RuntimeException ex) {
             LOG.error("Tracking {} failed: {}", org.radflow.dicom.Uids.forLog(e.sopInstanceUid()), ex.toString(), ex);
+        }
+    }
+
+    /**
+     * Runs {@code task} on the intake thread once every instance handed over before this call was taken (read and
+     * passed to the tracker): at the end of an association, the tracker then sees all of its instances.
+     */
+    public void afterTaken(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException closed) {
+            // shutting down: nothing is handed on any more
         }
     }
 

@@ -153,10 +153,14 @@ public final class Pipeline implements AutoCloseable {
         outbox.addListener(d -> events.deliveryAttempted(d));
         outbox.start();
 
-        reporter = new Reporter(journal, new ReportService(results, outbox, journal, this::descriptor), reportRetry(c));
+        // headers read at intake: an in-process job's input and every job's report stage take them from here (issue 16)
+        headers = new HeaderCache(HEADER_CACHE_SIZE);
+        reporter = new Reporter(journal, new ReportService(results, null, outbox, journal, this::descriptor, headers),
+                reportRetry(c));
         InProcessHost inProcess = new InProcessHost(new RegistryCatalog(registry), job -> {
             try {
-                return SpoolStudyInput.of(job.studyUid(), job.inputFiles());
+                return SpoolStudyInput.of(job.studyUid(), job.inputFiles(), org.radflow.pixels.GeometryTolerance.DEFAULT,
+                        headers, org.radflow.pixels.InputOpener.FILES);
             } catch (IOException | IllegalArgumentException e) {
                 throw new org.radflow.api.ModuleException("cannot read the job's input files: " + e.getMessage(), e);
             }
@@ -207,7 +211,6 @@ public final class Pipeline implements AutoCloseable {
         warmUpModules();
         registry.onOffered(this::checkLoadedModule);
 
-        headers = new HeaderCache(HEADER_CACHE_SIZE);
         planner = new JobPlanner(journal, queries, headers, this::router, this::queueLimit, scheduler::wake);
         // in a cluster a study's owner also plans jobs for modules that only other nodes run (placement)
         planner.enabledCheck(id -> switches.enabled(id) || (cluster != null && !cluster.running(id).isEmpty()));
@@ -230,13 +233,7 @@ public final class Pipeline implements AutoCloseable {
                 LOG.error("Spool rescan failed: {}", e.toString());
             }
         });
-        ticker.scheduleWithFixedDelay(() -> {
-            try {
-                tracker.tick();
-            } catch (RuntimeException e) {
-                LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
         // tracking.retentionDays: old, finished studies leave the spool (hourly; the first sweep a minute after start)
         retention = new org.radflow.tracking.SpoolRetention(incoming(), config.listener().spoolDir().toAbsolutePath().resolve("tmp"),
                 queries);
@@ -420,6 +417,30 @@ public final class Pipeline implements AutoCloseable {
     /** The listener's association observer: to audit and metrics. */
     public void associationEnded(AssociationSummary summary) {
         events.associationEnded(summary);
+        Intake in = intake;
+        if (summary.stored() > 0 && in != null) {
+            // event-driven completion: once intake has passed this association's instances to the tracker, the tracker
+            // hands on every series and study whose quiet period is over (at once with a quiet period of 0) instead of
+            // waiting for its next once-a-second tick, which stays as the fallback (issue 16)
+            in.afterTaken(() -> {
+                try {
+                    ScheduledExecutorService t = ticker;
+                    if (t != null) {
+                        t.execute(this::tick);
+                    }
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // shutting down
+                }
+            });
+        }
+    }
+
+    private void tick() {
+        try {
+            tracker.tick();
+        } catch (RuntimeException e) {
+            LOG.error("Tracker tick failed: {}", e.toString(), e); // caught: a periodic task that throws is never run again
+        }
     }
 
     private Path incoming() {

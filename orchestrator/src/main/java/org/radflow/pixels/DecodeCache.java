@@ -8,14 +8,19 @@ import org.radflow.api.PixelDataException;
  */
 final class DecodeCache {
 
+    private final InputOpener opener;
     private SpoolInstance instance;
     private DecodedInstance decoded;
+
+    DecodeCache(InputOpener opener) {
+        this.opener = opener;
+    }
 
     synchronized DecodedInstance decoded(SpoolInstance wanted) throws PixelDataException {
         if (instance != wanted) {
             instance = null;
             decoded = null; // let the previous file's pixels go before reading the next one
-            decoded = DecodedInstance.read(wanted.file(), wanted.sopInstanceUid(), wanted.header());
+            decoded = DecodedInstance.read(wanted.file(), wanted.sopInstanceUid(), wanted.header(), opener);
             instance = wanted;
         }
         return decoded;

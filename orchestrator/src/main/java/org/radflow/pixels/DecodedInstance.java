@@ -47,7 +47,8 @@ final class DecodedInstance {
     }
 
     /** Reads the whole file; refuses transfer syntaxes PixelMed cannot decode before touching the pixel data. */
-    static DecodedInstance read(Path file, String sopInstanceUid, AttributeList header) throws PixelDataException {
+    static DecodedInstance read(Path file, String sopInstanceUid, AttributeList header, InputOpener opener)
+            throws PixelDataException {
         String ts = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.TransferSyntaxUID);
         if (!ts.isEmpty()) {
             int bitsStored = Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsStored,
@@ -61,7 +62,10 @@ final class DecodedInstance {
                 // checkDecodable passed, so DCMTK's dcmdjpls is there: read its Explicit VR Little Endian output
                 decoded = JpegLsTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
             }
-            list.read((decoded == null ? file : decoded).toString());
+            try (com.pixelmed.dicom.DicomInputStream in = new com.pixelmed.dicom.DicomInputStream(decoded == null
+                    ? opener.open(file) : new java.io.BufferedInputStream(Files.newInputStream(decoded)))) {
+                list.read(in);
+            }
             // After decompression the data may be RGB where the header said YBR_FULL_422: make the header say so.
             list.correctDecompressedImagePixelModule();
         } catch (IOException | DicomException | RuntimeException e) {

@@ -2,7 +2,6 @@ package org.radflow.pixels;
 
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,8 +20,8 @@ import org.radflow.api.StudyInput;
 /**
  * A {@link StudyInput} over Part 10 files in the spool that form one unit (an instance, a series or a study).
  *
- * <p>Creating it reads each file's attributes up to Pixel Data, once, to group the files into series and expose
- * their tags. Pixel data is decoded only when a module asks for a plane or a volume; the input keeps the decoded
+ * <p>Creating it takes each file's attributes up to Pixel Data from an {@link InputHeaders} (the server's: read once at
+ * intake; else read from the file now), to group the files into series and expose their tags. Pixel data is decoded only when a module asks for a plane or a volume; the input keeps the decoded
  * pixels of at most one file plus each series' volume once built, so memory stays bounded by the largest file and
  * the volumes actually requested. Meant for one job (one thread) at a time; calls are nonetheless safe from several
  * threads.
@@ -57,16 +56,29 @@ public final class SpoolStudyInput implements StudyInput {
      */
     public static SpoolStudyInput of(String studyInstanceUid, List<Path> files, GeometryTolerance tolerance)
             throws IOException {
+        return of(studyInstanceUid, files, tolerance, InputHeaders.FILES, InputOpener.FILES);
+    }
+
+    /**
+     * The unit formed by {@code files}, its headers from {@code headers} and its pixel data (when a module asks)
+     * read through {@code opener}.
+     *
+     * @throws IOException              a file cannot be read or is not a DICOM composite instance
+     * @throws IllegalArgumentException no files, or a file belongs to another study
+     */
+    public static SpoolStudyInput of(String studyInstanceUid, List<Path> files, GeometryTolerance tolerance,
+                                     InputHeaders headers, InputOpener opener) throws IOException {
         Objects.requireNonNull(studyInstanceUid, "studyInstanceUid");
         Objects.requireNonNull(tolerance, "tolerance");
+        Objects.requireNonNull(headers, "headers");
         if (files.isEmpty()) {
             throw new IllegalArgumentException("Study " + studyInstanceUid + ": no files");
         }
-        DecodeCache cache = new DecodeCache();
+        DecodeCache cache = new DecodeCache(opener);
         Map<String, List<SpoolInstance>> bySeries = new LinkedHashMap<>();
         Set<String> seen = new HashSet<>();
         for (Path file : files) {
-            SpoolInstance instance = readHeader(file, cache);
+            SpoolInstance instance = instance(file, headers.header(file), cache);
             String study = instance.tags().get("StudyInstanceUID").orElse("");
             if (!study.equals(studyInstanceUid)) {
                 throw new IllegalArgumentException(file + " belongs to study " + (study.isEmpty() ? "(none)" : study)
@@ -90,22 +102,8 @@ public final class SpoolStudyInput implements StudyInput {
         return Attribute.getSingleIntegerValueOrDefault(first.header(), TagFromName.SeriesNumber, Integer.MAX_VALUE);
     }
 
-    /** Reads the attributes before Pixel Data (or Float/Double Float Pixel Data), noting whether pixels follow. */
-    private static SpoolInstance readHeader(Path file, DecodeCache cache) throws IOException {
-        AttributeList header = new AttributeList();
-        boolean[] pixels = {false};
-        try {
-            header.read(file.toString(), (list, tag, offset) -> {
-                if (tag.getGroup() == 0x7FE0) {
-                    pixels[0] = true;
-                    return true;
-                }
-                return false;
-            });
-        } catch (DicomException | RuntimeException e) {
-            throw new IOException(file + " is not a readable DICOM file: " + e.getMessage(), e);
-        }
-        SpoolInstance instance = new SpoolInstance(file, header, pixels[0], cache);
+    private static SpoolInstance instance(Path file, InputHeader header, DecodeCache cache) throws IOException {
+        SpoolInstance instance = new SpoolInstance(file, header.attributes(), header.hasPixelData(), cache);
         if (instance.sopInstanceUid().isEmpty() || instance.seriesInstanceUid().isEmpty()) {
             throw new IOException(file + " is not a DICOM composite instance: SOP Instance UID or Series Instance UID missing");
         }

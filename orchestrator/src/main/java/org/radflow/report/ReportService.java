@@ -9,6 +9,7 @@ import org.radflow.dicom.Part10;
 import org.radflow.dispatch.Outbox;
 import org.radflow.jobs.Job;
 import org.radflow.jobs.JobJournal;
+import org.radflow.pixels.InputHeaders;
 import org.radflow.report.ResultSink;
 import org.radflow.report.ResultStore;
 import org.slf4j.Logger;
@@ -41,6 +42,7 @@ public final class ReportService implements ResultSink {
     private final Outbox outbox;
     private final JobJournal journal;
     private final Function<String, Optional<ModuleDescriptor>> modules;
+    private final InputHeaders inputHeaders;
     /** Series of the superseded SRs this service has seen, for the SR's Predecessor Documents Sequence. */
     private final Map<String, String> supersededSrSeries = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -57,6 +59,16 @@ public final class ReportService implements ResultSink {
     /** With the given writers (null: the standard ones). */
     public ReportService(ResultStore store, List<ReportObjectWriter> writers, Outbox outbox, JobJournal journal,
                          Function<String, Optional<ModuleDescriptor>> modules) {
+        this(store, writers, outbox, journal, modules, InputHeaders.FILES);
+    }
+
+    /**
+     * @param inputHeaders where the inputs' headers come from: the server passes intake's cache, so writing the reports
+     *                     opens no input file whose header intake read (the module's input took them from there too)
+     */
+    public ReportService(ResultStore store, List<ReportObjectWriter> writers, Outbox outbox, JobJournal journal,
+                         Function<String, Optional<ModuleDescriptor>> modules, InputHeaders inputHeaders) {
+        this.inputHeaders = java.util.Objects.requireNonNull(inputHeaders, "inputHeaders");
         this.store = store;
         this.writers = writers == null ? standardWriters(this) : List.copyOf(writers);
         this.outbox = outbox;
@@ -71,8 +83,7 @@ public final class ReportService implements ResultSink {
                 .orElseThrow(() -> new IllegalStateException("module " + job.moduleId() + " is no longer loaded")));
         Map<String, AttributeList> sources = new LinkedHashMap<>();
         for (Path f : job.inputFiles()) {
-            AttributeList l = new AttributeList();
-            l.read(f.toString(), TagFromName.PixelData);
+            AttributeList l = inputHeaders.header(f).attributes(); // up to Pixel Data: the reports draw no input pixels
             sources.put(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPInstanceUID), l);
         }
         if (sources.isEmpty()) {
