@@ -17,7 +17,11 @@ import java.util.TreeSet;
  * once by loading a probe configuration), so every scalar and list key has one; entries of user-named sections
  * ({@code destinations.<name>}, {@code modules.<id>}) and named list entries ({@code api.auth.tokens},
  * {@code notifications.webhooks}) have them when the entry exists in the YAML. Lists take comma-separated text.
- * Not settable: {@code rules}, a module's own {@code config}, whole sections. Any other {@code RADFLOW_} variable is an
+ * A module's own keys: {@code RADFLOW_MODULES_<ID>_CONFIG_<KEY>} sets {@code modules.<id>.config.<key>} (the id's
+ * {@code _} read as {@code -}, the key from upper snake to camel case: {@code RADFLOW_MODULES_SAMPLE_SLOW_CONFIG_DELAY_MS}
+ * sets {@code modules.sample-slow.config.delayMs}; a key already in the file keeps its exact spelling), its value typed as
+ * YAML would type it; the module then checks the key as it checks the file's. Not settable: {@code rules} (a list of
+ * structured entries), whole sections. Any other {@code RADFLOW_} variable is an
  * error, except those RadFlow reads elsewhere ({@link #OTHER_USES}) and those named by {@code store.passwordEnv} and
  * {@code cluster.secretEnv}.
  */
@@ -75,6 +79,73 @@ final class EnvironmentOverrides {
     static String upperSnake(String s) {
         String split = s.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replaceAll("[^A-Za-z0-9]+", "_");
         return split.toUpperCase(Locale.ROOT);
+    }
+
+    private static final java.util.regex.Pattern MODULE_CONFIG = java.util.regex.Pattern.compile(
+            "RADFLOW_MODULES_([A-Z0-9]+(?:_[A-Z0-9]+)*?)_CONFIG_([A-Z0-9]+(?:_[A-Z0-9]+)*)");
+
+    /** FAT_LOW_HU -> fatLowHu. */
+    static String camel(String upperSnake) {
+        StringBuilder b = new StringBuilder();
+        for (String part : upperSnake.toLowerCase(Locale.ROOT).split("_")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            b.append(b.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+        }
+        return b.toString();
+    }
+
+    /** A module key's text typed as YAML would type the same scalar: integer, decimal, true/false, else text. */
+    static Object yamlScalar(String text) {
+        String t = text.trim();
+        if (t.matches("[-+]?[0-9]+")) {
+            try {
+                return Integer.valueOf(t);
+            } catch (NumberFormatException e) {
+                return Long.valueOf(t);
+            }
+        }
+        if (t.matches("[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?")) {
+            return Double.valueOf(t);
+        }
+        if (t.equals("true") || t.equals("false")) {
+            return Boolean.valueOf(t);
+        }
+        return text;
+    }
+
+    /**
+     * A module's own key from {@code RADFLOW_MODULES_<ID>_CONFIG_<KEY>}: the module id is the one in the file whose
+     * name gives that {@code <ID>}, else {@code <ID>} in lower case with {@code -} for {@code _}; the key is the
+     * file's key with that name if there is one, else {@code <KEY>} in camel case. Null when the name is not of that
+     * form.
+     */
+    @SuppressWarnings("unchecked")
+    private static Target moduleConfig(String name, Map<String, Object> root) {
+        java.util.regex.Matcher m = MODULE_CONFIG.matcher(name);
+        if (!m.matches()) {
+            return null;
+        }
+        Map<String, Object> modules = root.get("modules") instanceof Map<?, ?> mm ? (Map<String, Object>) mm : Map.of();
+        String id = null;
+        for (String known : modules.keySet()) {
+            if (upperSnake(known).equals(m.group(1)) && modules.get(known) instanceof Map) {
+                id = known;
+            }
+        }
+        if (id == null) {
+            id = m.group(1).toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        String key = camel(m.group(2));
+        if (modules.get(id) instanceof Map<?, ?> module && module.get("config") instanceof Map<?, ?> config) {
+            for (Object k : config.keySet()) {
+                if (upperSnake(String.valueOf(k)).equals(m.group(2))) {
+                    key = String.valueOf(k);
+                }
+            }
+        }
+        return new Target(List.of("modules", id, "config", key), "modules." + id + ".config." + key, null);
     }
 
     /** Every variable name the environment may use for this configuration, with what it sets. */
@@ -160,6 +231,12 @@ final class EnvironmentOverrides {
         for (String name : names) {
             Target t = targets.get(name);
             if (t == null) {
+                Target own = moduleConfig(name, copy);
+                if (own != null) {
+                    set(copy, own, name, env.get(name));
+                    origins.put(own.key(), name);
+                    continue;
+                }
                 unknown.add(name);
                 continue;
             }
@@ -183,7 +260,8 @@ final class EnvironmentOverrides {
             throw new ConfigException("environment variable " + name + " is not a RadFlow setting"
                     + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
                     + " Variables RADFLOW_<KEY_IN_UPPER_SNAKE> set configuration keys (RADFLOW_LISTENER_PORT sets listener.port; "
-                    + "entries of destinations, modules and named lists only when they are in the file). Unset it, or see "
+                    + "entries of destinations, modules and named lists only when they are in the file; a module's own keys as "
+                    + "RADFLOW_MODULES_<ID>_CONFIG_<KEY>). Unset it, or see "
                     + "README.md, 'Configuration from the environment'.");
         }
         return copy;
@@ -197,7 +275,7 @@ final class EnvironmentOverrides {
 
     @SuppressWarnings("unchecked")
     private static void set(Map<String, Object> root, Target t, String name, String text) {
-        Object value = switch (t.kind()) {
+        Object value = t.kind() == null ? yamlScalar(text) : switch (t.kind()) {
             case BOOLEAN -> {
                 String v = text.trim().toLowerCase(Locale.ROOT);
                 if (!v.equals("true") && !v.equals("false")) {

@@ -52,6 +52,32 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void aModulesOwnKeysComeFromVariablesTypedAsYamlWouldTypeThem() throws Exception {
+        String yaml = """
+                server: {dataDir: %s}
+                modules:
+                  sample-slow: {config: {delayMs: 5, fixedThreshold: 0.5}}
+                """.formatted(dir.resolve("data"));
+        RadflowConfig c = load(yaml, Map.of(
+                "RADFLOW_MODULES_SAMPLE_SLOW_CONFIG_DELAY_MS", "250",           // a key in the file: its own spelling kept
+                "RADFLOW_MODULES_SAMPLE_SLOW_CONFIG_LABEL", "night shift",      // a new key of a module in the file
+                "RADFLOW_MODULES_COVIDNET_CONFIG_PROFILE", "covidnet-cxr2",     // a module not in the file
+                "RADFLOW_MODULES_COVIDNET_CONFIG_MIN_CONFIDENCE", "0.35",
+                "RADFLOW_MODULES_COVIDNET_CONFIG_KEY_IMAGE", "false"));
+        Map<String, Object> slow = c.modules().settings().get("sample-slow").config();
+        assertEquals(250, slow.get("delayMs"));
+        assertEquals(0.5, slow.get("fixedThreshold"));
+        assertEquals("night shift", slow.get("label"));
+        Map<String, Object> covidnet = c.modules().settings().get("covidnet").config();
+        assertEquals("covidnet-cxr2", covidnet.get("profile"));
+        assertEquals(0.35, covidnet.get("minConfidence"));
+        assertEquals(false, covidnet.get("keyImage"));
+        // not of that form: still refused with the naming rule
+        String e = error(yaml, Map.of("RADFLOW_MODULES_SAMPLE_SLOW_DELAY_MS", "1"));
+        assertTrue(e.contains("RADFLOW_MODULES_<ID>_CONFIG_<KEY>"), e);
+    }
+
+    @Test
     void variablesOverrideKeysOfEveryKind() throws Exception {
         Path token = file("ops.token", "ops-token-from-a-file-0123\n");
         RadflowConfig c = load(YAML, Map.of(
