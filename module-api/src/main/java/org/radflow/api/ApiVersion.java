@@ -14,7 +14,8 @@ package org.radflow.api;
  * explanation on a {@link TagMatch}, used in the sentence a refused study gets.
  *
  * <p>0.5 added {@link CodingScheme}: a module declares the coding schemes of its own codes
- * ({@link ModuleDescriptor.Builder#codingScheme}) and the platform writes them into its structured reports.
+ * ({@link ModuleDescriptor.Builder#codingScheme}) and the platform writes them into its structured reports; and an
+ * optional confidence on a {@link Finding.Qualitative} (a classification without class probabilities).
  */
 public final class ApiVersion {
 

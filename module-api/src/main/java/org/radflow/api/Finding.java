@@ -138,17 +138,30 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
      * @param method   where the evaluation comes from, for a reader (a citation of the reference used); may be empty
      * @param comment  what a reader must know to read it (the group compared with, caveats); may be empty
      * @param evidenceSopInstanceUids the images the evaluation was made from
+     * @param confidence how sure the module is of the answer, 0 to 1, when it has such a figure (a classifier that gives
+     *                   one answer without class probabilities); null when it has none (a rule, a table look-up). Written
+     *                   as a "Confidence" row beside the answer; since API 0.5
      * @since API 0.4
      */
     record Qualitative(Concept finding, Concept concept, Concept value, String method, String comment,
-                       List<String> evidenceSopInstanceUids) implements Finding {
+                       List<String> evidenceSopInstanceUids, Double confidence) implements Finding {
         public Qualitative {
             if (finding == null || concept == null || value == null) {
                 throw new IllegalArgumentException("a qualitative evaluation needs its finding, concept and value");
             }
+            if (confidence != null && !(confidence >= 0 && confidence <= 1)) {
+                throw new IllegalArgumentException("the confidence of " + concept.meaning() + " must be between 0 and 1, not "
+                        + confidence);
+            }
             method = method == null ? "" : method;
             comment = comment == null ? "" : comment;
             evidenceSopInstanceUids = List.copyOf(evidenceSopInstanceUids);
+        }
+
+        /** Without a confidence (API 0.4). */
+        public Qualitative(Concept finding, Concept concept, Concept value, String method, String comment,
+                           List<String> evidenceSopInstanceUids) {
+            this(finding, concept, value, method, comment, evidenceSopInstanceUids, null);
         }
     }
 }

@@ -301,7 +301,8 @@ public final class PageWriter implements ReportObjectWriter {
      * method when there is one, the comment when there is one. Plain text: no probability, no percentage bar.
      */
     static List<String> evaluationText(Finding.Qualitative q) {
-        List<String> lines = new ArrayList<>(List.of(q.concept().meaning(), q.value().meaning()));
+        List<String> lines = new ArrayList<>(List.of(q.concept().meaning(), q.value().meaning()
+                + (q.confidence() == null ? "" : String.format(java.util.Locale.ROOT, " (confidence %.2f)", q.confidence()))));
         if (!q.method().isBlank()) {
             lines.add("Reference: " + q.method());
         }

@@ -66,7 +66,7 @@ public final class ResultStore implements ResultSink {
                             .put("labels", file).put("segments", segs).put("sopInstanceUids", new JsonArray(s.sopInstanceUids()));
             } else if (f instanceof Finding.Qualitative q) {
                 o.put("type", "qualitative").put("concept", concept(q.concept())).put("answer", concept(q.value()))
-                        .put("method", q.method()).put("comment", q.comment())
+                        .put("method", q.method()).put("comment", q.comment()).put("confidence", q.confidence())
                         .put("evidence", new JsonArray(q.evidenceSopInstanceUids()));
             }
             findings.add(o);

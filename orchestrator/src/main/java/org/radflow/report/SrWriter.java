@@ -462,6 +462,10 @@ public final class SrWriter implements ReportObjectWriter {
         } else if (finding instanceof Finding.Qualitative q) {
             // TID 1501 qualitative evaluation: the coded answer, then its reference and what to know as text
             f.makeCodeContentItem(group, CONTAINS, coded(q.concept()), coded(q.value()));
+            if (q.confidence() != null) {
+                f.makeNumericContentItem(group, CONTAINS, code(PRIVATE_SCHEME, "CONFIDENCE", "Confidence"), ds(q.confidence()),
+                        code("UCUM", "1", "no units"));
+            }
             if (!q.method().isBlank()) {
                 f.makeTextContentItem(group, CONTAINS, dcm("121423", "Method Citation"), q.method());
             }

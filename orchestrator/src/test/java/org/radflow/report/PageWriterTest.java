@@ -281,6 +281,8 @@ class PageWriterTest {
         assertEquals(List.of("A", "B"), PageWriter.evaluationText(new Finding.Qualitative(band.finding(),
                 new Concept("99RADFLOW", "A", "A"), new Concept("99RADFLOW", "B", "B"), "", null, List.of())),
                 "no empty reference or comment lines");
+        assertEquals(List.of("A", "B (confidence 0.81)"), PageWriter.evaluationText(new Finding.Qualitative(band.finding(),
+                new Concept("99X", "A", "A"), new Concept("99X", "B", "B"), "", "", List.of(), 0.8125)));
 
         List<Finding> with = new ArrayList<>(ok.result().findings());
         with.add(band);

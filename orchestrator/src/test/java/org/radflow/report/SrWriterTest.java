@@ -260,7 +260,7 @@ class SrWriterTest {
         List<Finding> findings = new java.util.ArrayList<>(plain.result().findings());
         findings.add(new Finding.Qualitative(Concept.sct("5366002", "Hippocampus"),
                 new Concept("99EXHOSP", "SHAPE", "Hippocampal shape class"),
-                new Concept("99UNDECL", "S2", "Shape class 2"), "", "", evidence));
+                new Concept("99UNDECL", "S2", "Shape class 2"), "", "", evidence, 0.8125));
         ReportInput in = new ReportInput(plain.job(), declaring, ModuleResult.completed(findings, List.of(),
                 plain.result().summary(), Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
         AttributeList sr = read(writeOne(in, shared.resolve("schemes")));
@@ -282,6 +282,12 @@ class SrWriterTest {
         Path file = writeOne(in, shared.resolve("schemes2"));
         String dciodvfy = run("dciodvfy", file.toString());
         assertTrue(dciodvfy.lines().noneMatch(l -> l.contains("Error")), "dciodvfy:\n" + dciodvfy);
+        String validation = SrValidation.validate(read(file));
+        assertTrue(validation.lines().noneMatch(l -> l.startsWith("Error")), "DicomSRValidator:\n" + validation);
+        // a classification without class probabilities: the answer and the module's confidence beside it (API 0.5)
+        String dump = run("dsrdump", "+Pc", "+Pl", file.toString());
+        assertTrue(dump.contains("(SHAPE,99EXHOSP,\"Hippocampal shape class\")=(S2,99UNDECL,\"Shape class 2\")"), dump);
+        assertTrue(dump.contains("(CONFIDENCE,99RADFLOW,\"Confidence\")=\"0.8125\" (1,UCUM,\"no units\")"), dump);
         // without any private code, no Coding Scheme Identification at all
         ReportInput standard = new ReportInput(plain.job(), declaring, ModuleResult.completed(List.of(plain.result().findings().get(0)),
                 List.of(), "", Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);

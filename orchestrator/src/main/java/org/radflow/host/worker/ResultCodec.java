@@ -165,6 +165,8 @@ public final class ResultCodec {
             writeString(out, q.method());
             writeString(out, q.comment());
             writeStringList(q.evidenceSopInstanceUids(), out);
+            out.writeBoolean(q.confidence() != null);
+            out.writeDouble(q.confidence() == null ? 0 : q.confidence());
         } else {
             // Finding is sealed: a new subtype must get a tag here before it can cross the boundary
             throw new IOException("no encoding for finding type " + f.getClass().getName());
@@ -220,8 +222,11 @@ public final class ResultCodec {
                 String method = readString(in);
                 String comment = readString(in);
                 List<String> evidence = readStringList(in);
+                boolean hasConfidence = in.readBoolean();
+                double c = in.readDouble();
+                Double confidence = hasConfidence ? c : null;
                 return build("qualitative evaluation",
-                        () -> new Finding.Qualitative(finding, concept, value, method, comment, evidence));
+                        () -> new Finding.Qualitative(finding, concept, value, method, comment, evidence, confidence));
             }
             default -> throw new IOException("unknown finding tag " + tag + " (known: " + CLASSIFICATION + " classification, "
                     + MEASUREMENT + " measurement, " + SEGMENTATION + " segmentation, " + QUALITATIVE

@@ -40,11 +40,13 @@ class ResultCodecTest {
 
         assertResultEquals(original, decoded);
         assertEquals(ModuleResult.Status.COMPLETED, decoded.status());
-        assertEquals(5, decoded.findings().size());
+        assertEquals(6, decoded.findings().size());
         assertInstanceOf(Finding.Qualitative.class, decoded.findings().get(4));
+        assertEquals(null, ((Finding.Qualitative) decoded.findings().get(4)).confidence());
+        assertEquals(0.8125, ((Finding.Qualitative) decoded.findings().get(5)).confidence());
         // the bulk label map and pixels dominate: the encoding stays compact
-        // (the rest, five findings with their concepts and UIDs, stays within 2.5 kB)
-        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_500, "encoded " + encoded.length + " bytes");
+        // (the rest, six findings with their concepts and UIDs, stays within 2.7 kB)
+        assertTrue(encoded.length < 35 * 51 * 8 + 2 * 64 * 48 * 4 + 2_700, "encoded " + encoded.length + " bytes");
     }
 
     @Test
@@ -194,7 +196,8 @@ class ResultCodecTest {
         parameters.put("model", "hippo-demo 1.0");
         parameters.put("threshold", "0.5");
         parameters.put("profile", "DEMO MODEL");
-        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment, qualitative()),
+        return ModuleResult.completed(List.of(classification(), measurement(), segmentation, onSegment, qualitative(),
+                        withConfidence()),
                 List.of(keyImage(random, "Axial overlay", "1.2.3.4"), keyImage(random, "", null)),
                 "Hippocampal volumes within the normal range.", parameters);
     }
@@ -213,6 +216,12 @@ class ResultCodecTest {
         return new Finding.Qualitative(HIPPOCAMPUS, new Concept("99RADFLOW", "TEST-BAND", "Test band"),
                 new Concept("99RADFLOW", "PCTL-5-10", "Between the 5th and 10th percentile"),
                 "Fictional reference table (test)", "Compared with: test group. Ünïcode survives.", List.of("1.2.3.4.8"));
+    }
+
+    /** API 0.5: one coded answer with the module's confidence in it. */
+    private static Finding.Qualitative withConfidence() {
+        return new Finding.Qualitative(HIPPOCAMPUS, new Concept("99TEST", "SHAPE", "Shape class"),
+                new Concept("99TEST", "S2", "Shape class 2"), "", "", List.of("1.2.3.4.8"), 0.8125);
     }
 
     private static Finding.Measurement measurement() {
