@@ -92,7 +92,10 @@ class NotificationsIT {
                 }
                 assertEquals(3, n.getLong("delivered"), n.encodePrettily());
                 assertEquals(0, n.getInteger("waiting"));
-                assertFalse(n.getBoolean("durable"));
+                assertTrue(n.getBoolean("durable"), "waiting deliveries are kept in <dataDir>/notifications");
+                try (var waitingFiles = java.nio.file.Files.list(dir.resolve("data").resolve("notifications"))) {
+                    assertEquals(0, waitingFiles.count(), "nothing waits once all are delivered");
+                }
                 JsonArray deliveries = n.getJsonArray("deliveries");
                 assertEquals(3, deliveries.size());
                 assertEquals(4, deliveries.stream().mapToInt(o -> ((JsonObject) o).getInteger("attempts")).sum(),
