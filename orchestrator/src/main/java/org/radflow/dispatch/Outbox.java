@@ -464,8 +464,8 @@ public final class Outbox implements AutoCloseable {
                 String why = o != null ? o.detail() : failure != null ? failure.getMessage() : "no outcome reported";
                 int attempts = it.attempts() + 1;
                 State state = attempts >= settings.maxAttempts() ? State.DEAD : State.PENDING;
+                lastError.put(destination, why); // before the row: whoever sees the row's state sees its error too
                 update(it, state, attempts, why, null);
-                lastError.put(destination, why);
                 tell(it, state, attempts, why);
                 if (state == State.DEAD) {
                     LOG.error("Delivery of {} to {} given up after {} attempts (dead letter; POST /api/destinations/{}/retry): {}",
@@ -602,8 +602,8 @@ public final class Outbox implements AutoCloseable {
     /** The commitment of a sent object failed or never came: due again after back-off, or dead at the attempt limit. */
     private void commitmentFailed(Item it, String why) throws SQLException {
         State state = it.attempts() >= settings.maxAttempts() ? State.DEAD : State.PENDING;
+        lastError.put(it.destination(), why); // before the row: whoever sees the row's state sees its error too
         update(it, state, it.attempts(), why, null);
-        lastError.put(it.destination(), why);
         tell(it, state, it.attempts(), why);
         if (state == State.DEAD) {
             LOG.error("Delivery of {} to {} given up after {} attempts (dead letter; POST /api/destinations/{}/retry): {}",

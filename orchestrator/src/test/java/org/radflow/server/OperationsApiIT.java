@@ -165,7 +165,10 @@ class OperationsApiIT {
             // the job's timeline and report page
             JsonObject detail = ok("GET", "/api/jobs/" + jobId, VIEWER, null);
             List<String> states = detail.getJsonArray("timeline").stream().map(e -> ((JsonObject) e).getString("state")).toList();
-            assertEquals(List.of("QUEUED", "RUNNING", "SUCCEEDED"), states);
+            // issue 18: the attempt's record of what ran it is an event of its own, between start and end
+            assertEquals(List.of("QUEUED", "RUNNING", "RUNNING", "SUCCEEDED"), states);
+            String ran = detail.getJsonArray("timeline").getJsonObject(2).getString("message");
+            assertTrue(ran.contains("attempt 1 ran") && ran.contains("generation"), ran);
             HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/api/jobs/" + jobId
                     + "/report.png")).header("Authorization", "Bearer " + VIEWER).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, png.statusCode());
