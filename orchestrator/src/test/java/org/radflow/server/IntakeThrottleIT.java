@@ -223,4 +223,63 @@ class IntakeThrottleIT {
                     + jobs);
         }
     }
+
+    /**
+     * Issue 16: 500 instance-level studies in one burst (the default queue limit is 100): every job SUCCEEDED, none
+     * failed for arriving with many others, and a stat study sent in the middle overtakes the routine jobs still
+     * waiting ahead of it. -Dradflow.burst=N changes the size.
+     */
+    @Test
+    void fiveHundredStudiesInOneBurstAllSucceedAndAStatStudyInTheMiddleOvertakesTheQueue() throws Exception {
+        int n = Integer.getInteger("radflow.burst", 500);
+        List<GeneratedSeries> first = studies("burst-a", n / 2, 10_000, null);
+        List<GeneratedSeries> second = studies("burst-b", n - n / 2, 20_000, null);
+        GeneratedSeries stat = studies("burst-stat", 1, 30_000, "STAT").get(0);
+        try (RadflowServer s = start("""
+                modules:
+                  dir: MODULES_DIR
+                  watch: false
+                  sample-slow: {maxConcurrentJobs: 1, config: {delayMs: 0}}
+                rules:
+                  - name: stat-ct
+                    module: sample-slow
+                    trigger: instance
+                    priority: stat
+                    match: {Modality: CT, StudyDescription: STAT}
+                  - name: routine-ct
+                    module: sample-slow
+                    trigger: instance
+                    match: {Modality: CT, StudyDescription: {not: STAT}}
+                """)) {
+            long t0 = System.nanoTime();
+            List<Path> files = new ArrayList<>();
+            first.forEach(b -> files.addAll(b.files()));
+            OrchestratorIT.send(s.dicomPort(), files);
+            OrchestratorIT.send(s.dicomPort(), stat.files());
+            List<Path> rest = new ArrayList<>();
+            second.forEach(b -> rest.addAll(b.files()));
+            OrchestratorIT.send(s.dicomPort(), rest);
+
+            int total = n + 1;
+            List<JsonObject> jobs = OrchestratorIT.awaitJobs(s.httpPort(), "", l -> l.size() == total
+                    && OrchestratorIT.allIn(l, "SUCCEEDED", "FAILED", "NOT_APPLICABLE", "TIMED_OUT"), 600_000);
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            List<JsonObject> notOk = jobs.stream().filter(j -> !"SUCCEEDED".equals(j.getString("state"))).toList();
+            assertTrue(notOk.isEmpty(), notOk.size() + " of " + total + " jobs did not succeed: " + notOk);
+            JsonObject statJob = jobs.stream().filter(j -> "stat-ct".equals(j.getString("rule"))).findFirst().orElseThrow();
+            Instant statCreated = Instant.parse(statJob.getString("createdAt"));
+            Instant statFinished = Instant.parse(statJob.getString("finishedAt"));
+            // routine jobs journaled before the stat one and still waiting when it was: all but at most the one claim
+            // racing its insertion finish after it
+            List<JsonObject> waiting = jobs.stream().filter(j -> "routine-ct".equals(j.getString("rule")))
+                    .filter(j -> Instant.parse(j.getString("createdAt")).isBefore(statCreated))
+                    .filter(j -> Instant.parse(j.getString("startedAt")).isAfter(statCreated)).toList();
+            long overtaken = waiting.stream().filter(j -> Instant.parse(j.getString("finishedAt")).isAfter(statFinished)).count();
+            assertTrue(waiting.size() >= n / 10, "a real queue was waiting when the stat study came: " + waiting.size());
+            assertTrue(overtaken >= waiting.size() - 1, "the stat job finished before " + overtaken + " of the "
+                    + waiting.size() + " routine jobs waiting ahead of it");
+            System.out.printf("burst: %d studies + 1 stat, all SUCCEEDED in %d s; the stat job overtook %d of %d waiting%n",
+                    n, seconds, overtaken, waiting.size());
+        }
+    }
 }
