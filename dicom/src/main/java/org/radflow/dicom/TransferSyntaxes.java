@@ -83,6 +83,9 @@ public final class TransferSyntaxes {
      * the platform's class loader registers them whatever thread comes first.
      */
     private static final class Codecs {
+        /** Read to make sure the scan below has run (once, when the class is initialised). */
+        static final boolean SCANNED;
+
         static {
             Thread t = Thread.currentThread();
             ClassLoader previous = t.getContextClassLoader();
@@ -92,6 +95,7 @@ public final class TransferSyntaxes {
             } finally {
                 t.setContextClassLoader(previous);
             }
+            SCANNED = true;
         }
 
         static boolean reader(String formatName) {
@@ -111,7 +115,9 @@ public final class TransferSyntaxes {
 
     /** Makes sure the codec jars on the platform's class path are registered with ImageIO (see {@link Codecs}). */
     public static void registerCodecs() {
-        Codecs.reader("jpeg");
+        if (!Codecs.SCANNED) {
+            throw new IllegalStateException("unreachable: the codec scan runs when Codecs is initialised");
+        }
     }
 
     /** JPEG-LS is decoded by DCMTK's dcmdjpls when it is installed (see {@link JpegLsTranscoder}). */

@@ -128,33 +128,22 @@ public final class SpoolRetention {
     }
 
     /**
-     * The latest modification time of the study's instance files (when each was stored). Folder times are left out:
-     * an operator's hold or its release changes the study folder's time, not what was received.
+     * When the study last received an instance: the latest modification time of its series folders, which every
+     * rename of an instance into them updates (as the studies API reads it). One stat per series, not per instance,
+     * so an hourly sweep of a large spool stays cheap; the study folder's own time is left out (an operator's hold or
+     * its release changes it). Files that arrive during a removal are caught by {@link #remove}.
      */
-    static Instant newest(Path dir) throws IOException {
-        Instant[] max = {Instant.EPOCH};
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-                if (f.getFileName().toString().endsWith(Spool.SUFFIX)) {
-                    later(a);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) {
-                return FileVisitResult.CONTINUE; // deleted meanwhile
-            }
-
-            private void later(BasicFileAttributes a) {
-                Instant t = a.lastModifiedTime().toInstant();
-                if (t.isAfter(max[0])) {
-                    max[0] = t;
+    static Instant newest(Path study) throws IOException {
+        Instant max = Instant.EPOCH;
+        try (DirectoryStream<Path> series = Files.newDirectoryStream(study, Files::isDirectory)) {
+            for (Path s : series) {
+                Instant t = Files.getLastModifiedTime(s).toInstant();
+                if (t.isAfter(max)) {
+                    max = t;
                 }
             }
-        });
-        return max[0];
+        }
+        return max;
     }
 
     /** Renames the study out of incoming/, puts back anything that arrived meanwhile, deletes the rest; its size or -1. */
