@@ -5,6 +5,8 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.LongStringAttribute;
+import com.pixelmed.dicom.SpecificCharacterSet;
+import com.pixelmed.dicom.StringAttribute;
 import com.pixelmed.dicom.TagFromName;
 import org.radflow.Main;
 
@@ -35,11 +37,16 @@ public final class CommonAttributes {
     private CommonAttributes() {
     }
 
+    /**
+     * Copies the input's patient and study attributes into an output. Each attribute is copied, never shared: the
+     * input's header may be intake's cached one, read by other jobs at the same time, and the SR writer sets a
+     * character set on its values when it declares one.
+     */
     public static void copyPatientAndStudy(AttributeList source, AttributeList target) {
         for (AttributeTag t : PATIENT_AND_STUDY) {
             Attribute a = source.get(t);
             if (a != null) {
-                target.put(a);
+                target.put(copyOf(a));
             }
         }
         // type 2 attributes of the Patient and General Study modules: present, even if empty
@@ -49,6 +56,21 @@ public final class CommonAttributes {
             if (target.get(t) == null) {
                 target.put(emptyOf(t));
             }
+        }
+    }
+
+    /** A new attribute with the same tag, VR, character set and values (string VRs: all the copied ones are). */
+    static Attribute copyOf(Attribute a) {
+        try {
+            SpecificCharacterSet cs = a instanceof StringAttribute str ? str.getSpecificCharacterSet() : null;
+            Attribute copy = com.pixelmed.dicom.AttributeFactory.newAttribute(a.getTag(), a.getVR(), cs);
+            String[] values = a.getOriginalStringValues();
+            for (String v : values == null ? new String[0] : values) {
+                copy.addValue(v);
+            }
+            return copy;
+        } catch (DicomException e) {
+            throw new IllegalStateException("PixelMed cannot copy " + a.getTag(), e);
         }
     }
 

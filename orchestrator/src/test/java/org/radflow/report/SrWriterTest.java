@@ -111,6 +111,27 @@ class SrWriterTest {
     }
 
     @Test
+    void writingLeavesTheInputsHeaderUntouched() throws Exception {
+        // intake's cached headers are shared by jobs running at the same time: a writer must not change them, even
+        // when the output declares a character set the (ASCII) input did not have ("mm³" in the summary)
+        ReportInput in = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        assertNull(in.first().get(TagFromName.SpecificCharacterSet));
+        Attribute name = in.first().get(TagFromName.PatientName);
+        assertNull(((com.pixelmed.dicom.StringAttribute) name).getSpecificCharacterSet());
+        String before = name.getSingleStringValueOrEmptyString();
+
+        AttributeList sr = read(writeOne(in, shared.resolve("untouched")));
+        new PageWriter().write(in, Files.createDirectories(shared.resolve("untouched-page")));
+
+        assertEquals("ISO_IR 192", Attribute.getSingleStringValueOrEmptyString(sr, TagFromName.SpecificCharacterSet));
+        assertEquals(before, Attribute.getSingleStringValueOrEmptyString(sr, TagFromName.PatientName));
+        assertNull(in.first().get(TagFromName.SpecificCharacterSet));
+        assertNull(((com.pixelmed.dicom.StringAttribute) in.first().get(TagFromName.PatientName)).getSpecificCharacterSet(),
+                "the writer set a character set on the input's own Patient's Name");
+        assertEquals(before, in.first().get(TagFromName.PatientName).getSingleStringValueOrEmptyString());
+    }
+
+    @Test
     void writesAValidTid1500MeasurementReport() throws Exception {
         ReportInput in = input(mr, true, null, Instant.parse("2026-01-02T03:04:05Z"));
         Path sr = writeOne(in, shared.resolve("valid"));
