@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The listener's DICOM TLS port with DCMTK's {@code echoscu} and {@code storescu +tls} (OpenSSL, the non-downgrading
  * BCP 195 profile by default) as real peers: C-ECHO and C-STORE into the spool over TLS with a client certificate, the
  * plain port beside it, and the refusals with their WARN: no client certificate where one is required, a client
- * certificate from a CA the listener does not trust, plain DICOM on the TLS port. Certificates are made by openssl in
+ * certificate from a CA the listener does not trust, plain DICOM on the TLS port, an expired client certificate. Certificates are made by openssl in
  * the test's folder.
  */
 class ListenerTlsIT {
@@ -153,6 +153,20 @@ class ListenerTlsIT {
             assertFalse(r.ok(), r.describe());
             awaitWarn("the peer's certificate is not signed by a CA in our trusted certificates file");
             assertEquals(0, l.spooled().size());
+        }
+    }
+
+    @Test
+    void anExpiredClientCertificateIsRefusedAsExpired() throws Exception {
+        GeneratedSeries series = Synth.ctSeries(dir.resolve("in"), CtOptions.defaults().withCount(1).withSize(64, 64));
+        TestCertificates.Issued expired = ca.issueExpired("old-modality");
+        try (RunningListener l = listener(true, true)) {
+            ToolResult r = Dcmtk.storescu().port(l.tlsPort()).calledAe(l.aeTitle()).callingAe("MODALITY")
+                    .option(tlsOptions(expired).toArray(String[]::new)).files(series.files()).run();
+            assertFalse(r.ok(), r.describe());
+            awaitWarn("the peer's certificate has expired or is not valid yet");
+            assertEquals(0, l.spooled().size());
+            assertTrue(l.associations.isEmpty());
         }
     }
 

@@ -67,15 +67,20 @@ public final class TestCertificates {
          * addresses as IP, the rest as DNS names).
          */
         public Issued issue(String cn, String... hosts) {
-            return make(cn, null, hosts);
+            return make(cn, null, "2", hosts);
+        }
+
+        /** As {@link #issue(String, String...)}, but expired: its Not After lies a day before its Not Before (now). */
+        public Issued issueExpired(String cn, String... hosts) {
+            return make(cn + "-expired", null, "-1", hosts);
         }
 
         /** As {@link #issue(String, String...)}, its key encrypted (PKCS#8, AES-256) with {@code password}. */
         public Issued issueEncrypted(String cn, String password, String... hosts) {
-            return make(cn, java.util.Objects.requireNonNull(password), hosts);
+            return make(cn, java.util.Objects.requireNonNull(password), "2", hosts);
         }
 
-        private Issued make(String cn, String password, String... hosts) {
+        private Issued make(String cn, String password, String days, String... hosts) {
             String file = fileName(cn) + "-by-" + fileName(name);
             Path key = dir.resolve(file + ".key");
             Path csr = dir.resolve(file + ".csr");
@@ -95,7 +100,7 @@ public final class TestCertificates {
             openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
                     "-subj", "/CN=" + cn);
             openssl("x509", "-req", "-in", csr.toString(), "-CA", self.certificate().toString(), "-CAkey",
-                    self.privateKey().toString(), "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile",
+                    self.privateKey().toString(), "-CAcreateserial", "-out", cert.toString(), "-days", days, "-extfile",
                     ext.toString());
             if (password != null) {
                 Path encrypted = dir.resolve(file + ".enc.key");

@@ -547,7 +547,14 @@ public final class DicomTls {
         String m = all.toString();
         String root = rootMessage(e);
         String why;
-        if (m.contains("PKIX path") || m.contains("unable to find valid certification path")
+        if (m.contains("certificate_expired")) {
+            // the peer's alert: it found our certificate out of its validity period
+            why = "the peer refused our certificate as expired; renew it and restart RadFlow";
+        } else if (m.contains("validity check failed") || m.contains("NotAfter") || m.contains("NotBefore")
+                || m.contains("CertificateExpired") || m.contains("CertificateNotYetValid")) {
+            // checked before the chain: the JDK reports an expired peer certificate as a failed PKIX path
+            why = "the peer's certificate has expired or is not valid yet (check its dates, and this machine's clock)";
+        } else if (m.contains("PKIX path") || m.contains("unable to find valid certification path")
                 || m.contains("signature check failed") || m.contains("Path does not chain")) {
             why = "the peer's certificate is not signed by a CA in our trusted certificates file";
         } else if (m.contains("Empty client certificate chain") || m.contains("Empty server certificate chain")
@@ -558,8 +565,6 @@ public final class DicomTls {
         } else if (m.contains("No subject alternative") || m.contains("No name matching")) {
             why = "the peer's certificate does not name the host connected to (subject alternative name); fix the "
                     + "certificate or the destination's host, or set its tls.verifyHostname: false";
-        } else if (m.contains("expired") || m.contains("NotAfter")) {
-            why = "a certificate has expired";
         } else if (m.contains("unknown_ca") || m.contains("bad_certificate") || m.contains("certificate_unknown")
                 || m.contains("decrypt_error") || m.contains("access_denied")) {
             why = "the peer refused our certificate (it does not trust our CA, or wants another certificate)";

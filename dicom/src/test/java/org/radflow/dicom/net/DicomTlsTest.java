@@ -190,6 +190,54 @@ class DicomTlsTest {
     }
 
     @Test
+    void anExpiredCertificateOfOurOwnIsRefusedAtStartNamingTheKey() {
+        TestCertificates.Issued expired = ca.issueExpired("radflow-scp", "127.0.0.1");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DicomTls.server(files("listener.tls.", expired, ca.certificate()), false, DicomTls.PROTOCOLS));
+        assertTrue(e.getMessage().startsWith("listener.tls.certificateFile: the certificate in '" + expired.certificate()),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("expired on") && e.getMessage().endsWith("; renew it"), e.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> clientTls(expired, ca.certificate(), true));
+        assertTrue(c.getMessage().startsWith("destinations.pacs.tls.certificateFile: "), c.getMessage());
+    }
+
+    /**
+     * A peer whose certificate has expired (here a JDK TLS server the test runs, since RadFlow refuses to start with
+     * one): the sender refuses it and says why, not "not signed by a trusted CA" (the JDK reports both as a PKIX failure).
+     */
+    @Test
+    void aPeerWithAnExpiredCertificateIsRefusedAsExpired() throws Exception {
+        TestCertificates.Issued expired = ca.issueExpired("old-pacs", "127.0.0.1");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] pw = "test".toCharArray();
+        ks.setKeyEntry("pacs", DicomTls.readPrivateKey("test.", expired.privateKey(), null), pw,
+                DicomTls.readCertificates("test.certificateFile", expired.certificate()).toArray(new X509Certificate[0]));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, pw);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), null, null);
+        try (javax.net.ssl.SSLServerSocket pacs = (javax.net.ssl.SSLServerSocket) context.getServerSocketFactory()
+                .createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread accept = new Thread(() -> {
+                try (SSLSocket s = (SSLSocket) pacs.accept()) {
+                    s.startHandshake();
+                } catch (IOException expected) {
+                    // the sender aborts the handshake
+                }
+            }, "expired-pacs");
+            accept.start();
+            ScuAssociation.Settings settings = new ScuAssociation.Settings("SCU", "PACS", "127.0.0.1", pacs.getLocalPort(),
+                    Duration.ofSeconds(5), Duration.ofSeconds(10), 65536, clientTls(null, ca.certificate(), true));
+            ScuAssociation.TlsHandshakeException e = assertThrows(ScuAssociation.TlsHandshakeException.class,
+                    () -> ScuAssociation.open(settings, ECHO));
+            assertTrue(e.getMessage().contains("the peer's certificate has expired or is not valid yet"), e.getMessage());
+            accept.join(10_000);
+        }
+    }
+
+    @Test
     void plainDicomOnTheTlsPortIsRefused() throws Exception {
         startScp(server, false);
         assertThrows(IOException.class, () -> ScuAssociation.open(scu(null, "127.0.0.1"), ECHO));
