@@ -140,7 +140,7 @@ public sealed interface Finding permits Finding.Classification, Finding.Measurem
      * @param evidenceSopInstanceUids the images the evaluation was made from
      * @param confidence how sure the module is of the answer, 0 to 1, when it has such a figure (a classifier that gives
      *                   one answer without class probabilities); null when it has none (a rule, a table look-up). Written
-     *                   as a "Confidence" row beside the answer; since API 0.5
+     *                   beside the answer as DICOM's "Certainty of Finding" (DCM 111012), in percent; since API 0.5
      * @since API 0.4
      */
     record Qualitative(Concept finding, Concept concept, Concept value, String method, String comment,

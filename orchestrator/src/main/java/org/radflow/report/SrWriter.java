@@ -463,8 +463,11 @@ public final class SrWriter implements ReportObjectWriter {
             // TID 1501 qualitative evaluation: the coded answer, then its reference and what to know as text
             f.makeCodeContentItem(group, CONTAINS, coded(q.concept()), coded(q.value()));
             if (q.confidence() != null) {
-                f.makeNumericContentItem(group, CONTAINS, code(PRIVATE_SCHEME, "CONFIDENCE", "Confidence"), ds(q.confidence()),
-                        code("UCUM", "1", "no units"));
+                // the module's confidence in its answer as DICOM's "Certainty of Finding" (CID 6048), in percent as that
+                // concept is used in the CAD templates
+                f.makeNumericContentItem(group, CONTAINS, dcm("111012", "Certainty of Finding"),
+                        ds(java.math.BigDecimal.valueOf(q.confidence()).movePointRight(2).doubleValue()),
+                        code("UCUM", "%", "percent"));
             }
             if (!q.method().isBlank()) {
                 f.makeTextContentItem(group, CONTAINS, dcm("121423", "Method Citation"), q.method());

@@ -308,7 +308,7 @@ class SrWriterTest {
         // a classification without class probabilities: the answer and the module's confidence beside it (API 0.5)
         String dump = run("dsrdump", "+Pc", "+Pl", file.toString());
         assertTrue(dump.contains("(SHAPE,99EXHOSP,\"Hippocampal shape class\")=(S2,99UNDECL,\"Shape class 2\")"), dump);
-        assertTrue(dump.contains("(CONFIDENCE,99RADFLOW,\"Confidence\")=\"0.8125\" (1,UCUM,\"no units\")"), dump);
+        assertTrue(dump.contains("(111012,DCM,\"Certainty of Finding\")=\"81.25\" (%,UCUM,\"percent\")"), dump);
         // without any private code, no Coding Scheme Identification at all
         ReportInput standard = new ReportInput(plain.job(), declaring, ModuleResult.completed(List.of(plain.result().findings().get(0)),
                 List.of(), "", Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
