@@ -68,6 +68,24 @@ public final class DicomListenerVerticle extends VerticleBase {
         }, false);
     }
 
+    /**
+     * Whether {@link #renewTls} would take {@code newer}: this listener has a TLS port and only the files' contents
+     * differ from the TLS settings it started with.
+     */
+    public boolean canRenewTls(org.radflow.dicom.net.DicomTls newer) {
+        ListenerSettings.Tls t = settings.tls();
+        return t != null && t.context().canRenewFrom(newer);
+    }
+
+    /** Renewed certificate, key and trusted CAs into the running TLS port: the next handshakes use them. */
+    public void renewTls(org.radflow.dicom.net.DicomTls newer) {
+        ListenerSettings.Tls t = settings.tls();
+        if (t == null) {
+            throw new IllegalStateException("this listener has no TLS port");
+        }
+        t.context().renewFrom(newer);
+    }
+
     /** The bound port, once started. */
     public int port() {
         return scp == null ? settings.port() : scp.port();

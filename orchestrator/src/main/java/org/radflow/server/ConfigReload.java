@@ -22,7 +22,8 @@ import java.util.TreeSet;
 /**
  * {@code POST /api/config/reload}: re-reads the configuration file and validates it whole. An invalid
  * file changes nothing (400 with the message). A valid one is applied where that is safe while
- * running — rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
+ * running — renewed DICOM TLS files of the listener (same settings: the TLS port presents the new certificate from the
+ * next handshake), rules, destinations, API tokens and open paths, scheduler policy and per-module limits,
  * timeouts and {@code enabled}, webhooks ({@code notifications}), and a drop-in module's {@code config} (checked against what the module
  * declares, then tried: the module is created once with it, in a throw-away worker or, for {@code isolation: in-process},
  * in the server; a module that does not start with it refuses the whole reload, 400 naming the module's key path and
@@ -62,8 +63,15 @@ final class ConfigReload {
             if (!old.server().equals(next.server())) {
                 restart.add("server");
             }
+            // renewed certificate/key/CA files under the same TLS settings go into the running TLS port; any other
+            // listener change needs a restart
+            boolean renewListenerTls = false;
             if (!old.listener().equals(next.listener())) {
-                restart.add("listener");
+                if (tlsFilesOnly(old.listener(), next.listener()) && server.canRenewListenerTls(next.listener().tls().context())) {
+                    renewListenerTls = true;
+                } else {
+                    restart.add("listener");
+                }
             }
             RadflowConfig.Api oa = old.api();
             RadflowConfig.Api na = next.api();
@@ -174,7 +182,11 @@ final class ConfigReload {
             }
 
             // the running configuration: new values where they apply live, the old ones elsewhere
-            RadflowConfig running = new RadflowConfig(old.server(), old.listener(),
+            if (renewListenerTls) {
+                server.renewListenerTls(next.listener().tls().context());
+                applied.add("listener.tls");
+            }
+            RadflowConfig running = new RadflowConfig(old.server(), renewListenerTls ? next.listener() : old.listener(),
                     new RadflowConfig.Api(oa.enabled(), oa.bindAddress(), oa.port(), na.auth(), oa.tls(), na.ruleTesterFolders()),
                     next.destinations(), old.tracking(),
                     new RadflowConfig.Modules(om.dir(), om.modelsDir(), om.watch(), nm.settings(), nm.workers()),
@@ -196,6 +208,12 @@ final class ConfigReload {
                     .put("restartRequired", new JsonArray(new ArrayList<>(restart)))
                     .put("rules", next.rules().rules().size()).put("destinations", new JsonArray(new ArrayList<>(next.destinations().keySet())));
         }
+    }
+
+    /** Whether two listener settings differ only in the contents of their TLS files (same ports, same TLS settings). */
+    private static boolean tlsFilesOnly(org.radflow.listener.ListenerSettings a, org.radflow.listener.ListenerSettings b) {
+        return a.tls() != null && b.tls() != null && a.tls().port() == b.tls().port() && a.tls().plainPort() == b.tls().plainPort()
+                && a.withTls(null).equals(b.withTls(null));
     }
 
     private static boolean sameWithoutLanes(RadflowConfig a, RadflowConfig b) {

@@ -345,6 +345,18 @@ public final class RadflowServer implements AutoCloseable {
     }
 
     /** The DICOM TLS port (listener.tls.port, or the bound one); -1 without TLS. */
+    /** Whether the running listener's TLS port can take {@code newer}'s files (same TLS settings). */
+    boolean canRenewListenerTls(org.radflow.dicom.net.DicomTls newer) {
+        DicomListenerVerticle l = listener;
+        return l != null && l.canRenewTls(newer);
+    }
+
+    /** Renewed certificate, key and trusted CAs into the running TLS port (a configuration reload). */
+    void renewListenerTls(org.radflow.dicom.net.DicomTls newer) {
+        listener.renewTls(newer);
+        LOG.info("DICOM TLS port: certificate and trusted CAs renewed from the configuration's files ({})", newer);
+    }
+
     public int dicomTlsPort() {
         if (config().listener().tls() == null) {
             return -1;

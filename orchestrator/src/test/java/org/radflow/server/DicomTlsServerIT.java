@@ -89,4 +89,82 @@ class DicomTlsServerIT {
             Dcmtk.echoscu("127.0.0.1", s.dicomPort(), "RADFLOW").assertOk();
         }
     }
+
+    /**
+     * Certificate renewal: the operator replaces the listener's certificate and key files in place and reloads the
+     * configuration; the TLS port presents the new certificate from the next handshake, without a restart, and a
+     * changed TLS setting is still reported as needing one.
+     */
+    @Test
+    void aRenewedListenerCertificateIsTakenByAConfigurationReload() throws Exception {
+        TestCertificates.Authority ca = TestCertificates.authority(dir, "Site CA");
+        TestCertificates.Issued first = ca.issue("radflow", "127.0.0.1");
+        TestCertificates.Issued renewed = ca.issue("radflow-renewed", "127.0.0.1");
+        TestCertificates.Issued modality = ca.issue("modality");
+        Path cert = dir.resolve("listener.pem");
+        Path key = dir.resolve("listener.key");
+        Files.copy(first.certificate(), cert);
+        Files.copy(first.privateKey(), key);
+        Path config = dir.resolve("radflow.yaml");
+        String yaml = """
+                server: {dataDir: %s}
+                listener:
+                  bindAddress: 127.0.0.1
+                  port: 0
+                  fsync: false
+                  minFreeSpaceMb: 0
+                  tls:
+                    enabled: true
+                    port: 0
+                    certificateFile: %s
+                    privateKeyFile: %s
+                    trustedCertificatesFile: %s
+                    requireClientCertificate: %s
+                api: {port: 0}
+                viewer: {enabled: false}
+                """;
+        Files.writeString(config, yaml.formatted(dir.resolve("data"), cert, key, ca.certificate(), "true"));
+        GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withCount(1).withSize(32, 32));
+        try (RadflowServer s = new RadflowServer(RadflowConfig.load(config), false, config)) {
+            s.start().await(60, TimeUnit.SECONDS);
+            int tlsPort = s.dicomTlsPort();
+            assertEquals("CN=radflow", presentedSubject(ca, tlsPort, modality));
+
+            Files.copy(renewed.certificate(), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(renewed.privateKey(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            JsonObject reload = reload(s);
+            assertTrue(reload.getJsonArray("applied").contains("listener.tls"), reload.encode());
+            assertTrue(reload.getJsonArray("restartRequired").isEmpty(), reload.encode());
+            assertEquals(tlsPort, s.dicomTlsPort(), "the same port");
+            assertEquals("CN=radflow-renewed", presentedSubject(ca, tlsPort, modality));
+            Dcmtk.storescu().port(tlsPort).calledAe("RADFLOW").callingAe("MODALITY")
+                    .option("+tls", modality.privateKey().toString(), modality.certificate().toString(), "+cf", ca.certificate().toString())
+                    .files(ct.files()).run().assertOk();
+
+            // nothing changed: nothing applied; a changed TLS setting: a restart, and the running port keeps its certificate
+            assertFalse(reload(s).getJsonArray("applied").contains("listener.tls"));
+            Files.writeString(config, yaml.formatted(dir.resolve("data"), cert, key, ca.certificate(), "false"));
+            JsonObject changed = reload(s);
+            assertTrue(changed.getJsonArray("restartRequired").contains("listener"), changed.encode());
+            assertEquals("CN=radflow-renewed", presentedSubject(ca, tlsPort, modality));
+        }
+    }
+
+    private JsonObject reload(RadflowServer s) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/api/config/reload"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return new JsonObject(r.body());
+    }
+
+    /** The subject of the certificate the TLS port presents (a JDK client with the modality's certificate). */
+    private static String presentedSubject(TestCertificates.Authority ca, int port, TestCertificates.Issued client) throws Exception {
+        org.radflow.dicom.net.DicomTls tls = org.radflow.dicom.net.DicomTls.client(new org.radflow.dicom.net.DicomTls.Files(
+                "test.", client.certificate(), client.privateKey(), null, ca.certificate()), false, org.radflow.dicom.net.DicomTls.PROTOCOLS);
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port);
+             javax.net.ssl.SSLSocket socket = tls.handshake(plain, "127.0.0.1", port)) {
+            return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal().getName();
+        }
+    }
 }

@@ -9,10 +9,14 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLServerSocketFactory;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -104,14 +108,20 @@ public final class DicomTls {
     private final boolean requireClientCertificate;
     private final boolean verifyClientCertificate;
     private final boolean verifyHostname;
-    private final String subject;
+    private volatile String subject;
     private final String keyPrefix;
+    /** The key and trust managers the context asks, switchable to a renewed certificate's (null where there are none). */
+    private final SwitchingKeyManager keys;
+    private final SwitchingTrustManager trust;
     /** SHA-256 over the settings and the files' contents: equal when the same configuration would make the same context. */
     private final String fingerprint;
 
     private DicomTls(SSLContext context, List<String> protocols, boolean requireClientCertificate, boolean verifyClientCertificate,
-                     boolean verifyHostname, String subject, String keyPrefix, String fingerprint) {
+                     boolean verifyHostname, String subject, String keyPrefix, String fingerprint, SwitchingKeyManager keys,
+                     SwitchingTrustManager trust) {
         this.context = context;
+        this.keys = keys;
+        this.trust = trust;
         this.protocols = List.copyOf(protocols);
         Set<String> supported = Set.of(context.getSupportedSSLParameters().getCipherSuites());
         this.cipherSuites = BCP195_CIPHER_SUITES.stream().filter(supported::contains).toArray(String[]::new);
@@ -197,10 +207,13 @@ public final class DicomTls {
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(ts);
             }
+            SwitchingKeyManager keys = kmf == null ? null : new SwitchingKeyManager(only(kmf.getKeyManagers(), X509ExtendedKeyManager.class));
+            SwitchingTrustManager trust = tmf == null ? null
+                    : new SwitchingTrustManager(only(tmf.getTrustManagers(), X509ExtendedTrustManager.class));
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            ctx.init(keys == null ? null : new KeyManager[] {keys}, trust == null ? null : new TrustManager[] {trust}, null);
             return new DicomTls(ctx, protocols, require, verifyClient, verifyHostname, subject, p,
-                    fingerprint(files, protocols, require, verifyHostname));
+                    fingerprint(files, protocols, require, verifyHostname), keys, trust);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(p + ": cannot set up TLS with these files: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -531,6 +544,145 @@ public final class DicomTls {
     public String toString() {
         return "DICOM TLS " + protocols + (subject == null ? "" : " as " + subject)
                 + (requireClientCertificate ? ", client certificate required" : "");
+    }
+
+    /**
+     * Whether {@link #renewFrom} can take {@code newer}'s certificate, key and trusted CAs into this running context:
+     * the same role and settings (protocols, client-certificate policy, host name check), only the files' contents
+     * differ.
+     */
+    public boolean canRenewFrom(DicomTls newer) {
+        return newer != null && keyPrefix.equals(newer.keyPrefix) && protocols.equals(newer.protocols)
+                && requireClientCertificate == newer.requireClientCertificate
+                && verifyClientCertificate == newer.verifyClientCertificate && verifyHostname == newer.verifyHostname
+                && (keys == null) == (newer.keys == null) && (trust == null) == (newer.trust == null);
+    }
+
+    /**
+     * Takes a renewed certificate, key and trusted CAs (read and checked into {@code newer}) into this context, which
+     * the running server sockets keep using: handshakes from now on present the new certificate and trust the new CAs;
+     * connections already open are not touched. Certificate renewal without a restart.
+     *
+     * @throws IllegalArgumentException when {@link #canRenewFrom} says no
+     */
+    public void renewFrom(DicomTls newer) {
+        if (!canRenewFrom(newer)) {
+            throw new IllegalArgumentException(keyPrefix + ": only the files' contents can change without a restart, not the "
+                    + "TLS settings (" + this + " -> " + newer + ")");
+        }
+        if (keys != null) {
+            keys.delegate = newer.keys.delegate;
+        }
+        if (trust != null) {
+            trust.delegate = newer.trust.delegate;
+        }
+        subject = newer.subject;
+    }
+
+    private static <T> T only(Object[] managers, Class<T> type) {
+        for (Object m : managers) {
+            if (type.isInstance(m)) {
+                return type.cast(m);
+            }
+        }
+        throw new IllegalStateException("the JDK gave no " + type.getSimpleName());
+    }
+
+    /** A key manager that asks the current one: renewing the certificate swaps it. */
+    private static final class SwitchingKeyManager extends X509ExtendedKeyManager {
+        volatile X509ExtendedKeyManager delegate;
+
+        SwitchingKeyManager(X509ExtendedKeyManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return delegate.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+            return delegate.chooseClientAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return delegate.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+            return delegate.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return delegate.getPrivateKey(alias);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return delegate.chooseEngineClientAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return delegate.chooseEngineServerAlias(keyType, issuers, engine);
+        }
+    }
+
+    /** A trust manager that asks the current one: renewing the trusted CAs swaps it. */
+    private static final class SwitchingTrustManager extends X509ExtendedTrustManager {
+        volatile X509ExtendedTrustManager delegate;
+
+        SwitchingTrustManager(X509ExtendedTrustManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws java.security.cert.CertificateException {
+            delegate.checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws java.security.cert.CertificateException {
+            delegate.checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            delegate.checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            delegate.checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            delegate.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            delegate.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return delegate.getAcceptedIssuers();
+        }
     }
 
     /**

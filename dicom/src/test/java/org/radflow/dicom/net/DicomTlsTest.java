@@ -58,6 +58,7 @@ class DicomTlsTest {
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
     private final Logger serverLog = (Logger) LoggerFactory.getLogger(DicomServer.class);
     private DicomServer scp;
+    private DicomTls scpTls;
 
     @BeforeAll
     static void makeCertificates() {
@@ -94,6 +95,7 @@ class DicomTlsTest {
 
     private void startScp(TestCertificates.Issued own, boolean requireClientCertificate, Duration artim) throws IOException {
         DicomTls tls = DicomTls.server(files("listener.tls.", own, ca.certificate()), requireClientCertificate, DicomTls.PROTOCOLS);
+        scpTls = tls;
         scp = new DicomServer(new DicomServer.Settings("127.0.0.1", 0, 65536, artim, Duration.ofSeconds(10),
                 TransferSyntaxes.LISTENER_DEFAULT), new DicomServiceRegistry().register(new CEchoService()), new AssociationPolicy() {
             @Override
@@ -235,6 +237,41 @@ class DicomTlsTest {
             assertTrue(e.getMessage().contains("the peer's certificate has expired or is not valid yet"), e.getMessage());
             accept.join(10_000);
         }
+    }
+
+    /** The subject of the certificate the running SCP presents now (a plain JDK client trusting the test CA). */
+    private String presentedSubject() throws Exception {
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", DicomTls.readCertificates("test", ca.certificate()).get(0));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(null, tmf.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", scp.port())) {
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
+    }
+
+    /** Certificate renewal without a restart: the running server socket presents the renewed certificate from then on. */
+    @Test
+    void aRenewedCertificateIsPresentedWithoutRestartingTheServer() throws Exception {
+        startScp(server, false);
+        assertEquals("CN=radflow-scp", presentedSubject());
+        TestCertificates.Issued renewed = ca.issue("radflow-scp-renewed", "127.0.0.1");
+        DicomTls next = DicomTls.server(files("listener.tls.", renewed, ca.certificate()), false, DicomTls.PROTOCOLS);
+        assertTrue(scpTls.canRenewFrom(next));
+        scpTls.renewFrom(next);
+        assertEquals("CN=radflow-scp-renewed", presentedSubject());
+        try (ScuAssociation a = ScuAssociation.open(scu(clientTls(null, ca.certificate(), true), "127.0.0.1"), ECHO)) {
+            assertEquals(DimseCommand.STATUS_SUCCESS, a.echo());
+        }
+        // a changed setting (here: client certificates now required) is not a renewal: it needs a restart
+        DicomTls stricter = DicomTls.server(files("listener.tls.", renewed, ca.certificate()), true, DicomTls.PROTOCOLS);
+        assertFalse(scpTls.canRenewFrom(stricter));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scpTls.renewFrom(stricter));
+        assertTrue(e.getMessage().startsWith("listener.tls.: only the files' contents can change without a restart"), e.getMessage());
     }
 
     @Test
