@@ -527,6 +527,7 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         String key = t.string("privateKeyFile", null);
         String passwordFile = t.string("privateKeyPasswordFile", null);
         String trusted = t.string("trustedCertificatesFile", null);
+        String crl = t.string("crlFile", null);
         boolean enabled = t.bool("enabled", false);
         char[] password = enabled && passwordFile != null
                 ? SecretFiles.read(t.key("privateKeyPasswordFile"), passwordFile).toCharArray() : null;
@@ -536,7 +537,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         String prefix = t.key("");
         return new DicomTls.Files(prefix, cert == null ? null : tlsPath(t, "certificateFile", cert),
                 key == null ? null : tlsPath(t, "privateKeyFile", key), password,
-                trusted == null ? null : tlsPath(t, "trustedCertificatesFile", trusted));
+                trusted == null ? null : tlsPath(t, "trustedCertificatesFile", trusted),
+                crl == null ? null : tlsPath(t, "crlFile", crl));
     }
 
     private static Path tlsPath(ConfigNode t, String name, String value) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,6 +99,21 @@ class TlsConfigTest {
         assertNull(c.listener().tls());
         String m = error("listener:\n  tls:\n    enabled: false\n    certificatFile: x.pem\n");
         assertTrue(m.contains("unknown key 'listener.tls.certificatFile'; did you mean 'listener.tls.certificateFile'?"), m);
+    }
+
+    /** crlFile: read and checked at load like the other files; a changed list is a changed configuration (reload takes it). */
+    @Test
+    void revocationListsAreLoadedAndCheckedByKey() throws Exception {
+        Path crl = ca.revocationList("config");
+        RadflowConfig c = load(listenerTls("    crlFile: " + crl + "\n"));
+        assertTrue(c.listener().tls() != null);
+        assertNotEquals(c.listener(), load(listenerTls("")).listener(), "with and without a list differ");
+        Path foreign = TestCertificates.authority(dir, "Foreign CA").revocationList("x");
+        String m = error(listenerTls("    crlFile: " + foreign + "\n"));
+        assertTrue(m.contains("listener.tls.crlFile: the revocation list of CN=Foreign CA"), m);
+        m = error("destinations:\n  pacs:\n    type: dicom\n    aeTitle: PACS\n    host: pacs.example\n"
+                + "    tls: {enabled: true, trustedCertificatesFile: " + ca.certificate() + ", crlFile: " + dir.resolve("none.crl") + "}\n");
+        assertTrue(m.contains("destinations.pacs.tls.crlFile: the file '" + dir.resolve("none.crl") + "' does not exist"), m);
     }
 
     @Test

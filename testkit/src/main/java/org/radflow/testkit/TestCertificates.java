@@ -80,6 +80,34 @@ public final class TestCertificates {
             return make(cn, java.util.Objects.requireNonNull(password), "2", hosts);
         }
 
+        /**
+         * A current certificate revocation list of this CA (PEM, valid two days) listing {@code revoked} (none: an
+         * empty list), made with {@code openssl ca}; written to {@code dir/<name>-<fileTag>.crl}.
+         */
+        public Path revocationList(String fileTag, Issued... revoked) {
+            String file = fileName(name) + "-" + fileName(fileTag);
+            Path db = dir.resolve(file + "-crl-db");
+            Path out = dir.resolve(file + ".crl");
+            try {
+                Files.createDirectories(db);
+                Files.writeString(db.resolve("index.txt"), "", StandardCharsets.US_ASCII);
+                Files.writeString(db.resolve("crlnumber"), "01\n", StandardCharsets.US_ASCII);
+                Files.writeString(db.resolve("ca.cnf"), "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = "
+                        + db.resolve("index.txt") + "\ncrlnumber = " + db.resolve("crlnumber")
+                        + "\ndefault_md = sha256\ndefault_crl_days = 2\n", StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            String cnf = db.resolve("ca.cnf").toString();
+            for (Issued r : revoked) {
+                openssl("ca", "-config", cnf, "-keyfile", self.privateKey().toString(), "-cert", self.certificate().toString(),
+                        "-revoke", r.certificate().toString());
+            }
+            openssl("ca", "-config", cnf, "-keyfile", self.privateKey().toString(), "-cert", self.certificate().toString(),
+                    "-gencrl", "-out", out.toString());
+            return out;
+        }
+
         private Issued make(String cn, String password, String days, String... hosts) {
             String file = fileName(cn) + "-by-" + fileName(name);
             Path key = dir.resolve(file + ".key");

@@ -93,12 +93,22 @@ public final class DicomTls {
      *                                when certificateFile is
      * @param privateKeyPassword      the password of an encrypted key; null for a plain one
      * @param trustedCertificatesFile CA certificates the peers' certificates must chain to (PEM, one or more); null: none
+     * @param crlFile                 certificate revocation lists of those CAs (PEM or DER, one or more): a peer whose own
+     *                                certificate is listed is refused; null: revocation is not checked
      */
     public record Files(String keyPrefix, Path certificateFile, Path privateKeyFile, char[] privateKeyPassword,
-                        Path trustedCertificatesFile) {
+                        Path trustedCertificatesFile, Path crlFile) {
+
+        /** Without revocation lists. */
+        public Files(String keyPrefix, Path certificateFile, Path privateKeyFile, char[] privateKeyPassword,
+                     Path trustedCertificatesFile) {
+            this(keyPrefix, certificateFile, privateKeyFile, privateKeyPassword, trustedCertificatesFile, null);
+        }
+
         @Override
         public String toString() {
-            return "DicomTls.Files[" + certificateFile + ", " + privateKeyFile + ", " + trustedCertificatesFile + "]";
+            return "DicomTls.Files[" + certificateFile + ", " + privateKeyFile + ", " + trustedCertificatesFile
+                    + (crlFile == null ? "" : ", " + crlFile) + "]";
         }
     }
 
@@ -197,6 +207,10 @@ public final class DicomTls {
                 subject = leaf.getSubjectX500Principal().getName();
             }
             TrustManagerFactory tmf = null;
+            if (files.crlFile() != null && files.trustedCertificatesFile() == null) {
+                throw new IllegalArgumentException(p + "crlFile: revocation lists need " + p + "trustedCertificatesFile (the CAs "
+                        + "that issued them); set it, or remove " + p + "crlFile");
+            }
             if (files.trustedCertificatesFile() != null) {
                 List<X509Certificate> cas = readCertificates(p + "trustedCertificatesFile", files.trustedCertificatesFile());
                 KeyStore ts = KeyStore.getInstance("PKCS12");
@@ -205,7 +219,11 @@ public final class DicomTls {
                     ts.setCertificateEntry("ca-" + i, cas.get(i));
                 }
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(ts);
+                if (files.crlFile() == null) {
+                    tmf.init(ts);
+                } else {
+                    tmf.init(revocationChecked(ts, readCrls(p + "crlFile", files.crlFile(), cas)));
+                }
             }
             SwitchingKeyManager keys = kmf == null ? null : new SwitchingKeyManager(only(kmf.getKeyManagers(), X509ExtendedKeyManager.class));
             SwitchingTrustManager trust = tmf == null ? null
@@ -225,11 +243,80 @@ public final class DicomTls {
         }
     }
 
+    /**
+     * PKIX trust with the peer's own certificate checked against the given CRLs only: no OCSP and no fetching of
+     * distribution points (no network), and no fallback; a peer whose CA has no current CRL in the file is refused.
+     * Intermediate CAs are not checked for revocation (ONLY_END_ENTITY).
+     */
+    private static javax.net.ssl.ManagerFactoryParameters revocationChecked(KeyStore trusted, List<java.security.cert.X509CRL> crls)
+            throws GeneralSecurityException {
+        java.security.cert.PKIXBuilderParameters pkix = new java.security.cert.PKIXBuilderParameters(trusted,
+                new java.security.cert.X509CertSelector());
+        pkix.addCertStore(java.security.cert.CertStore.getInstance("Collection",
+                new java.security.cert.CollectionCertStoreParameters(crls)));
+        java.security.cert.PKIXRevocationChecker checker = (java.security.cert.PKIXRevocationChecker)
+                java.security.cert.CertPathValidator.getInstance("PKIX").getRevocationChecker();
+        checker.setOptions(java.util.EnumSet.of(java.security.cert.PKIXRevocationChecker.Option.PREFER_CRLS,
+                java.security.cert.PKIXRevocationChecker.Option.NO_FALLBACK,
+                java.security.cert.PKIXRevocationChecker.Option.ONLY_END_ENTITY));
+        pkix.addCertPathChecker(checker);
+        pkix.setRevocationEnabled(false); // the checker above does it, the default one (which may try OCSP) does not
+        return new javax.net.ssl.CertPathTrustManagerParameters(pkix);
+    }
+
+    /**
+     * The CRLs of a file (PEM blocks or DER), each checked now: signed by one of the trusted CAs, and current (its next
+     * update not passed), so a stale or foreign list stops the start or reload with the key named instead of refusing
+     * every peer later.
+     */
+    static List<java.security.cert.X509CRL> readCrls(String key, Path file, List<X509Certificate> cas) {
+        byte[] bytes = readFile(key, file, "the certificate revocation list file");
+        Collection<? extends java.security.cert.CRL> read;
+        try {
+            read = CertificateFactory.getInstance("X.509").generateCRLs(new ByteArrayInputStream(bytes));
+        } catch (java.security.cert.CRLException | CertificateException e) {
+            throw new IllegalArgumentException(key + ": '" + file + "' is not a PEM or DER certificate revocation list ("
+                    + e.getMessage() + "); check it with `openssl crl -in FILE -noout -text`", e);
+        }
+        if (read.isEmpty()) {
+            throw new IllegalArgumentException(key + ": '" + file + "' holds no certificate revocation list; check it with "
+                    + "`openssl crl -in FILE -noout -text`");
+        }
+        List<java.security.cert.X509CRL> out = new ArrayList<>();
+        java.util.Date now = new java.util.Date();
+        for (java.security.cert.CRL c : read) {
+            java.security.cert.X509CRL crl = (java.security.cert.X509CRL) c;
+            String issuer = crl.getIssuerX500Principal().getName();
+            boolean signed = false;
+            for (X509Certificate ca : cas) {
+                if (ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                    try {
+                        crl.verify(ca.getPublicKey());
+                        signed = true;
+                        break;
+                    } catch (GeneralSecurityException wrongKey) {
+                        // another CA of the same name, perhaps
+                    }
+                }
+            }
+            if (!signed) {
+                throw new IllegalArgumentException(key + ": the revocation list of " + issuer + " in '" + file + "' is not signed by "
+                        + "a CA in trustedCertificatesFile; give the CRLs of the CAs you trust");
+            }
+            if (crl.getNextUpdate() != null && crl.getNextUpdate().before(now)) {
+                throw new IllegalArgumentException(key + ": the revocation list of " + issuer + " in '" + file + "' is out of date "
+                        + "since " + crl.getNextUpdate().toInstant() + "; fetch a current one from the CA and reload");
+            }
+            out.add(crl);
+        }
+        return out;
+    }
+
     private static String fingerprint(Files files, List<String> protocols, boolean require, boolean verifyHostname)
             throws GeneralSecurityException {
         java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
         d.update((files.keyPrefix() + "|" + protocols + "|" + require + "|" + verifyHostname).getBytes(StandardCharsets.UTF_8));
-        for (Path f : new Path[] {files.certificateFile(), files.privateKeyFile(), files.trustedCertificatesFile()}) {
+        for (Path f : new Path[] {files.certificateFile(), files.privateKeyFile(), files.trustedCertificatesFile(), files.crlFile()}) {
             d.update((byte) '|');
             if (f != null) {
                 d.update(readFile(files.keyPrefix(), f, "a TLS file"));
@@ -699,7 +786,13 @@ public final class DicomTls {
         String m = all.toString();
         String root = rootMessage(e);
         String why;
-        if (m.contains("certificate_expired")) {
+        if (m.contains("has been revoked") || m.contains("certificate_revoked")) {
+            why = m.contains("certificate_revoked") ? "the peer refused our certificate as revoked"
+                    : "the peer's certificate has been revoked (it is listed in our revocation list file)";
+        } else if (m.contains("Could not determine revocation status") || m.contains("revocation status")) {
+            why = "the peer's certificate cannot be checked for revocation: our revocation list file has no current list of "
+                    + "the CA that issued it";
+        } else if (m.contains("certificate_expired")) {
             // the peer's alert: it found our certificate out of its validity period
             why = "the peer refused our certificate as expired; renew it and restart RadFlow";
         } else if (m.contains("validity check failed") || m.contains("NotAfter") || m.contains("NotBefore")

@@ -94,7 +94,10 @@ class DicomTlsTest {
     }
 
     private void startScp(TestCertificates.Issued own, boolean requireClientCertificate, Duration artim) throws IOException {
-        DicomTls tls = DicomTls.server(files("listener.tls.", own, ca.certificate()), requireClientCertificate, DicomTls.PROTOCOLS);
+        startScp(DicomTls.server(files("listener.tls.", own, ca.certificate()), requireClientCertificate, DicomTls.PROTOCOLS), artim);
+    }
+
+    private void startScp(DicomTls tls, Duration artim) throws IOException {
         scpTls = tls;
         scp = new DicomServer(new DicomServer.Settings("127.0.0.1", 0, 65536, artim, Duration.ofSeconds(10),
                 TransferSyntaxes.LISTENER_DEFAULT), new DicomServiceRegistry().register(new CEchoService()), new AssociationPolicy() {
@@ -272,6 +275,72 @@ class DicomTlsTest {
         assertFalse(scpTls.canRenewFrom(stricter));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scpTls.renewFrom(stricter));
         assertTrue(e.getMessage().startsWith("listener.tls.: only the files' contents can change without a restart"), e.getMessage());
+    }
+
+    private static DicomTls.Files withCrl(String prefix, TestCertificates.Issued own, Path trusted, Path crl) {
+        DicomTls.Files f = files(prefix, own, trusted);
+        return new DicomTls.Files(f.keyPrefix(), f.certificateFile(), f.privateKeyFile(), f.privateKeyPassword(),
+                f.trustedCertificatesFile(), crl);
+    }
+
+    @Test
+    void aRevokedClientCertificateIsRefusedAndOthersAreNot() throws Exception {
+        TestCertificates.Issued revoked = ca.issue("stolen-laptop");
+        Path crl = ca.revocationList("listener", revoked);
+        startScp(DicomTls.server(withCrl("listener.tls.", server, ca.certificate(), crl), true, DicomTls.PROTOCOLS),
+                Duration.ofSeconds(5));
+        assertThrows(IOException.class, () -> {
+            try (ScuAssociation a = ScuAssociation.open(scu(clientTls(revoked, ca.certificate(), true), "127.0.0.1"), ECHO)) {
+                a.echo(); // under TLS 1.3 the server's refusal of a client certificate may reach the client only now
+            }
+        });
+        awaitWarn("the peer's certificate has been revoked (it is listed in our revocation list file)");
+        try (ScuAssociation a = ScuAssociation.open(scu(clientTls(client, ca.certificate(), true), "127.0.0.1"), ECHO)) {
+            assertEquals(DimseCommand.STATUS_SUCCESS, a.echo());
+        }
+    }
+
+    @Test
+    void theSenderRefusesAPeerWhoseCertificateIsRevokedOrHasNoCurrentList() throws Exception {
+        startScp(server, false);
+        Path revokingServer = ca.revocationList("sender", server);
+        DicomTls sender = DicomTls.client(withCrl("destinations.pacs.tls.", null, ca.certificate(), revokingServer), true,
+                DicomTls.PROTOCOLS);
+        ScuAssociation.TlsHandshakeException e = assertThrows(ScuAssociation.TlsHandshakeException.class,
+                () -> ScuAssociation.open(scu(sender, "127.0.0.1"), ECHO));
+        assertTrue(e.getMessage().contains("the peer's certificate has been revoked"), e.getMessage());
+        // both CAs trusted, but only the other one's list given: the PACS's status cannot be known, so it is refused
+        // (no fallback to "not revoked")
+        Path strangersList = otherCa.revocationList("strangers");
+        Path bothCas = certs.resolve("both-cas.pem");
+        Files.writeString(bothCas, Files.readString(ca.certificate()) + Files.readString(otherCa.certificate()));
+        DicomTls unknown = DicomTls.client(withCrl("destinations.pacs.tls.", null, bothCas, strangersList), true, DicomTls.PROTOCOLS);
+        ScuAssociation.TlsHandshakeException u = assertThrows(ScuAssociation.TlsHandshakeException.class,
+                () -> ScuAssociation.open(scu(unknown, "127.0.0.1"), ECHO));
+        assertTrue(u.getMessage().contains("cannot be checked for revocation"), u.getMessage());
+        // a list that is not signed by a trusted CA is refused at load, naming the key
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> DicomTls.client(
+                withCrl("destinations.pacs.tls.", null, ca.certificate(), strangersList), true, DicomTls.PROTOCOLS));
+        assertTrue(foreign.getMessage().startsWith("destinations.pacs.tls.crlFile: the revocation list of CN=Stranger CA"),
+                foreign.getMessage());
+        // an empty list of our CA: nothing revoked, the PACS is accepted
+        DicomTls current = DicomTls.client(withCrl("destinations.pacs.tls.", null, ca.certificate(), ca.revocationList("empty")),
+                true, DicomTls.PROTOCOLS);
+        try (ScuAssociation a = ScuAssociation.open(scu(current, "127.0.0.1"), ECHO)) {
+            assertEquals(DimseCommand.STATUS_SUCCESS, a.echo());
+        }
+    }
+
+    @Test
+    void revocationListFilesAreCheckedWhenLoaded() throws Exception {
+        Path notACrl = Files.writeString(certs.resolve("not-a-crl.pem"), "hello", StandardCharsets.US_ASCII);
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> DicomTls.server(
+                withCrl("listener.tls.", server, ca.certificate(), notACrl), false, DicomTls.PROTOCOLS));
+        assertTrue(bad.getMessage().startsWith("listener.tls.crlFile: '" + notACrl + "'"), bad.getMessage());
+        IllegalArgumentException noCas = assertThrows(IllegalArgumentException.class, () -> DicomTls.server(
+                withCrl("listener.tls.", server, null, ca.revocationList("orphan")), false, DicomTls.PROTOCOLS));
+        assertTrue(noCas.getMessage().startsWith("listener.tls.crlFile: revocation lists need listener.tls.trustedCertificatesFile"),
+                noCas.getMessage());
     }
 
     @Test
