@@ -3,7 +3,7 @@
 # Debian's PixelMed jars in the local Maven repository. Idempotent: fast when all is there.
 set -euo pipefail
 
-PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk python3-pydicom orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk
+PACKAGES=(openjdk-17-jdk-headless maven libpixelmed-java libpixelmed-imageio-java dcmtk libopenjp2-tools python3-pydicom orthanc orthanc-dicomweb dicom3tools fonts-noto-core fonts-noto-cjk
           postgresql
           openssl chromium chromium-driver)
 # npm fetches the prebuilt OHIF viewer at build time (orchestrator/src/build/fetch-ohif.sh). Debian's npm only

@@ -125,6 +125,11 @@ public final class TransferSyntaxes {
         return JPEG_LS_LOSSLESS.equals(uid) || JPEG_LS_NEAR_LOSSLESS.equals(uid);
     }
 
+    /** HTJ2K is decoded by OpenJPEG's opj_decompress (2.5 or later) when it is installed (see {@link Htj2kTranscoder}). */
+    public static boolean isHtj2k(String uid) {
+        return HTJ2K_LOSSLESS.equals(uid) || HTJ2K_LOSSLESS_RPCL.equals(uid) || HTJ2K.equals(uid);
+    }
+
     /**
      * Whether pixel data in this syntax can be decoded on this machine whatever the image's bit depth: what the
      * listener prefers when a peer proposes several syntaxes for one presentation context. JPEG Extended is
@@ -137,6 +142,7 @@ public final class TransferSyntaxes {
             case JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1 -> LosslessCodec.PRESENT;
             case JPEG_2000_LOSSLESS, JPEG_2000 -> Jpeg2000Codec.PRESENT;
             case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> JpegLsTranscoder.installed().isPresent();
+            case HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K -> Htj2kTranscoder.installed().isPresent();
             default -> false;
         };
     }
@@ -180,6 +186,13 @@ public final class TransferSyntaxes {
                 if (JpegLsTranscoder.installed().isEmpty()) {
                     throw new PixelDataException(prefix + ": JPEG-LS is decoded by DCMTK's dcmdjpls, which is not"
                             + " installed (Debian package dcmtk; or set -D" + JpegLsTranscoder.PROPERTY + "=PATH)" + ADVICE);
+                }
+            }
+            case HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K -> {
+                if (Htj2kTranscoder.installed().isEmpty()) {
+                    throw new PixelDataException(prefix + ": HTJ2K is decoded by OpenJPEG's opj_decompress (2.5 or later), which"
+                            + " is not installed (Debian package libopenjp2-tools; or set -D" + Htj2kTranscoder.PROPERTY + "=PATH)"
+                            + ADVICE);
                 }
             }
             default -> {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import org.radflow.api.ImagePlane;
 import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput.PlaneOptions;
+import org.radflow.dicom.Htj2kTranscoder;
 import org.radflow.dicom.JpegLsTranscoder;
 import org.radflow.dicom.TransferSyntaxes;
 
@@ -61,6 +62,9 @@ final class DecodedInstance {
             if (TransferSyntaxes.isJpegLs(ts)) {
                 // checkDecodable passed, so DCMTK's dcmdjpls is there: read its Explicit VR Little Endian output
                 decoded = JpegLsTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
+            } else if (TransferSyntaxes.isHtj2k(ts)) {
+                // likewise OpenJPEG's opj_decompress, frame by frame, into native pixel data
+                decoded = Htj2kTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
             }
             try (com.pixelmed.dicom.DicomInputStream in = new com.pixelmed.dicom.DicomInputStream(decoded == null
                     ? opener.open(file) : new java.io.BufferedInputStream(Files.newInputStream(decoded)))) {

@@ -361,16 +361,52 @@ class PlaneDecodingTest {
         assertTrue(max > 0, "a blank image");
     }
 
+    /**
+     * HTJ2K (OpenJPH-made codestreams, tools/htj2k/make-samples.js) decoded by OpenJPEG's opj_decompress (scripts/setup.sh
+     * installs libopenjp2-tools): lossless, so every stored value comes back, unsigned and signed.
+     */
+    @Test
+    void htj2kDecodesToTheEncodedPixelsThroughOpenJpeg() throws Exception {
+        assertTrue(TransferSyntaxes.isDecodable(TransferSyntaxes.HTJ2K_LOSSLESS), "opj_decompress (OpenJPEG 2.5+) is not installed");
+        GeneratedSeries ct = Synth.ctSeries(dir.resolve("htj2k"), CtOptions.defaults().withCount(1).withSize(64, 64));
+        for (boolean signed : new boolean[] {false, true}) {
+            byte[] codestream;
+            try (java.io.InputStream r = getClass().getResourceAsStream("/htj2k/ramp-64x64-" + (signed ? "s16" : "u16") + ".j2c")) {
+                codestream = r.readAllBytes();
+            }
+            Path f = TestFiles.encapsulated(ct.files().get(0), dir.resolve("ct_htj2k_" + signed + ".dcm"),
+                    TransferSyntaxes.HTJ2K_LOSSLESS, codestream, l -> {
+                        TestFiles.us(l, TagFromName.BitsAllocated, 16);
+                        TestFiles.us(l, TagFromName.BitsStored, 16);
+                        TestFiles.us(l, TagFromName.HighBit, 15);
+                        TestFiles.us(l, TagFromName.PixelRepresentation, signed ? 1 : 0);
+                        l.remove(TagFromName.RescaleIntercept);
+                        l.remove(TagFromName.RescaleSlope);
+                        l.remove(TagFromName.RescaleType);
+                    });
+            ImagePlane p = only(ct.studyInstanceUid(), f).plane();
+            assertEquals(64, p.rows());
+            assertEquals(64, p.columns());
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 64; x++) {
+                    int expected = (x * 37 + y * 101) % 4096 - (signed ? 2048 : 0);
+                    assertEquals(expected, p.pixels()[y * 64 + x], 0, "signed " + signed + " at " + x + "," + y);
+                }
+            }
+        }
+    }
+
     @Test
     void undecodableTransferSyntaxesAreRefusedClearlyAndLazily() throws Exception {
         GeneratedSeries ct = Synth.ctSeries(dir.resolve("ct"), CtOptions.defaults().withCount(1).withSize(64, 64));
         Path file = ct.files().get(0);
-        Path htj2k = TestFiles.relabel(file, dir.resolve("ct_htj2k.dcm"), TransferSyntaxes.HTJ2K_LOSSLESS);
+        // a syntax no decoder here has (HTJ2K was the example until OpenJPEG's opj_decompress decoded it)
+        Path jpegXl = TestFiles.relabel(file, dir.resolve("ct_jxl.dcm"), "1.2.840.10008.1.2.4.110");
         GeneratedSeries cx = Synth.chestRadiograph(dir.resolve("cx"), ChestOptions.defaults().withSize(128, 128));
         Path extended = TestFiles.dcmtk("dcmcjpeg", cx.files().get(0), dir.resolve("cx_ext.dcm"), "--encode-extended");
 
         record Case(String study, Path file, String name) {}
-        for (Case c : List.of(new Case(ct.studyInstanceUid(), htj2k, "High-Throughput JPEG 2000 Lossless (1.2.840.10008.1.2.4.201)"),
+        for (Case c : List.of(new Case(ct.studyInstanceUid(), jpegXl, "JPEG XL Lossless (1.2.840.10008.1.2.4.110)"),
                 new Case(cx.studyInstanceUid(), extended, "JPEG Extended (Process 2 & 4) (1.2.840.10008.1.2.4.51)"))) {
             InstanceInput in = only(c.study(), c.file()); // attributes are read without touching the pixels
             assertEquals(1, in.frames());

@@ -165,6 +165,46 @@ final class TestFiles {
         return out;
     }
 
+    /**
+     * Writes {@code in}'s data set (edited first) with {@code codestream} as its one encapsulated frame: an empty Basic
+     * Offset Table item and one fragment, {@code transferSyntax} in the file meta information.
+     */
+    static Path encapsulated(Path in, Path out, String transferSyntax, byte[] codestream, Edit edit) throws Exception {
+        AttributeList l = read(in);
+        l.remove(TagFromName.PixelData);
+        edit.apply(l);
+        l.removeGroupLengthAttributes();
+        l.removeMetaInformationHeaderAttributes();
+        FileMetaInformation.addFileMetaInformation(l, transferSyntax, "RADFLOWTEST");
+        try (OutputStream os = Files.newOutputStream(out)) {
+            DicomOutputStream dos = new DicomOutputStream(os, EXPLICIT_LE, EXPLICIT_LE);
+            l.write(dos);
+            dos.flush();
+            java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putShort((short) 0x7fe0).putShort((short) 0x0010).put((byte) 'O').put((byte) 'B').putShort((short) 0).putInt(-1);
+            px.write(b.array());
+            px.write(item(0));
+            int padded = codestream.length + (codestream.length & 1);
+            px.write(item(padded));
+            px.write(codestream);
+            if (padded != codestream.length) {
+                px.write(0);
+            }
+            java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            end.putShort((short) 0xfffe).putShort((short) 0xe0dd).putInt(0);
+            px.write(end.array());
+            os.write(px.toByteArray());
+        }
+        return out;
+    }
+
+    private static byte[] item(int length) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0xfffe).putShort((short) 0xe000).putInt(length);
+        return b.array();
+    }
+
     /** Runs a DCMTK codec tool ({@code dcmcjpeg}, {@code dcmcrle}, {@code dcmcjpls}) on one file. */
     static Path dcmtk(String tool, Path in, Path out, String... options) {
         String[] command = new String[options.length + 3];
