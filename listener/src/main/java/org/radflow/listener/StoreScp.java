@@ -73,10 +73,14 @@ public final class StoreScp implements AutoCloseable {
                 settings.maxPendingConnections());
         ListenerAdmission admission = new ListenerAdmission(settings);
         ListenerSettings.Tls tls = settings.tls();
+        // one connection table: the per-address and pending-connection limits count both ports together
+        DicomServer.ConnectionTable connections = new DicomServer.ConnectionTable();
         this.server = tls == null || tls.plainPort()
-                ? new DicomServer(network, services, new SharedCapacity(admission, this::tlsServerOrNull), this::ended) : null;
+                ? new DicomServer(network, services, new SharedCapacity(admission, this::tlsServerOrNull), this::ended,
+                        javax.net.ServerSocketFactory.getDefault(), connections) : null;
         this.tlsServer = tls == null ? null : new DicomServer(withPort(network, tls.port()), services,
-                new SharedCapacity(admission, this::plainServerOrNull), this::ended, tls.context().serverSocketFactory());
+                new SharedCapacity(admission, this::plainServerOrNull), this::ended, tls.context().serverSocketFactory(),
+                connections);
     }
 
     private DicomServer tlsServerOrNull() {

@@ -44,6 +44,8 @@ import java.util.function.Consumer;
  *       one is rejected (transient, local limit exceeded) once its request arrives.</li>
  *   <li>At most {@code maxPendingConnections} connections waiting for their A-ASSOCIATE-RQ in all: a new
  *       one evicts the oldest waiting one (whoever it is from).</li>
+ *   <li>Servers built with one {@link ConnectionTable} (a listener's plain and TLS ports) apply both limits
+ *       to their connections together.</li>
  * </ul>
  * Evictions, ARTIM closures and per-address rejections are logged at WARN at most once per address
  * per minute (with a count of what was not logged), so a flood cannot flood the log too.
@@ -105,6 +107,7 @@ public final class DicomServer implements AutoCloseable {
             ENDED
         }
 
+        final DicomServer owner;
         final Socket socket;
         final InetAddress address;
         final String peer;
@@ -112,7 +115,8 @@ public final class DicomServer implements AutoCloseable {
         volatile ScheduledFuture<?> timer;
         volatile ScpAssociation association;
 
-        Connection(Socket socket) {
+        Connection(DicomServer owner, Socket socket) {
+            this.owner = owner;
             this.socket = socket;
             this.address = socket.getInetAddress();
             this.peer = address.getHostAddress() + ":" + socket.getPort();
@@ -138,14 +142,26 @@ public final class DicomServer implements AutoCloseable {
     private final Consumer<AssociationReport> onEnd;
     private final ServerSocketFactory socketFactory;
     private final AtomicInteger associations = new AtomicInteger();
-    /** Every open connection, oldest first; guarded by itself. */
-    private final Set<Connection> connections = new LinkedHashSet<>();
+    /**
+     * Every open connection, oldest first, guarded by itself; shared with the servers given the same
+     * {@link ConnectionTable} (the per-address and pending limits then count their connections together).
+     */
+    private final Set<Connection> connections;
     private final Map<InetAddress, long[]> lastWarning = new LinkedHashMap<>(16, 0.75f, true);
     private final ExecutorService workers;
     private final ScheduledThreadPoolExecutor artim;
     private volatile ServerSocket server;
     private volatile boolean closing;
     private Thread acceptor;
+
+    /**
+     * The open connections of one or more servers of the same listener (a plain and a TLS port): servers
+     * built with the same table apply {@code maxConnectionsPerAddress} and {@code maxPendingConnections}
+     * to their connections together, so a peer cannot double its share by using both ports.
+     */
+    public static final class ConnectionTable {
+        final Set<Connection> connections = new LinkedHashSet<>();
+    }
 
     /** @param onEnd told about every association that got past the A-ASSOCIATE-RQ (rejected ones are only logged) */
     public DicomServer(Settings settings, DicomServiceRegistry services, AssociationPolicy policy,
@@ -156,6 +172,13 @@ public final class DicomServer implements AutoCloseable {
     /** @param socketFactory makes the listening socket: the TLS hook ({@code SSLServerSocketFactory}) */
     public DicomServer(Settings settings, DicomServiceRegistry services, AssociationPolicy policy,
                        Consumer<AssociationReport> onEnd, ServerSocketFactory socketFactory) {
+        this(settings, services, policy, onEnd, socketFactory, new ConnectionTable());
+    }
+
+    /** @param table shared with the listener's other port(s): their connection limits count together */
+    public DicomServer(Settings settings, DicomServiceRegistry services, AssociationPolicy policy,
+                       Consumer<AssociationReport> onEnd, ServerSocketFactory socketFactory, ConnectionTable table) {
+        this.connections = table.connections;
         this.settings = settings;
         this.services = services;
         this.policy = policy;
@@ -214,7 +237,7 @@ public final class DicomServer implements AutoCloseable {
     /** Connections still waiting for their A-ASSOCIATE-RQ. */
     public int waitingConnections() {
         synchronized (connections) {
-            return (int) connections.stream().filter(c -> c.state() == Connection.State.WAITING).count();
+            return (int) connections.stream().filter(c -> c.owner == this && c.state() == Connection.State.WAITING).count();
         }
     }
 
@@ -241,7 +264,7 @@ public final class DicomServer implements AutoCloseable {
             } catch (SocketException e) {
                 LOG.debug("could not set TCP_NODELAY", e);
             }
-            Connection c = new Connection(socket);
+            Connection c = new Connection(this, socket);
             admitConnection(c);
             ScpAssociation a = new ScpAssociation(c, settings, services, policy, this);
             c.association = a;
@@ -431,9 +454,16 @@ public final class DicomServer implements AutoCloseable {
         }
     }
 
+    /** This server's own connections (a shared table also holds the other port's). */
     private List<Connection> snapshot() {
         synchronized (connections) {
-            return new ArrayList<>(connections);
+            List<Connection> own = new ArrayList<>();
+            for (Connection c : connections) {
+                if (c.owner == this) {
+                    own.add(c);
+                }
+            }
+            return own;
         }
     }
 

@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The server's connection guards on their own: the global cap on waiting connections, and ARTIM after a release. */
+/**
+ * The server's connection guards on their own: the global cap on waiting connections, the per-address limit across
+ * the ports sharing a connection table, and ARTIM after a release.
+ */
 class DicomServerGuardsTest {
 
     private final List<Socket> sockets = new ArrayList<>();
@@ -45,6 +48,8 @@ class DicomServerGuardsTest {
         return server;
     }
 
+    private DicomServer other;
+
     @AfterEach
     void stop() throws IOException {
         for (Socket s : sockets) {
@@ -52,6 +57,9 @@ class DicomServerGuardsTest {
         }
         if (server != null) {
             server.stop(2000);
+        }
+        if (other != null) {
+            other.stop(2000);
         }
     }
 
@@ -96,6 +104,57 @@ class DicomServerGuardsTest {
         assertFalse(closedByServer(third, 100));
         assertEquals(0, server.activeAssociations(), "bare connections are no associations");
         assertTrue(reports.isEmpty(), "and leave no association report");
+    }
+
+    @Test
+    void serversSharingAConnectionTableApplyThePerAddressLimitToBothPorts() throws Exception {
+        // a listener's plain and TLS ports: one peer may not hold maxConnectionsPerAddress on each
+        AssociationPolicy anyone = new AssociationPolicy() {
+            @Override
+            public void admit(AssociateRequest request, String peer, int openAssociations) {
+            }
+
+            @Override
+            public void authorize(AssociateRequest request, String peer) {
+            }
+        };
+        DicomServer.Settings settings = new DicomServer.Settings("127.0.0.1", 0, 16384, Duration.ofSeconds(30),
+                Duration.ofSeconds(30), List.of(TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN), 2, 64);
+        DicomServer.ConnectionTable table = new DicomServer.ConnectionTable();
+        DicomServiceRegistry echo = new DicomServiceRegistry().register(new CEchoService());
+        server = new DicomServer(settings, echo, anyone, reports::add, javax.net.ServerSocketFactory.getDefault(), table);
+        other = new DicomServer(settings, echo, anyone, reports::add, javax.net.ServerSocketFactory.getDefault(), table);
+        server.start();
+        other.start();
+        Socket first = connect("127.0.0.5");
+        awaitWaiting(1);
+        Socket second = connectTo(other, "127.0.0.5");
+        long end = System.currentTimeMillis() + 5000;
+        while (other.waitingConnections() != 1 && System.currentTimeMillis() < end) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, other.waitingConnections());
+        Socket third = connectTo(other, "127.0.0.5");
+        assertTrue(closedByServer(first, 3000), "the address's oldest waiting connection, on the other port, made room");
+        awaitWaiting(0);
+        assertFalse(closedByServer(second, 100));
+        assertFalse(closedByServer(third, 100));
+        Socket elsewhere = connect("127.0.0.6");
+        assertFalse(closedByServer(elsewhere, 200), "another address has its own share");
+        assertFalse(closedByServer(second, 100));
+        // stopping one port closes only its own connections
+        other.stop(2000);
+        assertTrue(closedByServer(second, 3000));
+        assertFalse(closedByServer(elsewhere, 200));
+        other = null;
+    }
+
+    private Socket connectTo(DicomServer target, String from) throws IOException {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.bind(new InetSocketAddress(from, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", target.port()), 5000);
+        return s;
     }
 
     @Test
