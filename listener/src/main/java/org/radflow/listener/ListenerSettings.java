@@ -53,9 +53,20 @@ public record ListenerSettings(
      * @param context   the certificate, key, trusted CAs, protocols and client-certificate rule
      * @param port      the TLS port (0: any free one, for tests)
      * @param plainPort whether {@code listener.port} also accepts plain DICOM
+     * @param aeTitleCertificates calling AE title → the name its peer's client certificate must carry (subject CN or a DNS
+     *                  subject alternative name, case-insensitive); such an AE title is accepted only over TLS from a
+     *                  peer presenting that certificate. AE titles not listed are checked as before.
      */
-    public record Tls(org.radflow.dicom.net.DicomTls context, int port, boolean plainPort) {
+    public record Tls(org.radflow.dicom.net.DicomTls context, int port, boolean plainPort, java.util.Map<String, String> aeTitleCertificates) {
         public static final int DEFAULT_PORT = 2762;
+
+        public Tls {
+            aeTitleCertificates = java.util.Map.copyOf(aeTitleCertificates);
+        }
+
+        public Tls(org.radflow.dicom.net.DicomTls context, int port, boolean plainPort) {
+            this(context, port, plainPort, java.util.Map.of());
+        }
     }
 
     /** With the given connection guards and no TLS. */

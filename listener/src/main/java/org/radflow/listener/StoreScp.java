@@ -108,6 +108,12 @@ public final class StoreScp implements AutoCloseable {
         public void authorize(AssociateRequest request, String peer) throws AssociationRejectedException {
             inner.authorize(request, peer);
         }
+
+        @Override
+        public void authorize(AssociateRequest request, String peer, java.security.cert.X509Certificate clientCertificate)
+                throws AssociationRejectedException {
+            inner.authorize(request, peer, clientCertificate);
+        }
     }
 
     public Spool spool() {

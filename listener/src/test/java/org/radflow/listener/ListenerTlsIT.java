@@ -76,6 +76,19 @@ class ListenerTlsIT {
         return new RunningListener(dir, s -> s.withTls(new ListenerSettings.Tls(tls, 0, plainPort)));
     }
 
+    private RunningListener listenerBinding(java.util.Map<String, String> aeTitleCertificates) throws Exception {
+        DicomTls tls = DicomTls.server(new DicomTls.Files("listener.tls.", server.certificate(), server.privateKey(), null,
+                ca.certificate()), false, DicomTls.PROTOCOLS);
+        return new RunningListener(dir, s -> s.withTls(new ListenerSettings.Tls(tls, 0, true, aeTitleCertificates)));
+    }
+
+    private static ToolResult echoscuAs(String callingAe, RunningListener l, int port, List<String> options) {
+        List<String> command = new ArrayList<>(List.of("echoscu", "-aet", callingAe, "-aec", l.aeTitle()));
+        command.addAll(options);
+        command.addAll(List.of("127.0.0.1", Integer.toString(port)));
+        return Dcmtk.run(Duration.ofSeconds(30), command.toArray(String[]::new));
+    }
+
     /** {@code +tls KEY CERT +cf CA}: DCMTK's order is the private key first. */
     private static List<String> tlsOptions(TestCertificates.Issued own) {
         List<String> o = new ArrayList<>();
@@ -128,6 +141,33 @@ class ListenerTlsIT {
             // the plain port still serves peers not moved to TLS yet
             Dcmtk.echoscu("127.0.0.1", l.port(), l.aeTitle()).assertOk();
             assertTrue(warnings().isEmpty(), warnings().toString());
+        }
+    }
+
+    @Test
+    void aCallingAeTitleBoundToACertificateIsAcceptedOnlyFromItsHolder() throws Exception {
+        // CT_SCANNER may only be used by the holder of the 'ct-scanner' certificate; other AE titles as before
+        try (RunningListener l = listenerBinding(java.util.Map.of("CT_SCANNER", "ct-scanner"))) {
+            echoscuAs("CT_SCANNER", l, l.tlsPort(), tlsOptions(modality)).assertOk();
+            assertTrue(warnings().isEmpty(), warnings().toString());
+
+            ToolResult impostor = echoscuAs("CT_SCANNER", l, l.tlsPort(), tlsOptions(ca.issue("workstation")));
+            assertFalse(impostor.ok(), impostor.describe());
+            awaitWarn("bound to a client certificate for 'ct-scanner'");
+            assertTrue(warnings().stream().anyMatch(w -> w.contains("CT_SCANNER") && w.contains("[workstation]")), warnings().toString());
+
+            log.list.clear();
+            ToolResult plain = Dcmtk.run(Duration.ofSeconds(30), "echoscu", "-aet", "CT_SCANNER", "-aec", l.aeTitle(),
+                    "127.0.0.1", Integer.toString(l.port()));
+            assertFalse(plain.ok(), "the bound AE title over the plain port: " + plain.describe());
+            awaitWarn("presented none");
+
+            ToolResult anonymous = echoscuAs("CT_SCANNER", l, l.tlsPort(), tlsOptions(null));
+            assertFalse(anonymous.ok(), anonymous.describe());
+
+            // an AE title not bound stays as it was: plain, and TLS without a certificate
+            echoscuAs("OTHER", l, l.port(), List.of()).assertOk();
+            echoscuAs("OTHER", l, l.tlsPort(), tlsOptions(null)).assertOk();
         }
     }
 

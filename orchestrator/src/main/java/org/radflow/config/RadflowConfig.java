@@ -1,5 +1,6 @@
 package org.radflow.config;
 
+import org.radflow.dicom.LogText;
 import org.radflow.dicom.TransferSyntaxes;
 import org.radflow.dicom.net.DicomTls;
 import org.radflow.dispatch.CStoreSender;
@@ -499,16 +500,33 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         boolean requireClient = t.bool("requireClientCertificate", false);
         DicomTls.Files files = tlsFiles(t);
         List<String> protocols = t.strings("protocols", DicomTls.PROTOCOLS);
+        Map<String, String> aeTitleCertificates = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : t.rawMap("aeTitleCertificates").entrySet()) {
+            String ae = e.getKey();
+            if (ae.isBlank() || ae.length() > 16 || ae.chars().anyMatch(c -> c < 0x20 || c == '\\' || c > 0x7e)) {
+                throw new ConfigException(t.key("aeTitleCertificates") + ": '" + LogText.escape(ae) + "' is no AE title "
+                        + "(1 to 16 printable ASCII characters, no backslash)");
+            }
+            if (!(e.getValue() instanceof String name) || name.isBlank()) {
+                throw new ConfigException(t.key("aeTitleCertificates") + "." + ae + ": give the name the peer's client certificate "
+                        + "carries (its subject CN or a DNS subject alternative name), e.g. " + ae + ": pacs.hospital.example");
+            }
+            aeTitleCertificates.put(ae.strip(), name.strip());
+        }
         t.finish();
         if (!enabled) {
             return null;
+        }
+        if (!aeTitleCertificates.isEmpty() && files.trustedCertificatesFile() == null) {
+            throw new ConfigException(t.key("aeTitleCertificates") + ": needs " + t.key("trustedCertificatesFile") + " (client "
+                    + "certificates are only asked for and verified against trusted CAs)");
         }
         if (plainPort && port == plainPortNumber && port != 0) {
             throw new ConfigException(t.key("port") + ": " + port + " is also " + listener.key("port") + "; give TLS a port of its own "
                     + "(2762 is DICOM TLS's), or set " + t.key("plainPort") + ": false to accept only TLS");
         }
         try {
-            return new ListenerSettings.Tls(DicomTls.server(files, requireClient, protocols), port, plainPort);
+            return new ListenerSettings.Tls(DicomTls.server(files, requireClient, protocols), port, plainPort, aeTitleCertificates);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

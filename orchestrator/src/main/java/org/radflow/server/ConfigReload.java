@@ -213,7 +213,7 @@ final class ConfigReload {
     /** Whether two listener settings differ only in the contents of their TLS files (same ports, same TLS settings). */
     private static boolean tlsFilesOnly(org.radflow.listener.ListenerSettings a, org.radflow.listener.ListenerSettings b) {
         return a.tls() != null && b.tls() != null && a.tls().port() == b.tls().port() && a.tls().plainPort() == b.tls().plainPort()
-                && a.withTls(null).equals(b.withTls(null));
+                && a.tls().aeTitleCertificates().equals(b.tls().aeTitleCertificates()) && a.withTls(null).equals(b.withTls(null));
     }
 
     private static boolean sameWithoutLanes(RadflowConfig a, RadflowConfig b) {

@@ -140,6 +140,15 @@ class TlsConfigTest {
 
         m = error(listenerTls("    port: 11112\n"));
         assertTrue(m.contains("listener.tls.port: 11112 is also listener.port"), m);
+
+        m = error(listenerTls("    aeTitleCertificates: {CT_SCANNER: ''}\n"));
+        assertTrue(m.contains("listener.tls.aeTitleCertificates.CT_SCANNER: give the name the peer's client certificate carries"), m);
+        m = error(listenerTls("    aeTitleCertificates: {FAR_TOO_LONG_AE_TITLE: ct1}\n"));
+        assertTrue(m.contains("listener.tls.aeTitleCertificates: 'FAR_TOO_LONG_AE_TITLE' is no AE title"), m);
+        m = error(listenerTls("    aeTitleCertificates: {CT_SCANNER: ct1}\n").replace("    trustedCertificatesFile: " + ca.certificate() + "\n", ""));
+        assertTrue(m.contains("listener.tls.aeTitleCertificates: needs listener.tls.trustedCertificatesFile"), m);
+        RadflowConfig bound = load(listenerTls("    aeTitleCertificates: {CT_SCANNER: ct1.hospital.example}\n"));
+        assertEquals(Map.of("CT_SCANNER", "ct1.hospital.example"), bound.listener().tls().aeTitleCertificates());
     }
 
     @Test

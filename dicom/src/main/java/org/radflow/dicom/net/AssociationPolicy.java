@@ -13,4 +13,14 @@ public interface AssociationPolicy {
     void admit(AssociateRequest request, String peer, int openAssociations) throws AssociationRejectedException;
 
     void authorize(AssociateRequest request, String peer) throws AssociationRejectedException;
+
+    /**
+     * {@link #authorize(AssociateRequest, String)} knowing the transport: over DICOM TLS, the certificate the peer
+     * presented (null on a plain connection or when the peer sent none), so a policy can bind calling AE titles to
+     * certificates. The acceptor calls this one.
+     */
+    default void authorize(AssociateRequest request, String peer, java.security.cert.X509Certificate clientCertificate)
+            throws AssociationRejectedException {
+        authorize(request, peer);
+    }
 }

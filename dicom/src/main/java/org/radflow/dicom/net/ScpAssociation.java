@@ -207,6 +207,19 @@ final class ScpAssociation {
         return true;
     }
 
+    /** Over DICOM TLS, the certificate the peer presented (its own, first in the chain); otherwise null. */
+    private java.security.cert.X509Certificate clientCertificate() {
+        if (!(socket instanceof SSLSocket tls)) {
+            return null;
+        }
+        try {
+            java.security.cert.Certificate[] chain = tls.getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x ? x : null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+            return null;
+        }
+    }
+
     /**
      * A connection that ended before its association began: no report (it is no association). Timer and
      * limit closures were logged by the server; a protocol error (e.g. an HTTP request on the DICOM port)
@@ -278,7 +291,7 @@ final class ScpAssociation {
                         Pdu.RJ_USER_APPLICATION_CONTEXT_NOT_SUPPORTED,
                         "application context " + Uids.forLog(request.applicationContext()) + " is not DICOM's");
             }
-            policy.authorize(request, peer);
+            policy.authorize(request, peer, clientCertificate());
         } catch (AssociationRejectedException e) {
             LOG.warn("Rejected association from {} ({}): {}", LogText.escape(calling), peer, LogText.escape(e.getMessage()));
             Pdu.writeReject(out, e.result(), e.source(), e.reason());
