@@ -141,10 +141,13 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
     /**
      * @param retention received studies older than this whose jobs are finished are removed from the spool
      *                  ({@code tracking.retentionDays}; zero: kept for ever)
+     * @param resultsRetention the report objects, label maps and key images of jobs finished and delivered longer ago
+     *                  than this are removed, their findings kept ({@code tracking.resultsRetentionDays}; zero: kept for ever)
      */
-    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter, Duration retention) {
+    public record Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter, Duration retention,
+                           Duration resultsRetention) {
         public Tracking(Duration seriesQuiet, Duration studyQuiet, Duration forgetAfter) {
-            this(seriesQuiet, studyQuiet, forgetAfter, Duration.ZERO);
+            this(seriesQuiet, studyQuiet, forgetAfter, Duration.ZERO, Duration.ZERO);
         }
     }
 
@@ -438,7 +441,8 @@ public record RadflowConfig(Server server, ListenerSettings listener, Api api, M
         Tracking tracking = new Tracking(Duration.ofSeconds(t.integer("seriesQuietSeconds", 10, 0, 86_400)),
                 Duration.ofSeconds(t.integer("studyQuietSeconds", 30, 0, 86_400)),
                 Duration.ofHours(t.integer("forgetAfterHours", 24, 1, 24 * 365)),
-                Duration.ofDays(t.integer("retentionDays", 30, 0, 36_500)));
+                Duration.ofDays(t.integer("retentionDays", 30, 0, 36_500)),
+                Duration.ofDays(t.integer("resultsRetentionDays", 90, 0, 36_500)));
         t.finish();
 
         Modules modules = modules(root.child("modules"), dataDir, workers(root.child("workers")));

@@ -95,6 +95,7 @@ public final class Pipeline implements AutoCloseable {
     private HeaderCache headers;
     private StudyTracker tracker;
     private org.radflow.tracking.SpoolRetention retention;
+    private org.radflow.report.ResultRetention resultRetention;
     private java.util.concurrent.ScheduledExecutorService retentionSweeper;
     private Intake intake;
     private org.radflow.intake.IntakeThrottle throttle;
@@ -239,6 +240,23 @@ public final class Pipeline implements AutoCloseable {
                 queries);
         retentionSweeper = Threads.scheduled("spool-retention");
         retentionSweeper.scheduleWithFixedDelay(this::sweepSpool, 1, 60, TimeUnit.MINUTES);
+        // tracking.resultsRetentionDays: the outputs of old, delivered jobs leave <dataDir>/results (their findings stay)
+        resultRetention = new org.radflow.report.ResultRetention(config.server().dataDir().resolve("results"), store, retention::held);
+        retentionSweeper.scheduleWithFixedDelay(this::sweepResults, 2, 60, TimeUnit.MINUTES);
+    }
+
+    /** One result retention sweep now; nothing when {@code tracking.resultsRetentionDays} is 0. */
+    public org.radflow.report.ResultRetention.Sweep sweepResults() {
+        Duration age = config.tracking().resultsRetention();
+        if (age.isZero() || resultRetention == null) {
+            return new org.radflow.report.ResultRetention.Sweep(0, 0, 0);
+        }
+        try {
+            return resultRetention.sweep(java.time.Instant.now(), age);
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            LOG.error("Result retention sweep failed (next one in an hour): {}", e.toString(), e);
+            return new org.radflow.report.ResultRetention.Sweep(0, 0, 0);
+        }
     }
 
     /** One retention sweep now; nothing when {@code tracking.retentionDays} is 0. */

@@ -416,8 +416,9 @@ final class ServerOperations implements Operations {
                 }
             }
         }
+        var removed = org.radflow.report.ResultRetention.removedAt(p.results().directory(jobId));
         return new JsonObject().put("summary", r.getString("summary")).put("findings", r.getJsonArray("findings"))
-                .put("objects", objects)
+                .put("objects", objects).put("outputsRemovedAt", removed.map(Object::toString).orElse(null))
                 .put("reportPage", objects.stream().anyMatch(o -> org.radflow.report.PageWriter.SECONDARY_CAPTURE
                         .equals(((JsonObject) o).getString("sopClassUid"))) ? "/api/jobs/" + jobId + "/report.png" : null);
     }
