@@ -527,8 +527,11 @@ public final class Outbox implements AutoCloseable {
 
     private void write(Item it, State state, int attempts, String error, Instant nextAttemptAt, Instant sentAt) throws SQLException {
         store.read(c -> {
+            // a row that reached its final state (sent without commitment) no longer needs the store's copy of its object:
+            // dropped, or the store would keep every report object ever sent (a cluster's copies are for failover only)
+            String payload = state == State.SENT ? ", payload = NULL" : "";
             try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
-                    + "updated_at = ?, sent_at = ? WHERE destination = ? AND sop_instance_uid = ?")) {
+                    + "updated_at = ?, sent_at = ?" + payload + " WHERE destination = ? AND sop_instance_uid = ?")) {
                 Instant now = Instant.now();
                 u.setString(1, state.name());
                 u.setInt(2, attempts);
@@ -554,8 +557,8 @@ public final class Outbox implements AutoCloseable {
                 + f.reasonText() + " (transaction " + report.transactionUid() + ")"));
         int committed = store.transaction(c -> {
             int n = 0;
-            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = 'COMMITTED', last_error = NULL, updated_at = ? "
-                    + "WHERE destination = ? AND sop_instance_uid = ? AND state = 'COMMITTING'")) {
+            try (PreparedStatement u = c.prepareStatement("UPDATE outbox SET state = 'COMMITTED', last_error = NULL, updated_at = ?, "
+                    + "payload = NULL WHERE destination = ? AND sop_instance_uid = ? AND state = 'COMMITTING'")) {
                 for (var ref : report.committed()) {
                     u.setTimestamp(1, Timestamp.from(Instant.now()));
                     u.setString(2, destination);

@@ -165,6 +165,14 @@ abstract class OutboxContract {
             JsonObject sent = await(b, "pacs", "sent", 2);
             assertEquals(2, sent.getInteger("sent"), sent.encode());
             assertEquals(new java.util.TreeSet<>(files.keySet()), new java.util.TreeSet<>(received), "each object once, from the copy");
+            // sent: the store's copies are dropped (kept, the store would grow by every report object ever sent)
+            long copiesLeft = store.read(c -> {
+                try (var q = c.createStatement(); var r = q.executeQuery("SELECT COUNT(*) FROM outbox WHERE payload IS NOT NULL")) {
+                    r.next();
+                    return r.getLong(1);
+                }
+            });
+            assertEquals(0, copiesLeft);
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
