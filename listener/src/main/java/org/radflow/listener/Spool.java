@@ -154,6 +154,31 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * For a second writer into a spool the listener has {@link #open opened} (a cluster node's endpoint for its peers'
+     * copies): finds out whether the file system keeps records, leaving {@code tmp/} alone.
+     */
+    public void probe() throws IOException {
+        Files.createDirectories(tmp);
+        recordsSupported = probeRecords();
+    }
+
+    /**
+     * A copy of an instance (a cluster peer's) fully written to {@code temp} through {@code channel}: made durable with
+     * one sync where records work, as the listener's own instances ({@link #seal}). Then {@link #commitSealed}.
+     *
+     * @param crc32c CRC-32C of the whole file as written
+     */
+    public void sealCopy(Path temp, FileChannel channel, long size, int crc32c, String studyUid, String seriesUid, String sopUid)
+            throws IOException {
+        seal(temp, channel, new SpoolRecord(size, crc32c, studyUid, seriesUid, sopUid));
+    }
+
+    /** Renames a {@link #sealCopy sealed} copy to its final name; its folders are synced with the next batch. */
+    public Path commitSealed(Path temp, String studyUid, String seriesUid, String sopUid) throws IOException {
+        return commitRecorded(temp, studyUid, seriesUid, sopUid);
+    }
+
     /** True when each instance costs one sync ({@link #seal}); false: a file sync and a folder sync. */
     public boolean recordsSupported() {
         return recordsSupported;

@@ -188,19 +188,21 @@ public final class PeerServer implements AutoCloseable {
         }
         Path temp = spool.newTempFile();
         long size;
-        try (InputStream in = x.getRequestBody(); FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
+        // one sync before the answer, as for the listener's own instances: the file's, which also makes its record
+        // (size, CRC-32C, final name) durable; the folders follow in the spool's next batch, and a crash before that
+        // leaves a sealed file that the listener's start moves to its final name
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        try (InputStream in = new java.util.zip.CheckedInputStream(x.getRequestBody(), crc);
+             FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             size = out.transferFrom(java.nio.channels.Channels.newChannel(in), 0, Long.MAX_VALUE);
-            if (spool.fsync()) {
-                out.force(false);
-            }
+            spool.sealCopy(temp, out, size, (int) crc.getValue(), study, series, sop);
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             LOG.error("Storing a peer's copy of {} failed: {}", Uids.forLog(sop), e.toString());
             reply(x, 500, "spool write failed: " + e.getMessage());
             return;
         }
-        Path target = spool.commit(temp, study, series, sop);
+        Path target = spool.commitSealed(temp, study, series, sop);
         var h = x.getRequestHeaders();
         sink.stored(new InstanceStored(study, series, sop, h.getFirst("X-Sop-Class"), h.getFirst("X-Modality"),
                 h.getFirst("X-Transfer-Syntax"), h.getFirst("X-Calling-Ae"), target, size, Instant.now()));

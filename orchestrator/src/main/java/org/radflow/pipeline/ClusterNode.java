@@ -53,6 +53,8 @@ final class ClusterNode implements AutoCloseable {
     private final ClusterView view;
     private final SharedSpool shared;
     private PeerServer server;
+    /** The spool as the peer endpoint writes into it (its folder-sync batches are flushed at close). */
+    private Spool peerSpool;
     private ScheduledExecutorService tasks;
 
     /** Joined already; the journal is open. Other members' copies are taken only once {@link #start} has run. */
@@ -158,6 +160,8 @@ final class ClusterNode implements AutoCloseable {
     void start(InstanceSink sink, Supplier<JsonObject> ownFacts, StudyTracker tracker) throws IOException {
         RadflowConfig c = config.get();
         Spool spool = new Spool(c.listener().spoolDir(), c.listener().fsync(), c.listener().minFreeSpaceBytes());
+        spool.probe(); // the listener opened (recovered) the spool; this instance only learns whether records work
+        peerSpool = spool;
         server = new PeerServer(spool, c.cluster().secret().value(), () -> {
             Set<String> hosts = new HashSet<>();
             membership.peers().forEach(p -> hosts.add(p.host()));
@@ -212,6 +216,9 @@ final class ClusterNode implements AutoCloseable {
         view.close();
         if (server != null) {
             server.close();
+        }
+        if (peerSpool != null) {
+            peerSpool.close();
         }
     }
 }
