@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * {@code opj_decompress} (Debian package {@code libopenjp2-tools}; HTJ2K decoding needs OpenJPEG 2.5 or later), because
  * no HTJ2K decoder for Java is published on Maven Central and PixelMed has none. Each frame's codestream goes through
  * the tool to a PGM; the frames become native pixel data in an Explicit VR Little Endian file that the caller reads and
- * deletes, as {@link JpegLsTranscoder} does for JPEG-LS. Single-component (grayscale) images with 8 or 16 bits
+ * deletes, as {@link DcmtkTranscoder} does for JPEG-LS. Single-component (grayscale) images with 8 or 16 bits
  * allocated only; others are refused with a reason.
  */
 public final class Htj2kTranscoder {

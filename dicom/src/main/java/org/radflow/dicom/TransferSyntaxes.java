@@ -120,7 +120,7 @@ public final class TransferSyntaxes {
         }
     }
 
-    /** JPEG-LS is decoded by DCMTK's dcmdjpls when it is installed (see {@link JpegLsTranscoder}). */
+    /** JPEG-LS is decoded by DCMTK's dcmdjpls when it is installed (see {@link DcmtkTranscoder}). */
     public static boolean isJpegLs(String uid) {
         return JPEG_LS_LOSSLESS.equals(uid) || JPEG_LS_NEAR_LOSSLESS.equals(uid);
     }
@@ -132,16 +132,17 @@ public final class TransferSyntaxes {
 
     /**
      * Whether pixel data in this syntax can be decoded on this machine whatever the image's bit depth: what the
-     * listener prefers when a peer proposes several syntaxes for one presentation context. JPEG Extended is
-     * left out (8-bit images only).
+     * listener prefers when a peer proposes several syntaxes for one presentation context. JPEG Extended counts only
+     * with DCMTK's dcmdjpeg (12-bit images need it; 8-bit ones PixelMed decodes).
      */
     public static boolean isDecodable(String uid) {
         return switch (uid) {
             case IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
                     EXPLICIT_VR_BIG_ENDIAN, JPEG_BASELINE, RLE_LOSSLESS -> true;
+            case JPEG_EXTENDED -> DcmtkTranscoder.jpeg().isPresent();
             case JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1 -> LosslessCodec.PRESENT;
             case JPEG_2000_LOSSLESS, JPEG_2000 -> Jpeg2000Codec.PRESENT;
-            case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> JpegLsTranscoder.installed().isPresent();
+            case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> DcmtkTranscoder.jpegLs().isPresent();
             case HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K -> Htj2kTranscoder.installed().isPresent();
             default -> false;
         };
@@ -156,7 +157,7 @@ public final class TransferSyntaxes {
     /**
      * Throws unless PixelMed can decode pixel data in this transfer syntax with what is on the class path.
      *
-     * @param bitsStored of the image, because JPEG Extended is decodable for 8-bit data only
+     * @param bitsStored of the image, because 12-bit JPEG Extended needs DCMTK's dcmdjpeg
      */
     public static void checkDecodable(String uid, int bitsStored, String sopInstanceUid) throws PixelDataException {
         registerCodecs();
@@ -165,9 +166,10 @@ public final class TransferSyntaxes {
             case IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN,
                     JPEG_BASELINE, RLE_LOSSLESS -> { }
             case JPEG_EXTENDED -> {
-                if (bitsStored > 8) {
-                    throw new PixelDataException(prefix + " for " + bitsStored
-                            + "-bit data (no 12-bit extended JPEG decoder in PixelMed or the JDK)" + ADVICE);
+                if (bitsStored > 8 && DcmtkTranscoder.jpeg().isEmpty()) {
+                    throw new PixelDataException(prefix + " for " + bitsStored + "-bit data: 12-bit JPEG Extended is decoded by "
+                            + "DCMTK's dcmdjpeg, which is not installed (Debian package dcmtk; or set -D"
+                            + DcmtkTranscoder.JPEG_PROPERTY + "=PATH)" + ADVICE);
                 }
             }
             case JPEG_LOSSLESS_NH, JPEG_LOSSLESS_SV1 -> {
@@ -183,9 +185,9 @@ public final class TransferSyntaxes {
                 }
             }
             case JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS -> {
-                if (JpegLsTranscoder.installed().isEmpty()) {
+                if (DcmtkTranscoder.jpegLs().isEmpty()) {
                     throw new PixelDataException(prefix + ": JPEG-LS is decoded by DCMTK's dcmdjpls, which is not"
-                            + " installed (Debian package dcmtk; or set -D" + JpegLsTranscoder.PROPERTY + "=PATH)" + ADVICE);
+                            + " installed (Debian package dcmtk; or set -D" + DcmtkTranscoder.JPEG_LS_PROPERTY + "=PATH)" + ADVICE);
                 }
             }
             case HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K -> {

@@ -140,6 +140,13 @@ public record ListenerSettings(
                 maxPduLength, idleTimeout, transferSyntaxes, spoolDir, fsync, minFreeSpaceBytes, artim, perAddress, pending, tls);
     }
 
+    /** Accepting these transfer syntaxes (listener.transferSyntaxes). */
+    public ListenerSettings withTransferSyntaxes(List<String> syntaxes) {
+        return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,
+                maxPduLength, idleTimeout, List.copyOf(syntaxes), spoolDir, fsync, minFreeSpaceBytes, artimTimeout,
+                maxConnectionsPerAddress, maxPendingConnections, tls);
+    }
+
     /** With DICOM TLS (null: none). */
     public ListenerSettings withTls(Tls tls) {
         return new ListenerSettings(aeTitle, bindAddress, port, maxAssociations, allowedCallingAeTitles, checkCalledAeTitle,

@@ -146,22 +146,29 @@ class ListenerProtocolIT {
 
     @Test
     void aDecodableTransferSyntaxWinsOverOneTheServerCannotDecode() throws Exception {
-        try (RunningListener l = new RunningListener(dir, s -> s)) {
+        // a site that accepts JPEG XL too (listener.transferSyntaxes): stored as received, but nothing here decodes it
+        String jpegXl = "1.2.840.10008.1.2.4.110";
+        List<String> accepted = new java.util.ArrayList<>(TransferSyntaxes.LISTENER_DEFAULT);
+        accepted.add(jpegXl);
+        try (RunningListener l = new RunningListener(dir, s -> s.withTransferSyntaxes(accepted))) {
             try (ScuAssociation a = ScuAssociation.open(to(l), List.of(
-                    // JPEG Extended first: accepted by the listener but not decodable whatever the bit depth (12-bit has no
-                    // decoder here), so Explicit VR Little Endian wins
-                    new AssociateRequest.Proposal(1, CT, List.of(TransferSyntaxes.JPEG_EXTENDED, TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN)),
+                    // JPEG XL first: accepted by the listener but not decodable, so Explicit VR Little Endian wins
+                    new AssociateRequest.Proposal(1, CT, List.of(jpegXl, TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN)),
                     // both decodable: the requestor's order (the file's own encoding, stored as received)
                     new AssociateRequest.Proposal(3, CT, List.of(TransferSyntaxes.JPEG_2000_LOSSLESS, TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN)),
                     new AssociateRequest.Proposal(5, CT, List.of(TransferSyntaxes.JPEG_LS_LOSSLESS, TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN)),
                     // only an undecodable one: accepted and stored; the study's jobs then fail saying why
-                    new AssociateRequest.Proposal(7, CT, List.of(TransferSyntaxes.JPEG_EXTENDED)))))  {
+                    new AssociateRequest.Proposal(7, CT, List.of(jpegXl)),
+                    // 12-bit JPEG Extended is decodable with DCMTK's dcmdjpeg (8-bit with PixelMed)
+                    new AssociateRequest.Proposal(9, CT, List.of(TransferSyntaxes.JPEG_EXTENDED, TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN)))))  {
                 assertEquals(TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN, a.acceptedContexts().get(1).transferSyntax());
                 assertEquals(TransferSyntaxes.JPEG_2000_LOSSLESS, a.acceptedContexts().get(3).transferSyntax());
                 assertEquals(TransferSyntaxes.isDecodable(TransferSyntaxes.JPEG_LS_LOSSLESS)
                         ? TransferSyntaxes.JPEG_LS_LOSSLESS : TransferSyntaxes.IMPLICIT_VR_LITTLE_ENDIAN,
                         a.acceptedContexts().get(5).transferSyntax());
-                assertEquals(TransferSyntaxes.JPEG_EXTENDED, a.acceptedContexts().get(7).transferSyntax());
+                assertEquals(jpegXl, a.acceptedContexts().get(7).transferSyntax());
+                assertTrue(TransferSyntaxes.isDecodable(TransferSyntaxes.JPEG_EXTENDED), "dcmdjpeg (Debian dcmtk) is not installed");
+                assertEquals(TransferSyntaxes.JPEG_EXTENDED, a.acceptedContexts().get(9).transferSyntax());
             }
         }
     }

@@ -24,7 +24,7 @@ import org.radflow.api.ImagePlane;
 import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput.PlaneOptions;
 import org.radflow.dicom.Htj2kTranscoder;
-import org.radflow.dicom.JpegLsTranscoder;
+import org.radflow.dicom.DcmtkTranscoder;
 import org.radflow.dicom.TransferSyntaxes;
 
 /**
@@ -47,21 +47,27 @@ final class DecodedInstance {
         this.format = format;
     }
 
+    private static int bitsStored(AttributeList header) {
+        return Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsStored,
+                Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsAllocated, 16));
+    }
+
     /** Reads the whole file; refuses transfer syntaxes PixelMed cannot decode before touching the pixel data. */
     static DecodedInstance read(Path file, String sopInstanceUid, AttributeList header, InputOpener opener)
             throws PixelDataException {
         String ts = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.TransferSyntaxUID);
         if (!ts.isEmpty()) {
-            int bitsStored = Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsStored,
-                    Attribute.getSingleIntegerValueOrDefault(header, TagFromName.BitsAllocated, 16));
-            TransferSyntaxes.checkDecodable(ts, bitsStored, sopInstanceUid);
+            TransferSyntaxes.checkDecodable(ts, bitsStored(header), sopInstanceUid);
         }
         AttributeList list = new AttributeList();
         Path decoded = null;
         try {
             if (TransferSyntaxes.isJpegLs(ts)) {
                 // checkDecodable passed, so DCMTK's dcmdjpls is there: read its Explicit VR Little Endian output
-                decoded = JpegLsTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
+                decoded = DcmtkTranscoder.jpegLs().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
+            } else if (TransferSyntaxes.JPEG_EXTENDED.equals(ts) && bitsStored(header) > 8) {
+                // 12-bit JPEG Extended (process 4): no Java decoder; checkDecodable passed, so DCMTK's dcmdjpeg is there
+                decoded = DcmtkTranscoder.jpeg().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));
             } else if (TransferSyntaxes.isHtj2k(ts)) {
                 // likewise OpenJPEG's opj_decompress, frame by frame, into native pixel data
                 decoded = Htj2kTranscoder.installed().orElseThrow().decode(file, Path.of(System.getProperty("java.io.tmpdir")));

@@ -11,7 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class JpegLsTranscoderTest {
+class DcmtkTranscoderTest {
 
     @TempDir
     Path dir;
@@ -19,13 +19,13 @@ class JpegLsTranscoderTest {
     @Test
     void foundOnThePathOrThroughTheProperty() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
-        assertTrue(JpegLsTranscoder.locate(null, dir + ":" + "/nonexistent").isEmpty());
+        assertTrue(DcmtkTranscoder.locate("dcmdjpls", null, dir + ":" + "/nonexistent").isEmpty());
         Path tool = Files.createFile(bin.resolve("dcmdjpls"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        assertEquals(tool, JpegLsTranscoder.locate(null, "/nonexistent::" + bin).orElseThrow().tool());
+        assertEquals(tool, DcmtkTranscoder.locate("dcmdjpls", null, "/nonexistent::" + bin).orElseThrow().tool());
         // the property wins; empty means "none" (a site that wants JPEG-LS refused at negotiation)
-        assertTrue(JpegLsTranscoder.locate("", bin.toString()).isEmpty());
-        assertEquals(tool, JpegLsTranscoder.locate(tool.toString(), null).orElseThrow().tool());
-        assertTrue(JpegLsTranscoder.locate(dir.resolve("missing").toString(), bin.toString()).isEmpty());
+        assertTrue(DcmtkTranscoder.locate("dcmdjpls", "", bin.toString()).isEmpty());
+        assertEquals(tool, DcmtkTranscoder.locate("dcmdjpls", tool.toString(), null).orElseThrow().tool());
+        assertTrue(DcmtkTranscoder.locate("dcmdjpls", dir.resolve("missing").toString(), bin.toString()).isEmpty());
     }
 
     @Test
@@ -35,7 +35,7 @@ class JpegLsTranscoderTest {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         IOException e = assertThrows(IOException.class,
-                () -> new JpegLsTranscoder(script).decode(dir.resolve("in.dcm"), tmp));
+                () -> new DcmtkTranscoder(script).decode(dir.resolve("in.dcm"), tmp));
         assertTrue(e.getMessage().contains("failed (exit 1)") && e.getMessage().contains("cannot decode"), e.getMessage());
         assertTrue(!e.getMessage().contains("\u001b"), "control characters escaped: " + e.getMessage());
         try (var left = Files.list(tmp)) {
@@ -45,7 +45,7 @@ class JpegLsTranscoderTest {
 
     @Test
     void realDcmtkDecodesToExplicitLittleEndian() throws Exception {
-        JpegLsTranscoder t = JpegLsTranscoder.installed().orElseThrow(
+        DcmtkTranscoder t = DcmtkTranscoder.jpegLs().orElseThrow(
                 () -> new AssertionError("dcmdjpls not found: scripts/setup.sh installs dcmtk"));
         Path src = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_jpeg_ls_lossless.dcm");
         assertTrue(Files.isRegularFile(src), "python3-pydicom is not installed: run scripts/setup.sh");

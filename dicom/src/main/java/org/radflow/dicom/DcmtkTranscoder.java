@@ -10,36 +10,46 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decodes JPEG-LS (lossless and near-lossless) by running DCMTK's {@code dcmdjpls} (Debian package {@code dcmtk},
- * which wraps CharLS), because no maintained JPEG-LS decoder for Java is published on Maven Central and PixelMed
- * has none. The file is re-encoded to Explicit VR Little Endian in a temporary file that the caller reads and
- * deletes. About 60 ms per file on this project's machines (a process start); see docs/conformance.md.
+ * Decodes pixel data by running one of DCMTK's decompressors (Debian package {@code dcmtk}): {@code dcmdjpls} for JPEG-LS
+ * (lossless and near-lossless; it wraps CharLS), because no maintained JPEG-LS decoder for Java is published on Maven
+ * Central and PixelMed has none; {@code dcmdjpeg} for 12-bit JPEG Extended (process 4; IJG's 12-bit library), which
+ * neither PixelMed nor the JDK's JPEG reader decodes. The file is re-encoded to Explicit VR Little Endian in a temporary
+ * file that the caller reads and deletes. About 60 ms per file on this project's machines (a process start); see
+ * docs/conformance.md.
  */
-public final class JpegLsTranscoder {
+public final class DcmtkTranscoder {
 
-    /** Override of the tool's path (tests, or a site whose DCMTK is not on the PATH); empty string = none. */
-    public static final String PROPERTY = "radflow.dcmdjpls";
+    /** Override of dcmdjpls's path (tests, or a site whose DCMTK is not on the PATH); empty string = none. */
+    public static final String JPEG_LS_PROPERTY = "radflow.dcmdjpls";
+    /** Override of dcmdjpeg's path; empty string = none. */
+    public static final String JPEG_PROPERTY = "radflow.dcmdjpeg";
     private static final long TIMEOUT_SECONDS = 60;
 
     private final Path tool;
 
-    JpegLsTranscoder(Path tool) {
+    DcmtkTranscoder(Path tool) {
         this.tool = tool;
     }
 
     private static final class Located {
-        static final Optional<JpegLsTranscoder> INSTANCE = locate(System.getProperty(PROPERTY), System.getenv("PATH"));
+        static final Optional<DcmtkTranscoder> JPEG_LS = locate("dcmdjpls", System.getProperty(JPEG_LS_PROPERTY), System.getenv("PATH"));
+        static final Optional<DcmtkTranscoder> JPEG = locate("dcmdjpeg", System.getProperty(JPEG_PROPERTY), System.getenv("PATH"));
     }
 
-    /** The transcoder found on this machine: {@code -Dradflow.dcmdjpls=PATH}, else {@code dcmdjpls} on the PATH. */
-    public static Optional<JpegLsTranscoder> installed() {
-        return Located.INSTANCE;
+    /** The JPEG-LS decoder found on this machine: {@code -Dradflow.dcmdjpls=PATH}, else {@code dcmdjpls} on the PATH. */
+    public static Optional<DcmtkTranscoder> jpegLs() {
+        return Located.JPEG_LS;
     }
 
-    static Optional<JpegLsTranscoder> locate(String override, String path) {
+    /** The JPEG (12-bit extended) decoder found on this machine: {@code -Dradflow.dcmdjpeg=PATH}, else {@code dcmdjpeg} on the PATH. */
+    public static Optional<DcmtkTranscoder> jpeg() {
+        return Located.JPEG;
+    }
+
+    static Optional<DcmtkTranscoder> locate(String name, String override, String path) {
         if (override != null) {
-            Path p = Path.of(override.isBlank() ? "/nonexistent/dcmdjpls" : override);
-            return Files.isExecutable(p) ? Optional.of(new JpegLsTranscoder(p)) : Optional.empty();
+            Path p = Path.of(override.isBlank() ? "/nonexistent/" + name : override);
+            return Files.isExecutable(p) ? Optional.of(new DcmtkTranscoder(p)) : Optional.empty();
         }
         if (path == null) {
             return Optional.empty();
@@ -48,9 +58,9 @@ public final class JpegLsTranscoder {
             if (dir.isEmpty()) {
                 continue;
             }
-            Path p = Path.of(dir, "dcmdjpls");
+            Path p = Path.of(dir, name);
             if (Files.isExecutable(p)) {
-                return Optional.of(new JpegLsTranscoder(p));
+                return Optional.of(new DcmtkTranscoder(p));
             }
         }
         return Optional.empty();
@@ -67,8 +77,8 @@ public final class JpegLsTranscoder {
      * @throws IOException naming the tool's own message when it fails or takes longer than a minute
      */
     public Path decode(Path source, Path tempDir) throws IOException {
-        Path out = Files.createTempFile(tempDir, "radflow-jpegls-", ".dcm");
-        Path log = Files.createTempFile(tempDir, "radflow-jpegls-", ".log");
+        Path out = Files.createTempFile(tempDir, "radflow-dcmtk-", ".dcm");
+        Path log = Files.createTempFile(tempDir, "radflow-dcmtk-", ".log");
         boolean ok = false;
         try {
             Process p = new ProcessBuilder(List.of(tool.toString(), "--write-xfer-little",
