@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  * {@code opj_decompress} (Debian package {@code libopenjp2-tools}; HTJ2K decoding needs OpenJPEG 2.5 or later), because
  * no HTJ2K decoder for Java is published on Maven Central and PixelMed has none. Each frame's codestream goes through
  * the tool to a PGM; the frames become native pixel data in an Explicit VR Little Endian file that the caller reads and
- * deletes, as {@link DcmtkTranscoder} does for JPEG-LS. Single-component (grayscale) images with 8 or 16 bits
- * allocated only; others are refused with a reason.
+ * deletes, as {@link DcmtkTranscoder} does for JPEG-LS. Grayscale images with 8 or 16 bits allocated and colour
+ * (three-component) ones with 8 (a PPM per frame; YBR_RCT/YBR_ICT become RGB); others are refused with a reason.
  */
 public final class Htj2kTranscoder {
 
@@ -112,28 +112,29 @@ public final class Htj2kTranscoder {
             int columns = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0);
             int samples = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1);
             int bitsAllocated = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 16);
-            if (samples != 1 || bitsAllocated != 8 && bitsAllocated != 16) {
-                throw new IOException("only single-component (grayscale) HTJ2K images with 8 or 16 bits allocated are decoded; "
+            if (!(samples == 1 && (bitsAllocated == 8 || bitsAllocated == 16) || samples == 3 && bitsAllocated == 8)) {
+                throw new IOException("only grayscale HTJ2K images with 8 or 16 bits allocated and colour ones with 8 are decoded; "
                         + "this one has " + samples + " sample(s) per pixel and " + bitsAllocated + " bits allocated");
             }
             int frameCount = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.NumberOfFrames, 1);
             // PixelMed does not split the fragments of a transfer syntax it does not know: read them here
             List<byte[]> frames = Encapsulated.frames(Files.readAllBytes(source), frameCount);
-            int frameSize = rows * columns;
+            int frameSize = rows * columns * samples; // colour: interleaved R, G, B (Planar Configuration 0)
             short[] words = bitsAllocated == 16 ? new short[frameSize * frameCount] : null;
             byte[] bytes = bitsAllocated == 8 ? new byte[frameSize * frameCount] : null;
             for (int f = 0; f < frameCount; f++) {
                 byte[] frame = frames.get(f);
                 Codestream cs = Codestream.of(frame, f);
-                if (cs.width != columns || cs.height != rows || cs.components != 1) {
+                if (cs.width != columns || cs.height != rows || cs.components != samples) {
                     throw new IOException("frame " + (f + 1) + " is " + cs.width + " x " + cs.height + " with " + cs.components
-                            + " component(s); the header says " + columns + " x " + rows + " grayscale");
+                            + " component(s); the header says " + columns + " x " + rows + " with " + samples);
                 }
                 Path in = work.resolve("frame-" + f + ".j2c");
-                Path pgm = work.resolve("frame-" + f + ".pgm");
+                // a PGM for one component, a PPM (interleaved, the inverse colour transform applied) for three
+                Path pgm = work.resolve("frame-" + f + (samples == 1 ? ".pgm" : ".ppm"));
                 Files.write(in, frame);
                 run(in, pgm);
-                int[] values = Pgm.read(pgm, columns, rows);
+                int[] values = Pgm.read(pgm, columns, rows, samples);
                 // OpenJPEG writes a signed component shifted up by 2^(precision-1) to fit the PGM's unsigned range
                 int shift = cs.signed ? 1 << (cs.precision - 1) : 0;
                 for (int i = 0; i < frameSize; i++) {
@@ -152,6 +153,19 @@ public final class Htj2kTranscoder {
                 pixels.setValues(bytes);
             }
             list.put(pixels);
+            if (samples == 3) {
+                // the codestream's multi-component transform (YBR_RCT lossless, YBR_ICT lossy) was undone by the decoder:
+                // the pixels are RGB now (PS3.5 8.2.1x); YBR_FULL without one stays as it is
+                String photometric = Attribute.getSingleStringValueOrEmptyString(list, TagFromName.PhotometricInterpretation);
+                if (photometric.equals("YBR_RCT") || photometric.equals("YBR_ICT")) {
+                    Attribute pi = new com.pixelmed.dicom.CodeStringAttribute(TagFromName.PhotometricInterpretation);
+                    pi.addValue("RGB");
+                    list.put(pi);
+                }
+                Attribute planar = new com.pixelmed.dicom.UnsignedShortAttribute(TagFromName.PlanarConfiguration);
+                planar.addValue(0);
+                list.put(planar);
+            }
             list.removeGroupLengthAttributes();
             list.removeMetaInformationHeaderAttributes();
             FileMetaInformation.addFileMetaInformation(list, TransferSyntaxes.EXPLICIT_VR_LITTLE_ENDIAN, "RADFLOW");
@@ -321,9 +335,16 @@ public final class Htj2kTranscoder {
         }
     }
 
-    /** A binary PGM (P5) as OpenJPEG writes it: header tokens with comments, then big-endian samples when maxval > 255. */
+    /**
+     * A binary PGM (P5) or PPM (P6, three interleaved samples per pixel) as OpenJPEG writes it: header tokens with
+     * comments, then big-endian samples when maxval > 255.
+     */
     static final class Pgm {
         static int[] read(Path file, int width, int height) throws IOException {
+            return read(file, width, height, 1);
+        }
+
+        static int[] read(Path file, int width, int height, int channels) throws IOException {
             byte[] d = Files.readAllBytes(file);
             int[] pos = {0};
             String magic = token(d, pos);
@@ -331,10 +352,12 @@ public final class Htj2kTranscoder {
             int h = Integer.parseInt(token(d, pos));
             int max = Integer.parseInt(token(d, pos));
             pos[0]++; // the single whitespace after maxval
-            if (!"P5".equals(magic) || w != width || h != height) {
-                throw new IOException("the decoder wrote " + magic + " " + w + " x " + h + ", expected P5 " + width + " x " + height);
+            String expected = channels == 1 ? "P5" : "P6";
+            if (!expected.equals(magic) || w != width || h != height) {
+                throw new IOException("the decoder wrote " + magic + " " + w + " x " + h + ", expected " + expected + " " + width
+                        + " x " + height);
             }
-            int n = width * height;
+            int n = width * height * channels;
             int bytesPerSample = max > 255 ? 2 : 1;
             if (d.length - pos[0] < n * bytesPerSample) {
                 throw new IOException("the decoder's output is short: " + (d.length - pos[0]) + " bytes for " + n + " samples");

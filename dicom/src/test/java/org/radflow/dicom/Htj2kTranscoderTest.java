@@ -54,6 +54,20 @@ class Htj2kTranscoderTest {
     }
 
     @Test
+    void ppmWithThreeInterleavedSamples() throws Exception {
+        Path ppm = dir.resolve("a.ppm");
+        byte[] header = "P6\n#OpenJPEG-2.5.0\n2 1\n255\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] data = {1, 2, 3, (byte) 250, (byte) 251, (byte) 252};
+        byte[] all = new byte[header.length + data.length];
+        System.arraycopy(header, 0, all, 0, header.length);
+        System.arraycopy(data, 0, all, header.length, data.length);
+        Files.write(ppm, all);
+        assertArrayEquals(new int[] {1, 2, 3, 250, 251, 252}, Htj2kTranscoder.Pgm.read(ppm, 2, 1, 3));
+        IOException grey = assertThrows(IOException.class, () -> Htj2kTranscoder.Pgm.read(ppm, 2, 1));
+        assertTrue(grey.getMessage().contains("expected P5 2 x 1"), grey.getMessage());
+    }
+
+    @Test
     void codestreamSizeComponentsAndSign() throws Exception {
         byte[] siz = new byte[48];
         siz[0] = (byte) 0xff;

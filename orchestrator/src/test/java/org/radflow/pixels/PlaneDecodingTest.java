@@ -398,6 +398,31 @@ class PlaneDecodingTest {
     }
 
     @Test
+    void colourHtj2kWithTheReversibleColourTransformDecodesToExactRgb() throws Exception {
+        assertTrue(TransferSyntaxes.isDecodable(TransferSyntaxes.HTJ2K_LOSSLESS), "opj_decompress (OpenJPEG 2.5+) is not installed");
+        byte[] codestream;
+        try (java.io.InputStream r = getClass().getResourceAsStream("/htj2k/rgb-64x48-u8.j2c")) {
+            codestream = r.readAllBytes(); // OpenJPH, lossless with the RCT (tools/htj2k/make-samples.js)
+        }
+        int rows = 48;
+        int cols = 64;
+        Path rgb = TestFiles.image(dir.resolve("rgb.dcm"), "2.25.23", Spec.rgb8(rows, cols, 0), rgbSamples(rows, cols, 0), null);
+        Path f = TestFiles.encapsulated(rgb, dir.resolve("rgb_htj2k.dcm"), TransferSyntaxes.HTJ2K_LOSSLESS, codestream,
+                l -> TestFiles.put(l, TagFromName.PhotometricInterpretation, "YBR_RCT"));
+        ImagePlane p = only(f).plane();
+        assertEquals(3, p.samplesPerPixel());
+        assertEquals("RGB", p.photometric(), "the decoder undid the colour transform");
+        for (int y = 0; y < rows; y++) {
+            for (int x = 0; x < cols; x++) {
+                int i = (y * cols + x) * 3;
+                assertEquals((x * 4) & 255, p.pixels()[i], 0, "red at " + x + "," + y);
+                assertEquals((y * 5) & 255, p.pixels()[i + 1], 0, "green at " + x + "," + y);
+                assertEquals((x * 3 + y * 2) & 255, p.pixels()[i + 2], 0, "blue at " + x + "," + y);
+            }
+        }
+    }
+
+    @Test
     void twelveBitJpegExtendedIsDecodedThroughDcmtk() throws Exception {
         assertTrue(TransferSyntaxes.isDecodable(TransferSyntaxes.JPEG_EXTENDED), "dcmdjpeg (Debian dcmtk) is not installed");
         GeneratedSeries cx = Synth.chestRadiograph(dir.resolve("cx"), ChestOptions.defaults().withSize(128, 128));
