@@ -4,7 +4,8 @@
   studies BASE_FILE OUT_DIR COUNT      COUNT copies of one generated radiograph, each its own study: new Study,
                                        Series and SOP Instance UIDs (deterministic), accession and patient ID
   monitor SERVER_PID OUT_JSON          samples the CPU time (utime + stime) and VmHWM of the server and every
-                                       process below it every 0.2 s until SIGTERM, then writes per-process figures
+                                       process below it every 0.2 s (their threads' CPU every 1 s) until SIGTERM,
+                                       then writes per-process figures; OUT_JSON.ready after the first sample
   warm ORTHANC_URL API_URL COUNT TIMEOUT
                                        waits until COUNT jobs succeeded and Orthanc holds all their objects; prints
                                        the number of objects per job
@@ -12,10 +13,12 @@
                                        waits until Orthanc holds EXPECTED instances; exits 1 at once when RadFlow has a
                                        FAILED / TIMED_OUT job, or when TIMEOUT seconds pass
   report API_URL UIDS_FILE T0 MONITOR_JSON LABEL
-                                       one result line (JSON) for the studies in UIDS_FILE, sent from T0 (epoch s)
+                                       one result line (JSON) for the studies in UIDS_FILE, sent from T0 (epoch s);
+                                       with THREADS=1 also the CPU per study by thread name
 """
 import json
 import math
+import re
 import os
 import signal
 import sys
@@ -81,11 +84,26 @@ def sample(pid):
     return cpu, hwm, kind
 
 
+def threads(pid):
+    """CPU seconds per thread of a process: {tid: (name, cpu)}."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[tid] = (name, (int(fields[11]) + int(fields[12])) / TICK)
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
 def monitor(server, out):
-    procs = {}  # pid -> {kind, cpu0, cpu, hwm}
+    procs = {}  # pid -> {kind, cpu0, cpu, hwm, threads: {tid: [name, cpu0, cpu]}}
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    first = True
+    rounds = 0
     while True:
         for pid in tree(server):
             try:
@@ -94,16 +112,42 @@ def monitor(server, out):
                 continue
             p = procs.get(pid)
             if p is None:  # present at the start: counted from now; started later: from its beginning
-                p = procs[pid] = {"kind": kind, "cpu0": cpu if first else 0.0, "cpu": cpu, "hwm": hwm}
+                p = procs[pid] = {"kind": kind, "cpu0": cpu if rounds == 0 else 0.0, "cpu": cpu, "hwm": hwm,
+                                  "threads": {}}
             p["cpu"], p["hwm"] = cpu, max(p["hwm"], hwm)
             if kind != "other":
                 p["kind"] = kind
-        first = False
+            if rounds % 5 == 0 or stop:  # threads once a second (and at the end): the split of a process's CPU
+                try:
+                    for tid, (name, tcpu) in threads(pid).items():
+                        t = p["threads"].setdefault(tid, [name, tcpu if rounds == 0 else 0.0, tcpu])
+                        t[0], t[2] = name, tcpu
+                except OSError:
+                    pass
+        if rounds == 0:  # the script starts the burst after this: everything it costs is counted
+            open(out + ".ready", "w").close()
+        rounds += 1
         if stop:
             break
         time.sleep(0.2)
     with open(out, "w") as f:
         json.dump(procs, f)
+
+
+def by_thread(procs, kind, n):
+    """CPU ms per study by thread name (numbers stripped) in the processes of one kind; the rest as 'other'."""
+    groups = {}
+    for p in procs:
+        if p["kind"] != kind:
+            continue
+        for name, cpu0, cpu in p.get("threads", {}).values():
+            g = re.sub(r"[-#_ ]*[0-9]+$", "", name) or name
+            groups[g] = groups.get(g, 0.0) + cpu - cpu0
+        # threads that came and went between two samples: the process's total minus what the samples saw
+        seen = sum(cpu - cpu0 for _, cpu0, cpu in p.get("threads", {}).values())
+        groups["(short-lived threads)"] = groups.get("(short-lived threads)", 0.0) + max(0.0, p["cpu"] - p["cpu0"] - seen)
+    top = sorted(groups.items(), key=lambda kv: -kv[1])
+    return {k: round(v * 1000 / n, 1) for k, v in top if v * 1000 / n >= 0.5}
 
 
 def get(url):
@@ -220,6 +264,9 @@ def report(api, uids_file, t0, monitor_json, label):
         "workers": sum(1 for p in procs if p["kind"] == "worker"),
     }
     print(json.dumps(r))
+    if os.environ.get("THREADS"):  # CPU ms per study by thread, server and workers
+        for kind in ("server", "worker"):
+            print(f"# {label} {kind} CPU ms per study by thread: " + json.dumps(by_thread(procs, kind, n)))
     for j in failures[:5]:
         print(f"not delivered: job {j['id']} {j['state']}: {j.get('reason')}", file=sys.stderr)
     return 0

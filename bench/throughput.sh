@@ -16,6 +16,7 @@
 # Concurrency 1 and 2 (modules.covidnet.maxConcurrentJobs), interleaved in every round (the order alternates).
 # Usage: bench/throughput.sh [N] [ROUNDS]      (defaults 200 3; e.g. N=20 while developing)
 #   SIZE=ROWSxCOLS (default 2048x2048), WARMUP (default 5), CONCURRENCY (default "1 2"), TIMEOUT per burst (s, 900)
+#   THREADS=1: also the server's and the workers' CPU per study by thread name (intake, reporter, outbox, GC, JIT ...)
 #   SKIP_BUILD=1: use deploy/target/radflow as it is (else: mvn package -pl deploy -am -DskipTests, offline)
 #   BASELINE_HOME=<another assembled tree, e.g. /tmp/base-tp/deploy/target/radflow>: run it too, in the same rounds
 # Results: bench/out/throughput-<UTC time>.txt (one JSON line per run, then the medians).
@@ -98,7 +99,7 @@ YAML
   objects=$("$PY" "$HELPER" warm "http://127.0.0.1:$ohttp" "http://127.0.0.1:$api" "$WARMUP" 300) || rc=1
   if [ "$rc" -eq 0 ]; then
     "$PY" "$HELPER" monitor "$rpid" "$dir/monitor.json" & mpid=$!
-    sleep 0.5
+    for _ in $(seq 1 300); do [ -f "$dir/monitor.json.ready" ] && break; sleep 0.1; done  # its first sample taken
     t0=$(date +%s.%N)
     storescu -aec RADFLOW 127.0.0.1 "$dicom" +sd "$IN/burst" >/dev/null 2>"$dir/storescu.err" || { cat "$dir/storescu.err" >&2; rc=1; }
     "$PY" "$HELPER" wait "http://127.0.0.1:$ohttp" "http://127.0.0.1:$api" $((objects * (WARMUP + N))) "$TIMEOUT" || rc=1
