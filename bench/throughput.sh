@@ -17,6 +17,7 @@
 # Usage: bench/throughput.sh [N] [ROUNDS]      (defaults 200 3; e.g. N=20 while developing)
 #   SIZE=ROWSxCOLS (default 2048x2048), WARMUP (default 5), CONCURRENCY (default "1 2"), TIMEOUT per burst (s, 900)
 #   THREADS=1: also the server's and the workers' CPU per study by thread name (intake, reporter, outbox, GC, JIT ...)
+#   KEEP=1: keep each run's folder (server log, data, Orthanc) in /tmp; RADFLOW_JAVA_OPTS reaches the server's JVM
 #   SKIP_BUILD=1: use deploy/target/radflow as it is (else: mvn package -pl deploy -am -DskipTests, offline)
 #   BASELINE_HOME=<another assembled tree, e.g. /tmp/base-tp/deploy/target/radflow>: run it too, in the same rounds
 # Results: bench/out/throughput-<UTC time>.txt (one JSON line per run, then the medians).
@@ -109,7 +110,7 @@ YAML
   fi
   kill "$rpid" 2>/dev/null || true; wait "$rpid" 2>/dev/null || true  # RadFlow first: nothing left to deliver
   kill "$opid" 2>/dev/null || true; wait "$opid" 2>/dev/null || true
-  if [ "$rc" -eq 0 ]; then rm -rf "$dir"; else echo "run $label c$conc failed; its files: $dir" >&2; fi
+  if [ "$rc" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "run $label c$conc: its files are in $dir" >&2; fi
   return "$rc"
 }
 
