@@ -50,16 +50,43 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
     private final java.util.Map<String, Lease> held = new java.util.concurrent.ConcurrentHashMap<>();
     /** Jobs whose lease a renewal found gone while they were here. */
     private final java.util.Set<String> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, Threads.factory("reporter"));
+    /**
+     * The report threads: one per stripe, a job's stripe chosen by its unit, so that the jobs of one unit (a revision
+     * and the one that supersedes it, whose SR names the earlier one as predecessor) are reported in order, and jobs
+     * of different units in parallel. One thread was a ceiling on throughput: with two module jobs at once on a
+     * 2-core machine, results queued behind it for seconds (bench/throughput.sh, docs/benchmarks.md).
+     */
+    private final ScheduledThreadPoolExecutor[] threads;
+
+    /** As many report threads as {@link #defaultThreads()}. */
+    public Reporter(JobJournal journal, ResultSink writer, Retry retry) {
+        this(journal, writer, retry, defaultThreads());
+    }
 
     /**
-     * @param writer stores the result and writes the report objects (normally a {@link ReportService})
+     * @param writer  stores the result and writes the report objects (normally a {@link ReportService}); called
+     *                concurrently for jobs of different units
+     * @param threads report threads (at least 1)
      */
-    public Reporter(JobJournal journal, ResultSink writer, Retry retry) {
+    public Reporter(JobJournal journal, ResultSink writer, Retry retry, int threads) {
         this.journal = journal;
         this.writer = writer;
         this.retry = retry;
-        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.threads = new ScheduledThreadPoolExecutor[Math.max(1, threads)];
+        for (int i = 0; i < this.threads.length; i++) {
+            this.threads[i] = new ScheduledThreadPoolExecutor(1, Threads.factory("reporter-" + (i + 1)));
+            this.threads[i].setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        }
+    }
+
+    /** The processors the JVM may use, at most 4 (report writing is CPU-bound, the modules need CPU too). */
+    public static int defaultThreads() {
+        return Math.min(4, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The report thread of the job's unit. */
+    private ScheduledThreadPoolExecutor threadOf(Job job) {
+        return threads[Math.floorMod(job.unitKey().hashCode(), threads.length)];
     }
 
     /** New retry policy (configuration reload); applies to the next failure. */
@@ -115,7 +142,7 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
 
     private void submit(Job job, ModuleResult result, int attempt, Duration delay) {
         try {
-            thread.schedule(() -> attempt(job, result, attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
+            threadOf(job).schedule(() -> attempt(job, result, attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             // shutting down: the job stays RUNNING and runs again after the next start
         }
@@ -200,9 +227,18 @@ public final class Reporter implements ResultHandoff, AutoCloseable {
     /** Finishes the reports under way (bounded); waiting retries are dropped (their jobs run again after a restart). */
     @Override
     public void close() {
-        if (!Threads.shutdown(thread, 30, TimeUnit.SECONDS)) {
+        for (ScheduledThreadPoolExecutor t : threads) {
+            t.shutdown();
+        }
+        boolean busy = false;
+        for (ScheduledThreadPoolExecutor t : threads) {
+            if (!Threads.shutdown(t, 30, TimeUnit.SECONDS)) {
+                busy = true;
+                t.shutdownNow();
+            }
+        }
+        if (busy) {
             LOG.warn("Reports were still being written at shutdown; their jobs run again after the next start");
-            thread.shutdownNow();
         }
     }
 }

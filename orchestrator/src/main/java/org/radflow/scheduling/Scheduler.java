@@ -630,9 +630,12 @@ public final class Scheduler implements AutoCloseable {
             t.interrupt();
             stuck = lane.abandoned.incrementAndGet();
         }
-        // what ran the attempt, when the module was reached (its time unknown: it did not return in time)
+        // what ran the attempt, when the module was reached (its time unknown: it did not return in time; an interrupted
+        // call that returns at once may have set its time meanwhile, which is not a time the module took to answer)
         ModuleRun run = r.run;
         if (run != null) {
+            run = new ModuleRun(run.attempt(), run.version(), run.generation(), run.sha256(), run.modelName(), run.modelVersion(),
+                    run.demoModel(), -1, run.isolation(), run.node());
             try {
                 journal.moduleRan(r.job, run).ifPresent(updated -> r.job = updated);
             } catch (SQLException e) {
