@@ -51,11 +51,16 @@ class StudyIndexTest {
 
     @BeforeEach
     void open() throws Exception {
-        store = Store.open(StoreSettings.embedded(dir.resolve("journal")));
+        store = Store.open(settings());
         incoming = Files.createDirectories(dir.resolve("spool").resolve("incoming"));
         spool = new ReceivedStudies(incoming);
         index = new StudyIndex(store, "node-a", spool);
         index.reconcile();
+    }
+
+    /** The store the index is tested on: the embedded one (StudyIndexPostgresTest: a real PostgreSQL). */
+    StoreSettings settings() throws Exception {
+        return StoreSettings.embedded(dir.resolve("journal"));
     }
 
     @AfterEach
