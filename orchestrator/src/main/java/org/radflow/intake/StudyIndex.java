@@ -109,6 +109,8 @@ public final class StudyIndex implements AutoCloseable {
     /** One writer at a time: flushes, the start-up check and a retention's resync never interleave. */
     private final Object writing = new Object();
     private ScheduledExecutorService timer;
+    /** Set when a flush failed: its summaries are lost, so the stop is not recorded as clean (the next start recounts). */
+    private volatile boolean lostWrites;
 
     public StudyIndex(Store store, String node, ReceivedStudies spool) {
         this.store = store;
@@ -146,6 +148,7 @@ public final class StudyIndex implements AutoCloseable {
             flush();
         } catch (SQLException | RuntimeException e) {
             // the summaries taken out are lost to this flush; their series folders changed, so the next start counts them
+            lostWrites = true;
             LOG.error("Writing the received-studies index failed: {}", e.toString(), e);
         }
     }
@@ -606,6 +609,6 @@ public final class StudyIndex implements AutoCloseable {
             Threads.shutdown(timer, 5, TimeUnit.SECONDS);
         }
         flush();
-        setClean(true);
+        setClean(!lostWrites);
     }
 }

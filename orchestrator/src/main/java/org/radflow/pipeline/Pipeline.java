@@ -147,7 +147,12 @@ public final class Pipeline implements AutoCloseable {
         results = new ResultStore(data.resolve("results"));
         studies = new ReceivedStudies(incoming());
         studyIndex = new org.radflow.intake.StudyIndex(store, c.server().nodeName(), studies);
-        studyIndex.reconcile(); // before intake takes any instance: what the spool holds that the index lacks is added
+        try {
+            studyIndex.reconcile(); // before intake takes any instance: what the spool holds that the index lacks is added
+        } catch (IOException | java.sql.SQLException e) {
+            LOG.error("Checking the received-studies index against the spool failed; the studies API may miss studies "
+                    + "received before this start until the next one: {}", e.toString(), e);
+        }
         studyIndex.start();
 
         senders.putAll(Senders.create(vertx, c));
