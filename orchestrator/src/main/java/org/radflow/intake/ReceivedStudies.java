@@ -4,152 +4,35 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.TagFromName;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.radflow.listener.Spool;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The studies in the spool, as the API lists them: the spool is the truth for what was received
- * ({@code incoming/<study>/<series>/<sop>.dcm}). Each series' header is read once (from one of its
- * files, up to Pixel Data) and remembered; counts and times come from the directory listing (file
- * modification time: when the instance was stored).
+ * The received studies as the spool holds them ({@code incoming/<study>/<series>/<sop>.dcm}): the truth for what was
+ * received. The API reads the {@link StudyIndex} instead (its cost does not grow with the spool); this class is what
+ * the index is checked against and rebuilt from, and what a reprocess reads its input files from.
  */
 public final class ReceivedStudies {
 
     private final Path incoming;
-    /** Remembered series headers, the most recently used 10 000 (a page of studies needs a few dozen). */
-    private final Map<Path, JsonObject> headers = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, JsonObject> eldest) {
-            return size() > 10_000;
-        }
-    });
 
     public ReceivedStudies(Path incoming) {
         this.incoming = incoming;
     }
 
-    /** A study directory and the latest change of its series directories (cheap: no file listing). */
-    private record Candidate(String uid, Path dir, FileTime changed) {
-    }
-
-    /** One page of studies, newest (last received) first, and the total number. */
-    public record Page(List<JsonObject> studies, int total) {
-    }
-
-    public Page list(int limit, int offset) throws IOException {
-        List<Candidate> all = new ArrayList<>();
-        if (Files.isDirectory(incoming)) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(incoming, Files::isDirectory)) {
-                for (Path study : s) {
-                    FileTime changed = Files.getLastModifiedTime(study);
-                    try (DirectoryStream<Path> series = Files.newDirectoryStream(study, Files::isDirectory)) {
-                        for (Path se : series) {
-                            FileTime t = Files.getLastModifiedTime(se);
-                            if (t.compareTo(changed) > 0) {
-                                changed = t;
-                            }
-                        }
-                    }
-                    all.add(new Candidate(study.getFileName().toString(), study, changed));
-                }
-            }
-        }
-        all.sort(Comparator.comparing(Candidate::changed).reversed().thenComparing(Candidate::uid));
-        List<JsonObject> page = new ArrayList<>();
-        for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
-            Optional<JsonObject> st = study(all.get(i).uid());
-            st.ifPresent(j -> {
-                j.remove("series");
-                page.add(j);
-            });
-        }
-        return new Page(page, all.size());
-    }
-
-    /** A study with its series (each with instance count, description, modality, times); empty when not in the spool. */
-    public Optional<JsonObject> study(String uid) throws IOException {
-        Path dir = incoming.resolve(uid);
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        JsonArray seriesOut = new JsonArray();
-        JsonObject studyHeader = null;
-        Instant first = null;
-        Instant last = null;
-        int instances = 0;
-        java.util.Set<String> modalities = new java.util.TreeSet<>();
-        List<Path> seriesDirs = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            s.forEach(seriesDirs::add);
-        }
-        seriesDirs.sort(null);
-        for (Path se : seriesDirs) {
-            List<Path> files = new ArrayList<>();
-            Instant sFirst = null;
-            Instant sLast = null;
-            try (DirectoryStream<Path> fs = Files.newDirectoryStream(se, "*" + Spool.SUFFIX)) {
-                for (Path f : fs) {
-                    files.add(f);
-                    Instant t;
-                    try {
-                        t = Files.getLastModifiedTime(f).toInstant();
-                    } catch (IOException gone) {
-                        continue;
-                    }
-                    sFirst = sFirst == null || t.isBefore(sFirst) ? t : sFirst;
-                    sLast = sLast == null || t.isAfter(sLast) ? t : sLast;
-                }
-            }
-            if (files.isEmpty()) {
-                continue;
-            }
-            files.sort(null);
-            JsonObject h = header(se, files.get(0));
-            if (studyHeader == null) {
-                studyHeader = h;
-            }
-            if (h.getString("modality") != null) {
-                modalities.add(h.getString("modality"));
-            }
-            instances += files.size();
-            first = first == null || sFirst.isBefore(first) ? sFirst : first;
-            last = last == null || sLast.isAfter(last) ? sLast : last;
-            seriesOut.add(new JsonObject()
-                    .put("seriesInstanceUid", se.getFileName().toString())
-                    .put("seriesNumber", h.getString("seriesNumber"))
-                    .put("seriesDescription", h.getString("seriesDescription"))
-                    .put("modality", h.getString("modality"))
-                    .put("instanceCount", files.size())
-                    .put("firstReceived", sFirst.toString())
-                    .put("lastReceived", sLast.toString()));
-        }
-        JsonObject h = studyHeader == null ? new JsonObject() : studyHeader;
-        return Optional.of(new JsonObject()
-                .put("studyInstanceUid", uid)
-                .put("patientName", h.getString("patientName"))
-                .put("patientId", h.getString("patientId"))
-                .put("studyDate", h.getString("studyDate"))
-                .put("studyDescription", h.getString("studyDescription"))
-                .put("accession", h.getString("accession"))
-                .put("modalities", new JsonArray(new ArrayList<>(modalities)))
-                .put("seriesCount", seriesOut.size())
-                .put("instanceCount", instances)
-                .put("firstReceived", first == null ? null : first.toString())
-                .put("lastReceived", last == null ? null : last.toString())
-                .put("series", seriesOut));
+    public Path incoming() {
+        return incoming;
     }
 
     /** Files of a study in the spool, by series (sorted); empty when the study is gone. */
@@ -174,33 +57,109 @@ public final class ReceivedStudies {
         return out;
     }
 
-    private JsonObject header(Path seriesDir, Path file) {
-        JsonObject known = headers.get(seriesDir);
-        if (known != null) {
-            return known;
-        }
-        JsonObject read = read(file);
-        headers.put(seriesDir, read);
-        return read;
+    /** The study folders' names (study UIDs); empty when there is no spool yet. */
+    List<String> studyUids() throws IOException {
+        return folders(incoming);
     }
 
-    private static JsonObject read(Path file) {
-        JsonObject h = new JsonObject();
+    /** A study's series folders' names (series UIDs); empty when the study is gone. */
+    List<String> seriesUids(String studyUid) throws IOException {
+        return folders(incoming.resolve(studyUid));
+    }
+
+    private static List<String> folders(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            s.forEach(p -> out.add(p.getFileName().toString()));
+        } catch (NoSuchFileException gone) {
+            return List.of();
+        }
+        return out;
+    }
+
+    Path seriesDir(String studyUid, String seriesUid) {
+        return incoming.resolve(studyUid).resolve(seriesUid);
+    }
+
+    /**
+     * A series folder's modification time in nanoseconds (every rename of an instance into or out of it changes it);
+     * -1 when the folder does not exist.
+     */
+    static long folderTime(Path seriesDir) {
+        try {
+            return Files.getLastModifiedTime(seriesDir).to(TimeUnit.NANOSECONDS);
+        } catch (IOException gone) {
+            return -1;
+        }
+    }
+
+    /** How many instances a series folder holds (names only, no stat of each file); 0 when it is gone. */
+    static int count(Path seriesDir) {
+        int n = 0;
+        try (DirectoryStream<Path> fs = Files.newDirectoryStream(seriesDir, "*" + Spool.SUFFIX)) {
+            for (Path ignored : fs) {
+                n++;
+            }
+        } catch (IOException gone) {
+            return 0;
+        }
+        return n;
+    }
+
+    /**
+     * A series as its folder holds it now: every file's size and modification time (when the instance was stored) and
+     * the header of its first file (by name, up to Pixel Data); empty when it holds no instance. Reads one stat per
+     * instance: for rebuilding the index, not for each request.
+     */
+    Optional<StudyIndex.SeriesRow> scan(String studyUid, String seriesUid) throws IOException {
+        Path dir = seriesDir(studyUid, seriesUid);
+        long folderTime = folderTime(dir);
+        if (folderTime < 0) {
+            return Optional.empty();
+        }
+        List<Path> files = new ArrayList<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        long bytes = 0;
+        try (DirectoryStream<Path> fs = Files.newDirectoryStream(dir, "*" + Spool.SUFFIX)) {
+            for (Path f : fs) {
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(f, BasicFileAttributes.class);
+                } catch (IOException gone) {
+                    continue;
+                }
+                files.add(f);
+                long t = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+                first = Math.min(first, t);
+                last = Math.max(last, t);
+                bytes += a.size();
+            }
+        } catch (NoSuchFileException gone) {
+            return Optional.empty();
+        }
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        files.sort(null);
+        return Optional.of(new StudyIndex.SeriesRow(studyUid, seriesUid, read(files.get(0)), files.size(), bytes, first, last,
+                folderTime, System.currentTimeMillis() * 1_000_000L));
+    }
+
+    /** The attributes the API shows, from a file's header; all absent when it cannot be read. */
+    static StudyIndex.SeriesHeader read(Path file) {
         try {
             AttributeList l = new AttributeList();
             l.read(file.toString(), TagFromName.PixelData);
-            h.put("patientName", value(l, TagFromName.PatientName))
-                    .put("patientId", value(l, TagFromName.PatientID))
-                    .put("studyDate", value(l, TagFromName.StudyDate))
-                    .put("studyDescription", value(l, TagFromName.StudyDescription))
-                    .put("accession", value(l, TagFromName.AccessionNumber))
-                    .put("modality", value(l, TagFromName.Modality))
-                    .put("seriesNumber", value(l, TagFromName.SeriesNumber))
-                    .put("seriesDescription", value(l, TagFromName.SeriesDescription));
+            return new StudyIndex.SeriesHeader(value(l, TagFromName.PatientName), value(l, TagFromName.PatientID),
+                    value(l, TagFromName.StudyDate), value(l, TagFromName.StudyDescription), value(l, TagFromName.AccessionNumber),
+                    value(l, TagFromName.Modality), value(l, TagFromName.SeriesNumber), value(l, TagFromName.SeriesDescription));
         } catch (IOException | com.pixelmed.dicom.DicomException | RuntimeException e) {
-            h.put("headerError", e.getMessage());
+            return StudyIndex.SeriesHeader.NONE;
         }
-        return h;
     }
 
     private static String value(AttributeList l, AttributeTag t) {

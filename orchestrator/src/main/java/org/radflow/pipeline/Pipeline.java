@@ -87,6 +87,8 @@ public final class Pipeline implements AutoCloseable {
     private ModuleSwitches switches;
     private ResultStore results;
     private ReceivedStudies studies;
+    /** What the studies API reads (issue 16): kept by intake, checked against the spool at start. */
+    private org.radflow.intake.StudyIndex studyIndex;
     private final Map<String, Sender> senders = new ConcurrentHashMap<>();
     private Outbox outbox;
     private Reporter reporter;
@@ -145,6 +147,14 @@ public final class Pipeline implements AutoCloseable {
                 id -> config.modules().settingsFor(id).enabled());
         results = new ResultStore(data.resolve("results"));
         studies = new ReceivedStudies(incoming());
+        studyIndex = new org.radflow.intake.StudyIndex(store, c.server().nodeName(), studies);
+        try {
+            studyIndex.reconcile(); // before intake takes any instance: what the spool holds that the index lacks is added
+        } catch (IOException | java.sql.SQLException e) {
+            LOG.error("Checking the received-studies index against the spool failed; the studies API may miss studies "
+                    + "received before this start until the next one: {}", e.toString(), e);
+        }
+        studyIndex.start();
 
         senders.putAll(Senders.create(vertx, c));
         outbox = new Outbox(store, senders, c.delivery());
@@ -217,7 +227,10 @@ public final class Pipeline implements AutoCloseable {
         planner.enabledCheck(id -> switches.enabled(id) || (cluster != null && !cluster.running(id).isEmpty()));
         tracker = new StudyTracker(incoming(), c.tracking().seriesQuiet(), c.tracking().studyQuiet(), c.tracking().forgetAfter(),
                 this::planIfOwned, Clock.systemUTC());
-        intake = new Intake(headers, received -> tracker.onInstance(received.stored()), events);
+        intake = new Intake(headers, received -> {
+            studyIndex.stored(received); // memory only: written by the index's timer, never on this thread
+            tracker.onInstance(received.stored());
+        }, events);
         // scheduler.intakeHighWaterMark: the listener refuses new instances (A700, retry later) while too many jobs wait
         throttle = new org.radflow.intake.IntakeThrottle(() -> {
             try {
@@ -238,6 +251,13 @@ public final class Pipeline implements AutoCloseable {
         // tracking.retentionDays: old, finished studies leave the spool (hourly; the first sweep a minute after start)
         retention = new org.radflow.tracking.SpoolRetention(incoming(), config.listener().spoolDir().toAbsolutePath().resolve("tmp"),
                 queries);
+        retention.onRemoved(uid -> {
+            try {
+                studyIndex.resync(uid);
+            } catch (IOException | java.sql.SQLException e) {
+                LOG.warn("Removing a study from the received-studies index failed (the next start does it): {}", e.toString());
+            }
+        });
         retentionSweeper = Threads.scheduled("spool-retention");
         retentionSweeper.scheduleWithFixedDelay(this::sweepSpool, 1, 60, TimeUnit.MINUTES);
         // tracking.resultsRetentionDays: the outputs of old, delivered jobs leave <dataDir>/results (their findings stay)
@@ -631,6 +651,11 @@ public final class Pipeline implements AutoCloseable {
         return studies;
     }
 
+    /** The received-studies index the studies API reads. */
+    public org.radflow.intake.StudyIndex studyIndex() {
+        return studyIndex;
+    }
+
     /** The webhooks' sender (GET /api/notifications). */
     public org.radflow.notify.Notifier notifier() {
         return notifier;
@@ -662,7 +687,7 @@ public final class Pipeline implements AutoCloseable {
             retentionSweeper.shutdownNow();
         }
         closeQuietly(cluster);
-        for (AutoCloseable stage : new AutoCloseable[]{throttle, intake, planner, scheduler, workers, reporter, outbox, registry, inference}) {
+        for (AutoCloseable stage : new AutoCloseable[]{throttle, intake, studyIndex, planner, scheduler, workers, reporter, outbox, registry, inference}) {
             closeQuietly(stage);
         }
         observers.forEach(Pipeline::closeQuietly);

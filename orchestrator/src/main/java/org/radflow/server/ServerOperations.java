@@ -14,7 +14,7 @@ import org.radflow.modules.LoadProblem;
 import org.radflow.modules.LoadedModule;
 import org.radflow.routing.Priority;
 import org.radflow.routing.RoutingRule;
-import org.radflow.intake.ReceivedStudies;
+import org.radflow.intake.StudyIndex;
 import org.radflow.pipeline.Pipeline;
 import org.radflow.planning.JobPlanner;
 import org.radflow.routing.RuleTester;
@@ -59,7 +59,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject studies(int limit, int offset) throws Exception {
-        ReceivedStudies.Page page = p.studies().list(Math.max(1, Math.min(limit, 1000)), offset);
+        StudyIndex.Page page = p.studyIndex().list(Math.max(1, Math.min(limit, 1000)), offset);
         List<String> uids = page.studies().stream().map(j -> j.getString("studyInstanceUid")).toList();
         Map<String, Map<JobState, Integer>> counts = p.queries().countsByStudy(uids);
         JsonArray out = new JsonArray();
@@ -71,7 +71,7 @@ final class ServerOperations implements Operations {
 
     @Override
     public JsonObject study(String uid) throws Exception {
-        JsonObject st = p.studies().study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
+        JsonObject st = p.studyIndex().study(uid).orElseThrow(() -> new ApiException(404, "no study " + uid + " in the spool"));
         JsonArray jobs = new JsonArray();
         for (Job j : p.queries().search(null, null, uid, 1000)) {
             jobs.add(org.radflow.http.JobJson.summary(j)); // the same shape as GET /api/jobs

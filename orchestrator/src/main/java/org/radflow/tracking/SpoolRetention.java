@@ -44,6 +44,8 @@ public final class SpoolRetention {
     private final Path incoming;
     private final Path tmp;
     private final JobQueries jobs;
+    /** Told the UID of each study removed (the received-studies index drops its rows). */
+    private volatile java.util.function.Consumer<String> onRemoved = uid -> { };
 
     /** What a sweep did. */
     public record Sweep(int removed, int held, int busy, long bytes) {
@@ -53,6 +55,11 @@ public final class SpoolRetention {
         this.incoming = incoming;
         this.tmp = tmp;
         this.jobs = jobs;
+    }
+
+    /** Calls {@code listener} with each study a sweep removed from the spool, after it is gone. */
+    public void onRemoved(java.util.function.Consumer<String> listener) {
+        this.onRemoved = listener;
     }
 
     /** Removes the studies last changed before {@code now - age} whose jobs are all finished. */
@@ -97,6 +104,7 @@ public final class SpoolRetention {
                 if (size >= 0) {
                     removed++;
                     bytes += size;
+                    onRemoved.accept(study.getFileName().toString());
                 }
             }
         }
