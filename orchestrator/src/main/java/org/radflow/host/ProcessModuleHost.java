@@ -6,12 +6,15 @@ import org.radflow.api.JobContext;
 import org.radflow.api.ModuleException;
 import org.radflow.api.ModuleResult;
 import org.radflow.config.RadflowConfig;
+import org.radflow.host.worker.JobRequest;
 import org.radflow.host.worker.WorkerMain;
+import org.radflow.pixels.InputHeaders;
 import org.radflow.jobs.Job;
 import org.radflow.pipeline.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +72,14 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         /** Told when a module's workers died {@code maxWorkerCrashes} times in a row: it should be paused. */
         void crashLimit(String moduleId, String reason);
 
+        /**
+         * Where a job's input headers come from: the server's header cache (read once at intake), so that neither the
+         * host nor the worker opens an input file again for its header (issue 16). By default each is read from its file.
+         */
+        default InputHeaders headers() {
+            return InputHeaders.FILES;
+        }
+
         /** Told after each worker start: null when the worker created the module, else why it could not. */
         default void workerStarted(WorkerSpec spec, String failure) {
         }
@@ -96,6 +107,13 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
     public ModuleResult run(Job job, JobContext context, RunRecorder recorder) throws Exception {
         WorkerSpec spec = env.spec(job.moduleId())
                 .orElseThrow(() -> new ModuleException("module " + job.moduleId() + " is not loaded", true, null));
+        byte[] request;
+        try {
+            // before a worker is taken: an input that cannot be read fails the job as in-process, costing no worker
+            request = JobRequest.encode(job.id(), job.studyUid(), job.inputFiles(), env.headers());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
+        }
         Pool pool = pool(spec.moduleId());
         WorkerProcess w;
         try {
@@ -108,7 +126,7 @@ public final class ProcessModuleHost implements ModuleHost, AutoCloseable {
         }
         boolean reusable = false;
         try {
-            ModuleResult result = w.run(job, context, env.settings().heartbeatTimeout(), recorder);
+            ModuleResult result = w.run(job, request, context, env.settings().heartbeatTimeout(), recorder);
             reusable = w.alive();
             pool.crashesInARow = 0;
             return result;

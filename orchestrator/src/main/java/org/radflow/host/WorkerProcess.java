@@ -239,20 +239,14 @@ final class WorkerProcess {
     /**
      * Runs one job in the worker: sends it, relays progress, and returns its result or throws its failure.
      *
+     * @param request the JOB frame's payload ({@link org.radflow.host.worker.JobRequest})
      * @param heartbeatTimeout the worker is killed when not heard from for this long
      */
-    ModuleResult run(Job job, JobContext context, Duration heartbeatTimeout, RunRecorder recorder) throws Exception {
+    ModuleResult run(Job job, byte[] request, JobContext context, Duration heartbeatTimeout, RunRecorder recorder)
+            throws Exception {
         jobId = job.id();
         linesThisJob.set(0);
         bytesThisJob.set(0);
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(b);
-        d.writeUTF(job.id());
-        d.writeUTF(job.studyUid());
-        d.writeInt(job.inputFiles().size());
-        for (Path f : job.inputFiles()) {
-            d.writeUTF(f.toString());
-        }
         Ran started = identity;
         if (started != null) {
             // what this worker runs, recorded now: a job whose worker dies before it answers still says what ran it.
@@ -260,7 +254,7 @@ final class WorkerProcess {
             recorder.running(started.version(), spec.generation(), started.sha256(), started.model(), "process");
         }
         try {
-            send(Frames.JOB, b.toByteArray());
+            send(Frames.JOB, request);
         } catch (IOException e) {
             throw new ModuleException("worker " + name + " is gone: " + death(), true, null);
         }

@@ -164,7 +164,7 @@ public final class Pipeline implements AutoCloseable {
         outbox.addListener(d -> events.deliveryAttempted(d));
         outbox.start();
 
-        // headers read at intake: an in-process job's input and every job's report stage take them from here (issue 16)
+        // headers read at intake: every job's input (in-process, or sent to its worker) and report stage take them from here (issue 16)
         headers = new HeaderCache(HEADER_CACHE_SIZE);
         reporter = new Reporter(journal, new ReportService(results, null, outbox, journal, this::descriptor, headers),
                 reportRetry(c));
@@ -201,6 +201,11 @@ public final class Pipeline implements AutoCloseable {
             @Override
             public void crashLimit(String moduleId, String reason) {
                 pauseCrashingModule(moduleId, reason);
+            }
+
+            @Override
+            public org.radflow.pixels.InputHeaders headers() {
+                return headers; // read at intake: the worker gets them with the job and opens no input for its header
             }
 
             @Override

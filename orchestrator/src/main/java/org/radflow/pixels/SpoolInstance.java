@@ -1,8 +1,8 @@
 package org.radflow.pixels;
 
-import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.TagFromName;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.radflow.api.DicomTags;
 import org.radflow.api.ImagePlane;
@@ -10,27 +10,20 @@ import org.radflow.api.PixelDataException;
 import org.radflow.api.StudyInput;
 import org.radflow.dicom.AttributeListTags;
 
-/** One Part 10 file of the spool: its attributes up to Pixel Data, and pixels decoded on request. */
+/**
+ * One Part 10 file of the spool: its attributes up to Pixel Data (loaded from its {@link InputSummary.HeaderSource} on
+ * first use), and pixels decoded on request.
+ */
 final class SpoolInstance implements StudyInput.InstanceInput {
 
     private final Path file;
-    private final AttributeListTags tags;
-    private final String sopInstanceUid;
-    private final String sopClassUid;
-    private final String seriesInstanceUid;
-    private final int instanceNumber;
-    private final int frames;
+    private final InputSummary summary;
     private final DecodeCache cache;
+    private volatile AttributeListTags tags;
 
-    SpoolInstance(Path file, AttributeList header, boolean hasPixelData, DecodeCache cache) {
-        this.file = file;
-        this.tags = new AttributeListTags(header);
-        this.sopInstanceUid = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.SOPInstanceUID).trim();
-        this.sopClassUid = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.SOPClassUID).trim();
-        this.seriesInstanceUid = Attribute.getSingleStringValueOrEmptyString(header, TagFromName.SeriesInstanceUID).trim();
-        this.instanceNumber = Attribute.getSingleIntegerValueOrDefault(header, TagFromName.InstanceNumber, Integer.MAX_VALUE);
-        this.frames = hasPixelData
-                ? Math.max(1, Attribute.getSingleIntegerValueOrDefault(header, TagFromName.NumberOfFrames, 1)) : 0;
+    SpoolInstance(InputSummary summary, DecodeCache cache) {
+        this.file = summary.file();
+        this.summary = summary;
         this.cache = cache;
     }
 
@@ -38,52 +31,91 @@ final class SpoolInstance implements StudyInput.InstanceInput {
         return file;
     }
 
+    /** The header, loaded now if no one asked for it before (once: later calls share it). */
     AttributeList header() {
-        return tags.attributes();
+        return loadedTags().attributes();
+    }
+
+    private AttributeListTags loadedTags() {
+        AttributeListTags t = tags;
+        if (t == null) {
+            synchronized (this) {
+                t = tags;
+                if (t == null) {
+                    try {
+                        t = new AttributeListTags(summary.header().load());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("instance " + summary.sopInstanceUid() + ": cannot read its attributes: "
+                                + e.getMessage(), e);
+                    }
+                    tags = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Whether the header has been loaded (for tests: a module that reads no attributes leaves it unparsed). */
+    boolean headerLoaded() {
+        return tags != null;
+    }
+
+    String studyInstanceUid() {
+        return summary.studyInstanceUid();
     }
 
     String seriesInstanceUid() {
-        return seriesInstanceUid;
+        return summary.seriesInstanceUid();
     }
 
     int instanceNumber() {
-        return instanceNumber;
+        return summary.instanceNumber();
+    }
+
+    int seriesNumber() {
+        return summary.seriesNumber();
     }
 
     @Override
     public String sopInstanceUid() {
-        return sopInstanceUid;
+        return summary.sopInstanceUid();
     }
 
     @Override
     public String sopClassUid() {
-        return sopClassUid;
+        return summary.sopClassUid();
     }
 
     @Override
     public DicomTags tags() {
-        return tags;
+        return loadedTags();
     }
 
     @Override
     public int frames() {
-        return frames;
+        return summary.frames();
     }
 
     @Override
     public ImagePlane plane(int frame, StudyInput.PlaneOptions options) throws PixelDataException {
+        int frames = summary.frames();
         if (frames == 0) {
-            throw new PixelDataException("Instance " + sopInstanceUid + " (SOP class " + sopClassUid + ") has no pixel data");
+            throw new PixelDataException("Instance " + sopInstanceUid() + " (SOP class " + sopClassUid() + ") has no pixel data");
         }
         if (frame < 0 || frame >= frames) {
-            throw new IndexOutOfBoundsException("frame " + frame + " of instance " + sopInstanceUid + " with " + frames
+            throw new IndexOutOfBoundsException("frame " + frame + " of instance " + sopInstanceUid() + " with " + frames
                     + " frame(s)");
+        }
+        try {
+            header(); // the decoder checks the transfer syntax in it
+        } catch (UncheckedIOException e) {
+            throw new PixelDataException(e.getMessage(), e.getCause());
         }
         return cache.decoded(this).plane(frame, options == null ? StudyInput.PlaneOptions.DEFAULT : options);
     }
 
     @Override
     public String toString() {
-        return "instance " + sopInstanceUid;
+        return "instance " + sopInstanceUid();
     }
 }

@@ -1,8 +1,5 @@
 package org.radflow.pixels;
 
-import com.pixelmed.dicom.Attribute;
-import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +18,8 @@ import org.radflow.api.StudyInput;
  * A {@link StudyInput} over Part 10 files in the spool that form one unit (an instance, a series or a study).
  *
  * <p>Creating it takes each file's attributes up to Pixel Data from an {@link InputHeaders} (the server's: read once at
- * intake; else read from the file now), to group the files into series and expose their tags. Pixel data is decoded only when a module asks for a plane or a volume; the input keeps the decoded
+ * intake; else read from the file now), to group the files into series and expose their tags; or, in a worker process,
+ * from {@link InputSummary summaries} the host sent, whose full headers are parsed only when a module reads them. Pixel data is decoded only when a module asks for a plane or a volume; the input keeps the decoded
  * pixels of at most one file plus each series' volume once built, so memory stays bounded by the largest file and
  * the volumes actually requested. Meant for one job (one thread) at a time; calls are nonetheless safe from several
  * threads.
@@ -74,18 +72,38 @@ public final class SpoolStudyInput implements StudyInput {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("Study " + studyInstanceUid + ": no files");
         }
+        List<InputSummary> summaries = new ArrayList<>(files.size());
+        for (Path file : files) {
+            InputSummary summary = InputSummary.of(file, headers.header(file));
+            check(summary, studyInstanceUid); // as each file is read, so the first problem is the one reported
+            summaries.add(summary);
+        }
+        return fromSummaries(studyInstanceUid, summaries, tolerance, opener);
+    }
+
+    /**
+     * The unit formed by these inputs, placed by their summaries: a header is loaded from its source only when a
+     * module reads the instance's attributes (or pixels, or a volume), and a file is opened through {@code opener} only
+     * for its pixel data. How a worker process builds a job's input from what the host sent (issue 16).
+     *
+     * @throws IOException              an input lacks its SOP Instance UID or Series Instance UID
+     * @throws IllegalArgumentException no inputs, or an input belongs to another study
+     */
+    public static SpoolStudyInput fromSummaries(String studyInstanceUid, List<InputSummary> inputs, GeometryTolerance tolerance,
+                                     InputOpener opener) throws IOException {
+        Objects.requireNonNull(studyInstanceUid, "studyInstanceUid");
+        Objects.requireNonNull(tolerance, "tolerance");
+        Objects.requireNonNull(opener, "opener");
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("Study " + studyInstanceUid + ": no files");
+        }
         DecodeCache cache = new DecodeCache(opener);
         Map<String, List<SpoolInstance>> bySeries = new LinkedHashMap<>();
         Set<String> seen = new HashSet<>();
-        for (Path file : files) {
-            SpoolInstance instance = instance(file, headers.header(file), cache);
-            String study = instance.tags().get("StudyInstanceUID").orElse("");
-            if (!study.equals(studyInstanceUid)) {
-                throw new IllegalArgumentException(file + " belongs to study " + (study.isEmpty() ? "(none)" : study)
-                        + ", not " + studyInstanceUid);
-            }
-            if (seen.add(instance.sopInstanceUid())) {
-                bySeries.computeIfAbsent(instance.seriesInstanceUid(), k -> new ArrayList<>()).add(instance);
+        for (InputSummary input : inputs) {
+            check(input, studyInstanceUid);
+            if (seen.add(input.sopInstanceUid())) {
+                bySeries.computeIfAbsent(input.seriesInstanceUid(), k -> new ArrayList<>()).add(new SpoolInstance(input, cache));
             }
         }
         List<SpoolSeries> series = new ArrayList<>();
@@ -94,20 +112,20 @@ public final class SpoolStudyInput implements StudyInput {
             instances.sort(Comparator.comparingInt(SpoolInstance::instanceNumber)); // stable: ties keep file order
             series.add(new SpoolSeries(e.getKey(), instances, tolerance));
         }
-        series.sort(Comparator.comparingInt(s -> seriesNumber(s.spoolInstances().get(0))));
+        series.sort(Comparator.comparingInt(s -> s.spoolInstances().get(0).seriesNumber()));
         return new SpoolStudyInput(studyInstanceUid, List.copyOf(series), cache);
     }
 
-    private static int seriesNumber(SpoolInstance first) {
-        return Attribute.getSingleIntegerValueOrDefault(first.header(), TagFromName.SeriesNumber, Integer.MAX_VALUE);
-    }
-
-    private static SpoolInstance instance(Path file, InputHeader header, DecodeCache cache) throws IOException {
-        SpoolInstance instance = new SpoolInstance(file, header.attributes(), header.hasPixelData(), cache);
-        if (instance.sopInstanceUid().isEmpty() || instance.seriesInstanceUid().isEmpty()) {
+    private static void check(InputSummary input, String studyInstanceUid) throws IOException {
+        Path file = input.file();
+        if (input.sopInstanceUid().isEmpty() || input.seriesInstanceUid().isEmpty()) {
             throw new IOException(file + " is not a DICOM composite instance: SOP Instance UID or Series Instance UID missing");
         }
-        return instance;
+        String study = input.studyInstanceUid();
+        if (!study.equals(studyInstanceUid)) {
+            throw new IllegalArgumentException(file + " belongs to study " + (study.isEmpty() ? "(none)" : study)
+                    + ", not " + studyInstanceUid);
+        }
     }
 
     @Override

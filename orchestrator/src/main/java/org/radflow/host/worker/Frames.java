@@ -20,13 +20,18 @@ import java.util.Map;
  */
 public final class Frames {
 
-    /** The protocol's version: host and worker must agree (the host passes it to the worker, which refuses another). */
-    public static final int VERSION = 1;
+    /**
+     * The protocol's version: host and worker must agree (the host passes it to the worker, which refuses another with
+     * a FAILURE frame naming both versions). Host and worker always come from the same build, so a mismatch means an
+     * installation mixed from two builds. Version 2 (issue 16): a JOB frame carries each input's header
+     * ({@link JobRequest}) instead of only its path.
+     */
+    public static final int VERSION = 2;
 
     /** A frame above this is a corrupt stream or a runaway module, never a real message. */
     public static final int MAX_FRAME = 256 * 1024 * 1024;
 
-    /** host → worker: run a job. */
+    /** host → worker: run a job (a {@link JobRequest}). */
     public static final byte JOB = 1;
     /** host → worker: cancel the running job. */
     public static final byte CANCEL = 2;

@@ -10,11 +10,13 @@ import org.radflow.modules.LoadProblem;
 import org.radflow.modules.ModuleLease;
 import org.radflow.modules.ModuleRegistry;
 import org.radflow.modules.RegistrySettings;
+import org.radflow.pixels.GeometryTolerance;
+import org.radflow.pixels.InputOpener;
+import org.radflow.pixels.InputSummary;
 import org.radflow.pixels.SpoolStudyInput;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -24,7 +26,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -59,9 +60,8 @@ public final class WorkerMain {
         int threads = Integer.parseInt(args[5]);
         Map<String, Object> config = new JsonObject(Files.readString(Path.of(args[6]))).getMap();
         int maxThreads = Integer.parseInt(args[7]);
-        if (Integer.parseInt(args[8]) != Frames.VERSION) {
-            Frames.write(out, Frames.FAILURE, failure("the host speaks protocol version " + args[8] + ", this worker "
-                    + Frames.VERSION + ": the installation is inconsistent", false));
+        if (!String.valueOf(Frames.VERSION).equals(args[8])) {
+            Frames.write(out, Frames.FAILURE, failure(versionMismatch(args[8]), false));
             System.exit(2);
         }
         Watchdog.start(out, moduleId, maxThreads);
@@ -121,17 +121,11 @@ public final class WorkerMain {
         }
 
         void start(byte[] payload) throws IOException {
-            DataInputStream p = new DataInputStream(new ByteArrayInputStream(payload));
-            String jobId = p.readUTF();
-            String studyUid = p.readUTF();
-            int n = p.readInt();
-            List<Path> files = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                files.add(Path.of(p.readUTF()));
-            }
+            JobRequest.Decoded request = JobRequest.decode(payload, InputOpener.FILES);
+            String jobId = request.jobId();
             cancelled = false;
             try {
-                jobThread.run(() -> run(jobId, studyUid, files));
+                jobThread.run(() -> run(jobId, request.studyUid(), request.inputs()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while handing job " + jobId + " to the job thread", e);
@@ -143,7 +137,7 @@ public final class WorkerMain {
             jobThread.interrupt();
         }
 
-        private void run(String jobId, String studyUid, List<Path> files) {
+        private void run(String jobId, String studyUid, List<InputSummary> files) {
             JobContext context = new JobContext() {
                 private long last;
 
@@ -183,7 +177,8 @@ public final class WorkerMain {
                     Thread.currentThread().setContextClassLoader(lease.classLoader());
                     StudyInput input;
                     try {
-                        input = SpoolStudyInput.of(studyUid, files);
+                        // placed by what the host sent: no input file is opened unless the module asks for its pixels
+                        input = SpoolStudyInput.fromSummaries(studyUid, files, GeometryTolerance.DEFAULT, InputOpener.FILES);
                     } catch (IOException | IllegalArgumentException e) {
                         throw new ModuleException("cannot read the job's input files: " + e.getMessage(), e);
                     }
@@ -223,6 +218,12 @@ public final class WorkerMain {
                 System.exit(4);
             }
         }
+    }
+
+    /** Why a worker refuses to start for a host of another protocol version. */
+    static String versionMismatch(String hostVersion) {
+        return "the host speaks protocol version " + hostVersion + ", this worker version " + Frames.VERSION + " (host and "
+                + "worker always come from the same build: this installation mixes two builds of RadFlow; reinstall it)";
     }
 
     /** The RAN frame's payload: which generation of the module ran the job, and its process() time. */
