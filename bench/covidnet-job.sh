@@ -67,7 +67,11 @@ YAML
     org.radflow.bench.DecodeCpu "${STUDIES[0]}" 20 40 | sed "s/^/$label round $round: /" | tee -a "$WORK/rows.txt"
   storescp -aet STORESCP -od "$dir/received" "$dest" >/dev/null 2>&1 &
   sp=$!
-  RADFLOW_LOG_LEVEL=WARN "$tree/deploy/target/radflow/bin/radflow" serve --config "$dir/radflow.yaml" >"$dir/server.log" 2>&1 &
+  # JFR=1: a flight recording of the server (execution samples) in bench/out/covidnet-job-<tree>-<round>.jfr
+  local opts="-Xmx2g"
+  [ -n "${JFR:-}" ] && opts="$opts -XX:StartFlightRecording=filename=$PWD/bench/out/covidnet-job-$label-$round.jfr,settings=profile"
+  mkdir -p bench/out
+  RADFLOW_JAVA_OPTS="$opts" RADFLOW_LOG_LEVEL=WARN "$tree/deploy/target/radflow/bin/radflow" serve --config "$dir/radflow.yaml" >"$dir/server.log" 2>&1 &
   pid=$!
   for i in $(seq 1 240); do curl -sf "http://127.0.0.1:$api/api/health" >/dev/null && break; sleep 0.5; done
   sleep 3
@@ -105,6 +109,8 @@ PY
 }
 
 for r in $(seq 1 "$ROUNDS"); do
+  # ONLY=this or ONLY=base: one tree (e.g. to profile it)
+  if [ -n "${ONLY:-}" ]; then [ "$ONLY" = base ] && run base "$BASE" "$r" || run this . "$r"; continue; fi
   if [ $((r % 2)) -eq 1 ]; then run base "$BASE" "$r"; run this . "$r"; else run this . "$r"; run base "$BASE" "$r"; fi
 done
 echo "--- medians over rounds (N=$N studies of $SIZE per round, $WARMUP warm-up; $(nproc) cores)"
