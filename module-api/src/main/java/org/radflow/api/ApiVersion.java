@@ -16,11 +16,14 @@ package org.radflow.api;
  * <p>0.5 added {@link CodingScheme}: a module declares the coding schemes of its own codes
  * ({@link ModuleDescriptor.Builder#codingScheme}) and the platform writes them into its structured reports; and an
  * optional confidence on a {@link Finding.Qualitative} (a classification without class probabilities).
+ *
+ * <p>0.6 added {@link VoiLut}, window/level (or minimum/maximum) to 8-bit levels through a table built once, and
+ * {@link ImagePlane#voiLut()} / {@link ImagePlane#windowed8()}, so module code needs no {@code Math.round} per pixel.
  */
 public final class ApiVersion {
 
     public static final int MAJOR = 0;
-    public static final int MINOR = 5;
+    public static final int MINOR = 6;
 
     private ApiVersion() {
     }

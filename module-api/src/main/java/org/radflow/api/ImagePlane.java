@@ -28,4 +28,43 @@ public record ImagePlane(int rows, int columns, float[] pixels, double rowSpacin
     public boolean hasWindow() {
         return !Double.isNaN(windowCenter) && !Double.isNaN(windowWidth) && windowWidth > 0;
     }
+
+    /**
+     * The plane's display function as a lookup table: its first window ({@link VoiLut#window}) when it has one,
+     * else its own minimum to maximum ({@link VoiLut#minMax}). Built on each call; keep it for the plane's pixels.
+     *
+     * @throws IllegalArgumentException for a colour plane, or a window narrower than 1
+     * @since module API 0.6
+     */
+    public VoiLut voiLut() {
+        requireGrey();
+        return hasWindow() ? VoiLut.window(windowCenter, windowWidth) : VoiLut.minMax(pixels);
+    }
+
+    /**
+     * Every pixel as an 8-bit display level (0..255 as unsigned bytes, {@code [row * columns + column]}) through
+     * {@link #voiLut()}.
+     *
+     * @since module API 0.6
+     */
+    public byte[] windowed8() {
+        return voiLut().apply(pixels);
+    }
+
+    /**
+     * Every pixel through the window of this centre and width ({@link VoiLut#window}), as unsigned bytes.
+     *
+     * @since module API 0.6
+     */
+    public byte[] windowed8(double center, double width) {
+        requireGrey();
+        return VoiLut.window(center, width).apply(pixels);
+    }
+
+    private void requireGrey() {
+        if (samplesPerPixel != 1) {
+            throw new IllegalArgumentException("a grey plane is needed, this one has " + samplesPerPixel
+                    + " samples per pixel");
+        }
+    }
 }

@@ -45,7 +45,9 @@
  * then references the SEG segment), {@code TagCondition.orAbsent}/{@code either}, and an explanation on a
  * {@link org.radflow.api.TagMatch} that a refused study's reason quotes. 0.5 added {@link org.radflow.api.CodingScheme}:
  * a module declares the coding schemes of its own codes and each SR it gets lists them in its Coding Scheme
- * Identification Sequence.
+ * Identification Sequence. 0.6 added {@link org.radflow.api.VoiLut} and {@link org.radflow.api.ImagePlane#voiLut()} /
+ * {@link org.radflow.api.ImagePlane#windowed8()}: window/level (or minimum to maximum) to 8-bit levels through a lookup
+ * table built once, instead of a division and a rounding per pixel in module code.
  *
  * <p>Test a module with {@code org.radflow:radflow-module-testkit} (test scope): a host-like context and job,
  * inputs from DICOM files or arrays, configuration checked as the host checks it, and assertions on results.

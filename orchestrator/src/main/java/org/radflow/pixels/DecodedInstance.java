@@ -104,12 +104,11 @@ final class DecodedInstance {
             throw new IndexOutOfBoundsException("frame " + frame + " of instance " + sopInstanceUid + " with "
                     + f.frames() + " frame(s)");
         }
-        int[] stored = storedValues(frame);
         double[] spacing = pixelSpacing(frame);
         double windowCenter = FrameAttributes.first(list, frame, FRAME_VOI_LUT, WINDOW_CENTER, Double.NaN);
         double windowWidth = FrameAttributes.first(list, frame, FRAME_VOI_LUT, WINDOW_WIDTH, Double.NaN);
         if (f.samplesPerPixel() == 3) {
-            float[] rgb = colour(stored);
+            float[] rgb = colour(storedValues(frame));
             return new ImagePlane(f.rows(), f.columns(), rgb, spacing[0], spacing[1], "RGB", false,
                     windowCenter, windowWidth, 3);
         }
@@ -124,11 +123,7 @@ final class DecodedInstance {
         boolean invert = options.invertMonochrome1() && "MONOCHROME1".equals(f.photometric());
         // Inversion mirrors values within the range the stored bits can hold, after the modality LUT.
         double mirror = invert ? slope * (f.minStored() + f.maxStored()) + 2 * intercept : 0;
-        float[] pixels = new float[stored.length];
-        for (int i = 0; i < stored.length; i++) {
-            double v = stored[i] * slope + intercept;
-            pixels[i] = (float) (invert ? mirror - v : v);
-        }
+        float[] pixels = greyValues(frame, slope, intercept, invert, mirror);
         if (invert) {
             windowCenter = mirror - windowCenter;
         }
@@ -148,6 +143,138 @@ final class DecodedInstance {
         double row = ps[0] > 0 ? ps[0] : Double.NaN;
         double column = ps.length > 1 ? (ps[1] > 0 ? ps[1] : Double.NaN) : row;
         return new double[] {row, column};
+    }
+
+    /**
+     * A grey frame's values after the modality LUT (and the inversion, when asked), in one pass over the samples as
+     * PixelMed holds them: each stored value (masked to Bits Stored, sign-extended) goes through a table of the
+     * float each possible stored value becomes, built once per frame, when the frame has more samples than the
+     * table has entries (12-16-bit images: 4,096-65,536 entries against millions of samples); smaller frames compute
+     * each sample. Either way every value is {@code (float) (invert ? mirror - (s * slope + intercept) : s * slope +
+     * intercept)} in double arithmetic, as before the table existed.
+     */
+    private float[] greyValues(int frame, double slope, double intercept, boolean invert, double mirror)
+            throws PixelDataException {
+        PixelFormat f = format;
+        int count = f.rows() * f.columns();
+        int shift = f.highBit() + 1 - f.bitsStored();
+        int bits = f.bitsStored();
+        int mask = bits >= 32 ? -1 : (1 << bits) - 1;
+        int signBit = 1 << (bits - 1);
+        boolean signed = f.signed();
+        float[] out = new float[count];
+        Samples samples = samples(frame, count);
+        boolean table = bits <= 16 && count >= (1 << bits);
+        float[] lut = null;
+        if (table) {
+            lut = new float[1 << bits];
+            for (int v = 0; v < lut.length; ) {
+                int s = signed && (v & signBit) != 0 ? v | ~mask : v;
+                double m = s * slope + intercept;
+                lut[v] = (float) (invert ? mirror - m : m);
+                v++;
+            }
+        }
+        int b = samples.base;
+        if (samples.words != null) {
+            short[] data = samples.words;
+            if (table) {
+                for (int i = 0; i < count; i++) {
+                    out[i] = lut[((data[b + i] & 0xFFFF) >>> shift) & mask];
+                }
+            } else {
+                for (int i = 0; i < count; i++) {
+                    int v = ((data[b + i] & 0xFFFF) >>> shift) & mask;
+                    double m = (signed && (v & signBit) != 0 ? v | ~mask : v) * slope + intercept;
+                    out[i] = (float) (invert ? mirror - m : m);
+                }
+            }
+        } else if (samples.littleEndianBytes) {
+            // 16-bit samples PixelMed kept as bytes: read them as little-endian shorts through a buffer view
+            java.nio.ShortBuffer data = java.nio.ByteBuffer.wrap(samples.bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .asShortBuffer();
+            for (int i = 0; i < count; i++) {
+                int v = ((data.get(b + i) & 0xFFFF) >>> shift) & mask;
+                if (table) {
+                    out[i] = lut[v];
+                } else {
+                    double m = (signed && (v & signBit) != 0 ? v | ~mask : v) * slope + intercept;
+                    out[i] = (float) (invert ? mirror - m : m);
+                }
+            }
+        } else {
+            byte[] data = samples.bytes;
+            for (int i = 0; i < count; i++) {
+                int v = ((data[b + i] & 0xFF) >>> shift) & mask;
+                if (table) {
+                    out[i] = lut[v];
+                } else {
+                    double m = (signed && (v & signBit) != 0 ? v | ~mask : v) * slope + intercept;
+                    out[i] = (float) (invert ? mirror - m : m);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where a frame's samples are, without copying them: PixelMed's short array (16 bit, OW), its byte array holding
+     * 16-bit little-endian samples (OB or a per-frame byte array), or its byte array of 8-bit samples; base is the
+     * frame's first sample.
+     */
+    private record Samples(short[] words, byte[] bytes, boolean littleEndianBytes, int base) {
+    }
+
+    private Samples samples(int frame, int count) throws PixelDataException {
+        PixelFormat f = format;
+        Attribute pd = pixelData();
+        try {
+            if (f.bitsAllocated() == 16) {
+                if (pd instanceof OtherWordAttributeMultipleFrameArrays m) {
+                    short[] data = m.getShortValuesPerFrame()[frame];
+                    checkLength(data == null ? 0 : data.length, 0, count);
+                    return new Samples(data, null, false, 0);
+                } else if (pd instanceof OtherByteAttributeMultipleFrameArrays m) {
+                    byte[] data = m.getByteValuesPerFrame()[frame];
+                    checkLength(data == null ? 0 : data.length / 2, 0, count);
+                    return new Samples(null, data, true, 0);
+                } else if ("OW".equals(new String(pd.getVR()))) {
+                    short[] data = pd.getShortValues();
+                    long base = (long) frame * count;
+                    checkLength(data == null ? 0 : data.length, base, count);
+                    return new Samples(data, null, false, (int) base);
+                } else {
+                    byte[] data = pd.getByteValues();
+                    long base = (long) frame * count;
+                    checkLength(data == null ? 0 : data.length / 2, base, count);
+                    return new Samples(null, data, true, (int) base);
+                }
+            }
+            byte[] data;
+            long base;
+            if (pd instanceof OtherByteAttributeMultipleFrameArrays m) {
+                data = m.getByteValuesPerFrame()[frame];
+                base = 0;
+            } else {
+                data = pd.getByteValues();
+                base = (long) frame * count;
+            }
+            checkLength(data == null ? 0 : data.length, base, count);
+            return new Samples(null, data, false, (int) base);
+        } catch (DicomException e) {
+            throw new PixelDataException("Instance " + sopInstanceUid + ": cannot read Pixel Data: " + e.getMessage(), e);
+        }
+    }
+
+    private Attribute pixelData() throws PixelDataException {
+        Attribute pd = list.getPixelData();
+        if (pd == null) {
+            if (list.get(FLOAT_PIXEL_DATA) != null || list.get(DOUBLE_FLOAT_PIXEL_DATA) != null) {
+                throw new PixelDataException("Instance " + sopInstanceUid + ": Float Pixel Data is not supported");
+            }
+            throw new PixelDataException("Instance " + sopInstanceUid + " has no Pixel Data");
+        }
+        return pd;
     }
 
     /** The frame's samples as stored, masked to Bits Stored and sign-extended, in the file's sample order. */

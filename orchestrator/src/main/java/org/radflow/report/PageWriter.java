@@ -26,6 +26,8 @@ import java.awt.font.FontRenderContext;
 import java.awt.font.LineBreakMeasurer;
 import java.awt.font.TextLayout;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.awt.image.SinglePixelPackedSampleModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -146,15 +148,29 @@ public final class PageWriter implements ReportObjectWriter {
         put(list, TagFromName.HighBit, "7");
         put(list, TagFromName.PixelRepresentation, "0");
         byte[] rgb = new byte[w * h * 3];
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            page.getRGB(0, y, w, 1, row, 0, w);
-            int o = y * w * 3;
-            for (int x = 0; x < w; x++) {
-                int p = row[x];
+        if (page.getType() == BufferedImage.TYPE_INT_RGB && page.getRaster().getDataBuffer() instanceof DataBufferInt d
+                && d.getNumBanks() == 1 && page.getRaster().getParent() == null && d.getOffset() == 0
+                && page.getRaster().getMinX() == 0 && page.getRaster().getMinY() == 0
+                && ((SinglePixelPackedSampleModel) page.getSampleModel()).getScanlineStride() == w) {
+            // the page's own 0x00RRGGBB pixels, read straight from its raster: no colour model per pixel
+            int[] pixels = d.getData();
+            for (int i = 0, o = 0; i < w * h; i++) {
+                int p = pixels[i];
                 rgb[o++] = (byte) (p >> 16);
                 rgb[o++] = (byte) (p >> 8);
                 rgb[o++] = (byte) p;
+            }
+        } else {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                page.getRGB(0, y, w, 1, row, 0, w);
+                int o = y * w * 3;
+                for (int x = 0; x < w; x++) {
+                    int p = row[x];
+                    rgb[o++] = (byte) (p >> 16);
+                    rgb[o++] = (byte) (p >> 8);
+                    rgb[o++] = (byte) p;
+                }
             }
         }
         OtherByteAttribute pixels = new OtherByteAttribute(TagFromName.PixelData);
@@ -196,15 +212,40 @@ public final class PageWriter implements ReportObjectWriter {
 
     /** The report page as an RGB image, 1024 pixels wide, at least A4-proportioned. */
     public BufferedImage render(ReportInput in) {
+        return render(in, true);
+    }
+
+    /**
+     * With {@code direct}, the content is painted straight onto a page of {@link #MIN_HEIGHT} and, when it fits there
+     * (nearly always), the footer below it: one 6 MB raster painted once. Content taller than that (or
+     * {@code direct} false) is painted on a tall scratch page and copied onto a page of the height it needs, as before;
+     * both give the same pixels (PageWriterTest).
+     */
+    BufferedImage render(ReportInput in, boolean direct) {
         PageFonts fonts = new PageFonts(PageFonts.CjkLocale.fromCharacterSets(
                 stringValues(in.first(), TagFromName.SpecificCharacterSet)));
+        if (direct) {
+            BufferedImage page = new BufferedImage(WIDTH, MIN_HEIGHT, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = prepare(page);
+            int end = new Painter(g, fonts, in).content();
+            if (pageHeight(end) == MIN_HEIGHT) {
+                // what the copy from a scratch page leaves out: anything painted below end + 30
+                g.setColor(Color.WHITE);
+                g.fillRect(0, end + 30, WIDTH, MIN_HEIGHT - (end + 30));
+                g.dispose();
+                Graphics2D p = hints(page.createGraphics());
+                new Painter(p, fonts, in).footer(MIN_HEIGHT - FOOTER_HEIGHT);
+                p.dispose();
+                return page;
+            }
+            g.dispose();
+        }
         // content first, on a tall scratch page; then the page of the height the content needs
         BufferedImage scratch = new BufferedImage(WIDTH, 6000, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = prepare(scratch);
         int end = new Painter(g, fonts, in).content();
         g.dispose();
-        int height = Math.max(MIN_HEIGHT, end + 30 + FOOTER_HEIGHT);
-        height += height % 2;
+        int height = pageHeight(end);
         BufferedImage page = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D p = prepare(page);
         p.drawImage(scratch.getSubimage(0, 0, WIDTH, Math.min(end + 30, scratch.getHeight())), 0, 0, null);
@@ -213,15 +254,25 @@ public final class PageWriter implements ReportObjectWriter {
         return page;
     }
 
+    /** The page's height for content ending at {@code end}: at least {@link #MIN_HEIGHT}, even. */
+    private static int pageHeight(int end) {
+        int height = Math.max(MIN_HEIGHT, end + 30 + FOOTER_HEIGHT);
+        return height + height % 2;
+    }
+
     private static Graphics2D prepare(BufferedImage image) {
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = hints(image.createGraphics());
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        return g;
+    }
+
+    private static Graphics2D hints(Graphics2D g) {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_FRACTIONALMETRICS, RenderingHints.VALUE_FRACTIONALMETRICS_ON);
         g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, image.getWidth(), image.getHeight());
         return g;
     }
 
@@ -625,7 +676,12 @@ public final class PageWriter implements ReportObjectWriter {
                     int w = Math.max(1, (int) Math.round(k.width() * scale));
                     int h = Math.max(1, (int) Math.round(k.height() * scale));
                     BufferedImage img = new BufferedImage(k.width(), k.height(), BufferedImage.TYPE_INT_RGB);
-                    img.setRGB(0, 0, k.width(), k.height(), k.rgb(), 0, k.width());
+                    // straight into the raster (as setRGB stores them: 0x00RRGGBB), not pixel by pixel through a colour model
+                    int[] dst = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
+                    int[] src = k.rgb();
+                    for (int i = 0; i < dst.length; i++) {
+                        dst[i] = src[i] & 0xFFFFFF;
+                    }
                     g.setColor(Color.BLACK);
                     g.fillRect(x, rowTop, cellW, h);
                     Object interpolation = scale > 2 ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR

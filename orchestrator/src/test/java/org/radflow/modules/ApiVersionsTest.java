@@ -62,7 +62,7 @@ class ApiVersionsTest {
 
     @Test
     void a_module_built_against_0_2_loads_and_its_properties_are_text() throws Exception {
-        assertEquals("0.5", ApiVersion.string());
+        assertEquals("0.6", ApiVersion.string());
         Fixtures.build(built02(), tmp.resolve("modules"), "old");
         start(Map.of("old", Map.of("threshold", "high", "slices", 12)));
         assertTrue(registry.problems().isEmpty(), registry.problems().toString());

@@ -178,6 +178,47 @@ class PlaneDecodingTest {
         assertEquals(400, inv.windowWidth(), 0);
     }
 
+    /**
+     * Frames with more samples than stored values possible go through a table of the modality LUT (and inversion)
+     * built once; each value must be what the per-sample arithmetic gives: {@code (float) (s * slope + intercept)},
+     * mirrored for MONOCHROME1 on request, for signed 12 bits with garbage above High Bit, unsigned 16 bits and 8 bits.
+     */
+    @Test
+    void largeFramesGiveTheSameValuesAsPerSampleArithmetic() throws Exception {
+        java.util.Random random = new java.util.Random(16);
+        AttributeList lut = new AttributeList();
+        TestFiles.put(lut, TagFromName.RescaleSlope, "0.37");
+        TestFiles.put(lut, TagFromName.RescaleIntercept, "-1024.5");
+        record Case(Spec spec, String uid) {
+        }
+        for (Case c : List.of(new Case(Spec.grey16(128, 64, 12, 11, true), "2.25.160"),
+                new Case(Spec.grey16(128, 64, 12, 11, true).withPhotometric("MONOCHROME1"), "2.25.161"),
+                new Case(Spec.grey16(256, 257, 16, 15, false).withPhotometric("MONOCHROME1"), "2.25.162"),
+                new Case(Spec.grey16(256, 256, 16, 15, true), "2.25.163"),
+                new Case(Spec.grey8(40, 30, 1).withPhotometric("MONOCHROME1"), "2.25.164"))) {
+            Spec spec = c.spec();
+            int n = spec.rows() * spec.columns();
+            int[] words = new int[n];
+            for (int i = 0; i < n; i++) {
+                words[i] = random.nextInt(1 << spec.bitsAllocated());
+            }
+            Path f = TestFiles.image(dir.resolve(c.uid() + ".dcm"), c.uid(), spec, words, lut);
+            boolean m1 = "MONOCHROME1".equals(spec.photometric());
+            ImagePlane p = only(f).plane(0, PlaneOptions.BRIGHTER_IS_HIGHER);
+            int bits = spec.bitsStored();
+            int mask = (1 << bits) - 1;
+            int min = spec.signed() ? -(1 << (bits - 1)) : 0;
+            int max = spec.signed() ? (1 << (bits - 1)) - 1 : mask;
+            double mirror = 0.37 * (min + max) + 2 * -1024.5;
+            for (int i = 0; i < n; i++) {
+                int v = words[i] & mask;
+                int stored = spec.signed() && (v & (1 << (bits - 1))) != 0 ? v | ~mask : v;
+                double m = stored * 0.37 + -1024.5;
+                assertEquals((float) (m1 ? mirror - m : m), p.pixels()[i], 0, c.uid() + " sample " + i);
+            }
+        }
+    }
+
     @Test
     void unsignedSixteenBitsAndHighBitAboveBitsStored() throws Exception {
         int[] words = {0, 65535, 40000, 12345};

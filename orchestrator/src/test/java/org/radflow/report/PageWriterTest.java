@@ -215,6 +215,55 @@ class PageWriterTest {
         png(new PageWriter().render(in), "chest");
     }
 
+    /**
+     * The page painted straight onto its final raster is the page painted on a tall scratch page and copied (how every
+     * page was made before), pixel for pixel, and the Secondary Capture's Pixel Data is that page's RGB: for an MR
+     * page with key images, a chest page with a 512-wide key image, a Japanese name, and a page taller than the minimum.
+     */
+    @Test
+    void pagePaintedStraightOntoItsRasterIsThePageCopiedFromAScratchPage() throws Exception {
+        GeneratedSeries mr = Synth.brainMr(tmp.resolve("mr"), MrOptions.defaults());
+        ReportInput mrIn = input(mr, true);
+        GeneratedSeries cxr = Synth.chestRadiograph(tmp.resolve("cxr"), ChestOptions.defaults()
+                .withPatient(Patient.of("Yamada^Tarou=山田^太郎", "CXR-0008")));
+        ReportInput cxrBase = input(cxr, false);
+        int kw = 512;
+        int kh = 512;
+        int[] rgb = new int[kw * kh];
+        for (int i = 0; i < rgb.length; i++) {
+            int v = (i * 7 + i / kw * 3) & 0xFF;
+            rgb[i] = (i % kw == 100 || i / kw == 60) ? 0xFFD400 : 0xAB000000 | v << 16 | v << 8 | v; // junk in the alpha byte
+        }
+        ReportInput cxrIn = new ReportInput(cxrBase.job(), cxrBase.module(), ModuleResult.completed(
+                cxrBase.result().findings(), List.of(new KeyImage("Chest radiograph", kw, kh, rgb, null)), "Summary.",
+                Map.of()), cxrBase.sources(), cxrBase.first(), cxrBase.createdAt(), null);
+        List<KeyImage> keys = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            keys.add(new KeyImage("Slice " + i, 200, 240, java.util.Arrays.copyOf(rgb, 200 * 240), null));
+        }
+        ReportInput tall = new ReportInput(mrIn.job(), mrIn.module(), ModuleResult.completed(mrIn.result().findings(), keys,
+                "Tall.", Map.of()), mrIn.sources(), mrIn.first(), mrIn.createdAt(), null);
+        PageWriter w = new PageWriter();
+        for (ReportInput in : List.of(mrIn, cxrIn, tall)) {
+            BufferedImage direct = w.render(in, true);
+            BufferedImage copied = w.render(in, false);
+            assertEquals(copied.getHeight(), direct.getHeight());
+            int n = PageWriter.WIDTH * direct.getHeight();
+            int[] a = direct.getRGB(0, 0, PageWriter.WIDTH, direct.getHeight(), null, 0, PageWriter.WIDTH);
+            int[] b = copied.getRGB(0, 0, PageWriter.WIDTH, copied.getHeight(), null, 0, PageWriter.WIDTH);
+            for (int i = 0; i < n; i++) {
+                assertEquals(b[i], a[i], "pixel " + (i % PageWriter.WIDTH) + "," + (i / PageWriter.WIDTH));
+            }
+            byte[] stored = w.attributes(in, direct).getPixelData().getByteValues();
+            for (int i = 0; i < n; i++) {
+                assertEquals((byte) (b[i] >> 16), stored[3 * i]);
+                assertEquals((byte) (b[i] >> 8), stored[3 * i + 1]);
+                assertEquals((byte) b[i], stored[3 * i + 2]);
+            }
+        }
+        assertTrue(w.render(tall, true).getHeight() > PageWriter.MIN_HEIGHT);
+    }
+
     /** PITFALLS: without Body Part Examined the SC must still satisfy dciodvfy (no Laterality complaint). */
     @Test
     void sourceWithoutBodyPartStillValid() throws Exception {

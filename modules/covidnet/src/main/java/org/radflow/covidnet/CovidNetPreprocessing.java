@@ -1,6 +1,7 @@
 package org.radflow.covidnet;
 
 import org.radflow.api.ImagePlane;
+import org.radflow.api.VoiLut;
 
 /**
  * COVID-Net's image preparation ({@code process_image_file} in the COVID-Net repository's {@code data.py}),
@@ -36,23 +37,20 @@ public final class CovidNetPreprocessing {
 
     /**
      * The 8-bit view of a plane computed only where it is read: the same levels as {@link #toEightBit} (each pixel
-     * through the same VOI or min-max function), but the 480 x 480 resize and the key image read about a million
-     * pixels of a 5-megapixel radiograph, so the other four million are never converted.
+     * through the plane's {@link VoiLut}, a table built once), but the 480 x 480 resize and the key image read about a
+     * million pixels of a 5-megapixel radiograph, so the other four million are never converted.
      */
     public static final class LazyEightBit implements Grey {
-        /** Whole-number values in 0..65535 (12-16-bit detectors) are converted once each and remembered. */
-        private static final int MEMO = 1 << 16;
         private final int rows;
         private final int columns;
         private final float[] values;
-        private final java.util.function.DoubleToIntFunction level;
-        private final short[] memo = new short[MEMO]; // level + 1; 0 = not computed yet
+        private final VoiLut lut;
 
-        LazyEightBit(int rows, int columns, float[] values, java.util.function.DoubleToIntFunction level) {
+        LazyEightBit(int rows, int columns, float[] values, VoiLut lut) {
             this.rows = rows;
             this.columns = columns;
             this.values = values;
-            this.level = level;
+            this.lut = lut;
         }
 
         @Override
@@ -69,23 +67,13 @@ public final class CovidNetPreprocessing {
             return values;
         }
 
-        java.util.function.DoubleToIntFunction level() {
-            return level;
+        VoiLut lut() {
+            return lut;
         }
 
         @Override
         public int at(int row, int column) {
-            float v = values[row * columns + column];
-            int i = (int) v;
-            if (i == v && i >= 0 && i < MEMO) {
-                int m = memo[i];
-                if (m == 0) {
-                    m = level.applyAsInt(v) + 1;
-                    memo[i] = (short) m;
-                }
-                return m - 1;
-            }
-            return level.applyAsInt(v);
+            return lut.level(values[row * columns + column]);
         }
     }
 
@@ -138,104 +126,41 @@ public final class CovidNetPreprocessing {
 
     /** The plane's first window when it has one, else its own minimum to maximum, for every pixel. */
     public static EightBit toEightBit(ImagePlane plane) {
-        Grey lazy = lazyEightBit(plane);
-        LazyEightBit l = (LazyEightBit) lazy;
-        return new EightBit(l.rows(), l.columns(), levels(l.values(), l.level()));
+        LazyEightBit l = (LazyEightBit) lazyEightBit(plane);
+        return new EightBit(l.rows(), l.columns(), levels(l.values(), l.lut()));
     }
 
-    /** {@link #toEightBit}'s levels, computed where read (see {@link LazyEightBit}). */
+    /**
+     * {@link #toEightBit}'s levels, computed where read (see {@link LazyEightBit}): the plane's own display function,
+     * {@link ImagePlane#voiLut()} (module API 0.6).
+     */
     public static Grey lazyEightBit(ImagePlane plane) {
         if (plane.samplesPerPixel() != 1) {
             throw new IllegalArgumentException("a grey image is needed, this one has " + plane.samplesPerPixel()
                     + " samples per pixel");
         }
-        float[] v = plane.pixels();
-        return new LazyEightBit(plane.rows(), plane.columns(), v, plane.hasWindow()
-                ? windowLevel(plane.windowCenter(), plane.windowWidth()) : minMaxLevel(v));
+        return new LazyEightBit(plane.rows(), plane.columns(), plane.pixels(), plane.voiLut());
     }
 
     /**
      * The linear VOI function of DICOM PS3.3 C.11.2.1.2.1 onto 0..255, rounded to the nearest level:
      * {@code x <= c - 0.5 - (w-1)/2 -> 0}, {@code x > c - 0.5 + (w-1)/2 -> 255}, else
-     * {@code ((x - (c - 0.5)) / (w - 1) + 0.5) * 255}.
+     * {@code ((x - (c - 0.5)) / (w - 1) + 0.5) * 255} ({@link VoiLut#window}).
      */
     public static EightBit window(float[] values, int rows, int columns, double center, double width) {
-        return new EightBit(rows, columns, levels(values, windowLevel(center, width)));
+        return new EightBit(rows, columns, levels(values, VoiLut.window(center, width)));
     }
 
-    static java.util.function.DoubleToIntFunction windowLevel(double center, double width) {
-        if (!(width >= 1)) {
-            throw new IllegalArgumentException("window width must be at least 1, was " + width);
-        }
-        double low = center - 0.5 - (width - 1) / 2;
-        double high = center - 0.5 + (width - 1) / 2;
-        return x -> {
-            if (x <= low) {
-                return 0;
-            }
-            if (x > high) {
-                return 255;
-            }
-            // width 1 never gets here: low == high
-            return clip((int) Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255));
-        };
-    }
-
-    /** {@code (x - min) / (max - min) * 255}, rounded; a constant image is all 0. */
+    /** {@code (x - min) / (max - min) * 255}, rounded; a constant image is all 0 ({@link VoiLut#minMax}). */
     public static EightBit minMax(float[] values, int rows, int columns) {
-        return new EightBit(rows, columns, levels(values, minMaxLevel(values)));
+        return new EightBit(rows, columns, levels(values, VoiLut.minMax(values)));
     }
 
-    static java.util.function.DoubleToIntFunction minMaxLevel(float[] values) {
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : values) {
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-        }
-        double low = min;
-        double range = max - min;
-        if (!(range > 0)) {
-            return x -> 0;
-        }
-        return x -> clip((int) Math.round((x - low) / range * 255));
-    }
-
-    /** The widest span of whole-number values mapped through a table (4 MB of int at most). */
-    static final int MAX_TABLE = 1 << 20;
-
-    /**
-     * {@code level} applied to every value. Stored radiographs are whole numbers after the modality LUT in nearly
-     * every case (12–16-bit detectors, integer rescale), so {@code level} is evaluated once per distinct value into a
-     * table and the pixels are looked up: the same result as calling it per pixel, several times faster on a
-     * 5-megapixel image. Fractional values, or a span over {@link #MAX_TABLE}, are mapped pixel by pixel.
-     */
-    static int[] levels(float[] values, java.util.function.DoubleToIntFunction level) {
+    /** {@code lut} applied to every value. */
+    static int[] levels(float[] values, VoiLut lut) {
         int[] out = new int[values.length];
-        int min = Integer.MAX_VALUE;
-        int max = Integer.MIN_VALUE;
-        boolean whole = values.length > 0;
-        for (float v : values) {
-            int i = (int) v;
-            if (i != v || i == Integer.MAX_VALUE || i == Integer.MIN_VALUE) { // fractional, NaN or out of int range
-                whole = false;
-                break;
-            }
-            min = Math.min(min, i);
-            max = Math.max(max, i);
-        }
-        if (whole && (long) max - min < MAX_TABLE) {
-            int[] table = new int[max - min + 1];
-            for (int i = 0; i < table.length; i++) {
-                table[i] = level.applyAsInt(min + i);
-            }
-            for (int i = 0; i < values.length; i++) {
-                out[i] = table[(int) values[i] - min];
-            }
-        } else {
-            for (int i = 0; i < values.length; i++) {
-                out[i] = level.applyAsInt(values[i]);
-            }
+        for (int i = 0; i < values.length; i++) {
+            out[i] = lut.level(values[i]);
         }
         return out;
     }
