@@ -450,7 +450,10 @@ public final class SrWriter implements ReportObjectWriter {
             }
         }
         if (finding instanceof Finding.Measurement m) {
-            f.makeNumericContentItem(group, CONTAINS, coded(m.quantity()), ds(m.value()), coded(m.unit()));
+            ContentItem num = f.makeNumericContentItem(group, CONTAINS, coded(m.quantity()), ds(m.value()), coded(m.unit()));
+            if (segment != null) {
+                imageRegion(f, num, in, m.segment());
+            }
         } else if (finding instanceof Finding.Classification c) {
             for (Finding.ClassProbability p : c.probabilities()) {
                 f.makeNumericContentItem(group, CONTAINS, probabilityConcept(p.label()), ds(p.probability()),
@@ -458,10 +461,16 @@ public final class SrWriter implements ReportObjectWriter {
             }
             if (c.predicted() != null) {
                 f.makeCodeContentItem(group, CONTAINS, coded(c.finding()), coded(c.predicted()));
+                // the answer in words as well: viewers that show no coded answers (OHIF 3.13 shows a group's NUMs and
+                // its DCM 121106 Comments only) then still show the classification
+                f.makeTextContentItem(group, CONTAINS, dcm("121106", "Comment"), classificationInWords(c));
             }
         } else if (finding instanceof Finding.Qualitative q) {
             // TID 1501 qualitative evaluation: the coded answer, then its reference and what to know as text
             f.makeCodeContentItem(group, CONTAINS, coded(q.concept()), coded(q.value()));
+            // the coded answer in words too, for viewers that show Comments but no coded answers (OHIF 3.13)
+            f.makeTextContentItem(group, CONTAINS, dcm("121106", "Comment"),
+                    q.concept().meaning() + ": " + q.value().meaning());
             if (q.confidence() != null) {
                 // the module's confidence in its answer as DICOM's "Certainty of Finding" (CID 6048), in percent as that
                 // concept is used in the CAD templates
@@ -477,6 +486,53 @@ public final class SrWriter implements ReportObjectWriter {
             }
         }
         // a Segmentation's segments live in the SEG object; its group records the finding and the algorithm only
+    }
+
+    /** "Most likely: Normal (probability 0.70)": a classification's predicted class in words. */
+    static String classificationInWords(Finding.Classification c) {
+        String text = "Most likely: " + c.predicted().meaning();
+        for (Finding.ClassProbability p : c.probabilities()) {
+            if (p.label().equals(c.predicted())) {
+                text += String.format(java.util.Locale.ROOT, " (probability %.2f)", p.probability());
+                break;
+            }
+        }
+        return text;
+    }
+
+    /**
+     * TID 300 row "INFERRED FROM" (TID 320): the measurement's image region, a closed SCOORD POLYLINE outlining its segment
+     * on the source slice where the segment is largest (see {@link MaskOutline}), SELECTED FROM that slice. A viewer that
+     * cannot read the SEG (or has not opened it) shows where the measured structure is from the SR alone. Left out when
+     * the slice is not among the SR's referenced images (image library above its limit) or its matrix differs from the
+     * label map's.
+     */
+    private void imageRegion(ContentItemFactory f, ContentItem num, ReportInput in, Finding.Segment segment)
+            throws DicomException {
+        Finding.Segmentation seg = segmentationOf(in, segment);
+        MaskOutline.Outline outline = seg == null ? null : MaskOutline.of(seg, segment.label());
+        if (outline == null) {
+            return;
+        }
+        String sop = seg.sopInstanceUids().get(outline.slice());
+        AttributeList src = in.sources().get(sop);
+        if (src == null || !libraryInstances(in).contains(sop)
+                || Attribute.getSingleIntegerValueOrDefault(src, TagFromName.Columns, -1) != seg.columns()
+                || Attribute.getSingleIntegerValueOrDefault(src, TagFromName.Rows, -1) != seg.rows()) {
+            return;
+        }
+        ContentItem region = f.makeSpatialCoordinatesContentItem(num, "INFERRED FROM", null, "POLYLINE",
+                outline.graphicData());
+        f.makeImageContentItem(region, "SELECTED FROM", null, sopClass(src), sop, 0, 0, null, null, null, null);
+    }
+
+    private static Finding.Segmentation segmentationOf(ReportInput in, Finding.Segment segment) {
+        for (Finding f : in.result().findings()) {
+            if (f instanceof Finding.Segmentation s && s.segments().contains(segment)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** Every Coding Scheme Designator used in the data set, in document order. */

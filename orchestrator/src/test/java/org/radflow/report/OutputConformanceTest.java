@@ -122,6 +122,38 @@ class OutputConformanceTest {
                 "segment type modifiers written");
     }
 
+    /** The segment volumes' image regions (SCOORD POLYLINE, issue 14) are in the SR the validators pass, on the 35 x 51 crop. */
+    @Test
+    void segmentMeasurementsCarryTheirOutlineOnAnInputSlice() throws Exception {
+        AttributeList sr = read("SR mr");
+        List<com.pixelmed.dicom.ContentItem> regions = new ArrayList<>();
+        scoords((com.pixelmed.dicom.ContentItem) new com.pixelmed.dicom.StructuredReport(sr).getRoot(), regions);
+        assertEquals(2, regions.size(), "anterior and posterior volumes each have their outline; the total has none");
+        String inputs = sr.get(com.pixelmed.dicom.TagFromName.CurrentRequestedProcedureEvidenceSequence).toString();
+        for (var item : regions) {
+            var region = (com.pixelmed.dicom.ContentItemFactory.SpatialCoordinatesContentItem) item;
+            assertEquals("INFERRED FROM", region.getRelationshipType());
+            assertEquals("POLYLINE", region.getGraphicType());
+            float[] g = region.getGraphicData();
+            assertTrue(g.length >= 10 && g[0] == g[g.length - 2] && g[1] == g[g.length - 1], "a closed polygon");
+            for (int i = 0; i < g.length; i += 2) {
+                assertTrue(g[i] >= 0 && g[i] <= 35 && g[i + 1] >= 0 && g[i + 1] <= 51, "inside the 35 x 51 image");
+            }
+            var image = (com.pixelmed.dicom.ContentItemFactory.ImageContentItem) region.getChildAt(0);
+            assertEquals("SELECTED FROM", image.getRelationshipType());
+            assertTrue(inputs.contains(image.getReferencedSOPInstanceUID()), "an input slice");
+        }
+    }
+
+    private static void scoords(com.pixelmed.dicom.ContentItem item, List<com.pixelmed.dicom.ContentItem> out) {
+        if ("SCOORD".equals(item.getValueType())) {
+            out.add(item);
+        }
+        for (int i = 0; i < item.getChildCount(); i++) {
+            scoords((com.pixelmed.dicom.ContentItem) item.getChildAt(i), out);
+        }
+    }
+
     private static void collect(com.pixelmed.dicom.ContentItem item, List<String> references, List<String> siteModifiers) {
         String concept = item.getConceptNameCodeValue();
         if ("121191".equals(concept) && item instanceof com.pixelmed.dicom.ContentItemFactory.ImageContentItem image) {

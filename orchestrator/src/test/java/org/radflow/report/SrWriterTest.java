@@ -416,4 +416,71 @@ class SrWriterTest {
         }
         assertArrayEquals(new String[] {"0.7", "3456.789"}, new String[] {SrWriter.ds(0.7), SrWriter.ds(3456.789)});
     }
+
+    /**
+     * A measurement made on a segment carries its image region: the NUM is INFERRED FROM a closed SCOORD POLYLINE, the
+     * segment's outline (from the real label map) on the slice where it is largest, SELECTED FROM that source image; a
+     * classification says its answer in words (a DCM 121106 Comment), as OHIF 3.13 shows Comments; the SR stays valid.
+     */
+    @Test
+    void aSegmentMeasurementHasItsOutlineAndAClassificationItsAnswerInWords() throws Exception {
+        ReportInput plain = input(mr, false, null, Instant.parse("2026-01-02T03:04:05Z"));
+        AttributeList firstSlice = plain.sources().values().iterator().next();
+        int columns = Attribute.getSingleIntegerValueOrDefault(firstSlice, TagFromName.Columns, 0);
+        int rows = Attribute.getSingleIntegerValueOrDefault(firstSlice, TagFromName.Rows, 0);
+        int slices = mr.sopInstanceUids().size();
+        byte[] labels = new byte[columns * rows * slices];
+        // an L on slice 2 (the largest: 5 pixels), one pixel on slice 1
+        int[][] l = {{10, 20}, {10, 21}, {10, 22}, {11, 22}, {12, 22}};
+        for (int[] p : l) {
+            labels[(2 * rows + p[1]) * columns + p[0]] = 1;
+        }
+        labels[(rows + 5) * columns + 5] = 1;
+        Concept hippocampus = Concept.sct("5366008", "Hippocampus");
+        Finding.Segment segment = new Finding.Segment(1, "Hippocampus", Concept.sct("123037004", "Anatomical Structure"),
+                hippocampus, 0xFFD700);
+        Finding mask = new Finding.Segmentation(hippocampus, columns, rows, slices, labels, List.of(segment),
+                mr.sopInstanceUids());
+        Finding volume = new Finding.Measurement(hippocampus, Concept.sct("118565006", "Volume"), 1600.25,
+                Concept.ucum("mm3", "cubic millimeter"), hippocampus, List.of(), segment, mr.sopInstanceUids());
+        Finding classification = plain.result().findings().get(1);
+        ReportInput in = new ReportInput(plain.job(), plain.module(), ModuleResult.completed(List.of(volume, classification,
+                mask), List.of(), plain.result().summary(), Map.of()), plain.sources(), plain.first(), plain.createdAt(), null);
+        Path sr = writeOne(in, shared.resolve("outline"));
+
+        // dciodvfy, DicomInstanceValidator and DicomSRValidator (without its known misreading of a TID 1501 group next to
+        // TID 1411 groups, see Validators)
+        Validators.Report report = Validators.check(sr);
+        assertTrue(report.errors().isEmpty(), report.validators() + ": " + report.errors());
+
+        com.pixelmed.dicom.StructuredReport tree = new com.pixelmed.dicom.StructuredReport(read(sr));
+        List<com.pixelmed.dicom.ContentItem> regions = new ArrayList<>();
+        collect((com.pixelmed.dicom.ContentItem) tree.getRoot(), "SCOORD", regions);
+        assertEquals(1, regions.size(), "one image region, for the segment measurement only");
+        var region = (com.pixelmed.dicom.ContentItemFactory.SpatialCoordinatesContentItem) regions.get(0);
+        assertEquals("INFERRED FROM", region.getRelationshipType());
+        assertEquals("NUM", ((com.pixelmed.dicom.ContentItem) region.getParent()).getValueType());
+        assertEquals("118565006", ((com.pixelmed.dicom.ContentItem) region.getParent()).getConceptNameCodeValue());
+        assertEquals("POLYLINE", region.getGraphicType());
+        // the L's outline in pixel-corner coordinates, clockwise, closed
+        assertArrayEquals(new float[] {10, 20, 11, 20, 11, 22, 13, 22, 13, 23, 10, 23, 10, 20}, region.getGraphicData());
+        assertEquals(1, region.getChildCount());
+        var image = (com.pixelmed.dicom.ContentItemFactory.ImageContentItem) region.getChildAt(0);
+        assertEquals("SELECTED FROM", image.getRelationshipType());
+        assertEquals(mr.sopInstanceUids().get(2), image.getReferencedSOPInstanceUID(), "the slice where the segment is largest");
+        assertEquals(Attribute.getSingleStringValueOrEmptyString(firstSlice, TagFromName.SOPClassUID),
+                image.getReferencedSOPClassUID());
+
+        String dump = run("dsrdump", "+Pc", "+Pl", sr.toString());
+        assertTrue(dump.contains("(121106,DCM,\"Comment\")=\"Most likely: Normal (probability 0.70)\""), dump);
+    }
+
+    private static void collect(com.pixelmed.dicom.ContentItem item, String valueType, List<com.pixelmed.dicom.ContentItem> out) {
+        if (valueType.equals(item.getValueType())) {
+            out.add(item);
+        }
+        for (int i = 0; i < item.getChildCount(); i++) {
+            collect((com.pixelmed.dicom.ContentItem) item.getChildAt(i), valueType, out);
+        }
+    }
 }

@@ -119,4 +119,51 @@ class ViewerServerTest {
         assertTrue(page.body().contains("The OHIF viewer is not installed") && page.body().contains(dir.resolve("not-there").toString()),
                 page.body());
     }
+
+    /**
+     * The generated configuration's onBeforeSRAddMeasurement hook, run in node against a fake OHIF displaySetService: a
+     * measurement without image coordinates is placed as a point on its Source of Measurement image (read from the SR's
+     * group with the same Tracking Unique Identifier), a second one on the same image below the first; one whose image
+     * is not loaded yet gets an empty coordinate (OHIF 3.13 reads coords[0]); one with coordinates is left as it is.
+     */
+    @Test
+    void theSrHookPlacesCoordinateLessMeasurementsOnTheirSourceImage() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/node")), "needs node");
+        Path ohif = Files.createDirectories(dir.resolve("ohif-hook"));
+        Files.writeString(ohif.resolve("index.html"), "<html>OHIF index</html>");
+        ViewerServer v = start(ohif, "http://127.0.0.1:" + FreePorts.find() + "/dicom-web");
+        Path config = dir.resolve("app-config.js");
+        Files.writeString(config, get(v, "/app-config.js").body());
+        Path script = dir.resolve("hook.js");
+        Files.writeString(script, """
+                const fs = require('fs');
+                global.window = { location: { origin: 'http://x' } };
+                eval(fs.readFileSync(process.argv[2], 'utf8'));
+                const group = (uid, sop) => ({ ConceptNameCodeSequence: [{ CodeValue: '125007' }], ContentSequence: [
+                  { ConceptNameCodeSequence: [{ CodeValue: '112039' }], TextValue: 'x' },
+                  { ConceptNameCodeSequence: [{ CodeValue: '112040' }], UID: uid },
+                  { ConceptNameCodeSequence: [{ CodeValue: '121112' }],
+                    ReferencedSOPSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1', ReferencedSOPInstanceUID: sop }] }] });
+                const sr = { ContentSequence: [{ ConceptNameCodeSequence: [{ CodeValue: '111028' }] },
+                  { ConceptNameCodeSequence: [{ CodeValue: '126010' }],
+                    ContentSequence: [group('9.1', '7.7'), group('9.2', '7.7'), group('9.3', '7.8')] }] };
+                window.services = { displaySetService: {
+                  getDisplaySetsForSeries: s => s === 'sr-series' ? [{ instances: [sr] }] : [],
+                  getActiveDisplaySets: () => [{ instances: [{ SOPInstanceUID: '7.7', Rows: 200, Columns: 100 }] }] } };
+                const hook = window.config.customizationService.onBeforeSRAddMeasurement.$set;
+                const drawn = { TrackingUniqueIdentifier: '9.0', coords: [{ GraphicType: 'POLYLINE', GraphicData: [1, 1, 2, 2] }] };
+                const out = ['9.1', '9.2', '9.3', '9.1'].map(uid =>
+                  hook({ measurement: { TrackingUniqueIdentifier: uid, coords: [] }, SeriesInstanceUID: 'sr-series' }).coords);
+                out.push(hook({ measurement: drawn, SeriesInstanceUID: 'sr-series' }).coords);
+                console.log(JSON.stringify(out));
+                """);
+        Process p = new ProcessBuilder("/usr/bin/node", script.toString(), config.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        String point = "{\"ValueType\":\"SCOORD\",\"GraphicType\":\"POINT\",\"GraphicData\":[5,%s],"
+                + "\"ReferencedSOPSequence\":{\"ReferencedSOPClassUID\":\"1.2.840.10008.5.1.4.1.1.1.1\","
+                + "\"ReferencedSOPInstanceUID\":\"7.7\"}}";
+        assertEquals("[[" + point.formatted("10") + "],[" + point.formatted("50") + "],[{}],[" + point.formatted("10")
+                + "],[{\"GraphicType\":\"POLYLINE\",\"GraphicData\":[1,1,2,2]}]]", out);
+    }
 }
