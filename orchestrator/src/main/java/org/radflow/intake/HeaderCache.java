@@ -17,7 +17,8 @@ import java.util.Map;
  */
 public final class HeaderCache implements InputHeaders {
 
-    private record Entry(InputHeader input, InstanceHeader routing) {
+    /** {@code encoded}: the header as the worker protocol sends it, made when intake read it (null if not). */
+    private record Entry(InputHeader input, InstanceHeader routing, byte[] encoded) {
     }
 
     private final Map<Path, Entry> headers;
@@ -43,13 +44,25 @@ public final class HeaderCache implements InputHeaders {
         return InputHeader.read(file, opener);
     }
 
-    /** Keeps a header read at intake; returns its routing view. */
+    /**
+     * Keeps a header read at intake, with its encoding for a worker's JOB frame (made here, on intake's thread, so a
+     * job on a large series does not encode its headers on its own path); returns its routing view.
+     */
     public InstanceHeader put(Path file, InputHeader header) {
         InstanceHeader routing = InstanceHeader.of(header.attributes());
+        byte[] encoded = header.encode();
         synchronized (this) {
-            headers.put(key(file), new Entry(header, routing));
+            headers.put(key(file), new Entry(header, routing, encoded));
         }
         return routing;
+    }
+
+    @Override
+    public byte[] encoded(Path file) {
+        synchronized (this) {
+            Entry e = headers.get(key(file));
+            return e == null ? null : e.encoded();
+        }
     }
 
     /**
@@ -58,7 +71,7 @@ public final class HeaderCache implements InputHeaders {
      */
     public void unreadable(Path file) {
         synchronized (this) {
-            headers.put(key(file), new Entry(null, InstanceHeader.EMPTY));
+            headers.put(key(file), new Entry(null, InstanceHeader.EMPTY, null));
         }
     }
 
@@ -83,7 +96,7 @@ public final class HeaderCache implements InputHeaders {
             }
         }
         InputHeader read = InputHeader.read(file, opener);
-        Entry e = new Entry(read, InstanceHeader.of(read.attributes()));
+        Entry e = new Entry(read, InstanceHeader.of(read.attributes()), null);
         synchronized (this) {
             headers.put(key, e);
         }

@@ -3,6 +3,9 @@ package org.radflow.pixels;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.DicomOutputStream;
+import com.pixelmed.dicom.TransferSyntax;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -16,6 +19,27 @@ public record InputHeader(AttributeList attributes, boolean hasPixelData) {
 
     public InputHeader {
         Objects.requireNonNull(attributes, "attributes");
+    }
+
+    /**
+     * These attributes as an Explicit VR Little Endian data set (the File Meta group included), as the worker protocol
+     * carries them; null when they cannot be encoded (the worker then reads the file).
+     */
+    public byte[] encode() {
+        return encode(attributes, new ByteArrayOutputStream(4 * 1024));
+    }
+
+    /** {@link #encode()} for any attribute list, through a reusable buffer ({@code scratch} is reset first). */
+    public static byte[] encode(AttributeList attributes, ByteArrayOutputStream scratch) {
+        scratch.reset();
+        try {
+            DicomOutputStream d = new DicomOutputStream(scratch, null, TransferSyntax.ExplicitVRLittleEndian);
+            attributes.write(d);
+            d.flush();
+            return scratch.toByteArray();
+        } catch (IOException | DicomException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package org.radflow.host.worker;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
-import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.dicom.TransferSyntax;
 import org.radflow.pixels.InputHeader;
 import org.radflow.pixels.InputHeaders;
@@ -44,7 +43,7 @@ public final class JobRequest {
 
     /**
      * Encodes a job for the worker, each input's header from {@code headers} (the server passes intake's cache, so a
-     * file already read at intake is not opened again).
+     * file already read at intake is not opened again, and its header was encoded there, not on the job's path).
      *
      * @throws IOException an input's header cannot be read (the message names the file)
      */
@@ -72,7 +71,13 @@ public final class JobRequest {
             d.writeInt(s.seriesNumber());
             d.writeInt(s.instanceNumber());
             d.writeInt(s.frames());
-            byte[] encoded = budget > 0 ? encodeHeader(header.attributes(), scratch) : null;
+            byte[] encoded = null;
+            if (budget > 0) {
+                encoded = headers.encoded(f); // intake's, when it read this header
+                if (encoded == null) {
+                    encoded = encodeHeader(header.attributes(), scratch);
+                }
+            }
             if (encoded == null || encoded.length > budget) {
                 d.writeInt(-1); // the worker reads it from the file if the module needs it
             } else {
@@ -86,15 +91,7 @@ public final class JobRequest {
 
     /** The header as an Explicit VR Little Endian data set (the File Meta group included), or null when it cannot be encoded. */
     static byte[] encodeHeader(AttributeList header, ByteArrayOutputStream scratch) {
-        scratch.reset();
-        try {
-            DicomOutputStream out = new DicomOutputStream(scratch, null, TransferSyntax.ExplicitVRLittleEndian);
-            header.write(out);
-            out.flush();
-            return scratch.toByteArray();
-        } catch (IOException | DicomException | RuntimeException e) {
-            return null; // sent without its header: the worker reads the file, as before protocol version 2
-        }
+        return InputHeader.encode(header, scratch); // null: sent without its header, the worker reads the file
     }
 
     /** Parses what {@link #encodeHeader} wrote. */

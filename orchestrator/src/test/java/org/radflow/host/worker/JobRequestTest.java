@@ -118,6 +118,47 @@ class JobRequestTest {
     }
 
     @Test
+    void theHeadersIntakeEncodedAreSentAsTheyAreAndDecodeToTheSameAttributes() throws Exception {
+        GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withDimensions(16, 16, 3));
+        HeaderCache cache = intake(mr.files(), new Counting());
+        for (Path f : mr.files()) {
+            byte[] atIntake = cache.encoded(f);
+            assertNotNull(atIntake, "intake encodes each header it keeps");
+            assertArrayEquals(JobRequest.encodeHeader(cache.header(f).attributes(), new java.io.ByteArrayOutputStream()), atIntake);
+        }
+        // the frame carries intake's bytes, not a new encoding: an encoding that says something else is what arrives
+        Path first = mr.files().get(0);
+        AttributeList marked = (AttributeList) cache.header(first).attributes().clone();
+        Attribute desc = new LongStringAttribute(TagFromName.SeriesDescription);
+        desc.addValue("ENCODED AT INTAKE");
+        marked.put(desc);
+        byte[] markedBytes = JobRequest.encodeHeader(marked, new java.io.ByteArrayOutputStream());
+        InputHeaders withMark = new InputHeaders() {
+            @Override
+            public InputHeader header(Path file) throws IOException {
+                return cache.header(file);
+            }
+
+            @Override
+            public byte[] encoded(Path file) {
+                return file.equals(first) ? markedBytes : cache.encoded(file);
+            }
+        };
+        List<org.radflow.pixels.InputSummary> sent = JobRequest.decode(
+                JobRequest.encode("j", mr.studyInstanceUid(), mr.files(), withMark), InputOpener.FILES).inputs();
+        assertEquals("ENCODED AT INTAKE", Attribute.getSingleStringValueOrEmptyString(sent.get(0).header().load(), TagFromName.SeriesDescription));
+        assertEquals(Attribute.getSingleStringValueOrEmptyString(cache.header(mr.files().get(1)).attributes(), TagFromName.SOPInstanceUID),
+                Attribute.getSingleStringValueOrEmptyString(sent.get(1).header().load(), TagFromName.SOPInstanceUID));
+        // a header read later (not by intake) has no encoding ahead and is encoded by the request itself
+        HeaderCache cold = new HeaderCache(16, InputOpener.FILES);
+        cold.header(first);
+        assertEquals(null, cold.encoded(first));
+        assertEquals(cache.header(first).attributes().keySet(),
+                JobRequest.decode(JobRequest.encode("j", mr.studyInstanceUid(), List.of(first), cold), InputOpener.FILES)
+                        .inputs().get(0).header().load().keySet());
+    }
+
+    @Test
     void aHeaderMissingFromTheCacheIsReadOnceForTheWholeJob() throws Exception {
         GeneratedSeries mr = Synth.brainMr(dir.resolve("mr"), MrOptions.defaults().withDimensions(16, 16, 6));
         Counting opens = new Counting();
