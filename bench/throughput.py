@@ -175,7 +175,7 @@ def warm(orthanc, api, count, timeout):
     """Waits until COUNT jobs SUCCEEDED with every delivery sent and Orthanc holds them all; prints objects per job."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        jobs = get(f"{api}/api/jobs?limit=100")["jobs"]
+        jobs = get(f"{api}/api/jobs?limit={max(100, count)}")["jobs"]  # all of them: a warm-up may exceed one page
         if any(j["state"] in ("FAILED", "TIMED_OUT", "CANCELLED") for j in jobs):
             print("a warm-up job failed: " + str([j.get("reason") for j in jobs if j["state"] != "SUCCEEDED"]), file=sys.stderr)
             return 1

@@ -49,8 +49,8 @@ if [ ! -f "$IN.complete" ]; then
   rm -rf "$IN"; mkdir -p "$IN/base" "$IN/all" "$IN/warmup" "$IN/burst"
   echo "generating $WARMUP + $N studies ($SIZE DX) in $IN ..."
   java -cp "$HOME_A/lib/*" org.radflow.testdata.SynthCli chest --out "$IN/base" --size "$SIZE" --seed 16 >/dev/null
-  "$PY" "$HELPER" studies "$(ls "$IN"/base/*.dcm | head -1)" "$IN/all" $((WARMUP + N))
-  ls "$IN"/all/study-*.dcm | head -n "$WARMUP" | xargs -r ln -t "$IN/warmup"
+  "$PY" "$HELPER" studies "$(ls "$IN"/base/*.dcm | sed -n 1p)" "$IN/all" $((WARMUP + N))
+  ls "$IN"/all/study-*.dcm | sed -n "1,${WARMUP}p" | xargs -r ln -t "$IN/warmup"
   ls "$IN"/all/study-*.dcm | tail -n "$N" | xargs ln -t "$IN/burst"
   tail -n "$N" "$IN/all/uids.txt" > "$IN/burst.uids"
   touch "$IN.complete"
