@@ -217,9 +217,10 @@ public final class PageWriter implements ReportObjectWriter {
 
     /**
      * With {@code direct}, the content is painted straight onto a page of {@link #MIN_HEIGHT} and, when it fits there
-     * (nearly always), the footer below it: one 6 MB raster painted once. Content taller than that (or
-     * {@code direct} false) is painted on a tall scratch page and copied onto a page of the height it needs, as before;
-     * both give the same pixels (PageWriterTest).
+     * (a page without large key images), the footer below it: one 6 MB raster painted once. When the content fits there but the footer
+     * does not (one large key image), that page's content is copied onto a page of the height it needs, under which the
+     * footer is painted. Content taller than that (or {@code direct} false) is painted on a tall scratch page and copied
+     * the same way, as before; all give the same pixels (PageWriterTest).
      */
     BufferedImage render(ReportInput in, boolean direct) {
         PageFonts fonts = new PageFonts(PageFonts.CjkLocale.fromCharacterSets(
@@ -228,7 +229,8 @@ public final class PageWriter implements ReportObjectWriter {
             BufferedImage page = new BufferedImage(WIDTH, MIN_HEIGHT, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = prepare(page);
             int end = new Painter(g, fonts, in).content();
-            if (pageHeight(end) == MIN_HEIGHT) {
+            int height = pageHeight(end);
+            if (height == MIN_HEIGHT) {
                 // what the copy from a scratch page leaves out: anything painted below end + 30
                 g.setColor(Color.WHITE);
                 g.fillRect(0, end + 30, WIDTH, MIN_HEIGHT - (end + 30));
@@ -239,13 +241,22 @@ public final class PageWriter implements ReportObjectWriter {
                 return page;
             }
             g.dispose();
+            if (end + 30 <= MIN_HEIGHT) {
+                // The content fits, only the footer does not (a page with a large key image: 1500 rows): this page
+                // serves as the scratch page, rather than painting the content (and its key images) all over again.
+                return withFooter(page, end, height, fonts, in);
+            }
         }
         // content first, on a tall scratch page; then the page of the height the content needs
         BufferedImage scratch = new BufferedImage(WIDTH, 6000, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = prepare(scratch);
         int end = new Painter(g, fonts, in).content();
         g.dispose();
-        int height = pageHeight(end);
+        return withFooter(scratch, end, pageHeight(end), fonts, in);
+    }
+
+    /** A page of {@code height}: the content's rows (down to {@code end + 30}) copied from {@code scratch}, then the footer. */
+    private static BufferedImage withFooter(BufferedImage scratch, int end, int height, PageFonts fonts, ReportInput in) {
         BufferedImage page = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D p = prepare(page);
         p.drawImage(scratch.getSubimage(0, 0, WIDTH, Math.min(end + 30, scratch.getHeight())), 0, 0, null);
@@ -267,7 +278,7 @@ public final class PageWriter implements ReportObjectWriter {
         return g;
     }
 
-    private static Graphics2D hints(Graphics2D g) {
+    static Graphics2D hints(Graphics2D g) {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_FRACTIONALMETRICS, RenderingHints.VALUE_FRACTIONALMETRICS_ON);

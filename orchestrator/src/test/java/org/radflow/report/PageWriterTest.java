@@ -262,6 +262,8 @@ class PageWriterTest {
             }
         }
         assertTrue(w.render(tall, true).getHeight() > PageWriter.MIN_HEIGHT);
+        // the chest page's content fits on MIN_HEIGHT, its footer does not: the direct page is copied, not painted again
+        assertTrue(w.render(cxrIn, true).getHeight() > PageWriter.MIN_HEIGHT);
     }
 
     /** PITFALLS: without Body Part Examined the SC must still satisfy dciodvfy (no Laterality complaint). */
