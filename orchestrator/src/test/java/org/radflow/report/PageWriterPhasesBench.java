@@ -3,30 +3,46 @@ package org.radflow.report;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.TransferSyntax;
+import org.radflow.api.Finding;
 import org.radflow.api.KeyImage;
 import org.radflow.api.ModuleResult;
 import org.radflow.testdata.ChestOptions;
 import org.radflow.testdata.GeneratedSeries;
 import org.radflow.testdata.Synth;
 
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The report page's phases, one JVM, warm: render (paint the page), attributes (the Secondary Capture's data set, with
- * the page's pixels copied into Pixel Data), write (the Part 10 file), and the bare pixel copy alone. Not a test.
- * Usage: java -cp <test classpath> org.radflow.report.PageWriterPhasesBench [RUNS] [KEYSIZE]   (defaults 400, 512)
+ * Where the report stage's time goes, one JVM, warm (docs/benchmarks.md, "Sustained throughput"). Not a test.
+ * <p>Part 1, a COVID-Net-shaped result (its findings without the test's segmentation, one KEYSIZE² key image: a page of
+ * 1,448 rows, as COVID-Net's are): the thread CPU and wall time of each writer of a job's reports (SR, the report page,
+ * SEG) and of {@link ResultStore#completed}; then the page's phases: render, attributes (the Secondary Capture's data
+ * set, the page's pixels copied into Pixel Data), the Part 10 write, and the key image's {@code drawImage} alone, bicubic
+ * (what the page uses) and bilinear.
+ * <p>Part 2, PageWriterTest's chest page (a segmentation legend above the key image: content that fits 1,448 rows, a
+ * footer that does not, 1,500 rows): render, and render without its key image.
+ * <p>p50 of the second half of RUNS. Usage: {@code java -cp <test classpath> org.radflow.report.PageWriterPhasesBench
+ * [RUNS] [KEYSIZE]} (defaults 300, 512); the classpath: {@code mvn -B -q -o -Dohif.skip=true -pl orchestrator -am
+ * test-compile dependency:build-classpath -Dmdep.outputFile=target/pwb.cp -Dmdep.includeScope=test}, then
+ * {@code orchestrator/target/test-classes:orchestrator/target/classes:$(cat orchestrator/target/pwb.cp)}.
  */
 public final class PageWriterPhasesBench {
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
-        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 300;
         int k = args.length > 1 ? Integer.parseInt(args[1]) : 512;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Path tmp = Files.createTempDirectory("pwb");
         GeneratedSeries cxr = Synth.chestRadiograph(tmp.resolve("cxr"), ChestOptions.defaults());
         ReportInput base = PageWriterTest.input(cxr, false);
@@ -35,62 +51,82 @@ public final class PageWriterPhasesBench {
             int v = (i * 7 + i / k * 3) & 0xFF;
             rgb[i] = v << 16 | v << 8 | v;
         }
-        ReportInput in = new ReportInput(base.job(), base.module(), ModuleResult.completed(base.result().findings(),
-                List.of(new KeyImage("Chest radiograph", k, k, rgb, null)), "Summary.", Map.of()), base.sources(),
-                base.first(), base.createdAt(), null);
-        PageWriter w = new PageWriter();
-        long[] render = new long[runs], attrs = new long[runs], write = new long[runs], copy = new long[runs];
-        long[] bicubic = new long[runs], bilinear = new long[runs], noKey = new long[runs];
-        ReportInput bare = new ReportInput(base.job(), base.module(), ModuleResult.completed(base.result().findings(),
-                List.of(), "Summary.", Map.of()), base.sources(), base.first(), base.createdAt(), null);
-        BufferedImage key = new BufferedImage(k, k, BufferedImage.TYPE_INT_RGB);
-        BufferedImage canvas = new BufferedImage(1024, 1448, BufferedImage.TYPE_INT_RGB);
+        List<KeyImage> key = List.of(new KeyImage("Chest radiograph; outlined: the square region COVID-Net reads", k, k,
+                rgb, null));
+        List<Finding> noMasks = base.result().findings().stream().filter(f -> !(f instanceof Finding.Segmentation)).toList();
+        ReportInput covid = with(base, noMasks, key);
+        ReportInput tall = with(base, base.result().findings(), key);
+        ReportInput tallBare = with(base, base.result().findings(), List.of());
+
+        Map<String, long[]> cpu = new LinkedHashMap<>();
+        Map<String, long[]> wall = new LinkedHashMap<>();
+        ReportObjectWriter[] writers = {new SrWriter(x -> null), new PageWriter(), new SegWriter()};
+        String[] writerNames = {"SR write", "report page write", "SEG write (no masks)"};
+        ResultStore store = new ResultStore(tmp.resolve("results"));
+        PageWriter pages = new PageWriter();
+        BufferedImage canvas = new BufferedImage(PageWriter.WIDTH, PageWriter.MIN_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        BufferedImage keyImage = new BufferedImage(k, k, BufferedImage.TYPE_INT_RGB);
+        System.arraycopy(rgb, 0, ((DataBufferInt) keyImage.getRaster().getDataBuffer()).getData(), 0, rgb.length);
         Path out = Files.createDirectories(tmp.resolve("out"));
+        int covidRows = 0;
+        int tallRows = 0;
         for (int r = 0; r < runs; r++) {
-            long t0 = System.nanoTime();
-            BufferedImage page = w.render(in);
-            long t1 = System.nanoTime();
-            AttributeList list = w.attributes(in, page);
-            long t2 = System.nanoTime();
-            FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "RADFLOW");
-            list.write(out.resolve("sc.dcm").toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
-            long t3 = System.nanoTime();
-            int[] px = ((DataBufferInt) page.getRaster().getDataBuffer()).getData();
-            byte[] b = new byte[px.length * 3];
-            for (int i = 0, o = 0; i < px.length; i++) {
-                int p = px[i];
-                b[o++] = (byte) (p >> 16);
-                b[o++] = (byte) (p >> 8);
-                b[o++] = (byte) p;
+            Path dir = Files.createDirectories(tmp.resolve("job-" + r));
+            for (int i = 0; i < writers.length; i++) {
+                int w = i;
+                time(threads, cpu, wall, writerNames[i], r, runs, () -> writers[w].write(covid, dir));
             }
-            long t4 = System.nanoTime();
-            java.awt.Graphics2D g = PageWriter.hints(canvas.createGraphics());
-            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-            long t5 = System.nanoTime();
-            BufferedImage fresh = new BufferedImage(k, k, BufferedImage.TYPE_INT_RGB);
-            int[] fd = ((DataBufferInt) fresh.getRaster().getDataBuffer()).getData();
-            for (int i = 0; i < fd.length; i++) {
-                fd[i] = rgb[i] & 0xFFFFFF;
+            time(threads, cpu, wall, "ResultStore.completed", r, runs, () -> store.completed(covid.job(), covid.result()));
+            BufferedImage[] page = new BufferedImage[1];
+            AttributeList[] list = new AttributeList[1];
+            time(threads, cpu, wall, "  page: render", r, runs, () -> page[0] = pages.render(covid));
+            time(threads, cpu, wall, "  page: attributes", r, runs, () -> list[0] = pages.attributes(covid, page[0]));
+            time(threads, cpu, wall, "  page: Part 10 write", r, runs, () -> {
+                FileMetaInformation.addFileMetaInformation(list[0], TransferSyntax.ExplicitVRLittleEndian, "RADFLOW");
+                list[0].write(out.resolve("sc.dcm").toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+            });
+            for (Object interpolation : List.of(RenderingHints.VALUE_INTERPOLATION_BICUBIC,
+                    RenderingHints.VALUE_INTERPOLATION_BILINEAR)) {
+                Graphics2D g = PageWriter.hints(canvas.createGraphics());
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, interpolation);
+                time(threads, cpu, wall, "  page: key image drawImage " + interpolation.toString().replaceAll(".*(cubic|linear).*",
+                        "bi$1"), r, runs, () -> g.drawImage(keyImage, 10, 10, 460, 460, null));
+                g.dispose();
             }
-            g.drawImage(fresh, 10, 10, 460, 460, null);
-            long t6 = System.nanoTime();
-            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(key, 10, 10, 460, 460, null);
-            long t7 = System.nanoTime();
-            g.dispose();
-            w.render(bare);
-            long t8 = System.nanoTime();
-            bicubic[r] = t6 - t5; bilinear[r] = t7 - t6; noKey[r] = t8 - t7;
-            render[r] = t1 - t0; attrs[r] = t2 - t1; write[r] = t3 - t2; copy[r] = t4 - t3;
+            BufferedImage[] t = new BufferedImage[1];
+            time(threads, cpu, wall, "chest test page: render", r, runs, () -> t[0] = pages.render(tall));
+            time(threads, cpu, wall, "chest test page: render, no key image", r, runs, () -> pages.render(tallBare));
+            covidRows = page[0].getHeight();
+            tallRows = t[0].getHeight();
         }
-        System.out.printf("page %dx%d, key image %dx%d, %d runs, p50 of the last half (first 10 runs in ms: render %s)%n",
-                1024, 1448, k, k, runs, Arrays.toString(Arrays.stream(render).limit(10).map(x -> x / 1_000_000).toArray()));
-        for (var e : Map.of("render", render, "attributes (incl. pixel copy)", attrs, "write Part 10 file", write,
-                "bare pixel copy", copy, "fresh image, drawImage bicubic", bicubic, "drawImage bilinear 512->460", bilinear,
-                "render without key image", noKey).entrySet()) {
-            long[] v = Arrays.copyOfRange(e.getValue(), runs / 2, runs);
-            Arrays.sort(v);
-            System.out.printf("  %-32s p50 %.2f ms  min %.2f ms%n", e.getKey(), v[v.length / 2] / 1e6, v[0] / 1e6);
+        System.out.printf("%d runs, p50 of the last %d; key image %dx%d; COVID-Net-shaped page %d rows, chest test page %d rows%n",
+                runs, runs - runs / 2, k, k, covidRows, tallRows);
+        for (String name : cpu.keySet()) {
+            System.out.printf("  %-44s thread CPU p50 %6.2f ms   wall p50 %6.2f ms%n", name, p50(cpu.get(name)), p50(wall.get(name)));
         }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void time(ThreadMXBean threads, Map<String, long[]> cpu, Map<String, long[]> wall, String name, int r,
+                             int runs, Step step) throws Exception {
+        long c0 = threads.getCurrentThreadCpuTime();
+        long w0 = System.nanoTime();
+        step.run();
+        wall.computeIfAbsent(name, n -> new long[runs])[r] = System.nanoTime() - w0;
+        cpu.computeIfAbsent(name, n -> new long[runs])[r] = threads.getCurrentThreadCpuTime() - c0;
+    }
+
+    private static double p50(long[] all) {
+        long[] v = Arrays.copyOfRange(all, all.length / 2, all.length);
+        Arrays.sort(v);
+        return v[v.length / 2] / 1e6;
+    }
+
+    private static ReportInput with(ReportInput base, List<Finding> findings, List<KeyImage> keyImages) {
+        return new ReportInput(base.job(), base.module(), ModuleResult.completed(findings, keyImages, "Summary.", Map.of()),
+                base.sources(), base.first(), base.createdAt(), null);
     }
 }
