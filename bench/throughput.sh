@@ -13,7 +13,8 @@
 #     share is the rest (decoding, reports, journal, delivery, ingest of the burst itself);
 #   - peak RSS: VmHWM of the server and the sum over its workers (/proc/<pid>/status, sampled every 0.2 s);
 #   - failures: jobs not SUCCEEDED or not delivered (must be 0).
-# Concurrency 1 and 2 (modules.covidnet.maxConcurrentJobs), interleaved in every round (the order alternates).
+# Concurrency 1 and 2 (modules.covidnet.maxConcurrentJobs), interleaved in every round (the order alternates; with
+# BASELINE_HOME, which tree goes first alternates as well).
 # Usage: bench/throughput.sh [N] [ROUNDS]      (defaults 200 3; e.g. N=20 while developing)
 #   SIZE=ROWSxCOLS (default 2048x2048), WARMUP (default 5), CONCURRENCY (default "1 2"), TIMEOUT per burst (s, 900)
 #   THREADS=1: also the server's and the workers' CPU per study by thread name (intake, reporter, outbox, GC, JIT ...)
@@ -123,8 +124,14 @@ for r in $(seq 1 "$ROUNDS"); do
   order=$CONCURRENCY; (( r % 2 )) || order=$(echo "$CONCURRENCY" | tr ' ' '\n' | tac | tr '\n' ' ')
   for c in $order; do
     echo "# round $r, concurrency $c (load average $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$RESULT"
+    # which tree goes first alternates too (odd rounds this tree, even rounds the baseline)
+    if [ -n "$BASE" ] && ! (( r % 2 )); then
+      run baseline "$BASE" "$c" || echo "# run baseline c$c failed" | tee -a "$RESULT"
+    fi
     run this "$HOME_A" "$c" || echo "# run this c$c failed" | tee -a "$RESULT"
-    [ -z "$BASE" ] || run baseline "$BASE" "$c" || echo "# run baseline c$c failed" | tee -a "$RESULT"
+    if [ -n "$BASE" ] && (( r % 2 )); then
+      run baseline "$BASE" "$c" || echo "# run baseline c$c failed" | tee -a "$RESULT"
+    fi
   done
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULT"
