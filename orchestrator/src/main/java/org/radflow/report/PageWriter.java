@@ -217,10 +217,10 @@ public final class PageWriter implements ReportObjectWriter {
 
     /**
      * With {@code direct}, the content is painted straight onto a page of {@link #MIN_HEIGHT} and, when it fits there
-     * (a page without large key images), the footer below it: one 6 MB raster painted once. When the content fits there but the footer
-     * does not (one large key image), that page's content is copied onto a page of the height it needs, under which the
-     * footer is painted. Content taller than that (or {@code direct} false) is painted on a tall scratch page and copied
-     * the same way, as before; all give the same pixels (PageWriterTest).
+     * with the footer (most pages, COVID-Net's included), the footer below it: one 6 MB raster painted once. When the
+     * content fits there but the footer does not, that page's content is copied onto a page of the height it needs,
+     * under which the footer is painted. Content taller than that (or {@code direct} false) is painted on a tall scratch
+     * page and copied the same way, as before; all give the same pixels (PageWriterTest).
      */
     BufferedImage render(ReportInput in, boolean direct) {
         PageFonts fonts = new PageFonts(PageFonts.CjkLocale.fromCharacterSets(
@@ -242,8 +242,8 @@ public final class PageWriter implements ReportObjectWriter {
             }
             g.dispose();
             if (end + 30 <= MIN_HEIGHT) {
-                // The content fits, only the footer does not (a page with a large key image: 1500 rows): this page
-                // serves as the scratch page, rather than painting the content (and its key images) all over again.
+                // The content fits, only the footer does not (e.g. a legend above a large key image: 1500 rows): this
+                // page serves as the scratch page, rather than painting the content (and its key images) all over again.
                 return withFooter(page, end, height, fonts, in);
             }
         }
